@@ -1,0 +1,164 @@
+//! The owner console. Every function here starts by checking that the signed-in member owns
+//! the community in question (`store::communities::owned`).
+
+use crate::error::AppError;
+use crate::model::{Community, CommunityCard, Order, Product, ProductCard};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[server(prefix = "/api", endpoint = "console_home")]
+pub async fn load_console_home() -> Result<Vec<CommunityCard>, AppError> {
+    use crate::{ctx, store};
+    let v = ctx::viewer()?;
+    store::communities::owned_by(&ctx::state().db, v.id).await
+}
+
+#[server(prefix = "/api", endpoint = "create_community")]
+pub async fn create_community(name: String, slug: String, intro: String, cover: String) -> Result<i64, AppError> {
+    use crate::domain::catalogue::CommunityDraft;
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let result = async {
+        let v = ctx::viewer()?;
+        let draft = CommunityDraft::parse(&name, &slug, &intro, &cover)?;
+        let st = ctx::state();
+        store::communities::create(&st.db, v.id, &draft, st.clock.now_ms()).await
+    }
+    .await;
+    super::form::finish(
+        result,
+        |id| super::form::Next::with(format!("/console/c/{id}"), Notice::Created),
+        &[("name", &name), ("slug", &slug), ("intro", &intro), ("cover", &cover)],
+    )
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleCommunity {
+    pub community: Community,
+    pub products: Vec<ProductCard>,
+}
+
+#[server(prefix = "/api", endpoint = "console_community")]
+pub async fn load_console_community(community_id: i64) -> Result<ConsoleCommunity, AppError> {
+    use crate::{ctx, store};
+    let v = ctx::viewer()?;
+    let st = ctx::state();
+    let community = store::communities::owned(&st.db, community_id, v.id).await?;
+    let products = store::products::all_in(&st.db, community_id).await?;
+    Ok(ConsoleCommunity { community, products })
+}
+
+#[server(prefix = "/api", endpoint = "update_community")]
+pub async fn update_community(community_id: i64, name: String, slug: String, intro: String, cover: String) -> Result<(), AppError> {
+    use crate::domain::catalogue::CommunityDraft;
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        store::communities::owned(&st.db, community_id, v.id).await?;
+        let draft = CommunityDraft::parse(&name, &slug, &intro, &cover)?;
+        store::communities::update(&st.db, community_id, &draft).await
+    }
+    .await;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/console/c/{community_id}"), Notice::Saved),
+        &[("name", &name), ("slug", &slug), ("intro", &intro), ("cover", &cover)],
+    )
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductEditor {
+    pub community: Community,
+    /// None when adding a new product.
+    pub product: Option<Product>,
+}
+
+#[server(prefix = "/api", endpoint = "product_editor")]
+pub async fn load_product_editor(community_id: Option<i64>, product_id: Option<i64>) -> Result<ProductEditor, AppError> {
+    use crate::{ctx, store};
+    let v = ctx::viewer()?;
+    let st = ctx::state();
+    let product = match product_id {
+        Some(id) => Some(store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?),
+        None => None,
+    };
+    let cid = product.as_ref().map(|p| p.community_id).or(community_id).ok_or(AppError::BadRequest)?;
+    let community = store::communities::owned(&st.db, cid, v.id).await?;
+    Ok(ProductEditor { community, product })
+}
+
+/// Creates (no `product_id`) or updates a product from the product form.
+#[server(prefix = "/api", endpoint = "save_product")]
+#[allow(clippy::too_many_arguments)]
+pub async fn save_product(
+    community_id: i64,
+    product_id: Option<i64>,
+    title: String,
+    description: String,
+    unit: String,
+    image: String,
+    price: String,
+    original_price: String,
+    stock: String,
+    per_order_limit: String,
+    status: String,
+) -> Result<i64, AppError> {
+    use crate::domain::catalogue::{ProductDraft, ProductInput};
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let input = ProductInput { title, description, unit, image, price, original_price, stock, per_order_limit, status };
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        store::communities::owned(&st.db, community_id, v.id).await?;
+        let draft = ProductDraft::parse(&input)?;
+        let now = st.clock.now_ms();
+        match product_id {
+            Some(id) => {
+                let existing = store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?;
+                // The product must belong to the community the owner was checked against.
+                if existing.community_id != community_id {
+                    return Err(AppError::Forbidden);
+                }
+                store::products::update(&st.db, id, &draft, now).await?;
+                Ok(id)
+            }
+            None => store::products::create(&st.db, community_id, &draft, now).await,
+        }
+    }
+    .await;
+    let i = &input;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/console/c/{community_id}"), if product_id.is_some() { Notice::Saved } else { Notice::Created }),
+        &[
+            ("title", &i.title),
+            ("description", &i.description),
+            ("unit", &i.unit),
+            ("image", &i.image),
+            ("price", &i.price),
+            ("original_price", &i.original_price),
+            ("stock", &i.stock),
+            ("per_order_limit", &i.per_order_limit),
+            ("status", &i.status),
+        ],
+    )
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsoleOrders {
+    pub community: Community,
+    pub orders: Vec<Order>,
+}
+
+#[server(prefix = "/api", endpoint = "console_orders")]
+pub async fn load_console_orders(community_id: i64) -> Result<ConsoleOrders, AppError> {
+    use crate::{ctx, store};
+    let v = ctx::viewer()?;
+    let st = ctx::state();
+    let community = store::communities::owned(&st.db, community_id, v.id).await?;
+    let orders = store::orders::for_community(&st.db, community_id).await?;
+    Ok(ConsoleOrders { community, orders })
+}

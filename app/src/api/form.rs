@@ -1,0 +1,154 @@
+//! How server functions answer plain HTML form posts (which is how every form in Qunli is sent,
+//! with or without JavaScript): success redirects to the next page; an error redirects back to
+//! the form with the message and what was typed, carried in a short-lived cookie (a "flash").
+//! Callers that send JSON get the result or the error as the value instead.
+
+use crate::ctx::FLASH_COOKIE;
+use crate::error::AppError;
+use crate::model::{Flash, Notice};
+use base64::Engine;
+use http::header::{ACCEPT, REFERER, SET_COOKIE};
+use http::request::Parts;
+use http::HeaderValue;
+use leptos::prelude::{expect_context, use_context};
+use leptos_axum::ResponseOptions;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// A cookie holds about 4 KB; long values are cut so the error itself always gets through.
+const MAX_FLASH_BYTES: usize = 3000;
+
+pub fn encode_flash(f: &Flash) -> String {
+    let mut f = f.clone();
+    loop {
+        let s = B64.encode(serde_json::to_vec(&f).unwrap_or_default());
+        if s.len() <= MAX_FLASH_BYTES || f.values.is_empty() {
+            return s;
+        }
+        // Drop the longest value until it fits.
+        let longest = f.values.iter().enumerate().max_by_key(|(_, (_, v))| v.len()).map(|(i, _)| i).unwrap_or(0);
+        f.values.remove(longest);
+    }
+}
+
+pub fn decode_flash(s: &str) -> Option<Flash> {
+    serde_json::from_slice(&B64.decode(s).ok()?).ok()
+}
+
+fn parts() -> Option<Parts> {
+    use_context::<Parts>()
+}
+
+/// True for a browser's own form submission (it asks for HTML), false for a JSON caller.
+pub fn is_form_post() -> bool {
+    parts()
+        .and_then(|p| p.headers.get(ACCEPT).and_then(|v| v.to_str().ok()).map(|v| v.contains("text/html")))
+        .unwrap_or(false)
+}
+
+/// The page the form was on (path and query only, so it can never point at another site).
+fn back() -> String {
+    parts()
+        .and_then(|p| p.headers.get(REFERER).and_then(|v| v.to_str().ok()).map(str::to_string))
+        .and_then(|r| {
+            let after_scheme = r.split_once("://").map(|(_, rest)| rest).unwrap_or(&r);
+            after_scheme.find('/').map(|i| after_scheme[i..].to_string())
+        })
+        .unwrap_or_else(|| "/".into())
+}
+
+pub fn set_cookie(value: &str) {
+    if let Ok(v) = HeaderValue::from_str(value) {
+        expect_context::<ResponseOptions>().append_header(SET_COOKIE, v);
+    }
+}
+
+fn set_flash(f: &Flash) {
+    set_cookie(&format!("{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120", encode_flash(f)));
+}
+
+/// Where a successful form goes next.
+pub struct Next {
+    pub to: String,
+    pub notice: Option<Notice>,
+}
+
+impl Next {
+    pub fn to(to: impl Into<String>) -> Next {
+        Next { to: to.into(), notice: None }
+    }
+
+    pub fn with(to: impl Into<String>, notice: Notice) -> Next {
+        Next { to: to.into(), notice: Some(notice) }
+    }
+}
+
+/// Finishes a form action: redirects on success, or goes back with the error and `echo` (the
+/// fields to show again, never a password) on failure. JSON callers get `result` unchanged.
+pub fn finish<T>(result: Result<T, AppError>, next: impl FnOnce(&T) -> Next, echo: &[(&str, &str)]) -> Result<T, AppError> {
+    if !is_form_post() {
+        return result;
+    }
+    match &result {
+        Ok(v) => {
+            let n = next(v);
+            if let Some(notice) = n.notice {
+                set_flash(&Flash { notice: Some(notice), ..Default::default() });
+            }
+            leptos_axum::redirect(&n.to);
+        }
+        Err(AppError::SignInRequired) => redirect_to_sign_in(&back()),
+        Err(e) => {
+            set_flash(&Flash {
+                error: Some(e.clone()),
+                notice: None,
+                values: echo.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            });
+            leptos_axum::redirect(&back());
+        }
+    }
+    result
+}
+
+/// For pages: sends the browser to sign in and come back to `here`.
+pub fn redirect_to_sign_in(here: &str) {
+    let next: String = url_escape(here);
+    leptos_axum::redirect(&format!("/signin?next={next}"));
+}
+
+fn url_escape(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flash_round_trips_and_fits_a_cookie() {
+        let f = Flash {
+            error: Some(AppError::BadPhone),
+            notice: None,
+            values: vec![("account".into(), "1380013800".into()), ("description".into(), "长".repeat(5000))],
+        };
+        let enc = encode_flash(&f);
+        assert!(enc.len() <= MAX_FLASH_BYTES);
+        let back = decode_flash(&enc).unwrap();
+        assert_eq!(back.error, Some(AppError::BadPhone));
+        assert_eq!(back.value("account").as_deref(), Some("1380013800"));
+        assert_eq!(back.value("description"), None);
+        assert_eq!(decode_flash("not base64!"), None);
+    }
+
+    #[test]
+    fn escapes_next_paths() {
+        assert_eq!(url_escape("/p/1?x=1&y=2"), "/p/1%3Fx%3D1%26y%3D2");
+    }
+}

@@ -1,0 +1,10 @@
+//! Server functions: the application's API. Each one is thin: it authorises, parses its input
+//! into domain types, calls the store and domain, and maps errors. Forms post straight to them.
+
+pub mod account;
+pub mod console;
+pub mod orders;
+pub mod shop;
+
+#[cfg(feature = "ssr")]
+pub mod form;

@@ -1,0 +1,154 @@
+//! Buying, paying, and the member's orders.
+
+use crate::error::AppError;
+use crate::model::{Order, Product, Viewer};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuyData {
+    pub product: Product,
+    pub community_name: String,
+}
+
+/// The confirmation page for buying a product now.
+#[server(prefix = "/api", endpoint = "buy_page")]
+pub async fn load_buy(product_id: i64) -> Result<BuyData, AppError> {
+    use crate::domain::catalogue::ProductStatus;
+    use crate::{ctx, store};
+    ctx::viewer()?;
+    let st = ctx::state();
+    let p = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+    if p.status == ProductStatus::Draft {
+        return Err(AppError::NotFound);
+    }
+    let c = store::communities::by_id(&st.db, p.community_id).await?.ok_or(AppError::NotFound)?;
+    Ok(BuyData { product: p, community_name: c.name })
+}
+
+/// Places a buy-now order and sends the member to the cashier. Only the product and quantity
+/// are read from the request: the amount is computed on the server from the current price, and
+/// any price field a client adds is ignored.
+#[server(prefix = "/api", endpoint = "buy_now")]
+pub async fn buy_now(product_id: i64, quantity: String) -> Result<i64, AppError> {
+    use crate::domain::order::parse_quantity;
+    use crate::{ctx, store};
+    let result = async {
+        let v = ctx::viewer()?;
+        let qty = parse_quantity(&quantity)?;
+        let st = ctx::state();
+        let created = store::orders::create_buy_now(
+            &st.db,
+            v.id,
+            product_id,
+            qty,
+            st.clock.now_ms(),
+            st.settings.pay_window_ms,
+            "sandbox",
+        )
+        .await?;
+        tracing::info!(order_id = created.order_id, total = created.total.0, "order created");
+        Ok(created.order_id)
+    }
+    .await;
+    super::form::finish(result, |id| super::form::Next::to(format!("/pay/{id}")), &[("quantity", &quantity)])
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CashierData {
+    pub order: Order,
+    /// False when the order no longer waits for payment.
+    pub payable: bool,
+}
+
+#[cfg(feature = "ssr")]
+async fn own_order(order_id: i64) -> Result<(Viewer, Order), AppError> {
+    use crate::{ctx, store};
+    let v = ctx::viewer()?;
+    let o = store::orders::by_id(&ctx::state().db, order_id).await?.ok_or(AppError::NotFound)?;
+    if o.buyer_id != v.id {
+        // Someone else's order does not exist, as far as this member can tell.
+        return Err(AppError::NotFound);
+    }
+    Ok((v, o))
+}
+
+#[server(prefix = "/api", endpoint = "cashier")]
+pub async fn load_cashier(order_id: i64) -> Result<CashierData, AppError> {
+    use crate::domain::order::OrderStatus;
+    let (_, order) = own_order(order_id).await?;
+    let payable = order.status == OrderStatus::PendingPayment;
+    Ok(CashierData { order, payable })
+}
+
+/// The sandbox wallet's pay button: the sandbox settles the payment and delivers its signed
+/// webhook through the same receiver as the HTTP endpoint, then the member sees the order.
+#[server(prefix = "/api", endpoint = "sandbox_pay")]
+pub async fn sandbox_pay(order_id: i64) -> Result<(), AppError> {
+    use crate::{ctx, payments, store};
+    let result = async {
+        own_order(order_id).await?;
+        let st = ctx::state();
+        let payment = store::orders::open_payment(&st.db, order_id).await?.ok_or(AppError::OrderNotPayable)?;
+        let (headers, body) = st.sandbox.success_delivery(&payment, st.clock.now_ms());
+        match payments::receive(&st, st.sandbox.as_ref(), &headers, &body).await {
+            Ok(store::orders::PaymentOutcome::Paid { .. }) | Ok(store::orders::PaymentOutcome::Duplicate) => Ok(()),
+            Ok(store::orders::PaymentOutcome::OrderNotPayable { .. }) => Err(AppError::OrderNotPayable),
+            Err(payments::WebhookError::Rejected) => Err(AppError::BadRequest),
+            Err(payments::WebhookError::Unavailable) => Err(AppError::Internal),
+        }
+    }
+    .await;
+    super::form::finish(result, |_| super::form::Next::to(format!("/orders/{order_id}")), &[])
+}
+
+#[server(prefix = "/api", endpoint = "my_orders")]
+pub async fn load_my_orders() -> Result<Vec<Order>, AppError> {
+    use crate::{ctx, store};
+    let v = ctx::viewer()?;
+    store::orders::for_buyer(&ctx::state().db, v.id).await
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderData {
+    pub order: Order,
+    pub viewer_is_buyer: bool,
+}
+
+/// An order, for its buyer or the owner of its community.
+#[server(prefix = "/api", endpoint = "order")]
+pub async fn load_order(order_id: i64) -> Result<OrderData, AppError> {
+    use crate::{ctx, store};
+    let v = ctx::viewer()?;
+    let st = ctx::state();
+    let o = store::orders::by_id(&st.db, order_id).await?.ok_or(AppError::NotFound)?;
+    if o.buyer_id == v.id {
+        return Ok(OrderData { order: o, viewer_is_buyer: true });
+    }
+    let c = store::communities::by_id(&st.db, o.community_id).await?.ok_or(AppError::NotFound)?;
+    if c.owner_id == v.id {
+        return Ok(OrderData { order: o, viewer_is_buyer: false });
+    }
+    Err(AppError::NotFound)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeData {
+    pub viewer: Option<Viewer>,
+    /// Order counts by status name.
+    pub counts: HashMap<String, i64>,
+    pub owns_communities: bool,
+}
+
+#[server(prefix = "/api", endpoint = "me")]
+pub async fn load_me() -> Result<MeData, AppError> {
+    use crate::{ctx, store};
+    let Some(v) = ctx::request().viewer else {
+        return Ok(MeData { viewer: None, counts: HashMap::new(), owns_communities: false });
+    };
+    let st = ctx::state();
+    let counts = store::orders::status_counts(&st.db, v.id).await?.into_iter().map(|(k, n)| (k.as_str().to_string(), n)).collect();
+    let owns = !store::communities::owned_by(&st.db, v.id).await?.is_empty();
+    Ok(MeData { viewer: Some(v), counts, owns_communities: owns })
+}

@@ -1,0 +1,108 @@
+//! Browsing: home, communities, products; joining and leaving.
+
+use crate::error::AppError;
+use crate::model::{Community, CommunityCard, Product, ProductCard};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HomeData {
+    pub joined: Vec<CommunityCard>,
+    pub discover: Vec<CommunityCard>,
+    pub popular: Vec<ProductCard>,
+}
+
+#[server(prefix = "/api", endpoint = "home")]
+pub async fn load_home() -> Result<HomeData, AppError> {
+    use crate::{ctx, store};
+    let st = ctx::state();
+    let viewer = ctx::request().viewer.map(|v| v.id);
+    let all = store::communities::list(&st.db, viewer).await?;
+    let (joined, discover) = all.into_iter().partition(|c| c.joined);
+    Ok(HomeData { joined, discover, popular: store::products::popular(&st.db, 10).await? })
+}
+
+#[server(prefix = "/api", endpoint = "communities")]
+pub async fn load_communities() -> Result<Vec<CommunityCard>, AppError> {
+    use crate::{ctx, store};
+    store::communities::list(&ctx::state().db, ctx::request().viewer.map(|v| v.id)).await
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunityData {
+    pub community: Community,
+    pub products: Vec<ProductCard>,
+    pub is_member: bool,
+    pub is_owner: bool,
+}
+
+#[server(prefix = "/api", endpoint = "community")]
+pub async fn load_community(slug: String) -> Result<CommunityData, AppError> {
+    use crate::{ctx, store};
+    let st = ctx::state();
+    let c = store::communities::by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
+    let viewer = ctx::request().viewer;
+    let is_member = match &viewer {
+        Some(v) => store::communities::is_member(&st.db, c.id, v.id).await?,
+        None => false,
+    };
+    let is_owner = viewer.map(|v| v.id) == Some(c.owner_id);
+    let products = store::products::on_sale_in(&st.db, c.id).await?;
+    Ok(CommunityData { community: c, products, is_member, is_owner })
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductData {
+    pub product: Product,
+    pub community: Community,
+    pub is_owner: bool,
+}
+
+/// A product page. Drafts exist only for their owner; off-sale products stay visible (links to
+/// them keep working) but cannot be bought.
+#[server(prefix = "/api", endpoint = "product")]
+pub async fn load_product(id: i64) -> Result<ProductData, AppError> {
+    use crate::domain::catalogue::ProductStatus;
+    use crate::{ctx, store};
+    let st = ctx::state();
+    let p = store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?;
+    let c = store::communities::by_id(&st.db, p.community_id).await?.ok_or(AppError::NotFound)?;
+    let is_owner = ctx::request().viewer.map(|v| v.id) == Some(c.owner_id);
+    if p.status == ProductStatus::Draft && !is_owner {
+        return Err(AppError::NotFound);
+    }
+    Ok(ProductData { product: p, community: c, is_owner })
+}
+
+#[server(prefix = "/api", endpoint = "join_community")]
+pub async fn join_community(community_id: i64) -> Result<(), AppError> {
+    use crate::{ctx, store};
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        store::communities::join(&st.db, community_id, v.id, st.clock.now_ms()).await
+    }
+    .await;
+    let back = slug_path(community_id).await;
+    super::form::finish(result, |_| super::form::Next::to(back), &[])
+}
+
+#[server(prefix = "/api", endpoint = "leave_community")]
+pub async fn leave_community(community_id: i64) -> Result<(), AppError> {
+    use crate::{ctx, store};
+    let result = async {
+        let v = ctx::viewer()?;
+        store::communities::leave(&ctx::state().db, community_id, v.id).await
+    }
+    .await;
+    let back = slug_path(community_id).await;
+    super::form::finish(result, |_| super::form::Next::to(back), &[])
+}
+
+#[cfg(feature = "ssr")]
+async fn slug_path(community_id: i64) -> String {
+    match crate::store::communities::by_id(&crate::ctx::state().db, community_id).await {
+        Ok(Some(c)) => format!("/c/{}", c.slug),
+        _ => "/c".into(),
+    }
+}

@@ -1,0 +1,114 @@
+//! Passwords, session tokens and their cookies.
+
+use crate::ctx::{AppState, Settings};
+use crate::model::Viewer;
+use crate::store::users;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+pub const SESSION_DAYS: i64 = 30;
+
+/// argon2id with the crate's default parameters (19 MiB, 2 passes), off the async threads.
+pub async fn hash_password(password: String) -> Result<String, crate::error::AppError> {
+    tokio::task::spawn_blocking(move || Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()))
+        .await
+        .map_err(|_| crate::error::AppError::Internal)?
+        .map_err(|_| crate::error::AppError::Internal)
+}
+
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// The hash of a random password nobody knows, for sign-in attempts on accounts that do not
+/// exist: verifying against it takes as long as a real check.
+pub async fn dummy_hash() -> String {
+    static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DUMMY
+        .get_or_init(|| async {
+            let (random, _) = new_token();
+            hash_password(random).await.unwrap_or_default()
+        })
+        .await
+        .clone()
+}
+
+/// A new random session token and the hash that is stored for it.
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut bytes);
+    let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn session_cookie_name(s: &Settings) -> &'static str {
+    if s.secure_cookies() {
+        "__Host-qunli_session"
+    } else {
+        "qunli_session"
+    }
+}
+
+pub fn session_cookie(s: &Settings, token: &str) -> String {
+    let secure = if s.secure_cookies() { "; Secure" } else { "" };
+    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", session_cookie_name(s), SESSION_DAYS * 86_400)
+}
+
+pub fn clear_session_cookie(s: &Settings) -> String {
+    let secure = if s.secure_cookies() { "; Secure" } else { "" };
+    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", session_cookie_name(s))
+}
+
+pub async fn viewer(st: &AppState, token_hash: &str) -> Option<Viewer> {
+    match users::by_session(&st.db, token_hash, st.clock.now_ms()).await {
+        Ok(Some(u)) => Some(Viewer { id: u.id, account_masked: u.account().masked(), nickname: u.nickname }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_password("correct horse".into()).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse".into(), h.clone()).await);
+        assert!(!verify_password("wrong horse".into(), h).await);
+        assert!(!verify_password("x".into(), "not a hash".into()).await);
+    }
+
+    #[test]
+    fn tokens_are_random_and_only_their_hash_is_kept() {
+        let (t1, h1) = new_token();
+        let (t2, _) = new_token();
+        assert_ne!(t1, t2);
+        assert_eq!(h1, token_hash(&t1));
+        assert_eq!(h1.len(), 64);
+        assert!(!h1.contains(&t1));
+    }
+
+    #[test]
+    fn cookies_are_hardened_on_https() {
+        let mut s = Settings { base_url: "http://127.0.0.1:3000".into(), secret: vec![], pay_window_ms: 0, data_dir: ".".into() };
+        let c = session_cookie(&s, "tok");
+        assert!(c.starts_with("qunli_session=tok;") && c.contains("HttpOnly") && c.contains("SameSite=Lax"));
+        assert!(!c.contains("Secure"));
+        s.base_url = "https://qunli.example".into();
+        let c = session_cookie(&s, "tok");
+        assert!(c.starts_with("__Host-qunli_session=tok;") && c.contains("; Secure") && c.contains("Path=/"));
+    }
+}

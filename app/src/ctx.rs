@@ -1,0 +1,118 @@
+//! Server-side state shared by every request, and what one request knows about its caller.
+
+use crate::auth;
+use crate::i18n::Lang;
+use crate::model::{Flash, Viewer};
+use crate::payments::Sandbox;
+use crate::store::Db;
+use axum::extract::FromRef;
+use http::HeaderMap;
+use leptos::config::LeptosOptions;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct Settings {
+    /// Where members reach this instance, e.g. `https://qunli.example`; links and cookies follow it.
+    pub base_url: String,
+    pub secret: Vec<u8>,
+    /// How long an unpaid order holds its stock.
+    pub pay_window_ms: i64,
+    pub data_dir: PathBuf,
+}
+
+impl Settings {
+    /// Cookies get `Secure` and the `__Host-` prefix when the site is served over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+/// The time source. Production reads the system clock; tests move `offset` forward.
+#[derive(Clone, Default)]
+pub struct Clock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    pub fn now_ms(&self) -> i64 {
+        let sys = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
+        sys + self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn advance(&self, ms: i64) {
+        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub clock: Clock,
+    pub sandbox: Arc<Sandbox>,
+    pub leptos: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> LeptosOptions {
+        s.leptos.clone()
+    }
+}
+
+/// What the server knows about the caller of one request; put into the request's extensions
+/// by the server's middleware and read by pages and server functions.
+#[derive(Clone, Debug, Default)]
+pub struct RequestCtx {
+    pub viewer: Option<Viewer>,
+    pub session_hash: Option<String>,
+    pub lang: Lang,
+    pub flash: Option<Flash>,
+    pub client_ip: String,
+}
+
+pub const LANG_COOKIE: &str = "qunli_lang";
+pub const FLASH_COOKIE: &str = "qunli_flash";
+
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then_some(v)
+    })
+}
+
+impl RequestCtx {
+    pub async fn from_headers(st: &AppState, headers: &HeaderMap, client_ip: String) -> RequestCtx {
+        let lang = cookie(headers, LANG_COOKIE)
+            .and_then(Lang::from_code)
+            .or_else(|| headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+            .unwrap_or_default();
+        let flash = cookie(headers, FLASH_COOKIE).and_then(crate::api::form::decode_flash);
+        let (viewer, session_hash) = match cookie(headers, auth::session_cookie_name(&st.settings)) {
+            Some(token) => {
+                let hash = auth::token_hash(token);
+                (auth::viewer(st, &hash).await, Some(hash))
+            }
+            None => (None, None),
+        };
+        RequestCtx { viewer, session_hash, lang, flash, client_ip }
+    }
+}
+
+/// The shared state, inside a server function or page.
+pub fn state() -> AppState {
+    leptos::prelude::expect_context::<AppState>()
+}
+
+/// The current request's context, inside a server function or page.
+pub fn request() -> RequestCtx {
+    leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|p| p.extensions.get::<RequestCtx>().cloned())
+        .unwrap_or_default()
+}
+
+/// The signed-in member, or `SignInRequired`.
+pub fn viewer() -> Result<Viewer, crate::error::AppError> {
+    request().viewer.ok_or(crate::error::AppError::SignInRequired)
+}

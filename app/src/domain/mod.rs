@@ -1,0 +1,8 @@
+//! Pure rules of the shop: no IO, no async. Both the server and the browser call these.
+
+pub mod account;
+pub mod catalogue;
+pub mod money;
+pub mod order;
+pub mod payment;
+pub mod time;

@@ -1,0 +1,207 @@
+//! Orders: what a buy costs, and which state changes an order may go through.
+
+use super::catalogue::ProductStatus;
+use super::money::{Fen, MAX_AMOUNT};
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum OrderStatus {
+    PendingPayment,
+    AwaitingTeam,
+    Paid,
+    Shipped,
+    Completed,
+    Cancelled,
+    Refunding,
+    Refunded,
+}
+
+pub const ALL_STATUSES: [OrderStatus; 8] = [
+    OrderStatus::PendingPayment,
+    OrderStatus::AwaitingTeam,
+    OrderStatus::Paid,
+    OrderStatus::Shipped,
+    OrderStatus::Completed,
+    OrderStatus::Cancelled,
+    OrderStatus::Refunding,
+    OrderStatus::Refunded,
+];
+
+impl OrderStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "pending_payment",
+            OrderStatus::AwaitingTeam => "awaiting_team",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Completed => "completed",
+            OrderStatus::Cancelled => "cancelled",
+            OrderStatus::Refunding => "refunding",
+            OrderStatus::Refunded => "refunded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<OrderStatus> {
+        ALL_STATUSES.iter().copied().find(|st| st.as_str() == s)
+    }
+}
+
+/// Things that happen to an order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OrderEvent {
+    /// The provider confirmed the full amount.
+    PaymentReceived,
+    /// The payment window ran out, or the member gave up before paying.
+    Cancel,
+    Ship,
+    Complete,
+}
+
+pub const ALL_EVENTS: [OrderEvent; 4] =
+    [OrderEvent::PaymentReceived, OrderEvent::Cancel, OrderEvent::Ship, OrderEvent::Complete];
+
+/// The state machine. Anything not listed is refused; the store applies a transition with a
+/// conditional update on the `from` state, so two racing transitions cannot both win.
+pub fn transition(from: OrderStatus, event: OrderEvent) -> Option<OrderStatus> {
+    use OrderEvent as E;
+    use OrderStatus as S;
+    match (from, event) {
+        (S::PendingPayment, E::PaymentReceived) => Some(S::Paid),
+        (S::PendingPayment, E::Cancel) => Some(S::Cancelled),
+        (S::Paid, E::Ship) => Some(S::Shipped),
+        (S::Shipped, E::Complete) => Some(S::Completed),
+        _ => None,
+    }
+}
+
+/// What a product looks like at the moment of buying.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SaleItem {
+    pub price: Fen,
+    pub stock: i64,
+    pub per_order_limit: i64,
+    pub status: ProductStatus,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quote {
+    pub unit_price: Fen,
+    pub quantity: i64,
+    pub goods: Fen,
+    pub shipping: Fen,
+    pub total: Fen,
+}
+
+/// Prices one product bought now. The amount is always computed here from the product as it is
+/// in the database; nothing the client sends about price is used.
+pub fn quote_buy_now(item: &SaleItem, quantity: i64) -> Result<Quote, AppError> {
+    if item.status != ProductStatus::OnSale {
+        return Err(AppError::NotOnSale);
+    }
+    if quantity < 1 {
+        return Err(AppError::BadQuantity);
+    }
+    if quantity > item.per_order_limit {
+        return Err(AppError::OverOrderLimit { limit: item.per_order_limit });
+    }
+    if item.stock <= 0 {
+        return Err(AppError::SoldOut);
+    }
+    if quantity > item.stock {
+        return Err(AppError::NotEnoughStock { left: item.stock });
+    }
+    let goods = item.price.checked_mul(quantity).filter(|g| *g <= MAX_AMOUNT).ok_or(AppError::BadQuantity)?;
+    Ok(Quote { unit_price: item.price, quantity, goods, shipping: Fen::ZERO, total: goods })
+}
+
+/// Parses the quantity field of a buy form.
+pub fn parse_quantity(input: &str) -> Result<i64, AppError> {
+    let s = input.trim();
+    if s.is_empty() || s.len() > 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::BadQuantity);
+    }
+    s.parse::<i64>().ok().filter(|q| *q >= 1).ok_or(AppError::BadQuantity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn salmon() -> SaleItem {
+        SaleItem { price: Fen(3500), stock: 12, per_order_limit: 10, status: ProductStatus::OnSale }
+    }
+
+    #[test]
+    fn prices_a_buy_from_the_product() {
+        let q = quote_buy_now(&salmon(), 3).unwrap();
+        assert_eq!(q.goods, Fen(10500));
+        assert_eq!(q.total, Fen(10500));
+    }
+
+    #[test]
+    fn refuses_what_cannot_be_bought() {
+        let item = salmon();
+        assert_eq!(quote_buy_now(&item, 0), Err(AppError::BadQuantity));
+        assert_eq!(quote_buy_now(&item, -2), Err(AppError::BadQuantity));
+        assert_eq!(quote_buy_now(&item, 11), Err(AppError::OverOrderLimit { limit: 10 }));
+        let few = SaleItem { stock: 2, ..salmon() };
+        assert_eq!(quote_buy_now(&few, 3), Err(AppError::NotEnoughStock { left: 2 }));
+        let none = SaleItem { stock: 0, ..salmon() };
+        assert_eq!(quote_buy_now(&none, 1), Err(AppError::SoldOut));
+        for status in [ProductStatus::Draft, ProductStatus::OffSale] {
+            assert_eq!(quote_buy_now(&SaleItem { status, ..salmon() }, 1), Err(AppError::NotOnSale));
+        }
+    }
+
+    #[test]
+    fn parses_quantities() {
+        assert_eq!(parse_quantity(" 2 "), Ok(2));
+        for bad in ["", "0", "-1", "1.5", "abc", "9999999"] {
+            assert_eq!(parse_quantity(bad), Err(AppError::BadQuantity), "{bad}");
+        }
+    }
+
+    #[test]
+    fn state_machine_allows_exactly_the_listed_transitions() {
+        use OrderEvent as E;
+        use OrderStatus as S;
+        let allowed = [
+            (S::PendingPayment, E::PaymentReceived, S::Paid),
+            (S::PendingPayment, E::Cancel, S::Cancelled),
+            (S::Paid, E::Ship, S::Shipped),
+            (S::Shipped, E::Complete, S::Completed),
+        ];
+        for from in ALL_STATUSES {
+            for ev in ALL_EVENTS {
+                let want = allowed.iter().find(|(f, e, _)| *f == from && *e == ev).map(|(_, _, to)| *to);
+                assert_eq!(transition(from, ev), want, "{from:?} + {ev:?}");
+            }
+        }
+        // Terminal states accept nothing.
+        for from in [S::Cancelled, S::Completed, S::Refunded] {
+            assert!(ALL_EVENTS.iter().all(|e| transition(from, *e).is_none()));
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip_through_text() {
+        for s in ALL_STATUSES {
+            assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn an_accepted_quote_never_exceeds_stock_or_limit(
+            price in 1i64..=1_000_000, stock in 0i64..=1000, limit in 1i64..=999, qty in -5i64..=2000
+        ) {
+            let item = SaleItem { price: Fen(price), stock, per_order_limit: limit, status: ProductStatus::OnSale };
+            if let Ok(q) = quote_buy_now(&item, qty) {
+                prop_assert!(q.quantity >= 1 && q.quantity <= stock && q.quantity <= limit);
+                prop_assert_eq!(q.total.0, price * qty);
+            }
+        }
+    }
+}

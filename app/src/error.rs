@@ -1,0 +1,120 @@
+//! One error type for everything a member can be told. It crosses the server-function boundary
+//! as JSON, is shown through the message catalogue, and never carries internal details: a
+//! database or IO failure becomes `Internal` after it has been logged on the server.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AppError {
+    // Accounts
+    AccountMissing,
+    BadPhone,
+    BadEmail,
+    AccountExists,
+    PasswordTooShort,
+    PasswordTooLong,
+    WrongPassword,
+    TooManyAttempts { minutes: i64 },
+    NicknameTooLong,
+    SignInRequired,
+    // Communities and products
+    BadCommunityName,
+    BadSlug,
+    SlugTaken,
+    BadIntro,
+    BadCover,
+    BadTitle,
+    BadDescription,
+    BadUnit,
+    BadImage,
+    BadPrice,
+    BadOriginalPrice,
+    OriginalNotAbovePrice,
+    BadStock,
+    BadLimit,
+    BadStatus,
+    // Buying
+    NotOnSale,
+    BadQuantity,
+    OverOrderLimit { limit: i64 },
+    SoldOut,
+    NotEnoughStock { left: i64 },
+    OrderNotPayable,
+    // General
+    Forbidden,
+    NotFound,
+    BadRequest,
+    Internal,
+}
+
+impl AppError {
+    /// The form field this error belongs next to; `None` for a message about the whole form.
+    pub fn field(&self) -> Option<&'static str> {
+        use AppError::*;
+        Some(match self {
+            AccountMissing | BadPhone | BadEmail | AccountExists => "account",
+            PasswordTooShort | PasswordTooLong | WrongPassword => "password",
+            NicknameTooLong => "nickname",
+            BadCommunityName => "name",
+            BadSlug | SlugTaken => "slug",
+            BadIntro => "intro",
+            BadCover => "cover",
+            BadTitle => "title",
+            BadDescription => "description",
+            BadUnit => "unit",
+            BadImage => "image",
+            BadPrice => "price",
+            BadOriginalPrice | OriginalNotAbovePrice => "original_price",
+            BadStock => "stock",
+            BadLimit => "per_order_limit",
+            BadStatus => "status",
+            BadQuantity | OverOrderLimit { .. } | NotEnoughStock { .. } | SoldOut => "quantity",
+            _ => return None,
+        })
+    }
+
+    /// HTTP status for API callers.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::SignInRequired => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::TooManyAttempts { .. } => 429,
+            AppError::Internal => 500,
+            AppError::AccountExists | AppError::SlugTaken | AppError::SoldOut | AppError::OrderNotPayable => 409,
+            _ => 400,
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::i18n::Lang::Zh.error(self))
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::BadRequest
+            }
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "database error");
+        AppError::Internal
+    }
+}

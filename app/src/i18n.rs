@@ -1,0 +1,410 @@
+//! The message catalogue. Every user-visible string lives here, in zh-CN (default) and
+//! English; a view asks for `t().key` or a formatting method and never spells text itself.
+//! The macro makes a missing translation a compile error.
+
+use crate::domain::money::Fen;
+use crate::domain::order::OrderStatus;
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Lang> {
+        let s = s.trim().to_ascii_lowercase();
+        if s.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if s.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The first supported language in an `Accept-Language` header, by preference order.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut prefs: Vec<(f32, Lang)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut it = part.split(';');
+                let lang = Lang::from_code(it.next()?)?;
+                let q = it.find_map(|p| p.trim().strip_prefix("q=")).and_then(|q| q.parse().ok()).unwrap_or(1.0);
+                Some((q, lang))
+            })
+            .collect();
+        prefs.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+        prefs.first().map(|p| p.1)
+    }
+
+    pub fn t(self) -> &'static Msg {
+        match self {
+            Lang::Zh => &ZH,
+            Lang::En => &EN,
+        }
+    }
+}
+
+macro_rules! catalogue {
+    ($($key:ident: $zh:expr, $en:expr;)*) => {
+        pub struct Msg { $(pub $key: &'static str,)* }
+        pub static ZH: Msg = Msg { $($key: $zh,)* };
+        pub static EN: Msg = Msg { $($key: $en,)* };
+    };
+}
+
+catalogue! {
+    app_name: "群里", "Qunli";
+    tagline: "社群里的好物，朋友间的团购", "Good things from the communities you trust";
+    tab_home: "首页", "Home";
+    tab_communities: "社群", "Communities";
+    tab_orders: "订单", "Orders";
+    tab_me: "我的", "Me";
+    main_nav: "主导航", "Main navigation";
+    back: "返回", "Back";
+
+    home_joined: "我加入的社群", "Your communities";
+    home_discover: "发现社群", "Discover communities";
+    home_popular: "热卖好物", "Popular now";
+    home_join_hint: "加入社群，第一时间看到群主上新。", "Join a community to see what its owner offers first.";
+    browse_communities: "去逛逛社群", "Browse communities";
+    communities_title: "全部社群", "All communities";
+    no_communities: "还没有社群。", "No communities yet.";
+
+    join: "加入社群", "Join";
+    joined: "已加入", "Joined";
+    leave: "退出社群", "Leave";
+    owner_label: "群主", "Owner";
+    manage_community: "管理社群", "Manage";
+    products_title: "商品", "Products";
+    no_products: "群主还没有上架商品。", "The owner has not put anything on sale yet.";
+    community_private_note: "加入后即可购买群内商品。", "Members can buy from this community.";
+
+    buy_now: "立即购买", "Buy now";
+    sold_out: "已售罄", "Sold out";
+    off_sale: "已下架", "No longer on sale";
+    draft_notice: "草稿：只有群主能看到这个商品。", "Draft: only the owner can see this product.";
+    product_details: "商品详情", "Details";
+    from_community: "来自社群", "From the community";
+    enter_community: "进店", "Visit";
+    community_icon: "社群", "Community";
+    original_price_label: "原价", "Was";
+    price_label: "售价", "Price";
+
+    confirm_order: "确认订单", "Confirm order";
+    quantity: "数量", "Quantity";
+    decrease: "减少", "Less";
+    increase: "增加", "More";
+    unit_price: "单价", "Unit price";
+    goods_amount: "商品金额", "Goods";
+    shipping_amount: "运费", "Shipping";
+    free_shipping: "包邮", "Free";
+    total: "合计", "Total";
+    submit_and_pay: "提交订单", "Place order";
+    pay_rule: "提交后请在 15 分钟内完成支付，超时订单自动取消、库存释放。金额由服务器按当前售价计算。", "Pay within 15 minutes of placing the order, or it is cancelled and the stock released. The amount is computed by the server from the current price.";
+
+    sandbox_badge: "沙箱支付", "Sandbox payment";
+    sandbox_note: "测试环境：不会扣除任何真实款项。", "Test mode: no real money moves.";
+    merchant: "收款方", "Pay to";
+    amount_due: "支付金额", "Amount";
+    pay_now: "确认支付", "Pay";
+    not_now: "暂不支付", "Not now";
+    order_not_payable: "这个订单已不需要支付。", "This order no longer needs paying.";
+
+    orders_title: "我的订单", "My orders";
+    no_orders: "还没有订单，去社群里看看吧。", "No orders yet. Have a look around the communities.";
+    go_shopping: "去逛逛", "Start browsing";
+    order_no: "订单号", "Order no.";
+    order_title: "订单详情", "Order";
+    paid_total: "实付", "Paid";
+    due_total: "应付", "Due";
+    created_at: "下单时间", "Placed";
+    paid_at: "支付时间", "Paid at";
+    timeline: "订单进度", "Timeline";
+    go_pay: "去支付", "Pay now";
+    view_order: "查看订单", "View order";
+    buy_again: "再买一单", "Buy again";
+    paid_thanks: "支付成功，群主会尽快发货。", "Payment received. The owner will ship soon.";
+    actor_buyer: "买家", "Buyer";
+    actor_owner: "群主", "Owner";
+    actor_system: "系统", "System";
+    actor_sandbox: "沙箱支付", "Sandbox payment";
+
+    me_title: "我的", "Me";
+    sign_in: "登录", "Sign in";
+    sign_up: "注册", "Sign up";
+    sign_out: "退出登录", "Sign out";
+    visitor: "未登录", "Not signed in";
+    visitor_hint: "登录后可加入社群、下单购买。", "Sign in to join communities and buy.";
+    all_orders: "全部订单", "All orders";
+    to_pay: "待付款", "To pay";
+    to_ship: "待发货", "To ship";
+    to_receive: "待收货", "Shipped";
+    owner_console: "群主后台", "Owner console";
+    settings: "设置", "Settings";
+    language: "语言", "Language";
+    lang_zh: "简体中文", "简体中文";
+    lang_en: "English", "English";
+    save_language: "切换", "Switch";
+
+    signup_title: "注册群里", "Create your account";
+    signin_title: "登录群里", "Sign in to Qunli";
+    signup_lead: "用手机号或邮箱注册，一步完成。", "One step: a phone number or e-mail and a password.";
+    account_label: "手机号或邮箱", "Phone or e-mail";
+    account_placeholder: "11 位手机号或邮箱", "Mobile number or e-mail";
+    password_label: "密码", "Password";
+    password_placeholder: "至少 8 位", "At least 8 characters";
+    nickname_label: "昵称（可不填）", "Name (optional)";
+    signup_submit: "注册并继续", "Sign up and continue";
+    signin_submit: "登录", "Sign in";
+    have_account: "已有账号？去登录", "Have an account? Sign in";
+    no_account: "还没有账号？去注册", "New here? Sign up";
+    form_error_title: "请检查下面标出的内容。", "Please check the highlighted fields.";
+
+    console_title: "群主后台", "Owner console";
+    my_communities: "我的社群", "My communities";
+    console_empty: "你还没有社群。创建一个，开始上架商品。", "You have no community yet. Create one and start selling.";
+    new_community: "创建社群", "Create a community";
+    edit_community: "社群设置", "Community settings";
+    community_name: "社群名称", "Name";
+    slug_label: "社群地址", "Address";
+    slug_hint: "小写字母、数字和短横线，例如 salmon-lovers", "Lower-case letters, digits and dashes, e.g. salmon-lovers";
+    intro_label: "简介", "Introduction";
+    cover_label: "封面", "Cover";
+    save: "保存", "Save";
+    saved: "已保存。", "Saved.";
+    created: "已创建。", "Created.";
+    console_products: "商品管理", "Products";
+    new_product: "上架新商品", "Add a product";
+    edit_product: "编辑商品", "Edit product";
+    edit: "编辑", "Edit";
+    title_label: "商品名称", "Title";
+    description_label: "商品描述", "Description";
+    unit_label: "单位", "Unit";
+    unit_hint: "如 斤、盒、份，可不填", "e.g. jin, box, portion; optional";
+    image_label: "商品图", "Picture";
+    price_input: "售价（元）", "Price (yuan)";
+    original_input: "划线价（元，可不填）", "Original price (yuan, optional)";
+    stock_label: "库存", "Stock";
+    limit_label: "每单限购", "Limit per order";
+    status_label: "状态", "Status";
+    status_draft: "草稿", "Draft";
+    status_on_sale: "在售", "On sale";
+    status_off_sale: "已下架", "Off sale";
+    console_orders: "订单", "Orders";
+    no_owner_orders: "还没有订单。", "No orders yet.";
+    buyer_label: "买家", "Buyer";
+    view_community_page: "查看社群页", "View community page";
+    console_menu: "后台菜单", "Console menu";
+
+    not_found_title: "没有找到这个页面", "Page not found";
+    not_found_body: "链接可能已失效，或内容已被删除。", "The link may be out of date, or the page was removed.";
+    back_home: "回首页", "Back to home";
+    error_title: "出了点问题", "Something went wrong";
+
+    status_pending_payment: "待付款", "Awaiting payment";
+    status_awaiting_team: "待成团", "Waiting for team";
+    status_paid: "已支付", "Paid";
+    status_shipped: "已发货", "Shipped";
+    status_completed: "已完成", "Completed";
+    status_cancelled: "已取消", "Cancelled";
+    status_refunding: "退款中", "Refunding";
+    status_refunded: "已退款", "Refunded";
+}
+
+impl Lang {
+    pub fn members(self, n: i64) -> String {
+        match self {
+            Lang::Zh => format!("{n} 位成员"),
+            Lang::En if n == 1 => "1 member".into(),
+            Lang::En => format!("{n} members"),
+        }
+    }
+
+    pub fn stock_left(self, n: i64) -> String {
+        match self {
+            Lang::Zh => format!("库存 {n}"),
+            Lang::En => format!("{n} in stock"),
+        }
+    }
+
+    pub fn sold(self, n: i64) -> String {
+        match self {
+            Lang::Zh => format!("已售 {n}"),
+            Lang::En => format!("{n} sold"),
+        }
+    }
+
+    pub fn saving(self, f: Fen) -> String {
+        let yuan = if f.0 % 100 == 0 { format!("¥{}", f.0 / 100) } else { f.display() };
+        match self {
+            Lang::Zh => format!("省{yuan}"),
+            Lang::En => format!("Save {yuan}"),
+        }
+    }
+
+    pub fn per_order_limit(self, n: i64, unit: &str) -> String {
+        match self {
+            Lang::Zh => format!("每单限购 {n}{unit}"),
+            Lang::En => format!("Up to {n} per order"),
+        }
+    }
+
+    pub fn pay_before(self, when: &str) -> String {
+        match self {
+            Lang::Zh => format!("请在 {when} 前完成支付"),
+            Lang::En => format!("Please pay before {when}"),
+        }
+    }
+
+    pub fn signed_in_as(self, who: &str) -> String {
+        match self {
+            Lang::Zh => format!("已登录：{who}"),
+            Lang::En => format!("Signed in as {who}"),
+        }
+    }
+
+    pub fn quantity_times(self, n: i64) -> String {
+        format!("×{n}")
+    }
+
+    pub fn order_count(self, n: usize) -> String {
+        match self {
+            Lang::Zh => format!("共 {n} 单"),
+            Lang::En => format!("{n} orders"),
+        }
+    }
+
+    pub fn status(self, s: OrderStatus) -> &'static str {
+        let t = self.t();
+        match s {
+            OrderStatus::PendingPayment => t.status_pending_payment,
+            OrderStatus::AwaitingTeam => t.status_awaiting_team,
+            OrderStatus::Paid => t.status_paid,
+            OrderStatus::Shipped => t.status_shipped,
+            OrderStatus::Completed => t.status_completed,
+            OrderStatus::Cancelled => t.status_cancelled,
+            OrderStatus::Refunding => t.status_refunding,
+            OrderStatus::Refunded => t.status_refunded,
+        }
+    }
+
+    pub fn actor(self, actor: &str) -> &'static str {
+        let t = self.t();
+        match actor {
+            "buyer" => t.actor_buyer,
+            "owner" => t.actor_owner,
+            "sandbox" => t.actor_sandbox,
+            _ => t.actor_system,
+        }
+    }
+
+    /// A plain sentence that says what went wrong and, where it helps, what to do next.
+    pub fn error(self, e: &AppError) -> String {
+        use AppError::*;
+        let zh = self == Lang::Zh;
+        let s = |zh_text: &str, en_text: &str| if zh { zh_text.to_string() } else { en_text.to_string() };
+        match e {
+            AccountMissing => s("请填写手机号或邮箱。", "Enter a phone number or e-mail."),
+            BadPhone => s("手机号应为 11 位数字，以 1 开头。", "A mainland mobile number has 11 digits and starts with 1."),
+            BadEmail => s("邮箱格式不对，请检查，例如 name@example.com。", "That e-mail address looks wrong; e.g. name@example.com."),
+            AccountExists => s("这个账号已经注册过了，请直接登录。", "This account already exists. Please sign in instead."),
+            PasswordTooShort => s("密码至少 8 位。", "The password needs at least 8 characters."),
+            PasswordTooLong => s("密码最多 128 位。", "The password can have at most 128 characters."),
+            WrongPassword => s("账号或密码不正确。", "Wrong account or password."),
+            TooManyAttempts { minutes } => {
+                if zh {
+                    format!("尝试次数太多，请 {minutes} 分钟后再试。")
+                } else {
+                    format!("Too many attempts. Try again in {minutes} minutes.")
+                }
+            }
+            NicknameTooLong => s("昵称最多 20 个字。", "The name can have at most 20 characters."),
+            SignInRequired => s("请先登录。", "Please sign in first."),
+            BadCommunityName => s("社群名称需要 2 到 30 个字。", "The name needs 2 to 30 characters."),
+            BadSlug => s("社群地址只能用小写字母、数字和短横线，3 到 40 位。", "Use 3–40 lower-case letters, digits and dashes."),
+            SlugTaken => s("这个地址已被使用，换一个吧。", "This address is taken; try another."),
+            BadIntro => s("简介最多 500 字。", "The introduction can have at most 500 characters."),
+            BadCover => s("请从列表中选择封面。", "Choose a cover from the list."),
+            BadTitle => s("商品名称需要 2 到 60 个字。", "The title needs 2 to 60 characters."),
+            BadDescription => s("商品描述最多 5000 字。", "The description can have at most 5,000 characters."),
+            BadUnit => s("单位最多 6 个字。", "The unit can have at most 6 characters."),
+            BadImage => s("请从列表中选择商品图。", "Choose a picture from the list."),
+            BadPrice => s("售价应大于 0，最多两位小数，例如 35 或 29.90。", "The price must be above 0 with at most two decimals, e.g. 35 or 29.90."),
+            BadOriginalPrice => s("划线价格式不对，例如 90 或 89.90，不需要可留空。", "The original price looks wrong, e.g. 90 or 89.90; leave it empty if none."),
+            OriginalNotAbovePrice => s("划线价要高于售价，否则请留空。", "The original price must be above the price, or left empty."),
+            BadStock => s("库存应为 0 到 1000000 的整数。", "Stock must be a whole number from 0 to 1,000,000."),
+            BadLimit => s("每单限购应为 1 到 999 的整数。", "The limit must be a whole number from 1 to 999."),
+            BadStatus => s("请选择商品状态。", "Choose a status."),
+            NotOnSale => s("这个商品现在不能购买。", "This product is not on sale right now."),
+            BadQuantity => s("数量应为 1 以上的整数。", "The quantity must be a whole number of at least 1."),
+            OverOrderLimit { limit } => {
+                if zh {
+                    format!("每单最多买 {limit} 件。")
+                } else {
+                    format!("You can buy at most {limit} per order.")
+                }
+            }
+            SoldOut => s("已售罄，下次早点来。", "Sold out."),
+            NotEnoughStock { left } => {
+                if zh {
+                    format!("库存只剩 {left} 件，请减少数量。")
+                } else {
+                    format!("Only {left} left; please lower the quantity.")
+                }
+            }
+            OrderNotPayable => s("这个订单已不需要支付。", "This order no longer needs paying."),
+            Forbidden => s("你没有权限做这件事。", "You are not allowed to do that."),
+            NotFound => s("没有找到，可能已被删除。", "Not found; it may have been removed."),
+            BadRequest => s("请求内容不完整，请刷新页面后重试。", "The request was incomplete. Reload the page and try again."),
+            Internal => s("服务器出了点问题，请稍后再试。", "Something went wrong on our side. Please try again shortly."),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picks_language_from_accept_language() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9,zh-CN;q=0.8"), Some(Lang::En));
+        assert_eq!(Lang::from_accept_language("fr;q=1, zh-CN;q=0.9, en;q=0.5"), Some(Lang::Zh));
+        assert_eq!(Lang::from_accept_language("fr, de"), None);
+    }
+
+    #[test]
+    fn every_error_has_a_sentence_in_both_languages() {
+        let all = [
+            AppError::BadPhone,
+            AppError::TooManyAttempts { minutes: 3 },
+            AppError::OverOrderLimit { limit: 5 },
+            AppError::NotEnoughStock { left: 2 },
+            AppError::Internal,
+        ];
+        for e in all {
+            for l in [Lang::Zh, Lang::En] {
+                let m = l.error(&e);
+                assert!(m.ends_with('。') || m.ends_with('.'), "{m}");
+            }
+        }
+        assert_eq!(Lang::Zh.error(&AppError::NotEnoughStock { left: 2 }), "库存只剩 2 件，请减少数量。");
+    }
+
+    #[test]
+    fn savings_read_naturally() {
+        assert_eq!(Lang::Zh.saving(Fen(5500)), "省¥55");
+        assert_eq!(Lang::En.saving(Fen(2910)), "Save ¥29.10");
+    }
+}

@@ -1,0 +1,140 @@
+//! Shapes of data as pages see them. Shared by the server (which builds them from the store)
+//! and the browser (which receives them from server functions).
+
+use crate::domain::catalogue::ProductStatus;
+use crate::domain::money::Fen;
+use crate::domain::order::OrderStatus;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub id: i64,
+    pub nickname: String,
+    pub account_masked: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunityCard {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub intro: String,
+    pub cover: String,
+    pub member_count: i64,
+    pub joined: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Community {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub intro: String,
+    pub cover: String,
+    pub member_count: i64,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub join_policy: String,
+    pub time_zone: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductCard {
+    pub id: i64,
+    pub title: String,
+    pub image: String,
+    pub unit: String,
+    pub price: Fen,
+    pub original_price: Fen,
+    pub stock: i64,
+    pub sold: i64,
+    pub status: ProductStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: i64,
+    pub community_id: i64,
+    pub title: String,
+    pub description: String,
+    pub unit: String,
+    pub image: String,
+    pub price: Fen,
+    pub original_price: Fen,
+    pub stock: i64,
+    pub sold: i64,
+    pub per_order_limit: i64,
+    pub status: ProductStatus,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    pub product_id: i64,
+    pub title: String,
+    pub image: String,
+    pub unit: String,
+    pub unit_price: Fen,
+    pub quantity: i64,
+    pub amount: Fen,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderEventView {
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    pub actor: String,
+    pub at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub id: i64,
+    pub community_id: i64,
+    pub community_name: String,
+    pub community_slug: String,
+    pub time_zone: String,
+    pub buyer_id: i64,
+    pub buyer_name: String,
+    pub status: OrderStatus,
+    pub goods: Fen,
+    pub shipping: Fen,
+    pub discount: Fen,
+    pub total: Fen,
+    pub created_at: i64,
+    pub pay_deadline: i64,
+    pub paid_at: Option<i64>,
+    pub lines: Vec<OrderLine>,
+    pub events: Vec<OrderEventView>,
+}
+
+/// Something to say after a form succeeded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notice {
+    Saved,
+    Created,
+}
+
+/// What a form post leaves for the page it returns to: the error and what was typed (never a
+/// password), or a notice. Carried in a short-lived cookie so it works without JavaScript.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Flash {
+    pub error: Option<crate::error::AppError>,
+    pub notice: Option<Notice>,
+    pub values: Vec<(String, String)>,
+}
+
+impl Flash {
+    pub fn value(&self, field: &str) -> Option<String> {
+        self.values.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone())
+    }
+
+    /// The error message key for `field`, if the error belongs to it.
+    pub fn error_for(&self, field: &str) -> Option<crate::error::AppError> {
+        self.error.clone().filter(|e| e.field() == Some(field))
+    }
+
+    /// An error that belongs to no particular field.
+    pub fn form_error(&self) -> Option<crate::error::AppError> {
+        self.error.clone().filter(|e| e.field().is_none())
+    }
+}

@@ -1,0 +1,160 @@
+//! Demo data from the product's reference cases, written on first start of an empty database.
+
+use super::{communities, products, users, Db};
+use crate::domain::account::Account;
+use crate::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
+use crate::error::AppError;
+
+pub const OWNER_PHONE: &str = "13800000001";
+pub const MEMBER_PHONE: &str = "13800000002";
+pub const PASSWORD: &str = "qunli-demo";
+
+struct Item {
+    title: &'static str,
+    description: &'static str,
+    unit: &'static str,
+    image: &'static str,
+    price: &'static str,
+    original: &'static str,
+    stock: i64,
+}
+
+struct Shop {
+    name: &'static str,
+    slug: &'static str,
+    intro: &'static str,
+    cover: &'static str,
+    items: &'static [Item],
+}
+
+const SHOPS: &[Shop] = &[
+    Shop {
+        name: "雪山三文鱼吃货群",
+        slug: "salmon",
+        intro: "雪山脚下的冷水牧场直供，每周二、周五冰鲜直发。群里常聊怎么切、怎么吃，每月一次线下品鲜会。",
+        cover: "salmon",
+        items: &[
+            Item {
+                title: "雪山三文鱼 鲜切中段",
+                description: "牧场当天捕捞，鲜切中段，冰袋+泡沫箱顺丰冷链发货。\n刺身、香煎都合适，收到后冷藏 48 小时内吃完。",
+                unit: "斤",
+                image: "salmon",
+                price: "35",
+                original: "90",
+                stock: 200,
+            },
+            Item {
+                title: "三文鱼腹肉刺身 200g",
+                description: "油脂最丰富的腹肉，切好装盒，解冻即食。",
+                unit: "盒",
+                image: "salmon-belly",
+                price: "58",
+                original: "128",
+                stock: 80,
+            },
+            Item {
+                title: "三文鱼籽 100g",
+                description: "颗粒饱满的鱼籽，配米饭或寿司。冷冻保存 3 个月。",
+                unit: "罐",
+                image: "salmon-roe",
+                price: "49",
+                original: "99",
+                stock: 50,
+            },
+        ],
+    },
+    Shop {
+        name: "枣加核桃零食铺",
+        slug: "dates-walnut",
+        intro: "新疆若羌灰枣夹上薄皮核桃，一口一个。每月约 600 盒，全部群内预订。",
+        cover: "snack",
+        items: &[
+            Item {
+                title: "枣加核桃 500g 礼盒",
+                description: "灰枣去核夹核桃仁，独立小包装。",
+                unit: "盒",
+                image: "dates-walnut",
+                price: "39.9",
+                original: "69",
+                stock: 600,
+            },
+            Item {
+                title: "纸皮核桃",
+                description: "手一捏就开的薄皮核桃，当季新货。",
+                unit: "斤",
+                image: "walnut",
+                price: "29.9",
+                original: "45",
+                stock: 300,
+            },
+        ],
+    },
+    Shop {
+        name: "小龙虾夜宵预订",
+        slug: "crayfish",
+        intro: "周末夜宵小龙虾，当晚现烧，19:00 前预订，21:00 起自提或同城配送。",
+        cover: "crayfish",
+        items: &[Item {
+            title: "麻辣小龙虾 2 斤装",
+            description: "现烧现装，微辣 / 中辣 / 特辣请在群里说。",
+            unit: "份",
+            image: "crayfish",
+            price: "80",
+            original: "128",
+            stock: 100,
+        }],
+    },
+];
+
+/// Writes the demo data if the database has no users yet. `password_hash` is the hash of
+/// `PASSWORD`. Returns whether anything was written.
+pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<bool, AppError> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?;
+    if n > 0 {
+        return Ok(false);
+    }
+    let owner = users::create(db, &Account::Phone(OWNER_PHONE.into()), password_hash, "雪山老周", now).await?;
+    let member = users::create(db, &Account::Phone(MEMBER_PHONE.into()), password_hash, "阿梅", now).await?;
+    for shop in SHOPS {
+        let draft = CommunityDraft::parse(shop.name, shop.slug, shop.intro, shop.cover)?;
+        let community = communities::create(db, owner, &draft, now).await?;
+        for item in shop.items {
+            let input = ProductInput {
+                title: item.title.into(),
+                description: item.description.into(),
+                unit: item.unit.into(),
+                image: item.image.into(),
+                price: item.price.into(),
+                original_price: item.original.into(),
+                stock: item.stock.to_string(),
+                per_order_limit: "10".into(),
+                status: "on_sale".into(),
+            };
+            products::create(db, community, &ProductDraft::parse(&input)?, now).await?;
+        }
+        if shop.slug != "crayfish" {
+            communities::join(db, community, member, now).await?;
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::each_db;
+
+    #[tokio::test]
+    async fn seeds_once() {
+        each_db(|db| async move {
+            assert!(seed_if_empty(&db, "h", 1).await.unwrap());
+            assert!(!seed_if_empty(&db, "h", 2).await.unwrap());
+            let salmon = communities::by_slug(&db, "salmon").await.unwrap().unwrap();
+            assert_eq!(salmon.member_count, 2);
+            let items = products::on_sale_in(&db, salmon.id).await.unwrap();
+            assert_eq!(items[0].price.display(), "¥35.00");
+            assert_eq!(items[0].original_price.display(), "¥90.00");
+        })
+        .await;
+    }
+}

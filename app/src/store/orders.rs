@@ -1,0 +1,365 @@
+//! Orders, their lines and timeline, and the payments that settle them.
+
+use super::{col, Db, Tx};
+use crate::domain::catalogue::ProductStatus;
+use crate::domain::money::Fen;
+use crate::domain::order::{quote_buy_now, transition, OrderEvent, OrderStatus, SaleItem};
+use crate::error::AppError;
+use crate::model::{Order, OrderEventView, OrderLine};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Created {
+    pub order_id: i64,
+    pub payment_id: i64,
+    pub total: Fen,
+}
+
+/// Buy now: prices the product as it is in the database, takes the stock and creates the order
+/// and its payment in one transaction. Stock is taken with a conditional update, so concurrent
+/// buyers can never take more than there is (and the CHECK on `stock` backs that up).
+pub async fn create_buy_now(
+    db: &Db,
+    buyer: i64,
+    product_id: i64,
+    quantity: i64,
+    now: i64,
+    pay_window_ms: i64,
+    provider: &str,
+) -> Result<Created, AppError> {
+    let mut tx = db.begin().await?;
+    let r = sqlx::query(
+        "SELECT community_id, title, image, unit, price, stock, per_order_limit, status FROM products WHERE id = $1",
+    )
+    .bind(product_id)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let status: String = col(&r, "status")?;
+    let item = SaleItem {
+        price: Fen(col(&r, "price")?),
+        stock: col(&r, "stock")?,
+        per_order_limit: col(&r, "per_order_limit")?,
+        status: ProductStatus::parse(&status).unwrap_or(ProductStatus::OffSale),
+    };
+    let quote = quote_buy_now(&item, quantity)?;
+    let taken = sqlx::query("UPDATE products SET stock = stock - $1 WHERE id = $2 AND stock >= $1 AND status = 'on_sale'")
+        .bind(quantity)
+        .bind(product_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if taken != 1 {
+        // Another buyer got there first (only possible where the read above was not locked).
+        let left: i64 = sqlx::query_scalar("SELECT stock FROM products WHERE id = $1").bind(product_id).fetch_one(&mut *tx).await?;
+        return Err(if left == 0 { AppError::SoldOut } else { AppError::NotEnoughStock { left } });
+    }
+    let order_id = db.id();
+    let community: i64 = col(&r, "community_id")?;
+    sqlx::query(
+        "INSERT INTO orders (id, community_id, buyer_id, status, goods_amount, shipping_amount, discount_amount, \
+         total_amount, created_at, pay_deadline) VALUES ($1, $2, $3, 'pending_payment', $4, $5, 0, $6, $7, $8)",
+    )
+    .bind(order_id)
+    .bind(community)
+    .bind(buyer)
+    .bind(quote.goods.0)
+    .bind(quote.shipping.0)
+    .bind(quote.total.0)
+    .bind(now)
+    .bind(now + pay_window_ms)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO order_lines (id, order_id, product_id, title, image, unit, unit_price, quantity, amount) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(db.id())
+    .bind(order_id)
+    .bind(product_id)
+    .bind(col::<String>(&r, "title")?)
+    .bind(col::<String>(&r, "image")?)
+    .bind(col::<String>(&r, "unit")?)
+    .bind(quote.unit_price.0)
+    .bind(quote.quantity)
+    .bind(quote.goods.0)
+    .execute(&mut *tx)
+    .await?;
+    record_event(db, &mut tx, order_id, None, OrderStatus::PendingPayment, "buyer", now).await?;
+    let payment_id = db.id();
+    sqlx::query("INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)")
+        .bind(payment_id)
+        .bind(order_id)
+        .bind(provider)
+        .bind(quote.total.0)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Created { order_id, payment_id, total: quote.total })
+}
+
+async fn record_event(
+    db: &Db,
+    tx: &mut Tx,
+    order: i64,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+    actor: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO order_events (id, order_id, from_status, to_status, actor, at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(db.id())
+        .bind(order)
+        .bind(from.map(|s| s.as_str()))
+        .bind(to.as_str())
+        .bind(actor)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Moves an order from one state to another if the domain allows it and the order is still
+/// in `from`; false when another request changed it first.
+async fn apply(db: &Db, tx: &mut Tx, order: i64, from: OrderStatus, event: OrderEvent, actor: &str, now: i64) -> Result<bool, AppError> {
+    let to = transition(from, event).ok_or(AppError::BadRequest)?;
+    let extra = if to == OrderStatus::Paid { ", paid_at = $4" } else { "" };
+    let sql = format!("UPDATE orders SET status = $1{extra} WHERE id = $2 AND status = $3");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to.as_str()).bind(order).bind(from.as_str());
+    if to == OrderStatus::Paid {
+        q = q.bind(now);
+    }
+    if q.execute(&mut **tx).await?.rows_affected() != 1 {
+        return Ok(false);
+    }
+    record_event(db, tx, order, Some(from), to, actor, now).await?;
+    Ok(true)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub order_id: i64,
+    pub provider: String,
+    pub amount: Fen,
+    pub status: String,
+}
+
+fn payment_row(r: &AnyRow) -> Result<PaymentRow, sqlx::Error> {
+    Ok(PaymentRow {
+        id: col(r, "id")?,
+        order_id: col(r, "order_id")?,
+        provider: col(r, "provider")?,
+        amount: Fen(col(r, "amount")?),
+        status: col(r, "status")?,
+    })
+}
+
+pub async fn payment(db: &Db, id: i64) -> Result<Option<PaymentRow>, AppError> {
+    let r = sqlx::query("SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1").bind(id).fetch_optional(&db.pool).await?;
+    r.map(|r| payment_row(&r)).transpose().map_err(Into::into)
+}
+
+/// The payment waiting for an order, if any.
+pub async fn open_payment(db: &Db, order: i64) -> Result<Option<PaymentRow>, AppError> {
+    let r = sqlx::query(
+        "SELECT id, order_id, provider, amount, status FROM payments WHERE order_id = $1 AND status = 'created' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(order)
+    .fetch_optional(&db.pool)
+    .await?;
+    r.map(|r| payment_row(&r)).transpose().map_err(Into::into)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    /// The order is now paid.
+    Paid { order_id: i64 },
+    /// This event was already applied; nothing changed.
+    Duplicate,
+    /// The money arrived but the order can no longer take it (it is not awaiting payment).
+    OrderNotPayable { order_id: i64 },
+}
+
+/// Applies a provider's "payment succeeded" event exactly once: the event id is recorded in the
+/// same transaction as the state change, so a redelivery (even a concurrent one on another
+/// instance) finds it and changes nothing.
+pub async fn apply_payment_succeeded(
+    db: &Db,
+    provider: &str,
+    event_id: &str,
+    payment_id: i64,
+    amount: Fen,
+    now: i64,
+) -> Result<PaymentOutcome, AppError> {
+    let mut tx = db.begin().await?;
+    let pay = sqlx::query("SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1")
+        .bind(payment_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| payment_row(&r))
+        .transpose()?
+        .ok_or(AppError::NotFound)?;
+    if pay.provider != provider || pay.amount != amount {
+        return Err(AppError::BadRequest);
+    }
+    let fresh = sqlx::query(
+        "INSERT INTO provider_events (provider, event_id, payment_id, received_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (provider, event_id) DO NOTHING",
+    )
+    .bind(provider)
+    .bind(event_id)
+    .bind(payment_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if fresh == 0 {
+        return Ok(PaymentOutcome::Duplicate);
+    }
+    let first = sqlx::query("UPDATE payments SET status = 'succeeded', succeeded_at = $1 WHERE id = $2 AND status = 'created'")
+        .bind(now)
+        .bind(payment_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if first == 0 {
+        // A different event id for a payment already settled: record it, change nothing else.
+        tx.commit().await?;
+        return Ok(PaymentOutcome::Duplicate);
+    }
+    let paid = apply(db, &mut tx, pay.order_id, OrderStatus::PendingPayment, OrderEvent::PaymentReceived, provider, now).await?;
+    if !paid {
+        tx.commit().await?;
+        return Ok(PaymentOutcome::OrderNotPayable { order_id: pay.order_id });
+    }
+    sqlx::query(
+        "UPDATE products SET sold = sold + (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l \
+         WHERE l.order_id = $1 AND l.product_id = products.id) \
+         WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = $1)",
+    )
+    .bind(pay.order_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(PaymentOutcome::Paid { order_id: pay.order_id })
+}
+
+const ORDER_COLS: &str = "o.id, o.community_id, c.name AS community_name, c.slug AS community_slug, c.time_zone, \
+    o.buyer_id, u.nickname AS buyer_name, o.status, o.goods_amount, o.shipping_amount, o.discount_amount, \
+    o.total_amount, o.created_at, o.pay_deadline, o.paid_at \
+    FROM orders o JOIN communities c ON c.id = o.community_id JOIN users u ON u.id = o.buyer_id";
+
+fn order_head(r: &AnyRow) -> Result<Order, sqlx::Error> {
+    let status: String = col(r, "status")?;
+    Ok(Order {
+        id: col(r, "id")?,
+        community_id: col(r, "community_id")?,
+        community_name: col(r, "community_name")?,
+        community_slug: col(r, "community_slug")?,
+        time_zone: col(r, "time_zone")?,
+        buyer_id: col(r, "buyer_id")?,
+        buyer_name: col(r, "buyer_name")?,
+        status: OrderStatus::parse(&status).ok_or_else(|| sqlx::Error::Decode(format!("order status {status}").into()))?,
+        goods: Fen(col(r, "goods_amount")?),
+        shipping: Fen(col(r, "shipping_amount")?),
+        discount: Fen(col(r, "discount_amount")?),
+        total: Fen(col(r, "total_amount")?),
+        created_at: col(r, "created_at")?,
+        pay_deadline: col(r, "pay_deadline")?,
+        paid_at: r.try_get("paid_at")?,
+        lines: vec![],
+        events: vec![],
+    })
+}
+
+/// Orders matching `filter` (a condition on `o` with one parameter), newest first, with their
+/// lines fetched in one more query rather than one per order.
+async fn list(db: &Db, filter: &str, param: i64) -> Result<Vec<Order>, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLS} WHERE {filter} ORDER BY o.created_at DESC, o.id DESC LIMIT 200")))
+        .bind(param)
+        .fetch_all(&db.pool)
+        .await?;
+    let mut orders = rows.iter().map(order_head).collect::<Result<Vec<_>, _>>()?;
+    let lines = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT l.order_id, l.product_id, l.title, l.image, l.unit, l.unit_price, l.quantity, l.amount FROM order_lines l \
+         WHERE l.order_id IN (SELECT o.id FROM orders o WHERE {filter}) ORDER BY l.id"
+    )))
+    .bind(param)
+    .fetch_all(&db.pool)
+    .await?;
+    let mut by_order: HashMap<i64, Vec<OrderLine>> = HashMap::new();
+    for r in &lines {
+        by_order.entry(col(r, "order_id")?).or_default().push(line(r)?);
+    }
+    for o in &mut orders {
+        o.lines = by_order.remove(&o.id).unwrap_or_default();
+    }
+    Ok(orders)
+}
+
+fn line(r: &AnyRow) -> Result<OrderLine, sqlx::Error> {
+    Ok(OrderLine {
+        product_id: col(r, "product_id")?,
+        title: col(r, "title")?,
+        image: col(r, "image")?,
+        unit: col(r, "unit")?,
+        unit_price: Fen(col(r, "unit_price")?),
+        quantity: col(r, "quantity")?,
+        amount: Fen(col(r, "amount")?),
+    })
+}
+
+pub async fn for_buyer(db: &Db, buyer: i64) -> Result<Vec<Order>, AppError> {
+    list(db, "o.buyer_id = $1", buyer).await
+}
+
+pub async fn for_community(db: &Db, community: i64) -> Result<Vec<Order>, AppError> {
+    list(db, "o.community_id = $1", community).await
+}
+
+/// One order with its lines and timeline.
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<Order>, AppError> {
+    let mut found = list(db, "o.id = $1", id).await?;
+    let Some(mut order) = found.pop() else { return Ok(None) };
+    let events = sqlx::query("SELECT from_status, to_status, actor, at FROM order_events WHERE order_id = $1 ORDER BY at, id")
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await?;
+    for r in &events {
+        let from: Option<String> = r.try_get("from_status")?;
+        let to: String = col(r, "to_status")?;
+        order.events.push(OrderEventView {
+            from: from.as_deref().and_then(OrderStatus::parse),
+            to: OrderStatus::parse(&to).ok_or(AppError::Internal)?,
+            actor: col(r, "actor")?,
+            at: col(r, "at")?,
+        });
+    }
+    Ok(Some(order))
+}
+
+/// How many of a buyer's orders are in each state.
+pub async fn status_counts(db: &Db, buyer: i64) -> Result<HashMap<OrderStatus, i64>, AppError> {
+    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM orders WHERE buyer_id = $1 GROUP BY status").bind(buyer).fetch_all(&db.pool).await?;
+    let mut out = HashMap::new();
+    for r in &rows {
+        let s: String = col(r, "status")?;
+        if let Some(s) = OrderStatus::parse(&s) {
+            out.insert(s, col(r, "n")?);
+        }
+    }
+    Ok(out)
+}
+
+/// Orders by state across the instance, for `/metrics`.
+pub async fn totals_by_status(db: &Db) -> Result<Vec<(String, i64)>, AppError> {
+    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status").fetch_all(&db.pool).await?;
+    rows.iter().map(|r| Ok((col(r, "status")?, col(r, "n")?))).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
+}
+
+#[cfg(test)]
+mod tests;
