@@ -4,6 +4,9 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod app;
+pub mod components;
+pub mod pages;
 pub mod domain;
 pub mod error;
 pub mod i18n;

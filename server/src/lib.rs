@@ -1,1 +1,188 @@
+//! The Qunli server: configuration, the HTTP router, static files, webhooks, metrics. Business
+//! rules live in the `app` crate; this crate only wires them to HTTP.
 
+pub mod config;
+pub mod metrics;
+
+use app::app::{shell, App};
+use app::ctx::{AppState, Clock, RequestCtx, Settings, FLASH_COOKIE};
+use app::payments::{self, WebhookError};
+use app::store::Db;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use config::Config;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use metrics::Metrics;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Connects the database (migrating it), seeds the demo when asked, and assembles the state.
+pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
+    std::fs::create_dir_all(&cfg.data_dir).map_err(|e| format!("QUNLI_DATA_DIR: cannot create {}: {e}", cfg.data_dir.display()))?;
+    let db = Db::connect(&cfg.database_url).await.map_err(|e| format!("DATABASE_URL: cannot open the database: {e}"))?;
+    let secret = cfg.load_secret().map_err(|e| format!("QUNLI_DATA_DIR: cannot keep the secret key in {}: {e}", cfg.data_dir.display()))?;
+    let clock = Clock::default();
+    if cfg.seed_demo {
+        let hash = app::auth::hash_password(app::store::demo::PASSWORD.into()).await.map_err(|e| e.to_string())?;
+        if app::store::demo::seed_if_empty(&db, &hash, clock.now_ms()).await.map_err(|e| e.to_string())? {
+            tracing::info!("demo data written");
+        }
+    }
+    let settings = Settings {
+        base_url: cfg.base_url.clone(),
+        secret: secret.clone(),
+        pay_window_ms: cfg.pay_window_minutes * 60_000,
+        data_dir: cfg.data_dir.clone(),
+    };
+    Ok(AppState {
+        db,
+        sandbox: Arc::new(payments::Sandbox::new(&secret)),
+        settings: Arc::new(settings),
+        clock,
+        leptos: leptos_options(cfg),
+    })
+}
+
+pub fn leptos_options(cfg: &Config) -> LeptosOptions {
+    // cargo-leptos writes the content hashes of the bundle next to the binary.
+    let hashed = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("hash.txt").exists())).unwrap_or(false);
+    LeptosOptions::builder()
+        .output_name("qunli")
+        .site_root(cfg.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(cfg.listen)
+        .hash_files(hashed)
+        .build()
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let metrics = Arc::new(Metrics::new());
+    let routes = generate_route_list(App);
+    let opts = state.leptos.clone();
+    let not_found = {
+        let (opts, st) = (opts.clone(), state.clone());
+        leptos_axum::render_app_to_stream_with_context(move || leptos::prelude::provide_context(st.clone()), move || shell(opts.clone()))
+    };
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, routes, || {}, {
+            let opts = opts.clone();
+            move || shell(opts.clone())
+        })
+        .fallback(move |req: Request| {
+            let not_found = not_found.clone();
+            async move {
+                let mut res = not_found(req).await;
+                if res.status() == StatusCode::OK {
+                    *res.status_mut() = StatusCode::NOT_FOUND;
+                }
+                res
+            }
+        })
+        .layer(middleware::from_fn_with_state(state.clone(), request_context));
+
+    let site = state.leptos.site_root.to_string();
+    // Bundle files carry their content hash in the name, so they can be cached for good.
+    let immutable = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    let daily = SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    let assets = Router::new()
+        .nest_service("/pkg", tower::ServiceBuilder::new().layer(immutable).service(ServeDir::new(format!("{site}/pkg")).precompressed_br().precompressed_gzip()))
+        .nest_service("/img", ServeDir::new(format!("{site}/img")).precompressed_br().precompressed_gzip())
+        .route_service("/icons.svg", ServeFile::new(format!("{site}/icons.svg")).precompressed_br().precompressed_gzip())
+        .route_service("/favicon.ico", ServeFile::new(format!("{site}/favicon.ico")))
+        .route_service("/favicon.svg", ServeFile::new(format!("{site}/favicon.svg")))
+        .layer(daily);
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::render))
+        .route("/webhooks/sandbox", post(sandbox_webhook))
+        .merge(assets)
+        .with_state(state.clone())
+        .layer(axum::Extension(metrics.clone()))
+        .merge(pages.with_state(state))
+        .layer(middleware::from_fn(same_origin_only))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+        .layer(middleware::from_fn_with_state(metrics, metrics::observe))
+}
+
+/// Resolves who is calling (session cookie), their language, and any flash left by the last
+/// form, once per request; pages and server functions read it from the request extensions.
+async fn request_context(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "local".into());
+    let ctx = RequestCtx::from_headers(&st, req.headers(), ip).await;
+    let had_flash = ctx.flash.is_some();
+    let is_page = req.method() == Method::GET;
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(ctx);
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if had_flash && is_page {
+        // A flash is shown once.
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")).expect("ascii"),
+        );
+    }
+    res
+}
+
+/// Refuses state-changing requests that a browser marks as coming from another site (CSRF).
+/// Provider webhooks come from elsewhere by design and prove themselves by signature instead.
+async fn same_origin_only(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || req.uri().path().starts_with("/webhooks/") || is_same_origin(req.headers()) {
+        return next.run(req).await;
+    }
+    tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "跨站请求已被拒绝。Cross-site request refused.\n")
+        .into_response()
+}
+
+pub fn is_same_origin(h: &HeaderMap) -> bool {
+    let get = |n: header::HeaderName| h.get(n).and_then(|v| v.to_str().ok());
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        // `none`: typed in the address bar or a bookmark; `same-origin`: this site.
+        return matches!(site, "same-origin" | "none");
+    }
+    match (get(header::ORIGIN), get(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+            origin_host.eq_ignore_ascii_case(host)
+        }
+        (Some(_), None) => false,
+        // No browser markers at all: not a browser, so not a cross-site forgery.
+        (None, _) => true,
+    }
+}
+
+async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
+    match st.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    }
+}
+
+/// The sandbox provider's webhook: HMAC-SHA256 over `timestamp.body`, applied exactly once.
+async fn sandbox_webhook(State(st): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match payments::receive(&st, st.sandbox.as_ref(), &headers, &body).await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(WebhookError::Rejected) => (StatusCode::BAD_REQUEST, "rejected\n").into_response(),
+        Err(WebhookError::Unavailable) => (StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response(),
+    }
+}

@@ -1,1 +1,81 @@
-fn main(){}
+use axum::serve::ListenerExt;
+use server::config::Config;
+use std::net::SocketAddr;
+
+#[tokio::main]
+async fn main() {
+    let cfg = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("qunli: configuration error: {e}");
+            std::process::exit(2);
+        }
+    };
+    init_logs(cfg.json_logs);
+    let state = match server::build_state(&cfg).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("qunli: cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    let app = server::router(state);
+    let listener = match tokio::net::TcpListener::bind(cfg.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("qunli: QUNLI_LISTEN: cannot listen on {}: {e}", cfg.listen);
+            std::process::exit(1);
+        }
+    };
+    // Without TCP_NODELAY every streamed response waits on a delayed ACK (~40 ms).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    tracing::info!(address = %cfg.listen, base_url = %cfg.base_url, "Qunli is listening");
+    if cfg.seed_demo {
+        println!(
+            "Qunli: {}  (demo owner {} / member {}, password {})",
+            cfg.base_url,
+            app::store::demo::OWNER_PHONE,
+            app::store::demo::MEMBER_PHONE,
+            app::store::demo::PASSWORD
+        );
+    } else {
+        println!("Qunli: {}", cfg.base_url);
+    }
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown()).await;
+    if let Err(e) = served {
+        eprintln!("qunli: server error: {e}");
+        std::process::exit(1);
+    }
+    tracing::info!("stopped");
+}
+
+fn init_logs(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("QUNLI_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    if json {
+        tracing_subscriber::fmt().with_env_filter(filter).json().init();
+    } else {
+        tracing_subscriber::fmt().with_env_filter(filter).init();
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight, then exit.
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

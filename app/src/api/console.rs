@@ -8,9 +8,12 @@ use serde::{Deserialize, Serialize};
 
 #[server(prefix = "/api", endpoint = "console_home")]
 pub async fn load_console_home() -> Result<Vec<CommunityCard>, AppError> {
-    use crate::{ctx, store};
-    let v = ctx::viewer()?;
-    store::communities::owned_by(&ctx::state().db, v.id).await
+    super::form::reply(async move {
+        use crate::{ctx, store};
+        let v = ctx::viewer()?;
+        store::communities::owned_by(&ctx::state().db, v.id).await
+    }
+    .await)
 }
 
 #[server(prefix = "/api", endpoint = "create_community")]
@@ -40,12 +43,15 @@ pub struct ConsoleCommunity {
 
 #[server(prefix = "/api", endpoint = "console_community")]
 pub async fn load_console_community(community_id: i64) -> Result<ConsoleCommunity, AppError> {
-    use crate::{ctx, store};
-    let v = ctx::viewer()?;
-    let st = ctx::state();
-    let community = store::communities::owned(&st.db, community_id, v.id).await?;
-    let products = store::products::all_in(&st.db, community_id).await?;
-    Ok(ConsoleCommunity { community, products })
+    super::form::reply(async move {
+        use crate::{ctx, store};
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let community = store::communities::owned(&st.db, community_id, v.id).await?;
+        let products = store::products::all_in(&st.db, community_id).await?;
+        Ok(ConsoleCommunity { community, products })
+    }
+    .await)
 }
 
 #[server(prefix = "/api", endpoint = "update_community")]
@@ -77,16 +83,19 @@ pub struct ProductEditor {
 
 #[server(prefix = "/api", endpoint = "product_editor")]
 pub async fn load_product_editor(community_id: Option<i64>, product_id: Option<i64>) -> Result<ProductEditor, AppError> {
-    use crate::{ctx, store};
-    let v = ctx::viewer()?;
-    let st = ctx::state();
-    let product = match product_id {
-        Some(id) => Some(store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?),
-        None => None,
-    };
-    let cid = product.as_ref().map(|p| p.community_id).or(community_id).ok_or(AppError::BadRequest)?;
-    let community = store::communities::owned(&st.db, cid, v.id).await?;
-    Ok(ProductEditor { community, product })
+    super::form::reply(async move {
+        use crate::{ctx, store};
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let product = match product_id {
+            Some(id) => Some(store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?),
+            None => None,
+        };
+        let cid = product.as_ref().map(|p| p.community_id).or(community_id).ok_or(AppError::BadRequest)?;
+        let community = store::communities::owned(&st.db, cid, v.id).await?;
+        Ok(ProductEditor { community, product })
+    }
+    .await)
 }
 
 /// Creates (no `product_id`) or updates a product from the product form.
@@ -155,10 +164,13 @@ pub struct ConsoleOrders {
 
 #[server(prefix = "/api", endpoint = "console_orders")]
 pub async fn load_console_orders(community_id: i64) -> Result<ConsoleOrders, AppError> {
-    use crate::{ctx, store};
-    let v = ctx::viewer()?;
-    let st = ctx::state();
-    let community = store::communities::owned(&st.db, community_id, v.id).await?;
-    let orders = store::orders::for_community(&st.db, community_id).await?;
-    Ok(ConsoleOrders { community, orders })
+    super::form::reply(async move {
+        use crate::{ctx, store};
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let community = store::communities::owned(&st.db, community_id, v.id).await?;
+        let orders = store::orders::for_community(&st.db, community_id).await?;
+        Ok(ConsoleOrders { community, orders })
+    }
+    .await)
 }

@@ -9,7 +9,7 @@ use crate::model::{Flash, Notice};
 use base64::Engine;
 use http::header::{ACCEPT, REFERER, SET_COOKIE};
 use http::request::Parts;
-use http::HeaderValue;
+use http::{HeaderValue, StatusCode};
 use leptos::prelude::{expect_context, use_context};
 use leptos_axum::ResponseOptions;
 
@@ -87,7 +87,7 @@ impl Next {
 /// fields to show again, never a password) on failure. JSON callers get `result` unchanged.
 pub fn finish<T>(result: Result<T, AppError>, next: impl FnOnce(&T) -> Next, echo: &[(&str, &str)]) -> Result<T, AppError> {
     if !is_form_post() {
-        return result;
+        return reply(result);
     }
     match &result {
         Ok(v) => {
@@ -105,6 +105,19 @@ pub fn finish<T>(result: Result<T, AppError>, next: impl FnOnce(&T) -> Next, ech
                 values: echo.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             });
             leptos_axum::redirect(&back());
+        }
+    }
+    result
+}
+
+/// For callers other than a browser form, the HTTP status tells what kind of error it is (403
+/// for someone else's community, 404, 401, …). Pages set their own status when they render.
+pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        if !is_form_post() {
+            if let Some(res) = use_context::<ResponseOptions>() {
+                res.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+            }
         }
     }
     result

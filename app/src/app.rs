@@ -1,0 +1,88 @@
+//! The document shell and the routes.
+
+use crate::components::lang;
+use crate::i18n::Lang;
+use crate::model::Flash;
+use crate::pages::*;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// What the current request knows about language and the last form, provided to every view.
+fn provide_request_context() {
+    #[cfg(feature = "ssr")]
+    {
+        let r = crate::ctx::request();
+        provide_context::<Lang>(r.lang);
+        provide_context::<Flash>(r.flash.unwrap_or_default());
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        provide_context::<Lang>(Lang::default());
+        provide_context::<Flash>(Flash::default());
+    }
+}
+
+/// Pages that contain islands render this; pages without any interactive part ship no
+/// JavaScript or WebAssembly at all.
+#[component]
+pub fn IslandScripts() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let options = expect_context::<crate::ctx::AppState>().leptos;
+        view! { <HydrationScripts options islands=true/> }
+    }
+}
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    provide_request_context();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang().code()>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
+                <meta name="theme-color" content="#F5F5F5"/>
+                <meta name="description" content=lang().t().tagline/>
+                <link rel="icon" href="/favicon.ico" sizes="any"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Every page is rendered completely before it is sent: status codes and redirects decided
+    // while loading still apply, and the first paint needs no skeletons.
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <NotFound/> }>
+                <Route path=path!("/") view=Home ssr=SsrMode::Async/>
+                <Route path=path!("/c") view=Communities ssr=SsrMode::Async/>
+                <Route path=path!("/c/:slug") view=CommunityPage ssr=SsrMode::Async/>
+                <Route path=path!("/p/:id") view=ProductPage ssr=SsrMode::Async/>
+                <Route path=path!("/buy/:id") view=BuyPage ssr=SsrMode::Async/>
+                <Route path=path!("/pay/:id") view=CashierPage ssr=SsrMode::Async/>
+                <Route path=path!("/orders") view=OrdersPage ssr=SsrMode::Async/>
+                <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async/>
+                <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
+                <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/console") view=ConsoleHome ssr=SsrMode::Async/>
+                <Route path=path!("/console/new") view=NewCommunityPage ssr=SsrMode::Async/>
+                <Route path=path!("/console/c/:id") view=ConsoleCommunityPage ssr=SsrMode::Async/>
+                <Route path=path!("/console/c/:id/products/new") view=NewProductPage ssr=SsrMode::Async/>
+                <Route path=path!("/console/c/:id/orders") view=ConsoleOrdersPage ssr=SsrMode::Async/>
+                <Route path=path!("/console/p/:id") view=EditProductPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

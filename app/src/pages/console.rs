@@ -1,0 +1,247 @@
+use super::param_id;
+use crate::api::console::*;
+use crate::components::cards::CommunityRow;
+use crate::components::form::{Field, PictureChoice, SelectField};
+use crate::components::layout::{Empty, Page};
+use crate::components::price::PriceTag;
+use crate::components::{lang, load, t};
+use crate::domain::catalogue::{cover_url, product_image_url, ProductStatus, COVERS, PRODUCT_IMAGES};
+use crate::model::{Community, Product};
+use crate::pages::orders::OrderCard;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Products,
+    Orders,
+    Settings,
+}
+
+/// The console's menu for one community: a row of tabs on phones, a side menu on wide screens.
+#[component]
+fn ConsoleMenu(community: i64, slug: String, active: Section) -> impl IntoView {
+    let t = t();
+    let item = move |s: Section, href: String, label: &'static str| {
+        let current = s == active;
+        view! { <a href=href class:active=current aria-current=current.then_some("page")>{label}</a> }
+    };
+    view! {
+        <nav class="console-menu" aria-label=t.console_menu>
+            {item(Section::Products, format!("/console/c/{community}"), t.console_products)}
+            {item(Section::Orders, format!("/console/c/{community}/orders"), t.console_orders)}
+            {item(Section::Settings, format!("/console/c/{community}#settings"), t.edit_community)}
+            <a href=format!("/c/{slug}")>{t.view_community_page}</a>
+        </nav>
+    }
+}
+
+#[component]
+pub fn ConsoleHome() -> impl IntoView {
+    let t = t();
+    load(load_console_home(), move |list| {
+        view! {
+            <Page title=t.console_title back="/me".to_string()>
+                <section class="section">
+                    <h2 class="section-title">{t.my_communities}</h2>
+                    {if list.is_empty() {
+                        view! { <Empty text=t.console_empty/> }.into_any()
+                    } else {
+                        view! {
+                            <div class="card-list">
+                                {list.into_iter().map(|c| {
+                                    let id = c.id;
+                                    view! {
+                                        <div class="console-community">
+                                            <CommunityRow c/>
+                                            <a class="btn btn-ghost btn-small" href=format!("/console/c/{id}")>{t.manage_community}</a>
+                                        </div>
+                                    }
+                                }).collect_view()}
+                            </div>
+                        }.into_any()
+                    }}
+                </section>
+                <a class="btn btn-primary btn-block" href="/console/new">{t.new_community}</a>
+            </Page>
+        }
+    })
+}
+
+/// The fields of the community form, filled from `c` when editing.
+#[component]
+fn CommunityFields(c: Option<Community>) -> impl IntoView {
+    let t = t();
+    let v = |f: fn(&Community) -> String| c.as_ref().map(f).unwrap_or_default();
+    view! {
+        <Field name="name" label=t.community_name value=v(|c| c.name.clone()) required=true maxlength=30/>
+        <Field name="slug" label=t.slug_label value=v(|c| c.slug.clone()) hint=t.slug_hint required=true maxlength=40 autocomplete="off"/>
+        <Field name="intro" label=t.intro_label kind="textarea" value=v(|c| c.intro.clone()) maxlength=500/>
+        <PictureChoice name="cover" label=t.cover_label options=COVERS url=cover_url
+            value=c.as_ref().map(|c| c.cover.clone()).unwrap_or_else(|| COVERS[0].to_string())/>
+    }
+}
+
+#[component]
+pub fn NewCommunityPage() -> impl IntoView {
+    let t = t();
+    // Loading the console first makes a visitor sign in before seeing the form.
+    load(load_console_home(), move |_| {
+        view! {
+            <Page title=t.new_community back="/console".to_string()>
+                <form method="post" action=CreateCommunity::url() class="card stack" novalidate>
+                    <CommunityFields c=None/>
+                    <button class="btn btn-primary btn-block" type="submit">{t.new_community}</button>
+                </form>
+            </Page>
+        }
+    })
+}
+
+#[component]
+pub fn ConsoleCommunityPage() -> impl IntoView {
+    let t = t();
+    let id = param_id("id");
+    load(load_console_community(id), move |d: ConsoleCommunity| {
+        let c = d.community;
+        view! {
+            <Page title=c.name.clone() back="/console".to_string()>
+                <div class="console">
+                    <ConsoleMenu community=c.id slug=c.slug.clone() active=Section::Products/>
+                    <div class="console-main">
+                        <section class="section">
+                            <div class="section-head">
+                                <h2 class="section-title">{t.console_products}</h2>
+                                <a class="btn btn-primary btn-small" href=format!("/console/c/{}/products/new", c.id)>{t.new_product}</a>
+                            </div>
+                            {if d.products.is_empty() {
+                                view! { <Empty text=t.no_products/> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="card-list console-products">
+                                        {d.products.into_iter().map(|p| {
+                                            let status = match p.status {
+                                                ProductStatus::Draft => t.status_draft,
+                                                ProductStatus::OnSale => t.status_on_sale,
+                                                ProductStatus::OffSale => t.status_off_sale,
+                                            };
+                                            view! {
+                                                <li class="card console-product">
+                                                    <img src=product_image_url(&p.image) alt="" width="56" height="56" loading="lazy"/>
+                                                    <div class="console-product-body">
+                                                        <h3>{p.title.clone()}</h3>
+                                                        <PriceTag price=p.price original=p.original_price unit=p.unit.clone()/>
+                                                        <p class="muted small">{status}" · "{lang().stock_left(p.stock)}" · "{lang().sold(p.sold)}</p>
+                                                    </div>
+                                                    <a class="btn btn-ghost btn-small" href=format!("/console/p/{}", p.id)>{t.edit}</a>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        </section>
+                        <section class="section" id="settings">
+                            <h2 class="section-title">{t.edit_community}</h2>
+                            <form method="post" action=UpdateCommunity::url() class="card stack" novalidate>
+                                <input type="hidden" name="community_id" value=c.id/>
+                                <CommunityFields c=Some(c.clone())/>
+                                <button class="btn btn-primary btn-block" type="submit">{t.save}</button>
+                            </form>
+                        </section>
+                    </div>
+                </div>
+            </Page>
+        }
+    })
+}
+
+/// The product form, for a new product (`p` is None) or an existing one.
+#[component]
+fn ProductForm(community: Community, p: Option<Product>) -> impl IntoView {
+    let t = t();
+    let v = |f: fn(&Product) -> String| p.as_ref().map(f).unwrap_or_default();
+    let product_id = p.as_ref().map(|p| p.id.to_string());
+    view! {
+        <form method="post" action=SaveProduct::url() class="card stack" novalidate>
+            <input type="hidden" name="community_id" value=community.id/>
+            {product_id.map(|id| view! { <input type="hidden" name="product_id" value=id/> })}
+            <Field name="title" label=t.title_label value=v(|p| p.title.clone()) required=true maxlength=60/>
+            <PictureChoice name="image" label=t.image_label options=PRODUCT_IMAGES url=product_image_url
+                value=p.as_ref().map(|p| p.image.clone()).unwrap_or_else(|| PRODUCT_IMAGES[0].to_string())/>
+            <div class="field-row">
+                <Field name="price" label=t.price_input value=v(|p| p.price.input_value()) inputmode="decimal" required=true/>
+                <Field name="original_price" label=t.original_input
+                    value=v(|p| if p.original_price.0 > 0 { p.original_price.input_value() } else { String::new() }) inputmode="decimal"/>
+            </div>
+            <div class="field-row">
+                <Field name="unit" label=t.unit_label value=v(|p| p.unit.clone()) hint=t.unit_hint maxlength=6/>
+                <Field name="stock" label=t.stock_label value=p.as_ref().map(|p| p.stock.to_string()).unwrap_or_else(|| "0".into()) inputmode="numeric" required=true/>
+            </div>
+            <div class="field-row">
+                <Field name="per_order_limit" label=t.limit_label value=p.as_ref().map(|p| p.per_order_limit.to_string()).unwrap_or_else(|| "10".into()) inputmode="numeric"/>
+                <SelectField name="status" label=t.status_label
+                    options=vec![("on_sale", t.status_on_sale), ("draft", t.status_draft), ("off_sale", t.status_off_sale)]
+                    value=p.as_ref().map(|p| p.status.as_str().to_string()).unwrap_or_else(|| "on_sale".into())/>
+            </div>
+            <Field name="description" label=t.description_label kind="textarea" value=v(|p| p.description.clone()) maxlength=5000/>
+            <button class="btn btn-primary btn-block" type="submit">{t.save}</button>
+        </form>
+    }
+}
+
+#[component]
+pub fn NewProductPage() -> impl IntoView {
+    let t = t();
+    let id = param_id("id");
+    load(load_product_editor(Some(id), None), move |d: ProductEditor| {
+        let back = format!("/console/c/{}", d.community.id);
+        view! {
+            <Page title=t.new_product back>
+                <ProductForm community=d.community p=None/>
+            </Page>
+        }
+    })
+}
+
+#[component]
+pub fn EditProductPage() -> impl IntoView {
+    let t = t();
+    let id = param_id("id");
+    load(load_product_editor(None, Some(id)), move |d: ProductEditor| {
+        let back = format!("/console/c/{}", d.community.id);
+        view! {
+            <Page title=t.edit_product back>
+                <ProductForm community=d.community p=d.product/>
+            </Page>
+        }
+    })
+}
+
+#[component]
+pub fn ConsoleOrdersPage() -> impl IntoView {
+    let t = t();
+    let id = param_id("id");
+    load(load_console_orders(id), move |d: ConsoleOrders| {
+        let c = d.community;
+        view! {
+            <Page title=t.console_orders back=format!("/console/c/{}", c.id)>
+                <div class="console">
+                    <ConsoleMenu community=c.id slug=c.slug.clone() active=Section::Orders/>
+                    <div class="console-main">
+                        <p class="muted">{lang().order_count(d.orders.len())}</p>
+                        {if d.orders.is_empty() {
+                            view! { <Empty text=t.no_owner_orders/> }.into_any()
+                        } else {
+                            view! {
+                                <div class="card-list">
+                                    {d.orders.into_iter().map(|o| view! { <OrderCard o owner_view=true/> }).collect_view()}
+                                </div>
+                            }.into_any()
+                        }}
+                    </div>
+                </div>
+            </Page>
+        }
+    })
+}

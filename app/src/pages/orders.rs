@@ -1,0 +1,214 @@
+use super::param_id;
+use crate::api::orders::*;
+use crate::components::layout::{Empty, Page, Tab};
+use crate::components::price::PriceTag;
+use crate::components::stepper::QuantityStepper;
+use crate::components::{flash, lang, load, t};
+use crate::domain::catalogue::product_image_url;
+use crate::domain::order::OrderStatus;
+use crate::domain::time::format_local;
+use crate::model::{Order, OrderLine};
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+
+#[component]
+pub fn BuyPage() -> impl IntoView {
+    let t = t();
+    let id = param_id("id");
+    load(load_buy(id), move |d: BuyData| {
+        let p = d.product;
+        let f = flash();
+        let qty_error = f.error_for("quantity").map(|e| lang().error(&e));
+        let initial = f.value("quantity").and_then(|v| v.parse().ok()).unwrap_or(1);
+        view! {
+            <Page title=t.confirm_order back=format!("/p/{}", p.id)>
+                <crate::app::IslandScripts/>
+                <form method="post" action=BuyNow::url() class="stack">
+                    <input type="hidden" name="product_id" value=p.id/>
+                    <section class="card order-line">
+                        <img src=product_image_url(&p.image) alt="" width="72" height="72"/>
+                        <div class="order-line-body">
+                            <p class="muted small">{d.community_name}</p>
+                            <h2 class="order-line-title">{p.title.clone()}</h2>
+                            <PriceTag price=p.price unit=p.unit.clone()/>
+                            <p class="muted small">{lang().stock_left(p.stock)}" · "{lang().per_order_limit(p.per_order_limit, &p.unit)}</p>
+                        </div>
+                    </section>
+                    <section class="card">
+                        <QuantityStepper price=p.price.0 stock=p.stock limit=p.per_order_limit initial lang=lang()
+                            error_id=qty_error.as_ref().map(|_| "f-quantity-error".to_string())/>
+                        {qty_error.map(|e| view! { <p class="field-error" id="f-quantity-error">{e}</p> })}
+                        <dl class="amounts">
+                            <dt>{t.unit_price}</dt><dd>{p.price.display()}</dd>
+                            <dt>{t.shipping_amount}</dt><dd>{t.free_shipping}</dd>
+                        </dl>
+                    </section>
+                    <p class="rule">{t.pay_rule}</p>
+                    <button class="btn btn-buy btn-block" type="submit">{t.submit_and_pay}</button>
+                </form>
+            </Page>
+        }
+    })
+}
+
+#[component]
+pub fn CashierPage() -> impl IntoView {
+    let t = t();
+    let id = param_id("id");
+    load(load_cashier(id), move |d: CashierData| {
+        let o = d.order;
+        let deadline = format_local(o.pay_deadline, &o.time_zone);
+        view! {
+            <Page title=t.sandbox_badge back=format!("/orders/{}", o.id)>
+                <section class="wallet" aria-labelledby="wallet-title">
+                    <p class="wallet-badge">{t.sandbox_badge}</p>
+                    <p class="muted small">{t.sandbox_note}</p>
+                    <p class="wallet-merchant"><span class="muted">{t.merchant}</span>" "{o.community_name.clone()}</p>
+                    <h2 id="wallet-title" class="wallet-amount">
+                        <span class="sr-only">{t.amount_due}" "</span>{o.total.display()}
+                    </h2>
+                    {if d.payable {
+                        view! {
+                            <p class="muted small">{lang().pay_before(&deadline)}</p>
+                            <form method="post" action=SandboxPay::url()>
+                                <input type="hidden" name="order_id" value=o.id/>
+                                <button class="btn btn-pay btn-block" type="submit">{t.pay_now}" "{o.total.display()}</button>
+                            </form>
+                            <a class="wallet-cancel" href=format!("/orders/{}", o.id)>{t.not_now}</a>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <p>{t.order_not_payable}</p>
+                            <a class="btn btn-ghost btn-block" href=format!("/orders/{}", o.id)>{t.view_order}</a>
+                        }.into_any()
+                    }}
+                </section>
+            </Page>
+        }
+    })
+}
+
+fn status_class(s: OrderStatus) -> &'static str {
+    match s {
+        OrderStatus::PendingPayment | OrderStatus::AwaitingTeam => "status status-wait",
+        OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Completed => "status status-ok",
+        _ => "status status-off",
+    }
+}
+
+#[component]
+fn Lines(lines: Vec<OrderLine>) -> impl IntoView {
+    lines
+        .into_iter()
+        .map(|l| {
+            view! {
+                <div class="order-line">
+                    <img src=product_image_url(&l.image) alt="" width="64" height="64" loading="lazy"/>
+                    <div class="order-line-body">
+                        <p class="order-line-title">{l.title}</p>
+                        <p class="muted small">{l.unit_price.display()}{(!l.unit.is_empty()).then(|| format!("/{}", l.unit))}" "{lang().quantity_times(l.quantity)}</p>
+                    </div>
+                    <p class="order-line-amount">{l.amount.display()}</p>
+                </div>
+            }
+        })
+        .collect_view()
+}
+
+/// An order as a card in a list: status, lines, total, the next action.
+#[component]
+pub fn OrderCard(o: Order, #[prop(optional)] owner_view: bool) -> impl IntoView {
+    let t = t();
+    let paid = o.paid_at.is_some();
+    view! {
+        <article class="card order-card">
+            <header class="order-card-head">
+                <span class="muted small">{if owner_view { o.buyer_name.clone() } else { o.community_name.clone() }}</span>
+                <span class=status_class(o.status)>{lang().status(o.status)}</span>
+            </header>
+            <a class="order-card-lines" href=format!("/orders/{}", o.id)>
+                <Lines lines=o.lines.clone()/>
+            </a>
+            <footer class="order-card-foot">
+                <span>{if paid { t.paid_total } else { t.due_total }}" "<strong class="price-inline">{o.total.display()}</strong></span>
+                {if o.status == OrderStatus::PendingPayment && !owner_view {
+                    view! { <a class="btn btn-buy btn-small" href=format!("/pay/{}", o.id)>{t.go_pay}</a> }.into_any()
+                } else {
+                    view! { <a class="btn btn-ghost btn-small" href=format!("/orders/{}", o.id)>{t.view_order}</a> }.into_any()
+                }}
+            </footer>
+        </article>
+    }
+}
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let t = t();
+    load(load_my_orders(), move |orders: Vec<Order>| {
+        view! {
+            <Page title=t.orders_title tab=Tab::Orders>
+                {if orders.is_empty() {
+                    view! { <Empty text=t.no_orders action=(t.go_shopping, "/c".to_string())/> }.into_any()
+                } else {
+                    view! {
+                        <div class="card-list">
+                            {orders.into_iter().map(|o| view! { <OrderCard o/> }).collect_view()}
+                        </div>
+                    }.into_any()
+                }}
+            </Page>
+        }
+    })
+}
+
+#[component]
+pub fn OrderPage() -> impl IntoView {
+    let t = t();
+    let id = param_id("id");
+    load(load_order(id), move |d: OrderData| {
+        let o = d.order;
+        let tz = o.time_zone.clone();
+        let back = if d.viewer_is_buyer { "/orders".to_string() } else { format!("/console/c/{}/orders", o.community_id) };
+        view! {
+            <Page title=t.order_title back>
+                <section class="card order-status-card">
+                    <p class=status_class(o.status)>{lang().status(o.status)}</p>
+                    {(o.status == OrderStatus::Paid && d.viewer_is_buyer).then(|| view! { <p>{t.paid_thanks}</p> })}
+                    {(o.status == OrderStatus::PendingPayment && d.viewer_is_buyer).then(|| view! {
+                        <p class="muted small">{lang().pay_before(&format_local(o.pay_deadline, &o.time_zone))}</p>
+                        <a class="btn btn-buy" href=format!("/pay/{}", o.id)>{t.go_pay}" "{o.total.display()}</a>
+                    })}
+                </section>
+                <section class="card">
+                    <a class="muted small" href=format!("/c/{}", o.community_slug)>{o.community_name.clone()}</a>
+                    <Lines lines=o.lines.clone()/>
+                    <dl class="amounts">
+                        <dt>{t.goods_amount}</dt><dd>{o.goods.display()}</dd>
+                        <dt>{t.shipping_amount}</dt><dd>{o.shipping.display()}</dd>
+                        <dt class="amount-total">{if o.paid_at.is_some() { t.paid_total } else { t.due_total }}</dt>
+                        <dd class="amount-total price-inline">{o.total.display()}</dd>
+                    </dl>
+                </section>
+                <section class="card">
+                    <dl class="facts">
+                        <dt>{t.order_no}</dt><dd class="mono">{o.id}</dd>
+                        <dt>{t.buyer_label}</dt><dd>{o.buyer_name.clone()}</dd>
+                        <dt>{t.created_at}</dt><dd>{format_local(o.created_at, &tz)}</dd>
+                        {o.paid_at.map(|at| view! { <dt>{t.paid_at}</dt><dd>{format_local(at, &tz)}</dd> })}
+                    </dl>
+                </section>
+                <section class="card">
+                    <h2 class="section-title">{t.timeline}</h2>
+                    <ol class="timeline">
+                        {o.events.iter().rev().map(|e| view! {
+                            <li>
+                                <span class="timeline-status">{lang().status(e.to)}</span>
+                                <span class="muted small">{format_local(e.at, &tz)}" · "{lang().actor(&e.actor)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                </section>
+            </Page>
+        }
+    })
+}

@@ -1,0 +1,168 @@
+use super::{param, param_id};
+use leptos::server_fn::ServerFn;
+use crate::api::shop::*;
+use crate::components::cards::{CommunityRow, CommunityStrip, ProductGrid};
+use crate::components::layout::{Empty, Icon, Page, Tab};
+use crate::components::price::PriceTag;
+use crate::components::{lang, load, t};
+use crate::domain::catalogue::{cover_url, product_image_url, ProductStatus};
+use leptos::prelude::*;
+
+#[component]
+pub fn Home() -> impl IntoView {
+    let t = t();
+    load(load_home(), move |d: HomeData| {
+        view! {
+            <Page title=t.app_name tab=Tab::Home>
+                <p class="lead">{t.tagline}</p>
+                {(!d.joined.is_empty()).then(|| view! {
+                    <section class="section">
+                        <h2 class="section-title">{t.home_joined}</h2>
+                        <CommunityStrip items=d.joined.clone()/>
+                    </section>
+                })}
+                <section class="section">
+                    <h2 class="section-title">{t.home_popular}</h2>
+                    <ProductGrid products=d.popular/>
+                </section>
+                {(!d.discover.is_empty()).then(|| view! {
+                    <section class="section">
+                        <h2 class="section-title">{t.home_discover}</h2>
+                        <div class="card-list">
+                            {d.discover.into_iter().map(|c| view! { <CommunityRow c/> }).collect_view()}
+                        </div>
+                    </section>
+                })}
+            </Page>
+        }
+    })
+}
+
+#[component]
+pub fn Communities() -> impl IntoView {
+    let t = t();
+    load(load_communities(), move |list| {
+        view! {
+            <Page title=t.communities_title tab=Tab::Communities>
+                {if list.is_empty() {
+                    view! { <Empty text=t.no_communities/> }.into_any()
+                } else {
+                    view! {
+                        <div class="card-list">
+                            {list.into_iter().map(|c| view! { <CommunityRow c/> }).collect_view()}
+                        </div>
+                    }.into_any()
+                }}
+            </Page>
+        }
+    })
+}
+
+#[component]
+pub fn CommunityPage() -> impl IntoView {
+    let t = t();
+    load(load_community(param("slug")), move |d: CommunityData| {
+        let c = d.community;
+        let join_form = if d.is_owner {
+            view! { <a class="btn btn-ghost" href=format!("/console/c/{}", c.id)>{t.manage_community}</a> }.into_any()
+        } else if d.is_member {
+            view! {
+                <form method="post" action=LeaveCommunity::url()>
+                    <input type="hidden" name="community_id" value=c.id/>
+                    <button class="btn btn-ghost" type="submit">{t.leave}</button>
+                </form>
+            }.into_any()
+        } else {
+            view! {
+                <form method="post" action=JoinCommunity::url()>
+                    <input type="hidden" name="community_id" value=c.id/>
+                    <button class="btn btn-primary" type="submit">{t.join}</button>
+                </form>
+            }.into_any()
+        };
+        view! {
+            <Page title=c.name.clone() back="/c".to_string() tab=Tab::Communities>
+                <section class="community-hero">
+                    <img class="community-cover" src=cover_url(&c.cover) alt="" width="780" height="300"/>
+                    <div class="community-head">
+                        <h2 class="community-name">{c.name.clone()}</h2>
+                        <p class="muted">{lang().members(c.member_count)}" · "{t.owner_label}" "{c.owner_name.clone()}</p>
+                        {(!c.intro.is_empty()).then(|| view! { <p class="community-intro">{c.intro.clone()}</p> })}
+                        <div class="community-actions">
+                            {join_form}
+                            {d.is_member.then(|| view! { <span class="badge badge-ok">{t.joined}</span> })}
+                        </div>
+                    </div>
+                </section>
+                <section class="section">
+                    <h2 class="section-title">{t.products_title}</h2>
+                    {if d.products.is_empty() {
+                        view! { <Empty text=t.no_products/> }.into_any()
+                    } else {
+                        view! { <ProductGrid products=d.products/> }.into_any()
+                    }}
+                </section>
+            </Page>
+        }
+    })
+}
+
+#[component]
+pub fn ProductPage() -> impl IntoView {
+    let t = t();
+    let id = param_id("id");
+    load(load_product(id), move |d: ProductData| {
+        let p = d.product;
+        let c = d.community;
+        let buyable = p.status == ProductStatus::OnSale && p.stock > 0;
+        let action = if buyable {
+            view! { <a class="btn btn-buy" href=format!("/buy/{}", p.id)>{t.buy_now}</a> }.into_any()
+        } else {
+            let why = if p.status == ProductStatus::OnSale { t.sold_out } else { t.off_sale };
+            view! { <span class="btn btn-disabled" aria-disabled="true">{why}</span> }.into_any()
+        };
+        let bar = view! {
+            <div class="buybar">
+                <a class="buybar-icon" href=format!("/c/{}", c.slug)>
+                    <Icon name="group"/>
+                    <span>{t.community_icon}</span>
+                </a>
+                <div class="buybar-actions">{action}</div>
+            </div>
+        }
+        .into_any();
+        let paragraphs: Vec<String> = p.description.split('\n').map(str::to_string).filter(|s| !s.trim().is_empty()).collect();
+        view! {
+            <Page title=p.title.clone() back=format!("/c/{}", c.slug) bottom=bar>
+                {(p.status == ProductStatus::Draft).then(|| view! { <p class="banner banner-warn">{t.draft_notice}</p> })}
+                <img class="product-hero" src=product_image_url(&p.image) alt=p.title.clone() width="780" height="780"/>
+                <section class="price-band">
+                    <PriceTag price=p.price original=p.original_price unit=p.unit.clone() large=true show_saving=true/>
+                </section>
+                <section class="card product-info">
+                    <h2 class="product-title">{p.title.clone()}</h2>
+                    <p class="product-meta muted">
+                        <span>{lang().stock_left(p.stock)}</span>
+                        <span>{lang().sold(p.sold)}</span>
+                        <span>{lang().per_order_limit(p.per_order_limit, &p.unit)}</span>
+                    </p>
+                </section>
+                <a class="card community-card" href=format!("/c/{}", c.slug)>
+                    <img src=cover_url(&c.cover) alt="" width="48" height="48"/>
+                    <div>
+                        <p class="muted small">{t.from_community}</p>
+                        <h3>{c.name.clone()}</h3>
+                        <p class="muted small">{lang().members(c.member_count)}</p>
+                    </div>
+                    <span class="btn btn-ghost btn-small">{t.enter_community}</span>
+                </a>
+                <section class="card">
+                    <h2 class="section-title">{t.product_details}</h2>
+                    <div class="description">
+                        {paragraphs.into_iter().map(|para| view! { <p>{para}</p> }).collect_view()}
+                    </div>
+                </section>
+            </Page>
+        }
+    })
+}

@@ -1,0 +1,35 @@
+import { test, expect, Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { freshPhone, signUp } from './helpers';
+
+async function noSeriousViolations(page: Page, what: string) {
+  const result = await new AxeBuilder({ page }).analyze();
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${what}: ${v.id} ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual([]);
+}
+
+test('the pages of the first slice have no serious or critical accessibility violations', async ({ page }) => {
+  for (const path of ['/', '/c', '/c/salmon', '/me', '/signin', '/signup']) {
+    await page.goto(path);
+    await noSeriousViolations(page, path);
+  }
+  await page.goto('/c/salmon');
+  await page.getByRole('link', { name: /雪山三文鱼 鲜切中段/ }).click();
+  await noSeriousViolations(page, 'product');
+  await page.getByRole('link', { name: '立即购买' }).click();
+  await page.getByLabel('手机号或邮箱').fill('bad');
+  await page.getByRole('button', { name: '登录' }).click();
+  await noSeriousViolations(page, 'sign-in with an error');
+  await signUp(page, freshPhone());
+  await noSeriousViolations(page, 'buy');
+  await page.getByRole('button', { name: '提交订单' }).click();
+  await noSeriousViolations(page, 'cashier');
+  await page.getByRole('button', { name: /确认支付/ }).click();
+  await noSeriousViolations(page, 'order');
+  await page.goto('/orders');
+  await noSeriousViolations(page, 'orders');
+  await page.goto('/console');
+  await noSeriousViolations(page, 'console');
+  await page.goto('/console/new');
+  await noSeriousViolations(page, 'new community');
+});

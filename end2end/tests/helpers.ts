@@ -1,0 +1,41 @@
+import { expect, Page } from '@playwright/test';
+
+let counter = 0;
+
+/** A mainland mobile number nobody has used yet in this run. */
+export function freshPhone(): string {
+  counter += 1;
+  const n = (Date.now() * 7 + process.pid * 13 + counter * 7919) % 100_000_000;
+  return `139${String(n).padStart(8, '0')}`;
+}
+
+export const PASSWORD = 'salmon-2026';
+export const DEMO_OWNER = { phone: '13800000001', password: 'qunli-demo' };
+
+/** Signs up on the current sign-up page (or from the sign-in page's link). */
+export async function signUp(page: Page, phone: string, nickname = '') {
+  if (!page.url().includes('/signup')) {
+    await page.getByRole('link', { name: '还没有账号？去注册' }).click();
+  }
+  await page.getByLabel('手机号或邮箱').fill(phone);
+  await page.getByLabel('密码').fill(PASSWORD);
+  if (nickname) await page.getByLabel('昵称（可不填）').fill(nickname);
+  await page.getByRole('button', { name: '注册并继续' }).click();
+}
+
+export async function signIn(page: Page, phone: string, password = PASSWORD) {
+  await page.goto('/signin');
+  await page.getByLabel('手机号或邮箱').fill(phone);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await expect(page).toHaveURL(/\/me$/);
+}
+
+/** Pays the order shown on the sandbox cashier and checks the order page says it is paid. */
+export async function payInSandbox(page: Page, amount: string) {
+  await expect(page.getByText('沙箱支付').first()).toBeVisible();
+  await expect(page.getByRole('heading', { name: new RegExp(amount.replace('.', '\\.')) })).toBeVisible();
+  await page.getByRole('button', { name: `确认支付 ${amount}` }).click();
+  await expect(page).toHaveURL(/\/orders\/\d+$/);
+  await expect(page.locator('.order-status-card .status')).toHaveText('已支付');
+}

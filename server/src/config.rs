@@ -1,0 +1,180 @@
+//! Configuration from environment variables. Every variable has a default that runs the demo
+//! on this machine; a value that cannot be used stops start-up with a message naming it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `QUNLI_LISTEN`, default `127.0.0.1:3000`.
+    pub listen: SocketAddr,
+    /// `DATABASE_URL`; unset means an embedded SQLite file in the data directory.
+    pub database_url: String,
+    /// `QUNLI_DATA_DIR`, default `./data`.
+    pub data_dir: PathBuf,
+    /// `QUNLI_SECRET` (at least 32 characters); unset means one generated and kept in the data
+    /// directory.
+    pub secret: Option<String>,
+    /// `QUNLI_DEMO_SEED` = `on` (default) or `off`: write the demo communities into an empty database.
+    pub seed_demo: bool,
+    /// `QUNLI_BASE_URL`, default `http://<listen>`.
+    pub base_url: String,
+    /// `QUNLI_PAY_WINDOW_MINUTES`, default 15: how long an unpaid order keeps its stock.
+    pub pay_window_minutes: i64,
+    /// `LEPTOS_SITE_ROOT`, default `target/site`: the built static site.
+    pub site_root: PathBuf,
+    /// `QUNLI_LOG_FORMAT` = `text` (default) or `json`.
+    pub json_logs: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.var, self.message)
+    }
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_vars(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let err = |var: &'static str, message: String| ConfigError { var, message };
+        let listen: SocketAddr = match get("QUNLI_LISTEN") {
+            Some(v) => v.trim().parse().map_err(|_| err("QUNLI_LISTEN", format!("`{v}` is not an address like 127.0.0.1:3000")))?,
+            None => "127.0.0.1:3000".parse().expect("valid default"),
+        };
+        let data_dir = PathBuf::from(get("QUNLI_DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = match get("DATABASE_URL") {
+            Some(url) => {
+                let ok = ["postgres://", "postgresql://", "sqlite:"].iter().any(|p| url.starts_with(p));
+                if !ok {
+                    return Err(err("DATABASE_URL", "must start with postgres://, postgresql:// or sqlite:".into()));
+                }
+                url
+            }
+            None => format!("sqlite://{}", data_dir.join("qunli.db").display()),
+        };
+        let secret = match get("QUNLI_SECRET") {
+            Some(s) if s.len() < 32 => return Err(err("QUNLI_SECRET", "must be at least 32 characters".into())),
+            other => other,
+        };
+        let seed_demo = match get("QUNLI_DEMO_SEED").as_deref().map(str::trim) {
+            None | Some("on") | Some("1") | Some("true") => true,
+            Some("off") | Some("0") | Some("false") => false,
+            Some(v) => return Err(err("QUNLI_DEMO_SEED", format!("`{v}` should be on or off"))),
+        };
+        let base_url = match get("QUNLI_BASE_URL") {
+            Some(u) => {
+                let u = u.trim().trim_end_matches('/').to_string();
+                if !(u.starts_with("http://") || u.starts_with("https://")) || u.len() < 10 {
+                    return Err(err("QUNLI_BASE_URL", format!("`{u}` should look like https://shop.example.com")));
+                }
+                u
+            }
+            None => format!("http://{listen}"),
+        };
+        let pay_window_minutes = match get("QUNLI_PAY_WINDOW_MINUTES") {
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|m| (1..=1440).contains(m))
+                .ok_or_else(|| err("QUNLI_PAY_WINDOW_MINUTES", format!("`{v}` should be a number of minutes from 1 to 1440")))?,
+            None => 15,
+        };
+        let site_root = PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
+        let json_logs = match get("QUNLI_LOG_FORMAT").as_deref() {
+            None | Some("text") => false,
+            Some("json") => true,
+            Some(v) => return Err(err("QUNLI_LOG_FORMAT", format!("`{v}` should be text or json"))),
+        };
+        Ok(Config { listen, database_url, data_dir, secret, seed_demo, base_url, pay_window_minutes, site_root, json_logs })
+    }
+
+    /// The secret from the environment, or the one kept in the data directory (made on first
+    /// start, readable only by this user).
+    pub fn load_secret(&self) -> std::io::Result<Vec<u8>> {
+        if let Some(s) = &self.secret {
+            return Ok(s.as_bytes().to_vec());
+        }
+        let path = self.data_dir.join("secret.key");
+        if let Ok(existing) = std::fs::read_to_string(&path) {
+            if existing.trim().len() >= 32 {
+                return Ok(existing.trim().as_bytes().to_vec());
+            }
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        let (token, _) = app::auth::new_token();
+        write_private(&path, &token)?;
+        Ok(token.into_bytes())
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(path)?;
+    f.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_vars(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_run_the_demo_locally() {
+        let c = with(&[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.database_url, "sqlite://data/qunli.db");
+        assert_eq!(c.base_url, "http://127.0.0.1:3000");
+        assert!(c.seed_demo);
+        assert_eq!(c.pay_window_minutes, 15);
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, val) in [
+            ("QUNLI_LISTEN", "localhost"),
+            ("DATABASE_URL", "mysql://x"),
+            ("QUNLI_SECRET", "short"),
+            ("QUNLI_DEMO_SEED", "maybe"),
+            ("QUNLI_BASE_URL", "qunli.example"),
+            ("QUNLI_PAY_WINDOW_MINUTES", "0"),
+            ("QUNLI_LOG_FORMAT", "xml"),
+        ] {
+            let e = with(&[(var, val)]).unwrap_err();
+            assert_eq!(e.var, var);
+            assert!(e.to_string().starts_with(var));
+        }
+    }
+
+    #[test]
+    fn the_generated_secret_is_kept() {
+        let dir = std::env::temp_dir().join(format!("qunli-secret-{}", std::process::id()));
+        let c = with(&[("QUNLI_DATA_DIR", dir.to_str().unwrap())]).unwrap();
+        let a = c.load_secret().unwrap();
+        let b = c.load_secret().unwrap();
+        assert_eq!(a, b);
+        assert!(a.len() >= 32);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,108 @@
+//! `/metrics` in Prometheus text format: requests by kind and status class, latency, and orders
+//! by state (read from the database, so every instance reports the same totals).
+
+use app::ctx::AppState;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    kind: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabel {
+    kind: String,
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<KindLabel, Histogram>,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = Family::<KindLabel, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register("qunli_http_requests", "HTTP requests by kind and status class", requests.clone());
+        registry.register("qunli_http_request_duration_seconds", "Time to the response head", latency.clone());
+        Metrics { registry, requests, latency }
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+/// Which part of the site a path belongs to; a fixed, small set so labels stay bounded.
+fn kind(path: &str) -> &'static str {
+    if path.starts_with("/api/") {
+        "api"
+    } else if path.starts_with("/pkg/") || path.starts_with("/img/") || path.ends_with(".svg") || path.ends_with(".ico") {
+        "static"
+    } else if path.starts_with("/webhooks/") {
+        "webhook"
+    } else if path == "/metrics" || path == "/healthz" {
+        "ops"
+    } else {
+        "page"
+    }
+}
+
+/// Counts and times every request, and writes one structured log line for it.
+pub async fn observe(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let k = kind(req.uri().path());
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let res = next.run(req).await;
+    let secs = start.elapsed().as_secs_f64();
+    let status = res.status().as_u16();
+    m.requests.get_or_create(&RequestLabels { kind: k.into(), status: format!("{}xx", status / 100) }).inc();
+    m.latency.get_or_create(&KindLabel { kind: k.into() }).observe(secs);
+    if k != "static" {
+        tracing::info!(%method, %path, status, ms = (secs * 1000.0) as u64, "request");
+    }
+    res
+}
+
+pub async fn render(State(st): State<AppState>, Extension(m): Extension<Arc<Metrics>>) -> Response {
+    let mut out = String::new();
+    if encode(&mut out, &m.registry).is_err() {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    // `encode` ends with `# EOF`; the database figures go before it.
+    let body = out.trim_end().trim_end_matches("# EOF").to_string();
+    let mut text = body;
+    text.push_str("# HELP qunli_orders Orders by state.\n# TYPE qunli_orders gauge\n");
+    match app::store::orders::totals_by_status(&st.db).await {
+        Ok(rows) => {
+            for (status, n) in rows {
+                text.push_str(&format!("qunli_orders{{status=\"{status}\"}} {n}\n"));
+            }
+        }
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+    text.push_str("# EOF\n");
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
+}

@@ -1,0 +1,320 @@
+//! The HTTP surface through the real router (`tower::ServiceExt::oneshot`): server functions,
+//! the sandbox webhook, request safety, owner checks and escaping.
+
+use app::ctx::AppState;
+use app::domain::account::Account;
+use app::domain::money::Fen;
+use app::domain::order::OrderStatus;
+use app::store::{self, orders};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use server::config::Config;
+use std::sync::atomic::{AtomicU64, Ordering};
+use tower::ServiceExt;
+
+static SEQ: AtomicU64 = AtomicU64::new(0);
+const HOST: &str = "127.0.0.1:3000";
+
+struct TestApp {
+    st: AppState,
+    router: Router,
+}
+
+struct Reply {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Reply {
+    fn location(&self) -> Option<&str> {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    fn cookies(&self) -> Vec<String> {
+        self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect()
+    }
+}
+
+async fn test_app() -> TestApp {
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("qunli-http-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let dir_s = dir.to_string_lossy().to_string();
+    let cfg = Config::from_vars(|k| match k {
+        "QUNLI_DATA_DIR" => Some(dir_s.clone()),
+        "QUNLI_DEMO_SEED" => Some("off".into()),
+        "QUNLI_SECRET" => Some("a-test-secret-that-is-long-enough-0123".into()),
+        _ => None,
+    })
+    .unwrap();
+    let st = server::build_state(&cfg).await.unwrap();
+    TestApp { router: server::router(st.clone()), st }
+}
+
+impl TestApp {
+    async fn send(&self, req: Request<Body>) -> Reply {
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut b = Request::get(path).header(header::HOST, HOST).header(header::ACCEPT, "text/html");
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::empty()).unwrap()).await
+    }
+
+    /// A POST as this site's own page would send it: same origin, form-encoded.
+    async fn post(&self, path: &str, form: &str, cookie: Option<&str>, html: bool) -> Reply {
+        let mut b = Request::post(path)
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, format!("http://{HOST}"))
+            .header("sec-fetch-site", "same-origin")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if html {
+            b = b.header(header::ACCEPT, "text/html").header(header::REFERER, format!("http://{HOST}/signup"));
+        }
+        if let Some(c) = cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        self.send(b.body(Body::from(form.to_string())).unwrap()).await
+    }
+
+    /// A member with a session; returns their id and cookie header.
+    async fn member(&self, tag: &str) -> (i64, String) {
+        let n = SEQ.fetch_add(1, Ordering::Relaxed);
+        let id = store::users::create(&self.st.db, &Account::Email(format!("{tag}{n}@qunli.test")), "x", tag, 1).await.unwrap();
+        let (token, hash) = app::auth::new_token();
+        store::users::create_session(&self.st.db, &hash, id, 1, i64::MAX / 2).await.unwrap();
+        (id, format!("qunli_session={token}"))
+    }
+
+    async fn user_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.st.db.pool).await.unwrap()
+    }
+
+    /// An owner's community with one product on sale (¥35.00, was ¥90.00, 20 in stock).
+    async fn shop(&self) -> (i64, String, i64, i64) {
+        use app::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
+        let (owner, cookie) = self.member("owner").await;
+        let n = SEQ.fetch_add(1, Ordering::Relaxed);
+        let community = store::communities::create(
+            &self.st.db,
+            owner,
+            &CommunityDraft::parse("三文鱼吃货群", &format!("salmon-{n}"), "<script>alert(1)</script>冰鲜直发", "salmon").unwrap(),
+            1,
+        )
+        .await
+        .unwrap();
+        let input = ProductInput {
+            title: "雪山三文鱼".into(),
+            image: "salmon".into(),
+            unit: "斤".into(),
+            price: "35".into(),
+            original_price: "90".into(),
+            stock: "20".into(),
+            per_order_limit: "10".into(),
+            status: "on_sale".into(),
+            ..Default::default()
+        };
+        let product = store::products::create(&self.st.db, community, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
+        (owner, cookie, community, product)
+    }
+}
+
+#[tokio::test]
+async fn health_and_metrics() {
+    let app = test_app().await;
+    let h = app.get("/healthz", None).await;
+    assert_eq!((h.status, h.body.as_str()), (StatusCode::OK, "ok\n"));
+    let m = app.get("/metrics", None).await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(m.body.contains("qunli_http_requests_total{kind=\"ops\",status=\"2xx\"} 1"), "{}", m.body);
+    assert!(m.body.contains("# TYPE qunli_orders gauge"));
+    assert!(m.body.trim_end().ends_with("# EOF"));
+}
+
+#[tokio::test]
+async fn pages_render_prices_and_escape_what_users_write() {
+    let app = test_app().await;
+    let (_, _, community, product) = app.shop().await;
+    let c = store::communities::by_id(&app.st.db, community).await.unwrap().unwrap();
+    let page = app.get(&format!("/c/{}", c.slug), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("三文鱼吃货群"));
+    assert!(page.body.contains("¥90.00"), "struck original price shown");
+    assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;冰鲜直发"), "intro escaped");
+    assert!(!page.body.contains("<script>alert(1)"));
+    let p = app.get(&format!("/p/{product}"), None).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("库存 20") && p.body.contains("立即购买"));
+    assert_eq!(app.get("/p/123", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/nothing/here", None).await.status, StatusCode::NOT_FOUND);
+    // Pages that need a member send visitors to sign in and back.
+    let buy = app.get(&format!("/buy/{product}"), None).await;
+    assert_eq!(buy.status, StatusCode::FOUND);
+    assert_eq!(buy.location(), Some(format!("/signin?next=/buy/{product}").as_str()));
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_and_change_nothing() {
+    let app = test_app().await;
+    let form = "account=13912345678&password=long-enough-1";
+    for (origin, site) in [("https://evil.example", None), ("https://evil.example", Some("cross-site")), ("http://127.0.0.1:3000", Some("same-site"))] {
+        let mut b = Request::post("/api/sign_up")
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(s) = site {
+            b = b.header("sec-fetch-site", s);
+        }
+        let r = app.send(b.body(Body::from(form)).unwrap()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{origin} {site:?}");
+    }
+    assert_eq!(app.user_count().await, 0);
+    // The same request from the site itself creates the account and signs in.
+    let ok = app.post("/api/sign_up", form, None, true).await;
+    assert_eq!(ok.status, StatusCode::FOUND);
+    assert_eq!(ok.location(), Some("/me"));
+    let session = ok.cookies().into_iter().find(|c| c.starts_with("qunli_session=")).expect("session cookie");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
+    assert_eq!(app.user_count().await, 1);
+}
+
+#[tokio::test]
+async fn bad_sign_up_goes_back_with_the_message_and_writes_nothing() {
+    let app = test_app().await;
+    let r = app.post("/api/sign_up", "account=1380013800&password=long-enough-1&nickname=%E9%98%BF%E6%A2%85", None, true).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.location(), Some("/signup"));
+    let flash = r.cookies().into_iter().find(|c| c.starts_with("qunli_flash=")).expect("flash cookie");
+    let value = flash.trim_start_matches("qunli_flash=").split(';').next().unwrap().to_string();
+    let f = app::api::form::decode_flash(&value).unwrap();
+    assert_eq!(f.error, Some(app::error::AppError::BadPhone));
+    assert_eq!(f.value("account").as_deref(), Some("1380013800"));
+    assert_eq!(f.value("nickname").as_deref(), Some("阿梅"));
+    assert_eq!(f.value("password"), None, "a password is never echoed");
+    assert_eq!(app.user_count().await, 0);
+    // The page shows the message next to the field and the value typed.
+    let page = app.get("/signup", Some(&format!("qunli_flash={value}"))).await;
+    assert!(page.body.contains("手机号应为 11 位数字，以 1 开头。"));
+    assert!(page.body.contains("value=\"1380013800\""));
+    assert!(page.cookies().iter().any(|c| c.starts_with("qunli_flash=;") && c.contains("Max-Age=0")), "shown once");
+}
+
+#[tokio::test]
+async fn owner_endpoints_refuse_other_members_and_change_nothing() {
+    let app = test_app().await;
+    let (_, owner_cookie, community, product) = app.shop().await;
+    let (_, other) = app.member("other").await;
+    let before_product = store::products::by_id(&app.st.db, product).await.unwrap().unwrap();
+    let before_community = store::communities::by_id(&app.st.db, community).await.unwrap().unwrap();
+    let fields = "title=%E4%BE%BF%E5%AE%9C%E5%8D%96&description=&unit=&image=salmon&price=1&original_price=&stock=5&per_order_limit=1&status=on_sale";
+    let attempts = [
+        ("/api/load_console_community", format!("community_id={community}")),
+        ("/api/load_console_orders", format!("community_id={community}")),
+        ("/api/load_product_editor", format!("product_id={product}")),
+        ("/api/load_product_editor", format!("community_id={community}")),
+        ("/api/update_community", format!("community_id={community}&name=mine&slug=mine-now&intro=&cover=salmon")),
+        ("/api/save_product", format!("community_id={community}&product_id={product}&{fields}")),
+        ("/api/save_product", format!("community_id={community}&{fields}")),
+    ];
+    for (path, form) in &attempts {
+        let r = app.post(path, form, Some(&other), false).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} {form}: {}", r.body);
+        let anon = app.post(path, form, None, false).await;
+        assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "{path} without a session");
+    }
+    assert_eq!(store::products::by_id(&app.st.db, product).await.unwrap().unwrap(), before_product);
+    assert_eq!(store::communities::by_id(&app.st.db, community).await.unwrap().unwrap(), before_community);
+    assert_eq!(store::products::all_in(&app.st.db, community).await.unwrap().len(), 1);
+    // The owner can do all of it.
+    let r = app.post("/api/save_product", &format!("community_id={community}&product_id={product}&{fields}"), Some(&owner_cookie), false).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(store::products::by_id(&app.st.db, product).await.unwrap().unwrap().title, "便宜卖");
+}
+
+#[tokio::test]
+async fn buy_now_charges_the_server_price_whatever_the_client_sends() {
+    let app = test_app().await;
+    let (_, _, _, product) = app.shop().await;
+    let (buyer, cookie) = app.member("buyer").await;
+    let r = app.post("/api/buy_now", &format!("product_id={product}&quantity=2&price=0.01&total=0.02"), Some(&cookie), true).await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    let list = orders::for_buyer(&app.st.db, buyer).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].total, Fen(7000));
+    assert_eq!(r.location(), Some(format!("/pay/{}", list[0].id).as_str()));
+    // Bad quantities are refused and nothing is ordered.
+    for q in ["0", "-1", "11", "abc", "21"] {
+        let bad = app.post("/api/buy_now", &format!("product_id={product}&quantity={q}"), Some(&cookie), false).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "quantity {q}");
+    }
+    assert_eq!(orders::for_buyer(&app.st.db, buyer).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_sandbox_webhook_is_signed_fresh_and_applied_once() {
+    let app = test_app().await;
+    let (_, _, _, product) = app.shop().await;
+    let (buyer, _) = app.member("buyer").await;
+    let now = app.st.clock.now_ms();
+    let created = orders::create_buy_now(&app.st.db, buyer, product, 1, now, 900_000, "sandbox").await.unwrap();
+    let payment = orders::payment(&app.st.db, created.payment_id).await.unwrap().unwrap();
+    let deliver = |headers: axum::http::HeaderMap, body: Vec<u8>| {
+        let mut b = Request::post("/webhooks/sandbox").header(header::HOST, HOST).header(header::CONTENT_TYPE, "application/json");
+        for (k, v) in headers.iter() {
+            b = b.header(k, v);
+        }
+        b.body(Body::from(body)).unwrap()
+    };
+
+    // A bad signature, and a correctly signed but stale delivery: 400, nothing changes.
+    let (h, body) = app.st.sandbox.success_delivery(&payment, now);
+    let mut tampered = body.clone();
+    let i = tampered.len() - 3;
+    tampered[i] = b'9';
+    assert_eq!(app.send(deliver(h.clone(), tampered)).await.status, StatusCode::BAD_REQUEST);
+    let (old_h, old_body) = app.st.sandbox.success_delivery(&payment, now - 301_000);
+    assert_eq!(app.send(deliver(old_h, old_body)).await.status, StatusCode::BAD_REQUEST);
+    let unsigned = Request::post("/webhooks/sandbox").header(header::HOST, HOST).body(Body::from(body.clone())).unwrap();
+    assert_eq!(app.send(unsigned).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(orders::by_id(&app.st.db, created.order_id).await.unwrap().unwrap().status, OrderStatus::PendingPayment);
+
+    // The real delivery, twice: paid once.
+    for _ in 0..2 {
+        assert_eq!(app.send(deliver(h.clone(), body.clone())).await.status, StatusCode::OK);
+    }
+    let o = orders::by_id(&app.st.db, created.order_id).await.unwrap().unwrap();
+    assert_eq!(o.status, OrderStatus::Paid);
+    assert_eq!(o.events.iter().filter(|e| e.to == OrderStatus::Paid).count(), 1);
+    assert_eq!(store::products::by_id(&app.st.db, product).await.unwrap().unwrap().sold, 1);
+}
+
+#[tokio::test]
+async fn the_cashier_pays_through_the_webhook_and_only_for_the_buyer() {
+    let app = test_app().await;
+    let (_, _, _, product) = app.shop().await;
+    let (buyer, cookie) = app.member("buyer").await;
+    let (_, stranger) = app.member("stranger").await;
+    let created = orders::create_buy_now(&app.st.db, buyer, product, 3, app.st.clock.now_ms(), 900_000, "sandbox").await.unwrap();
+    let cashier = app.get(&format!("/pay/{}", created.order_id), Some(&cookie)).await;
+    assert!(cashier.body.contains("沙箱支付") && cashier.body.contains("¥105.00"));
+    assert_eq!(app.get(&format!("/pay/{}", created.order_id), Some(&stranger)).await.status, StatusCode::NOT_FOUND);
+    let denied = app.post("/api/sandbox_pay", &format!("order_id={}", created.order_id), Some(&stranger), false).await;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND);
+    let paid = app.post("/api/sandbox_pay", &format!("order_id={}", created.order_id), Some(&cookie), true).await;
+    assert_eq!(paid.location(), Some(format!("/orders/{}", created.order_id).as_str()));
+    let page = app.get(&format!("/orders/{}", created.order_id), Some(&cookie)).await;
+    assert!(page.body.contains("已支付"));
+    // Paying again is refused: the order no longer waits for money.
+    let again = app.post("/api/sandbox_pay", &format!("order_id={}", created.order_id), Some(&cookie), false).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
