@@ -21,7 +21,9 @@ pub async fn hash_password(password: String) -> Result<String, crate::error::App
 
 pub async fn verify_password(password: String, hash: String) -> bool {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+        PasswordHash::new(&hash)
+            .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+            .unwrap_or(false)
     })
     .await
     .unwrap_or(false)
@@ -63,7 +65,11 @@ pub fn session_cookie_name(s: &Settings) -> &'static str {
 
 pub fn session_cookie(s: &Settings, token: &str) -> String {
     let secure = if s.secure_cookies() { "; Secure" } else { "" };
-    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", session_cookie_name(s), SESSION_DAYS * 86_400)
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+        session_cookie_name(s),
+        SESSION_DAYS * 86_400
+    )
 }
 
 pub fn clear_session_cookie(s: &Settings) -> String {
@@ -103,7 +109,12 @@ mod tests {
 
     #[test]
     fn cookies_are_hardened_on_https() {
-        let mut s = Settings { base_url: "http://127.0.0.1:3000".into(), secret: vec![], pay_window_ms: 0, data_dir: ".".into() };
+        let mut s = Settings {
+            base_url: "http://127.0.0.1:3000".into(),
+            secret: vec![],
+            pay_window_ms: 0,
+            data_dir: ".".into(),
+        };
         let c = session_cookie(&s, "tok");
         assert!(c.starts_with("qunli_session=tok;") && c.contains("HttpOnly") && c.contains("SameSite=Lax"));
         assert!(!c.contains("Secure"));

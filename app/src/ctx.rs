@@ -37,7 +37,8 @@ pub struct Clock {
 
 impl Clock {
     pub fn now_ms(&self) -> i64 {
-        let sys = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
+        let sys =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
         sys + self.offset_ms.load(Ordering::Relaxed)
     }
 
@@ -76,17 +77,24 @@ pub const LANG_COOKIE: &str = "qunli_lang";
 pub const FLASH_COOKIE: &str = "qunli_flash";
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
+    headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(
+        |kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        },
+    )
 }
 
 impl RequestCtx {
     pub async fn from_headers(st: &AppState, headers: &HeaderMap, client_ip: String) -> RequestCtx {
         let lang = cookie(headers, LANG_COOKIE)
             .and_then(Lang::from_code)
-            .or_else(|| headers.get(http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(Lang::from_accept_language))
+            .or_else(|| {
+                headers
+                    .get(http::header::ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(Lang::from_accept_language)
+            })
             .unwrap_or_default();
         let flash = cookie(headers, FLASH_COOKIE).and_then(crate::api::form::decode_flash);
         let (viewer, session_hash) = match cookie(headers, auth::session_cookie_name(&st.settings)) {

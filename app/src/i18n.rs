@@ -317,9 +317,16 @@ impl Lang {
         let s = |zh_text: &str, en_text: &str| if zh { zh_text.to_string() } else { en_text.to_string() };
         match e {
             AccountMissing => s("请填写手机号或邮箱。", "Enter a phone number or e-mail."),
-            BadPhone => s("手机号应为 11 位数字，以 1 开头。", "A mainland mobile number has 11 digits and starts with 1."),
-            BadEmail => s("邮箱格式不对，请检查，例如 name@example.com。", "That e-mail address looks wrong; e.g. name@example.com."),
-            AccountExists => s("这个账号已经注册过了，请直接登录。", "This account already exists. Please sign in instead."),
+            BadPhone => {
+                s("手机号应为 11 位数字，以 1 开头。", "A mainland mobile number has 11 digits and starts with 1.")
+            }
+            BadEmail => s(
+                "邮箱格式不对，请检查，例如 name@example.com。",
+                "That e-mail address looks wrong; e.g. name@example.com.",
+            ),
+            AccountExists => {
+                s("这个账号已经注册过了，请直接登录。", "This account already exists. Please sign in instead.")
+            }
             PasswordTooShort => s("密码至少 8 位。", "The password needs at least 8 characters."),
             PasswordTooLong => s("密码最多 128 位。", "The password can have at most 128 characters."),
             WrongPassword => s("账号或密码不正确。", "Wrong account or password."),
@@ -333,7 +340,10 @@ impl Lang {
             NicknameTooLong => s("昵称最多 20 个字。", "The name can have at most 20 characters."),
             SignInRequired => s("请先登录。", "Please sign in first."),
             BadCommunityName => s("社群名称需要 2 到 30 个字。", "The name needs 2 to 30 characters."),
-            BadSlug => s("社群地址只能用小写字母、数字和短横线，3 到 40 位。", "Use 3–40 lower-case letters, digits and dashes."),
+            BadSlug => s(
+                "社群地址只能用小写字母、数字和短横线，3 到 40 位。",
+                "Use 3–40 lower-case letters, digits and dashes.",
+            ),
             SlugTaken => s("这个地址已被使用，换一个吧。", "This address is taken; try another."),
             BadIntro => s("简介最多 500 字。", "The introduction can have at most 500 characters."),
             BadCover => s("请从列表中选择封面。", "Choose a cover from the list."),
@@ -341,9 +351,17 @@ impl Lang {
             BadDescription => s("商品描述最多 5000 字。", "The description can have at most 5,000 characters."),
             BadUnit => s("单位最多 6 个字。", "The unit can have at most 6 characters."),
             BadImage => s("请从列表中选择商品图。", "Choose a picture from the list."),
-            BadPrice => s("售价应大于 0，最多两位小数，例如 35 或 29.90。", "The price must be above 0 with at most two decimals, e.g. 35 or 29.90."),
-            BadOriginalPrice => s("划线价格式不对，例如 90 或 89.90，不需要可留空。", "The original price looks wrong, e.g. 90 or 89.90; leave it empty if none."),
-            OriginalNotAbovePrice => s("划线价要高于售价，否则请留空。", "The original price must be above the price, or left empty."),
+            BadPrice => s(
+                "售价应大于 0，最多两位小数，例如 35 或 29.90。",
+                "The price must be above 0 with at most two decimals, e.g. 35 or 29.90.",
+            ),
+            BadOriginalPrice => s(
+                "划线价格式不对，例如 90 或 89.90，不需要可留空。",
+                "The original price looks wrong, e.g. 90 or 89.90; leave it empty if none.",
+            ),
+            OriginalNotAbovePrice => {
+                s("划线价要高于售价，否则请留空。", "The original price must be above the price, or left empty.")
+            }
             BadStock => s("库存应为 0 到 1000000 的整数。", "Stock must be a whole number from 0 to 1,000,000."),
             BadLimit => s("每单限购应为 1 到 999 的整数。", "The limit must be a whole number from 1 to 999."),
             BadStatus => s("请选择商品状态。", "Choose a status."),
@@ -367,8 +385,12 @@ impl Lang {
             OrderNotPayable => s("这个订单已不需要支付。", "This order no longer needs paying."),
             Forbidden => s("你没有权限做这件事。", "You are not allowed to do that."),
             NotFound => s("没有找到，可能已被删除。", "Not found; it may have been removed."),
-            BadRequest => s("请求内容不完整，请刷新页面后重试。", "The request was incomplete. Reload the page and try again."),
-            Internal => s("服务器出了点问题，请稍后再试。", "Something went wrong on our side. Please try again shortly."),
+            BadRequest => {
+                s("请求内容不完整，请刷新页面后重试。", "The request was incomplete. Reload the page and try again.")
+            }
+            Internal => {
+                s("服务器出了点问题，请稍后再试。", "Something went wrong on our side. Please try again shortly.")
+            }
         }
     }
 }

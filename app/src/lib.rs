@@ -6,11 +6,11 @@
 pub mod api;
 pub mod app;
 pub mod components;
-pub mod pages;
 pub mod domain;
 pub mod error;
 pub mod i18n;
 pub mod model;
+pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod auth;

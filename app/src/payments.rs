@@ -102,18 +102,29 @@ impl PaymentProvider for Sandbox {
 }
 
 /// Receives a webhook delivery: the same path for the HTTP endpoint and the sandbox cashier.
-pub async fn receive(st: &AppState, provider: &dyn PaymentProvider, headers: &HeaderMap, body: &[u8]) -> Result<PaymentOutcome, WebhookError> {
+pub async fn receive(
+    st: &AppState,
+    provider: &dyn PaymentProvider,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<PaymentOutcome, WebhookError> {
     let now = st.clock.now_ms();
     let event = provider.verify(headers, body, now)?;
     if event.kind != "payment.succeeded" {
         return Err(WebhookError::Rejected);
     }
-    match orders::apply_payment_succeeded(&st.db, provider.name(), &event.id, event.payment_id, Fen(event.amount), now).await {
+    match orders::apply_payment_succeeded(&st.db, provider.name(), &event.id, event.payment_id, Fen(event.amount), now)
+        .await
+    {
         Ok(outcome) => {
             if let PaymentOutcome::OrderNotPayable { order_id } = outcome {
                 // Refunding money that arrives for an order that cannot take it comes with the
                 // refunds work; until then it is logged for the owner to settle by hand.
-                tracing::warn!(order_id, payment_id = event.payment_id, "payment arrived for an order not awaiting payment");
+                tracing::warn!(
+                    order_id,
+                    payment_id = event.payment_id,
+                    "payment arrived for an order not awaiting payment"
+                );
             }
             Ok(outcome)
         }

@@ -47,7 +47,10 @@ impl Config {
     pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let err = |var: &'static str, message: String| ConfigError { var, message };
         let listen: SocketAddr = match get("QUNLI_LISTEN") {
-            Some(v) => v.trim().parse().map_err(|_| err("QUNLI_LISTEN", format!("`{v}` is not an address like 127.0.0.1:3000")))?,
+            Some(v) => v
+                .trim()
+                .parse()
+                .map_err(|_| err("QUNLI_LISTEN", format!("`{v}` is not an address like 127.0.0.1:3000")))?,
             None => "127.0.0.1:3000".parse().expect("valid default"),
         };
         let data_dir = PathBuf::from(get("QUNLI_DATA_DIR").unwrap_or_else(|| "data".into()));
@@ -81,12 +84,9 @@ impl Config {
             None => format!("http://{listen}"),
         };
         let pay_window_minutes = match get("QUNLI_PAY_WINDOW_MINUTES") {
-            Some(v) => v
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|m| (1..=1440).contains(m))
-                .ok_or_else(|| err("QUNLI_PAY_WINDOW_MINUTES", format!("`{v}` should be a number of minutes from 1 to 1440")))?,
+            Some(v) => v.trim().parse::<i64>().ok().filter(|m| (1..=1440).contains(m)).ok_or_else(|| {
+                err("QUNLI_PAY_WINDOW_MINUTES", format!("`{v}` should be a number of minutes from 1 to 1440"))
+            })?,
             None => 15,
         };
         let site_root = PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
@@ -95,7 +95,17 @@ impl Config {
             Some("json") => true,
             Some(v) => return Err(err("QUNLI_LOG_FORMAT", format!("`{v}` should be text or json"))),
         };
-        Ok(Config { listen, database_url, data_dir, secret, seed_demo, base_url, pay_window_minutes, site_root, json_logs })
+        Ok(Config {
+            listen,
+            database_url,
+            data_dir,
+            secret,
+            seed_demo,
+            base_url,
+            pay_window_minutes,
+            site_root,
+            json_logs,
+        })
     }
 
     /// The secret from the environment, or the one kept in the data directory (made on first

@@ -27,9 +27,13 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Connects the database (migrating it), seeds the demo when asked, and assembles the state.
 pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
-    std::fs::create_dir_all(&cfg.data_dir).map_err(|e| format!("QUNLI_DATA_DIR: cannot create {}: {e}", cfg.data_dir.display()))?;
-    let db = Db::connect(&cfg.database_url).await.map_err(|e| format!("DATABASE_URL: cannot open the database: {e}"))?;
-    let secret = cfg.load_secret().map_err(|e| format!("QUNLI_DATA_DIR: cannot keep the secret key in {}: {e}", cfg.data_dir.display()))?;
+    std::fs::create_dir_all(&cfg.data_dir)
+        .map_err(|e| format!("QUNLI_DATA_DIR: cannot create {}: {e}", cfg.data_dir.display()))?;
+    let db =
+        Db::connect(&cfg.database_url).await.map_err(|e| format!("DATABASE_URL: cannot open the database: {e}"))?;
+    let secret = cfg
+        .load_secret()
+        .map_err(|e| format!("QUNLI_DATA_DIR: cannot keep the secret key in {}: {e}", cfg.data_dir.display()))?;
     let clock = Clock::default();
     if cfg.seed_demo {
         let hash = app::auth::hash_password(app::store::demo::PASSWORD.into()).await.map_err(|e| e.to_string())?;
@@ -54,7 +58,8 @@ pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
 
 pub fn leptos_options(cfg: &Config) -> LeptosOptions {
     // cargo-leptos writes the content hashes of the bundle next to the binary.
-    let hashed = std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("hash.txt").exists())).unwrap_or(false);
+    let hashed =
+        std::env::current_exe().ok().and_then(|p| p.parent().map(|d| d.join("hash.txt").exists())).unwrap_or(false);
     LeptosOptions::builder()
         .output_name("qunli")
         .site_root(cfg.site_root.to_string_lossy().to_string())
@@ -71,7 +76,10 @@ pub fn router(state: AppState) -> Router {
     let opts = state.leptos.clone();
     let not_found = {
         let (opts, st) = (opts.clone(), state.clone());
-        leptos_axum::render_app_to_stream_with_context(move || leptos::prelude::provide_context(st.clone()), move || shell(opts.clone()))
+        leptos_axum::render_app_to_stream_with_context(
+            move || leptos::prelude::provide_context(st.clone()),
+            move || shell(opts.clone()),
+        )
     };
     let pages = Router::new()
         .leptos_routes_with_context(&state, routes, || {}, {
@@ -92,12 +100,26 @@ pub fn router(state: AppState) -> Router {
 
     let site = state.leptos.site_root.to_string();
     // Bundle files carry their content hash in the name, so they can be cached for good.
-    let immutable = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
-    let daily = SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    let immutable = SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    let daily = SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
     let assets = Router::new()
-        .nest_service("/pkg", tower::ServiceBuilder::new().layer(immutable).service(ServeDir::new(format!("{site}/pkg")).precompressed_br().precompressed_gzip()))
+        .nest_service(
+            "/pkg",
+            tower::ServiceBuilder::new()
+                .layer(immutable)
+                .service(ServeDir::new(format!("{site}/pkg")).precompressed_br().precompressed_gzip()),
+        )
         .nest_service("/img", ServeDir::new(format!("{site}/img")).precompressed_br().precompressed_gzip())
-        .route_service("/icons.svg", ServeFile::new(format!("{site}/icons.svg")).precompressed_br().precompressed_gzip())
+        .route_service(
+            "/icons.svg",
+            ServeFile::new(format!("{site}/icons.svg")).precompressed_br().precompressed_gzip(),
+        )
         .route_service("/favicon.ico", ServeFile::new(format!("{site}/favicon.ico")))
         .route_service("/favicon.svg", ServeFile::new(format!("{site}/favicon.svg")))
         .layer(daily);
@@ -133,7 +155,8 @@ async fn request_context(State(st): State<AppState>, req: Request, next: Next) -
         // A flash is shown once.
         res.headers_mut().append(
             header::SET_COOKIE,
-            HeaderValue::from_str(&format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")).expect("ascii"),
+            HeaderValue::from_str(&format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
+                .expect("ascii"),
         );
     }
     res
@@ -147,7 +170,11 @@ async fn same_origin_only(req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     tracing::warn!(path = %req.uri().path(), "cross-site request refused");
-    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], "跨站请求已被拒绝。Cross-site request refused.\n")
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "跨站请求已被拒绝。Cross-site request refused.\n",
+    )
         .into_response()
 }
 

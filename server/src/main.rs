@@ -43,7 +43,9 @@ async fn main() {
     } else {
         println!("Qunli: {}", cfg.base_url);
     }
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown()).await;
+    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await;
     if let Err(e) = served {
         eprintln!("qunli: server error: {e}");
         std::process::exit(1);

@@ -58,7 +58,8 @@ impl Default for Metrics {
 fn kind(path: &str) -> &'static str {
     if path.starts_with("/api/") {
         "api"
-    } else if path.starts_with("/pkg/") || path.starts_with("/img/") || path.ends_with(".svg") || path.ends_with(".ico") {
+    } else if path.starts_with("/pkg/") || path.starts_with("/img/") || path.ends_with(".svg") || path.ends_with(".ico")
+    {
         "static"
     } else if path.starts_with("/webhooks/") {
         "webhook"

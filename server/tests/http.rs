@@ -90,7 +90,9 @@ impl TestApp {
     /// A member with a session; returns their id and cookie header.
     async fn member(&self, tag: &str) -> (i64, String) {
         let n = SEQ.fetch_add(1, Ordering::Relaxed);
-        let id = store::users::create(&self.st.db, &Account::Email(format!("{tag}{n}@qunli.test")), "x", tag, 1).await.unwrap();
+        let id = store::users::create(&self.st.db, &Account::Email(format!("{tag}{n}@qunli.test")), "x", tag, 1)
+            .await
+            .unwrap();
         let (token, hash) = app::auth::new_token();
         store::users::create_session(&self.st.db, &hash, id, 1, i64::MAX / 2).await.unwrap();
         (id, format!("qunli_session={token}"))
@@ -108,7 +110,13 @@ impl TestApp {
         let community = store::communities::create(
             &self.st.db,
             owner,
-            &CommunityDraft::parse("三文鱼吃货群", &format!("salmon-{n}"), "<script>alert(1)</script>冰鲜直发", "salmon").unwrap(),
+            &CommunityDraft::parse(
+                "三文鱼吃货群",
+                &format!("salmon-{n}"),
+                "<script>alert(1)</script>冰鲜直发",
+                "salmon",
+            )
+            .unwrap(),
             1,
         )
         .await
@@ -124,7 +132,8 @@ impl TestApp {
             status: "on_sale".into(),
             ..Default::default()
         };
-        let product = store::products::create(&self.st.db, community, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
+        let product =
+            store::products::create(&self.st.db, community, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
         (owner, cookie, community, product)
     }
 }
@@ -167,7 +176,11 @@ async fn pages_render_prices_and_escape_what_users_write() {
 async fn cross_site_posts_are_refused_and_change_nothing() {
     let app = test_app().await;
     let form = "account=13912345678&password=long-enough-1";
-    for (origin, site) in [("https://evil.example", None), ("https://evil.example", Some("cross-site")), ("http://127.0.0.1:3000", Some("same-site"))] {
+    for (origin, site) in [
+        ("https://evil.example", None),
+        ("https://evil.example", Some("cross-site")),
+        ("http://127.0.0.1:3000", Some("same-site")),
+    ] {
         let mut b = Request::post("/api/sign_up")
             .header(header::HOST, HOST)
             .header(header::ORIGIN, origin)
@@ -191,7 +204,9 @@ async fn cross_site_posts_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn bad_sign_up_goes_back_with_the_message_and_writes_nothing() {
     let app = test_app().await;
-    let r = app.post("/api/sign_up", "account=1380013800&password=long-enough-1&nickname=%E9%98%BF%E6%A2%85", None, true).await;
+    let r = app
+        .post("/api/sign_up", "account=1380013800&password=long-enough-1&nickname=%E9%98%BF%E6%A2%85", None, true)
+        .await;
     assert_eq!(r.status, StatusCode::FOUND);
     assert_eq!(r.location(), Some("/signup"));
     let flash = r.cookies().into_iter().find(|c| c.starts_with("qunli_flash=")).expect("flash cookie");
@@ -236,7 +251,14 @@ async fn owner_endpoints_refuse_other_members_and_change_nothing() {
     assert_eq!(store::communities::by_id(&app.st.db, community).await.unwrap().unwrap(), before_community);
     assert_eq!(store::products::all_in(&app.st.db, community).await.unwrap().len(), 1);
     // The owner can do all of it.
-    let r = app.post("/api/save_product", &format!("community_id={community}&product_id={product}&{fields}"), Some(&owner_cookie), false).await;
+    let r = app
+        .post(
+            "/api/save_product",
+            &format!("community_id={community}&product_id={product}&{fields}"),
+            Some(&owner_cookie),
+            false,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(store::products::by_id(&app.st.db, product).await.unwrap().unwrap().title, "便宜卖");
 }
@@ -246,7 +268,9 @@ async fn buy_now_charges_the_server_price_whatever_the_client_sends() {
     let app = test_app().await;
     let (_, _, _, product) = app.shop().await;
     let (buyer, cookie) = app.member("buyer").await;
-    let r = app.post("/api/buy_now", &format!("product_id={product}&quantity=2&price=0.01&total=0.02"), Some(&cookie), true).await;
+    let r = app
+        .post("/api/buy_now", &format!("product_id={product}&quantity=2&price=0.01&total=0.02"), Some(&cookie), true)
+        .await;
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
     let list = orders::for_buyer(&app.st.db, buyer).await.unwrap();
     assert_eq!(list.len(), 1);
@@ -269,7 +293,9 @@ async fn the_sandbox_webhook_is_signed_fresh_and_applied_once() {
     let created = orders::create_buy_now(&app.st.db, buyer, product, 1, now, 900_000, "sandbox").await.unwrap();
     let payment = orders::payment(&app.st.db, created.payment_id).await.unwrap().unwrap();
     let deliver = |headers: axum::http::HeaderMap, body: Vec<u8>| {
-        let mut b = Request::post("/webhooks/sandbox").header(header::HOST, HOST).header(header::CONTENT_TYPE, "application/json");
+        let mut b = Request::post("/webhooks/sandbox")
+            .header(header::HOST, HOST)
+            .header(header::CONTENT_TYPE, "application/json");
         for (k, v) in headers.iter() {
             b = b.header(k, v);
         }
@@ -284,7 +310,8 @@ async fn the_sandbox_webhook_is_signed_fresh_and_applied_once() {
     assert_eq!(app.send(deliver(h.clone(), tampered)).await.status, StatusCode::BAD_REQUEST);
     let (old_h, old_body) = app.st.sandbox.success_delivery(&payment, now - 301_000);
     assert_eq!(app.send(deliver(old_h, old_body)).await.status, StatusCode::BAD_REQUEST);
-    let unsigned = Request::post("/webhooks/sandbox").header(header::HOST, HOST).body(Body::from(body.clone())).unwrap();
+    let unsigned =
+        Request::post("/webhooks/sandbox").header(header::HOST, HOST).body(Body::from(body.clone())).unwrap();
     assert_eq!(app.send(unsigned).await.status, StatusCode::BAD_REQUEST);
     assert_eq!(orders::by_id(&app.st.db, created.order_id).await.unwrap().unwrap().status, OrderStatus::PendingPayment);
 
@@ -304,7 +331,8 @@ async fn the_cashier_pays_through_the_webhook_and_only_for_the_buyer() {
     let (_, _, _, product) = app.shop().await;
     let (buyer, cookie) = app.member("buyer").await;
     let (_, stranger) = app.member("stranger").await;
-    let created = orders::create_buy_now(&app.st.db, buyer, product, 3, app.st.clock.now_ms(), 900_000, "sandbox").await.unwrap();
+    let created =
+        orders::create_buy_now(&app.st.db, buyer, product, 3, app.st.clock.now_ms(), 900_000, "sandbox").await.unwrap();
     let cashier = app.get(&format!("/pay/{}", created.order_id), Some(&cookie)).await;
     assert!(cashier.body.contains("沙箱支付") && cashier.body.contains("¥105.00"));
     assert_eq!(app.get(&format!("/pay/{}", created.order_id), Some(&stranger)).await.status, StatusCode::NOT_FOUND);

@@ -31,7 +31,12 @@ fn after_sign_in(next: Option<String>) -> super::form::Next {
 
 /// Creates an account with a phone number or e-mail and a password, and signs in.
 #[server(prefix = "/api", endpoint = "sign_up")]
-pub async fn sign_up(account: String, password: String, nickname: Option<String>, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_up(
+    account: String,
+    password: String,
+    nickname: Option<String>,
+    next: Option<String>,
+) -> Result<(), AppError> {
     use crate::domain::account::{check_new_password, parse_nickname, Account};
     use crate::{auth, ctx, store::users};
     let nickname = nickname.unwrap_or_default();
@@ -49,7 +54,11 @@ pub async fn sign_up(account: String, password: String, nickname: Option<String>
     }
     .await;
     let next_c = next.clone().unwrap_or_default();
-    super::form::finish(result, |_| after_sign_in(next), &[("account", &account), ("nickname", &nickname), ("next", &next_c)])
+    super::form::finish(
+        result,
+        |_| after_sign_in(next),
+        &[("account", &account), ("nickname", &nickname), ("next", &next_c)],
+    )
 }
 
 /// Signs in. Failures are counted in the database per account and per client address, so the
@@ -109,7 +118,11 @@ pub async fn set_language(lang: String) -> Result<(), AppError> {
     use crate::i18n::Lang;
     let result = Lang::from_code(&lang).ok_or(AppError::BadRequest);
     if let Ok(l) = result {
-        super::form::set_cookie(&format!("{}={}; Path=/; SameSite=Lax; Max-Age=31536000", crate::ctx::LANG_COOKIE, l.code()));
+        super::form::set_cookie(&format!(
+            "{}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+            crate::ctx::LANG_COOKIE,
+            l.code()
+        ));
     }
     super::form::finish(result.map(|_| ()), |_| super::form::Next::to("/me"), &[])
 }

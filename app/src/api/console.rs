@@ -1,19 +1,24 @@
 //! The owner console. Every function here starts by checking that the signed-in member owns
 //! the community in question (`store::communities::owned`).
 
+// A server function takes a form's fields as its arguments, and the product form has many.
+#![allow(clippy::too_many_arguments)]
+
 use crate::error::AppError;
 use crate::model::{Community, CommunityCard, Order, Product, ProductCard};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-#[server(prefix = "/api", endpoint = "console_home")]
+#[server(prefix = "/api", endpoint = "load_console_home")]
 pub async fn load_console_home() -> Result<Vec<CommunityCard>, AppError> {
-    super::form::reply(async move {
-        use crate::{ctx, store};
-        let v = ctx::viewer()?;
-        store::communities::owned_by(&ctx::state().db, v.id).await
-    }
-    .await)
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            store::communities::owned_by(&ctx::state().db, v.id).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "create_community")]
@@ -41,21 +46,29 @@ pub struct ConsoleCommunity {
     pub products: Vec<ProductCard>,
 }
 
-#[server(prefix = "/api", endpoint = "console_community")]
+#[server(prefix = "/api", endpoint = "load_console_community")]
 pub async fn load_console_community(community_id: i64) -> Result<ConsoleCommunity, AppError> {
-    super::form::reply(async move {
-        use crate::{ctx, store};
-        let v = ctx::viewer()?;
-        let st = ctx::state();
-        let community = store::communities::owned(&st.db, community_id, v.id).await?;
-        let products = store::products::all_in(&st.db, community_id).await?;
-        Ok(ConsoleCommunity { community, products })
-    }
-    .await)
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let products = store::products::all_in(&st.db, community_id).await?;
+            Ok(ConsoleCommunity { community, products })
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "update_community")]
-pub async fn update_community(community_id: i64, name: String, slug: String, intro: String, cover: String) -> Result<(), AppError> {
+pub async fn update_community(
+    community_id: i64,
+    name: String,
+    slug: String,
+    intro: String,
+    cover: String,
+) -> Result<(), AppError> {
     use crate::domain::catalogue::CommunityDraft;
     use crate::model::Notice;
     use crate::{ctx, store};
@@ -81,26 +94,30 @@ pub struct ProductEditor {
     pub product: Option<Product>,
 }
 
-#[server(prefix = "/api", endpoint = "product_editor")]
-pub async fn load_product_editor(community_id: Option<i64>, product_id: Option<i64>) -> Result<ProductEditor, AppError> {
-    super::form::reply(async move {
-        use crate::{ctx, store};
-        let v = ctx::viewer()?;
-        let st = ctx::state();
-        let product = match product_id {
-            Some(id) => Some(store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?),
-            None => None,
-        };
-        let cid = product.as_ref().map(|p| p.community_id).or(community_id).ok_or(AppError::BadRequest)?;
-        let community = store::communities::owned(&st.db, cid, v.id).await?;
-        Ok(ProductEditor { community, product })
-    }
-    .await)
+#[server(prefix = "/api", endpoint = "load_product_editor")]
+pub async fn load_product_editor(
+    community_id: Option<i64>,
+    product_id: Option<i64>,
+) -> Result<ProductEditor, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let product = match product_id {
+                Some(id) => Some(store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?),
+                None => None,
+            };
+            let cid = product.as_ref().map(|p| p.community_id).or(community_id).ok_or(AppError::BadRequest)?;
+            let community = store::communities::owned(&st.db, cid, v.id).await?;
+            Ok(ProductEditor { community, product })
+        }
+        .await,
+    )
 }
 
 /// Creates (no `product_id`) or updates a product from the product form.
 #[server(prefix = "/api", endpoint = "save_product")]
-#[allow(clippy::too_many_arguments)]
 pub async fn save_product(
     community_id: i64,
     product_id: Option<i64>,
@@ -141,7 +158,12 @@ pub async fn save_product(
     let i = &input;
     super::form::finish(
         result,
-        |_| super::form::Next::with(format!("/console/c/{community_id}"), if product_id.is_some() { Notice::Saved } else { Notice::Created }),
+        |_| {
+            super::form::Next::with(
+                format!("/console/c/{community_id}"),
+                if product_id.is_some() { Notice::Saved } else { Notice::Created },
+            )
+        },
         &[
             ("title", &i.title),
             ("description", &i.description),
@@ -162,15 +184,17 @@ pub struct ConsoleOrders {
     pub orders: Vec<Order>,
 }
 
-#[server(prefix = "/api", endpoint = "console_orders")]
+#[server(prefix = "/api", endpoint = "load_console_orders")]
 pub async fn load_console_orders(community_id: i64) -> Result<ConsoleOrders, AppError> {
-    super::form::reply(async move {
-        use crate::{ctx, store};
-        let v = ctx::viewer()?;
-        let st = ctx::state();
-        let community = store::communities::owned(&st.db, community_id, v.id).await?;
-        let orders = store::orders::for_community(&st.db, community_id).await?;
-        Ok(ConsoleOrders { community, orders })
-    }
-    .await)
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let orders = store::orders::for_community(&st.db, community_id).await?;
+            Ok(ConsoleOrders { community, orders })
+        }
+        .await,
+    )
 }

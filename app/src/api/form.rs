@@ -85,7 +85,11 @@ impl Next {
 
 /// Finishes a form action: redirects on success, or goes back with the error and `echo` (the
 /// fields to show again, never a password) on failure. JSON callers get `result` unchanged.
-pub fn finish<T>(result: Result<T, AppError>, next: impl FnOnce(&T) -> Next, echo: &[(&str, &str)]) -> Result<T, AppError> {
+pub fn finish<T>(
+    result: Result<T, AppError>,
+    next: impl FnOnce(&T) -> Next,
+    echo: &[(&str, &str)],
+) -> Result<T, AppError> {
     if !is_form_post() {
         return reply(result);
     }

@@ -13,21 +13,23 @@ pub struct BuyData {
 }
 
 /// The confirmation page for buying a product now.
-#[server(prefix = "/api", endpoint = "buy_page")]
+#[server(prefix = "/api", endpoint = "load_buy")]
 pub async fn load_buy(product_id: i64) -> Result<BuyData, AppError> {
-    super::form::reply(async move {
-        use crate::domain::catalogue::ProductStatus;
-        use crate::{ctx, store};
-        ctx::viewer()?;
-        let st = ctx::state();
-        let p = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
-        if p.status == ProductStatus::Draft {
-            return Err(AppError::NotFound);
+    super::form::reply(
+        async move {
+            use crate::domain::catalogue::ProductStatus;
+            use crate::{ctx, store};
+            ctx::viewer()?;
+            let st = ctx::state();
+            let p = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+            if p.status == ProductStatus::Draft {
+                return Err(AppError::NotFound);
+            }
+            let c = store::communities::by_id(&st.db, p.community_id).await?.ok_or(AppError::NotFound)?;
+            Ok(BuyData { product: p, community_name: c.name })
         }
-        let c = store::communities::by_id(&st.db, p.community_id).await?.ok_or(AppError::NotFound)?;
-        Ok(BuyData { product: p, community_name: c.name })
-    }
-    .await)
+        .await,
+    )
 }
 
 /// Places a buy-now order and sends the member to the cashier. Only the product and quantity
@@ -77,15 +79,17 @@ async fn own_order(order_id: i64) -> Result<(Viewer, Order), AppError> {
     Ok((v, o))
 }
 
-#[server(prefix = "/api", endpoint = "cashier")]
+#[server(prefix = "/api", endpoint = "load_cashier")]
 pub async fn load_cashier(order_id: i64) -> Result<CashierData, AppError> {
-    super::form::reply(async move {
-        use crate::domain::order::OrderStatus;
-        let (_, order) = own_order(order_id).await?;
-        let payable = order.status == OrderStatus::PendingPayment;
-        Ok(CashierData { order, payable })
-    }
-    .await)
+    super::form::reply(
+        async move {
+            use crate::domain::order::OrderStatus;
+            let (_, order) = own_order(order_id).await?;
+            let payable = order.status == OrderStatus::PendingPayment;
+            Ok(CashierData { order, payable })
+        }
+        .await,
+    )
 }
 
 /// The sandbox wallet's pay button: the sandbox settles the payment and delivers its signed
@@ -109,14 +113,16 @@ pub async fn sandbox_pay(order_id: i64) -> Result<(), AppError> {
     super::form::finish(result, |_| super::form::Next::to(format!("/orders/{order_id}")), &[])
 }
 
-#[server(prefix = "/api", endpoint = "my_orders")]
+#[server(prefix = "/api", endpoint = "load_my_orders")]
 pub async fn load_my_orders() -> Result<Vec<Order>, AppError> {
-    super::form::reply(async move {
-        use crate::{ctx, store};
-        let v = ctx::viewer()?;
-        store::orders::for_buyer(&ctx::state().db, v.id).await
-    }
-    .await)
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            store::orders::for_buyer(&ctx::state().db, v.id).await
+        }
+        .await,
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,23 +132,25 @@ pub struct OrderData {
 }
 
 /// An order, for its buyer or the owner of its community.
-#[server(prefix = "/api", endpoint = "order")]
+#[server(prefix = "/api", endpoint = "load_order")]
 pub async fn load_order(order_id: i64) -> Result<OrderData, AppError> {
-    super::form::reply(async move {
-        use crate::{ctx, store};
-        let v = ctx::viewer()?;
-        let st = ctx::state();
-        let o = store::orders::by_id(&st.db, order_id).await?.ok_or(AppError::NotFound)?;
-        if o.buyer_id == v.id {
-            return Ok(OrderData { order: o, viewer_is_buyer: true });
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let o = store::orders::by_id(&st.db, order_id).await?.ok_or(AppError::NotFound)?;
+            if o.buyer_id == v.id {
+                return Ok(OrderData { order: o, viewer_is_buyer: true });
+            }
+            let c = store::communities::by_id(&st.db, o.community_id).await?.ok_or(AppError::NotFound)?;
+            if c.owner_id == v.id {
+                return Ok(OrderData { order: o, viewer_is_buyer: false });
+            }
+            Err(AppError::NotFound)
         }
-        let c = store::communities::by_id(&st.db, o.community_id).await?.ok_or(AppError::NotFound)?;
-        if c.owner_id == v.id {
-            return Ok(OrderData { order: o, viewer_is_buyer: false });
-        }
-        Err(AppError::NotFound)
-    }
-    .await)
+        .await,
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,17 +161,23 @@ pub struct MeData {
     pub owns_communities: bool,
 }
 
-#[server(prefix = "/api", endpoint = "me")]
+#[server(prefix = "/api", endpoint = "load_me")]
 pub async fn load_me() -> Result<MeData, AppError> {
-    super::form::reply(async move {
-        use crate::{ctx, store};
-        let Some(v) = ctx::request().viewer else {
-            return Ok(MeData { viewer: None, counts: HashMap::new(), owns_communities: false });
-        };
-        let st = ctx::state();
-        let counts = store::orders::status_counts(&st.db, v.id).await?.into_iter().map(|(k, n)| (k.as_str().to_string(), n)).collect();
-        let owns = !store::communities::owned_by(&st.db, v.id).await?.is_empty();
-        Ok(MeData { viewer: Some(v), counts, owns_communities: owns })
-    }
-    .await)
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let Some(v) = ctx::request().viewer else {
+                return Ok(MeData { viewer: None, counts: HashMap::new(), owns_communities: false });
+            };
+            let st = ctx::state();
+            let counts = store::orders::status_counts(&st.db, v.id)
+                .await?
+                .into_iter()
+                .map(|(k, n)| (k.as_str().to_string(), n))
+                .collect();
+            let owns = !store::communities::owned_by(&st.db, v.id).await?.is_empty();
+            Ok(MeData { viewer: Some(v), counts, owns_communities: owns })
+        }
+        .await,
+    )
 }

@@ -12,26 +12,30 @@ pub struct HomeData {
     pub popular: Vec<ProductCard>,
 }
 
-#[server(prefix = "/api", endpoint = "home")]
+#[server(prefix = "/api", endpoint = "load_home")]
 pub async fn load_home() -> Result<HomeData, AppError> {
-    super::form::reply(async move {
-        use crate::{ctx, store};
-        let st = ctx::state();
-        let viewer = ctx::request().viewer.map(|v| v.id);
-        let all = store::communities::list(&st.db, viewer).await?;
-        let (joined, discover) = all.into_iter().partition(|c| c.joined);
-        Ok(HomeData { joined, discover, popular: store::products::popular(&st.db, 10).await? })
-    }
-    .await)
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let st = ctx::state();
+            let viewer = ctx::request().viewer.map(|v| v.id);
+            let all = store::communities::list(&st.db, viewer).await?;
+            let (joined, discover) = all.into_iter().partition(|c| c.joined);
+            Ok(HomeData { joined, discover, popular: store::products::popular(&st.db, 10).await? })
+        }
+        .await,
+    )
 }
 
-#[server(prefix = "/api", endpoint = "communities")]
+#[server(prefix = "/api", endpoint = "load_communities")]
 pub async fn load_communities() -> Result<Vec<CommunityCard>, AppError> {
-    super::form::reply(async move {
-        use crate::{ctx, store};
-        store::communities::list(&ctx::state().db, ctx::request().viewer.map(|v| v.id)).await
-    }
-    .await)
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            store::communities::list(&ctx::state().db, ctx::request().viewer.map(|v| v.id)).await
+        }
+        .await,
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,22 +46,24 @@ pub struct CommunityData {
     pub is_owner: bool,
 }
 
-#[server(prefix = "/api", endpoint = "community")]
+#[server(prefix = "/api", endpoint = "load_community")]
 pub async fn load_community(slug: String) -> Result<CommunityData, AppError> {
-    super::form::reply(async move {
-        use crate::{ctx, store};
-        let st = ctx::state();
-        let c = store::communities::by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
-        let viewer = ctx::request().viewer;
-        let is_member = match &viewer {
-            Some(v) => store::communities::is_member(&st.db, c.id, v.id).await?,
-            None => false,
-        };
-        let is_owner = viewer.map(|v| v.id) == Some(c.owner_id);
-        let products = store::products::on_sale_in(&st.db, c.id).await?;
-        Ok(CommunityData { community: c, products, is_member, is_owner })
-    }
-    .await)
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let st = ctx::state();
+            let c = store::communities::by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
+            let viewer = ctx::request().viewer;
+            let is_member = match &viewer {
+                Some(v) => store::communities::is_member(&st.db, c.id, v.id).await?,
+                None => false,
+            };
+            let is_owner = viewer.map(|v| v.id) == Some(c.owner_id);
+            let products = store::products::on_sale_in(&st.db, c.id).await?;
+            Ok(CommunityData { community: c, products, is_member, is_owner })
+        }
+        .await,
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,21 +75,23 @@ pub struct ProductData {
 
 /// A product page. Drafts exist only for their owner; off-sale products stay visible (links to
 /// them keep working) but cannot be bought.
-#[server(prefix = "/api", endpoint = "product")]
+#[server(prefix = "/api", endpoint = "load_product")]
 pub async fn load_product(id: i64) -> Result<ProductData, AppError> {
-    super::form::reply(async move {
-        use crate::domain::catalogue::ProductStatus;
-        use crate::{ctx, store};
-        let st = ctx::state();
-        let p = store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?;
-        let c = store::communities::by_id(&st.db, p.community_id).await?.ok_or(AppError::NotFound)?;
-        let is_owner = ctx::request().viewer.map(|v| v.id) == Some(c.owner_id);
-        if p.status == ProductStatus::Draft && !is_owner {
-            return Err(AppError::NotFound);
+    super::form::reply(
+        async move {
+            use crate::domain::catalogue::ProductStatus;
+            use crate::{ctx, store};
+            let st = ctx::state();
+            let p = store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?;
+            let c = store::communities::by_id(&st.db, p.community_id).await?.ok_or(AppError::NotFound)?;
+            let is_owner = ctx::request().viewer.map(|v| v.id) == Some(c.owner_id);
+            if p.status == ProductStatus::Draft && !is_owner {
+                return Err(AppError::NotFound);
+            }
+            Ok(ProductData { product: p, community: c, is_owner })
         }
-        Ok(ProductData { product: p, community: c, is_owner })
-    }
-    .await)
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "join_community")]

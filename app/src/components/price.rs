@@ -15,13 +15,18 @@ pub fn PriceTag(
 ) -> impl IntoView {
     let t = lang().t();
     let number = price.number();
-    let (int_part, frac) = number.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or((number.clone(), String::new()));
+    let (int_part, frac) =
+        number.split_once('.').map(|(a, b)| (a.to_string(), b.to_string())).unwrap_or((number.clone(), String::new()));
     let struck = (original > price).then(|| {
         view! {
             <s class="price-original"><span class="sr-only">{t.original_price_label}" "</span>{original.display()}</s>
         }
     });
-    let save = if show_saving { saving(price, original).map(|s| view! { <span class="price-saving">{lang().saving(s)}</span> }) } else { None };
+    let save = if show_saving {
+        saving(price, original).map(|s| view! { <span class="price-saving">{lang().saving(s)}</span> })
+    } else {
+        None
+    };
     view! {
         <span class="price-tag" class:large=large>
             <span class="price">

@@ -9,7 +9,14 @@ use crate::i18n::Lang;
 use leptos::prelude::*;
 
 #[island]
-pub fn QuantityStepper(price: i64, stock: i64, limit: i64, initial: i64, lang: Lang, error_id: Option<String>) -> impl IntoView {
+pub fn QuantityStepper(
+    price: i64,
+    stock: i64,
+    limit: i64,
+    initial: i64,
+    lang: Lang,
+    error_id: Option<String>,
+) -> impl IntoView {
     let t = lang.t();
     let max = stock.min(limit).max(1);
     let (qty, set_qty) = signal(initial.clamp(1, max));

@@ -45,16 +45,9 @@ impl Account {
 
 pub fn parse_phone(input: &str) -> Option<String> {
     let digits: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    let digits = digits
-        .strip_prefix("+86")
-        .or_else(|| digits.strip_prefix("0086"))
-        .unwrap_or(&digits)
-        .to_string();
+    let digits = digits.strip_prefix("+86").or_else(|| digits.strip_prefix("0086")).unwrap_or(&digits).to_string();
     let b = digits.as_bytes();
-    let ok = b.len() == 11
-        && b.iter().all(|c| c.is_ascii_digit())
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1]);
+    let ok = b.len() == 11 && b.iter().all(|c| c.is_ascii_digit()) && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]);
     ok.then_some(digits)
 }
 

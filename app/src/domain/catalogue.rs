@@ -193,7 +193,8 @@ mod tests {
 
     #[test]
     fn refuses_bad_products_with_the_field_at_fault() {
-        let cases: Vec<(fn(&mut ProductInput), AppError)> = vec![
+        type Mutation = fn(&mut ProductInput);
+        let cases: Vec<(Mutation, AppError)> = vec![
             (|f| f.title = "x".into(), AppError::BadTitle),
             (|f| f.price = "0".into(), AppError::BadPrice),
             (|f| f.price = "-3".into(), AppError::BadPrice),

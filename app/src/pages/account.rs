@@ -15,7 +15,9 @@ fn next_path() -> Option<String> {
 
 fn with_next(base: &str, next: &Option<String>) -> String {
     match next {
-        Some(n) => format!("{base}?next={}", n.replace('%', "%25").replace('&', "%26").replace('?', "%3F").replace('=', "%3D")),
+        Some(n) => {
+            format!("{base}?next={}", n.replace('%', "%25").replace('&', "%26").replace('?', "%3F").replace('=', "%3D"))
+        }
         None => base.to_string(),
     }
 }

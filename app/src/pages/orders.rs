@@ -168,7 +168,8 @@ pub fn OrderPage() -> impl IntoView {
     load(load_order(id), move |d: OrderData| {
         let o = d.order;
         let tz = o.time_zone.clone();
-        let back = if d.viewer_is_buyer { "/orders".to_string() } else { format!("/console/c/{}/orders", o.community_id) };
+        let back =
+            if d.viewer_is_buyer { "/orders".to_string() } else { format!("/console/c/{}/orders", o.community_id) };
         view! {
             <Page title=t.order_title back>
                 <section class="card order-status-card">

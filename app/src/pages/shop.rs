@@ -1,5 +1,4 @@
 use super::{param, param_id};
-use leptos::server_fn::ServerFn;
 use crate::api::shop::*;
 use crate::components::cards::{CommunityRow, CommunityStrip, ProductGrid};
 use crate::components::layout::{Empty, Icon, Page, Tab};
@@ -7,6 +6,7 @@ use crate::components::price::PriceTag;
 use crate::components::{lang, load, t};
 use crate::domain::catalogue::{cover_url, product_image_url, ProductStatus};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 #[component]
 pub fn Home() -> impl IntoView {
@@ -71,14 +71,16 @@ pub fn CommunityPage() -> impl IntoView {
                     <input type="hidden" name="community_id" value=c.id/>
                     <button class="btn btn-ghost" type="submit">{t.leave}</button>
                 </form>
-            }.into_any()
+            }
+            .into_any()
         } else {
             view! {
                 <form method="post" action=JoinCommunity::url()>
                     <input type="hidden" name="community_id" value=c.id/>
                     <button class="btn btn-primary" type="submit">{t.join}</button>
                 </form>
-            }.into_any()
+            }
+            .into_any()
         };
         view! {
             <Page title=c.name.clone() back="/c".to_string() tab=Tab::Communities>
@@ -131,7 +133,8 @@ pub fn ProductPage() -> impl IntoView {
             </div>
         }
         .into_any();
-        let paragraphs: Vec<String> = p.description.split('\n').map(str::to_string).filter(|s| !s.trim().is_empty()).collect();
+        let paragraphs: Vec<String> =
+            p.description.split('\n').map(str::to_string).filter(|s| !s.trim().is_empty()).collect();
         view! {
             <Page title=p.title.clone() back=format!("/c/{}", c.slug) bottom=bar>
                 {(p.status == ProductStatus::Draft).then(|| view! { <p class="banner banner-warn">{t.draft_notice}</p> })}

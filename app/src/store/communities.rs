@@ -62,12 +62,16 @@ const FULL: &str = "SELECT c.id, c.slug, c.name, c.intro, c.cover, c.member_coun
     u.nickname AS owner_name, c.join_policy, c.time_zone FROM communities c JOIN users u ON u.id = c.owner_id";
 
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Community>, AppError> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.slug = $1"))).bind(slug).fetch_optional(&db.pool).await?;
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.slug = $1")))
+        .bind(slug)
+        .fetch_optional(&db.pool)
+        .await?;
     r.map(|r| community(&r)).transpose().map_err(Into::into)
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Community>, AppError> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.id = $1"))).bind(id).fetch_optional(&db.pool).await?;
+    let r =
+        sqlx::query(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.id = $1"))).bind(id).fetch_optional(&db.pool).await?;
     r.map(|r| community(&r)).transpose().map_err(Into::into)
 }
 
@@ -141,8 +145,10 @@ pub async fn is_member(db: &Db, community: i64, user: i64) -> Result<bool, AppEr
 /// Joins an open community. Joining twice is harmless and counts once.
 pub async fn join(db: &Db, community: i64, user: i64, now: i64) -> Result<(), AppError> {
     let mut tx = db.begin().await?;
-    let policy: Option<String> =
-        sqlx::query_scalar("SELECT join_policy FROM communities WHERE id = $1").bind(community).fetch_optional(&mut *tx).await?;
+    let policy: Option<String> = sqlx::query_scalar("SELECT join_policy FROM communities WHERE id = $1")
+        .bind(community)
+        .fetch_optional(&mut *tx)
+        .await?;
     match policy.as_deref() {
         None => return Err(AppError::NotFound),
         Some("open") => {}
@@ -159,7 +165,10 @@ pub async fn join(db: &Db, community: i64, user: i64, now: i64) -> Result<(), Ap
     .await?
     .rows_affected();
     if inserted == 1 {
-        sqlx::query("UPDATE communities SET member_count = member_count + 1 WHERE id = $1").bind(community).execute(&mut *tx).await?;
+        sqlx::query("UPDATE communities SET member_count = member_count + 1 WHERE id = $1")
+            .bind(community)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -175,7 +184,10 @@ pub async fn leave(db: &Db, community: i64, user: i64) -> Result<(), AppError> {
         .await?
         .rows_affected();
     if deleted == 1 {
-        sqlx::query("UPDATE communities SET member_count = member_count - 1 WHERE id = $1").bind(community).execute(&mut *tx).await?;
+        sqlx::query("UPDATE communities SET member_count = member_count - 1 WHERE id = $1")
+            .bind(community)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -36,7 +36,8 @@ const SHOPS: &[Shop] = &[
         items: &[
             Item {
                 title: "雪山三文鱼 鲜切中段",
-                description: "牧场当天捕捞，鲜切中段，冰袋+泡沫箱顺丰冷链发货。\n刺身、香煎都合适，收到后冷藏 48 小时内吃完。",
+                description:
+                    "牧场当天捕捞，鲜切中段，冰袋+泡沫箱顺丰冷链发货。\n刺身、香煎都合适，收到后冷藏 48 小时内吃完。",
                 unit: "斤",
                 image: "salmon",
                 price: "35",

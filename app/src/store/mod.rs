@@ -76,9 +76,10 @@ impl Db {
             }
         };
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let node: i64 = sqlx::query_scalar("UPDATE id_nodes SET next_node = next_node + 1 WHERE id = 1 RETURNING next_node")
-            .fetch_one(&pool)
-            .await?;
+        let node: i64 =
+            sqlx::query_scalar("UPDATE id_nodes SET next_node = next_node + 1 WHERE id = 1 RETURNING next_node")
+                .fetch_one(&pool)
+                .await?;
         Ok(Db { pool, kind, ids: Arc::new(IdGen::new(node)) })
     }
 

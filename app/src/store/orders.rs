@@ -45,15 +45,17 @@ pub async fn create_buy_now(
         status: ProductStatus::parse(&status).unwrap_or(ProductStatus::OffSale),
     };
     let quote = quote_buy_now(&item, quantity)?;
-    let taken = sqlx::query("UPDATE products SET stock = stock - $1 WHERE id = $2 AND stock >= $1 AND status = 'on_sale'")
-        .bind(quantity)
-        .bind(product_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let taken =
+        sqlx::query("UPDATE products SET stock = stock - $1 WHERE id = $2 AND stock >= $1 AND status = 'on_sale'")
+            .bind(quantity)
+            .bind(product_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     if taken != 1 {
         // Another buyer got there first (only possible where the read above was not locked).
-        let left: i64 = sqlx::query_scalar("SELECT stock FROM products WHERE id = $1").bind(product_id).fetch_one(&mut *tx).await?;
+        let left: i64 =
+            sqlx::query_scalar("SELECT stock FROM products WHERE id = $1").bind(product_id).fetch_one(&mut *tx).await?;
         return Err(if left == 0 { AppError::SoldOut } else { AppError::NotEnoughStock { left } });
     }
     let order_id = db.id();
@@ -110,21 +112,31 @@ async fn record_event(
     actor: &str,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO order_events (id, order_id, from_status, to_status, actor, at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(db.id())
-        .bind(order)
-        .bind(from.map(|s| s.as_str()))
-        .bind(to.as_str())
-        .bind(actor)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO order_events (id, order_id, from_status, to_status, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(db.id())
+    .bind(order)
+    .bind(from.map(|s| s.as_str()))
+    .bind(to.as_str())
+    .bind(actor)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 /// Moves an order from one state to another if the domain allows it and the order is still
 /// in `from`; false when another request changed it first.
-async fn apply(db: &Db, tx: &mut Tx, order: i64, from: OrderStatus, event: OrderEvent, actor: &str, now: i64) -> Result<bool, AppError> {
+async fn apply(
+    db: &Db,
+    tx: &mut Tx,
+    order: i64,
+    from: OrderStatus,
+    event: OrderEvent,
+    actor: &str,
+    now: i64,
+) -> Result<bool, AppError> {
     let to = transition(from, event).ok_or(AppError::BadRequest)?;
     let extra = if to == OrderStatus::Paid { ", paid_at = $4" } else { "" };
     let sql = format!("UPDATE orders SET status = $1{extra} WHERE id = $2 AND status = $3");
@@ -159,7 +171,10 @@ fn payment_row(r: &AnyRow) -> Result<PaymentRow, sqlx::Error> {
 }
 
 pub async fn payment(db: &Db, id: i64) -> Result<Option<PaymentRow>, AppError> {
-    let r = sqlx::query("SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1").bind(id).fetch_optional(&db.pool).await?;
+    let r = sqlx::query("SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
     r.map(|r| payment_row(&r)).transpose().map_err(Into::into)
 }
 
@@ -220,18 +235,21 @@ pub async fn apply_payment_succeeded(
     if fresh == 0 {
         return Ok(PaymentOutcome::Duplicate);
     }
-    let first = sqlx::query("UPDATE payments SET status = 'succeeded', succeeded_at = $1 WHERE id = $2 AND status = 'created'")
-        .bind(now)
-        .bind(payment_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let first =
+        sqlx::query("UPDATE payments SET status = 'succeeded', succeeded_at = $1 WHERE id = $2 AND status = 'created'")
+            .bind(now)
+            .bind(payment_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     if first == 0 {
         // A different event id for a payment already settled: record it, change nothing else.
         tx.commit().await?;
         return Ok(PaymentOutcome::Duplicate);
     }
-    let paid = apply(db, &mut tx, pay.order_id, OrderStatus::PendingPayment, OrderEvent::PaymentReceived, provider, now).await?;
+    let paid =
+        apply(db, &mut tx, pay.order_id, OrderStatus::PendingPayment, OrderEvent::PaymentReceived, provider, now)
+            .await?;
     if !paid {
         tx.commit().await?;
         return Ok(PaymentOutcome::OrderNotPayable { order_id: pay.order_id });
@@ -263,7 +281,8 @@ fn order_head(r: &AnyRow) -> Result<Order, sqlx::Error> {
         time_zone: col(r, "time_zone")?,
         buyer_id: col(r, "buyer_id")?,
         buyer_name: col(r, "buyer_name")?,
-        status: OrderStatus::parse(&status).ok_or_else(|| sqlx::Error::Decode(format!("order status {status}").into()))?,
+        status: OrderStatus::parse(&status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("order status {status}").into()))?,
         goods: Fen(col(r, "goods_amount")?),
         shipping: Fen(col(r, "shipping_amount")?),
         discount: Fen(col(r, "discount_amount")?),
@@ -279,10 +298,12 @@ fn order_head(r: &AnyRow) -> Result<Order, sqlx::Error> {
 /// Orders matching `filter` (a condition on `o` with one parameter), newest first, with their
 /// lines fetched in one more query rather than one per order.
 async fn list(db: &Db, filter: &str, param: i64) -> Result<Vec<Order>, AppError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ORDER_COLS} WHERE {filter} ORDER BY o.created_at DESC, o.id DESC LIMIT 200")))
-        .bind(param)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ORDER_COLS} WHERE {filter} ORDER BY o.created_at DESC, o.id DESC LIMIT 200"
+    )))
+    .bind(param)
+    .fetch_all(&db.pool)
+    .await?;
     let mut orders = rows.iter().map(order_head).collect::<Result<Vec<_>, _>>()?;
     let lines = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT l.order_id, l.product_id, l.title, l.image, l.unit, l.unit_price, l.quantity, l.amount FROM order_lines l \
@@ -325,10 +346,11 @@ pub async fn for_community(db: &Db, community: i64) -> Result<Vec<Order>, AppErr
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Order>, AppError> {
     let mut found = list(db, "o.id = $1", id).await?;
     let Some(mut order) = found.pop() else { return Ok(None) };
-    let events = sqlx::query("SELECT from_status, to_status, actor, at FROM order_events WHERE order_id = $1 ORDER BY at, id")
-        .bind(id)
-        .fetch_all(&db.pool)
-        .await?;
+    let events =
+        sqlx::query("SELECT from_status, to_status, actor, at FROM order_events WHERE order_id = $1 ORDER BY at, id")
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await?;
     for r in &events {
         let from: Option<String> = r.try_get("from_status")?;
         let to: String = col(r, "to_status")?;
@@ -344,7 +366,10 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Order>, AppError> {
 
 /// How many of a buyer's orders are in each state.
 pub async fn status_counts(db: &Db, buyer: i64) -> Result<HashMap<OrderStatus, i64>, AppError> {
-    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM orders WHERE buyer_id = $1 GROUP BY status").bind(buyer).fetch_all(&db.pool).await?;
+    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM orders WHERE buyer_id = $1 GROUP BY status")
+        .bind(buyer)
+        .fetch_all(&db.pool)
+        .await?;
     let mut out = HashMap::new();
     for r in &rows {
         let s: String = col(r, "status")?;
@@ -357,7 +382,9 @@ pub async fn status_counts(db: &Db, buyer: i64) -> Result<HashMap<OrderStatus, i
 
 /// Orders by state across the instance, for `/metrics`.
 pub async fn totals_by_status(db: &Db) -> Result<Vec<(String, i64)>, AppError> {
-    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status").fetch_all(&db.pool).await?;
+    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status")
+        .fetch_all(&db.pool)
+        .await?;
     rows.iter().map(|r| Ok((col(r, "status")?, col(r, "n")?))).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
 }
 

@@ -41,7 +41,8 @@ pub async fn on_sale_in(db: &Db, community: i64) -> Result<Vec<ProductCard>, App
 
 /// Everything in a community, drafts included, for its owner.
 pub async fn all_in(db: &Db, community: i64) -> Result<Vec<ProductCard>, AppError> {
-    cards(db, format!("SELECT {CARD_COLS} FROM products p WHERE p.community_id = $1 ORDER BY p.sort, p.id"), community).await
+    cards(db, format!("SELECT {CARD_COLS} FROM products p WHERE p.community_id = $1 ORDER BY p.sort, p.id"), community)
+        .await
 }
 
 /// Products on sale across communities, best sellers first, for the home page.

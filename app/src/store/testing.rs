@@ -54,9 +54,8 @@ where
     }
 }
 
-/// A community with one product on sale and two people: its owner and a buyer.
+/// A community with one product on sale, and a buyer.
 pub struct Shop {
-    pub owner: i64,
     pub buyer: i64,
     pub community: i64,
     pub product: i64,
@@ -66,12 +65,18 @@ pub async fn shop(db: &Db, price_yuan: &str, stock: i64) -> Shop {
     use crate::domain::account::Account;
     use crate::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
-    let owner = super::users::create(db, &Account::Email(format!("owner{n}@qunli.test")), "h", "群主", 1).await.unwrap();
-    let buyer = super::users::create(db, &Account::Email(format!("buyer{n}@qunli.test")), "h", "阿梅", 1).await.unwrap();
-    let community =
-        super::communities::create(db, owner, &CommunityDraft::parse("三文鱼吃货群", &format!("shop-{n}"), "", "salmon").unwrap(), 1)
-            .await
-            .unwrap();
+    let owner =
+        super::users::create(db, &Account::Email(format!("owner{n}@qunli.test")), "h", "群主", 1).await.unwrap();
+    let buyer =
+        super::users::create(db, &Account::Email(format!("buyer{n}@qunli.test")), "h", "阿梅", 1).await.unwrap();
+    let community = super::communities::create(
+        db,
+        owner,
+        &CommunityDraft::parse("三文鱼吃货群", &format!("shop-{n}"), "", "salmon").unwrap(),
+        1,
+    )
+    .await
+    .unwrap();
     let input = ProductInput {
         title: "雪山三文鱼".into(),
         image: "salmon".into(),
@@ -84,7 +89,7 @@ pub async fn shop(db: &Db, price_yuan: &str, stock: i64) -> Shop {
         ..Default::default()
     };
     let product = super::products::create(db, community, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
-    Shop { owner, buyer, community, product }
+    Shop { buyer, community, product }
 }
 
 /// Another member, for tests that need many buyers.

@@ -24,7 +24,13 @@ impl UserRow {
 }
 
 /// Creates an account; an existing phone or e-mail is refused and nothing is written.
-pub async fn create(db: &Db, account: &Account, password_hash: &str, nickname: &str, now: i64) -> Result<i64, AppError> {
+pub async fn create(
+    db: &Db,
+    account: &Account,
+    password_hash: &str,
+    nickname: &str,
+    now: i64,
+) -> Result<i64, AppError> {
     let id = db.id();
     let (phone, email) = match account {
         Account::Phone(p) => (Some(p.as_str()), None),
@@ -66,15 +72,29 @@ pub async fn exists(db: &Db, account: &Account) -> Result<bool, AppError> {
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<UserRow>, AppError> {
-    let row = sqlx::query("SELECT id, nickname, phone, email FROM users WHERE id = $1").bind(id).fetch_optional(&db.pool).await?;
+    let row = sqlx::query("SELECT id, nickname, phone, email FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
     row.map(|r| user_row(&r)).transpose().map_err(Into::into)
 }
 
 fn user_row(r: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
-    Ok(UserRow { id: col(r, "id")?, nickname: col(r, "nickname")?, phone: r.try_get("phone")?, email: r.try_get("email")? })
+    Ok(UserRow {
+        id: col(r, "id")?,
+        nickname: col(r, "nickname")?,
+        phone: r.try_get("phone")?,
+        email: r.try_get("email")?,
+    })
 }
 
-pub async fn create_session(db: &Db, token_hash: &str, user_id: i64, now: i64, expires_at: i64) -> Result<(), AppError> {
+pub async fn create_session(
+    db: &Db,
+    token_hash: &str,
+    user_id: i64,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), AppError> {
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(user_id)

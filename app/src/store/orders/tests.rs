@@ -82,13 +82,18 @@ async fn a_payment_event_applies_once_however_often_it_arrives() {
         let s = shop(&db, "35", 10).await;
         let c = create_buy_now(&db, s.buyer, s.product, 2, 1, WINDOW, "sandbox").await.unwrap();
         // Wrong amount: refused, nothing recorded.
-        assert_eq!(apply_payment_succeeded(&db, "sandbox", "evt_1", c.payment_id, Fen(1), 5).await, Err(AppError::BadRequest));
+        assert_eq!(
+            apply_payment_succeeded(&db, "sandbox", "evt_1", c.payment_id, Fen(1), 5).await,
+            Err(AppError::BadRequest)
+        );
         assert_eq!(by_id(&db, c.order_id).await.unwrap().unwrap().status, OrderStatus::PendingPayment);
 
         let tasks: Vec<_> = (0..20)
             .map(|_| {
                 let db = db.clone();
-                tokio::spawn(async move { apply_payment_succeeded(&db, "sandbox", "evt_1", c.payment_id, Fen(7000), 10).await })
+                tokio::spawn(async move {
+                    apply_payment_succeeded(&db, "sandbox", "evt_1", c.payment_id, Fen(7000), 10).await
+                })
             })
             .collect();
         let mut paid = 0;
@@ -104,7 +109,10 @@ async fn a_payment_event_applies_once_however_often_it_arrives() {
         }
         assert_eq!(paid, 1);
         // A second, different event for the same payment changes nothing either.
-        assert_eq!(apply_payment_succeeded(&db, "sandbox", "evt_2", c.payment_id, Fen(7000), 11).await, Ok(PaymentOutcome::Duplicate));
+        assert_eq!(
+            apply_payment_succeeded(&db, "sandbox", "evt_2", c.payment_id, Fen(7000), 11).await,
+            Ok(PaymentOutcome::Duplicate)
+        );
         let o = by_id(&db, c.order_id).await.unwrap().unwrap();
         assert_eq!((o.status, o.paid_at), (OrderStatus::Paid, Some(10)));
         assert_eq!(o.events.len(), 2);
