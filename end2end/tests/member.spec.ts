@@ -30,8 +30,15 @@ for (const js of [true, false]) {
 
       if (js) {
         // The island: + raises the quantity and the live total follows.
+        await expect(page.locator('.stepper-total')).toContainText('¥35.00');
         await page.getByRole('button', { name: '增加' }).click();
         await expect(page.getByLabel('数量')).toHaveValue('2');
+        await expect(page.locator('.stepper-total')).toContainText('¥70.00');
+        // The stepper never goes above the per-order limit.
+        await page.getByLabel('数量').fill('11');
+        await expect(page.getByLabel('数量')).toHaveValue('10');
+        await expect(page.locator('.stepper-total')).toContainText('¥350.00');
+        await page.getByLabel('数量').fill('2');
         await expect(page.locator('.stepper-total')).toContainText('¥70.00');
       } else {
         await expect(page.getByRole('button', { name: '增加' })).toBeHidden();
@@ -42,7 +49,7 @@ for (const js of [true, false]) {
       await payInSandbox(page, '¥70.00');
       await expect(page.getByText('¥70.00').first()).toBeVisible();
 
-      await page.getByRole('link', { name: '订单' }).click();
+      await page.goto('/orders');
       await expect(page.locator('.order-card').first()).toContainText('雪山三文鱼 鲜切中段');
       await expect(page.locator('.order-card').first()).toContainText('已支付');
 
@@ -53,7 +60,9 @@ for (const js of [true, false]) {
   });
 }
 
-test('a quantity above the stock or limit is refused with a message and nothing is charged', async ({ page }) => {
+test('without JavaScript, a quantity above the limit is refused with a message and nothing is charged', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false, locale: 'zh-CN' });
+  const page = await context.newPage();
   await page.goto('/signup?next=/c/salmon');
   await signUp(page, freshPhone());
   await expect(page).toHaveURL(/\/c\/salmon$/);
@@ -63,9 +72,10 @@ test('a quantity above the stock or limit is refused with a message and nothing 
   await page.getByRole('button', { name: '提交订单' }).click();
   await expect(page).toHaveURL(/\/buy\/\d+$/);
   await expect(page.locator('#f-quantity-error')).toHaveText('每单最多买 10 件。');
-  await expect(page.getByLabel('数量')).toHaveValue('10');
+  await expect(page.getByLabel('数量')).toHaveValue('11');
   await page.goto('/orders');
   await expect(page.getByText('还没有订单，去社群里看看吧。')).toBeVisible();
+  await context.close();
 });
 
 test('members join and leave an open community', async ({ page }) => {

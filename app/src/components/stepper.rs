@@ -19,7 +19,8 @@ pub fn QuantityStepper(
 ) -> impl IntoView {
     let t = lang.t();
     let max = stock.min(limit).max(1);
-    let (qty, set_qty) = signal(initial.clamp(1, max));
+    // What the member typed last time is shown as typed, even when it was refused.
+    let (qty, set_qty) = signal(initial.max(1));
     let (live, set_live) = signal(false);
     // Effects run only in the browser: the buttons and total appear once the island is live.
     Effect::new(move |_| set_live.set(true));
@@ -31,9 +32,9 @@ pub fn QuantityStepper(
             <label for="f-quantity">{t.quantity}</label>
             <div class="stepper-controls">
                 <button type="button" class="stepper-btn" aria-label=t.decrease hidden=move || !live.get()
-                    disabled=move || qty.get() <= 1 on:click=move |_| set_qty.update(|q| *q = (*q - 1).max(1))>"−"</button>
+                    disabled=move || { qty.get() <= 1 } on:click=move |_| set_qty.update(|q| *q = (*q - 1).max(1))>"−"</button>
                 <input id="f-quantity" name="quantity" type="number" inputmode="numeric" min="1" max=max
-                    aria-invalid=invalid aria-describedby=error_id value=initial.clamp(1, max).to_string()
+                    aria-invalid=invalid aria-describedby=error_id value=initial.max(1).to_string()
                     prop:value=move || qty.get().to_string()
                     on:input=move |ev| {
                         if let Ok(v) = event_target_value(&ev).trim().parse::<i64>() {
@@ -41,7 +42,7 @@ pub fn QuantityStepper(
                         }
                     }/>
                 <button type="button" class="stepper-btn" aria-label=t.increase hidden=move || !live.get()
-                    disabled=move || qty.get() >= max on:click=move |_| set_qty.update(|q| *q = (*q + 1).min(max))>"+"</button>
+                    disabled=move || { qty.get() >= max } on:click=move |_| set_qty.update(|q| *q = (*q + 1).min(max))>"+"</button>
             </div>
         </div>
         <p class="stepper-total" hidden=move || !live.get() aria-live="polite">

@@ -23,7 +23,7 @@ pub fn BuyPage() -> impl IntoView {
         view! {
             <Page title=t.confirm_order back=format!("/p/{}", p.id)>
                 <crate::app::IslandScripts/>
-                <form method="post" action=BuyNow::url() class="stack">
+                <form method="post" action=BuyNow::url() class="stack" novalidate>
                     <input type="hidden" name="product_id" value=p.id/>
                     <section class="card order-line">
                         <img src=product_image_url(&p.image) alt="" width="72" height="72"/>
