@@ -9,6 +9,8 @@ scripts/bootstrap.sh
 . scripts/env.sh
 
 work=$(mktemp -d /tmp/qunli-test.XXXXXX)
+# The PostgreSQL server runs as its own user and must be able to reach its directory in here.
+chmod 755 "$work"
 pids=()
 cleanup() {
   status=$?
