@@ -114,6 +114,7 @@ mod tests {
             secret: vec![],
             pay_window_ms: 0,
             data_dir: ".".into(),
+            client_ip_header: None,
         };
         let c = session_cookie(&s, "tok");
         assert!(c.starts_with("qunli_session=tok;") && c.contains("HttpOnly") && c.contains("SameSite=Lax"));

@@ -20,6 +20,9 @@ pub struct Settings {
     /// How long an unpaid order holds its stock.
     pub pay_window_ms: i64,
     pub data_dir: PathBuf,
+    /// Behind a reverse proxy, the request header that carries the client's address (its
+    /// first entry is used); otherwise the connection's peer address is the client.
+    pub client_ip_header: Option<String>,
 }
 
 impl Settings {

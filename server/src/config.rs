@@ -25,6 +25,9 @@ pub struct Config {
     pub site_root: PathBuf,
     /// `QUNLI_LOG_FORMAT` = `text` (default) or `json`.
     pub json_logs: bool,
+    /// `QUNLI_CLIENT_IP_HEADER`, e.g. `x-forwarded-for` behind a reverse proxy: where the client's
+    /// address is (sign-in limits count per address). Unset: the connection's peer address.
+    pub client_ip_header: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -95,6 +98,16 @@ impl Config {
             Some("json") => true,
             Some(v) => return Err(err("QUNLI_LOG_FORMAT", format!("`{v}` should be text or json"))),
         };
+        let client_ip_header = match get("QUNLI_CLIENT_IP_HEADER") {
+            Some(h) => {
+                let h = h.trim().to_ascii_lowercase();
+                if axum::http::HeaderName::from_bytes(h.as_bytes()).is_err() {
+                    return Err(err("QUNLI_CLIENT_IP_HEADER", format!("`{h}` is not a header name")));
+                }
+                Some(h)
+            }
+            None => None,
+        };
         Ok(Config {
             listen,
             database_url,
@@ -105,6 +118,7 @@ impl Config {
             pay_window_minutes,
             site_root,
             json_logs,
+            client_ip_header,
         })
     }
 
@@ -170,6 +184,7 @@ mod tests {
             ("QUNLI_BASE_URL", "qunli.example"),
             ("QUNLI_PAY_WINDOW_MINUTES", "0"),
             ("QUNLI_LOG_FORMAT", "xml"),
+            ("QUNLI_CLIENT_IP_HEADER", "bad header"),
         ] {
             let e = with(&[(var, val)]).unwrap_err();
             assert_eq!(e.var, var);

@@ -46,6 +46,7 @@ pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
         secret: secret.clone(),
         pay_window_ms: cfg.pay_window_minutes * 60_000,
         data_dir: cfg.data_dir.clone(),
+        client_ip_header: cfg.client_ip_header.clone(),
     };
     Ok(AppState {
         db,
@@ -140,10 +141,12 @@ pub fn router(state: AppState) -> Router {
 /// Resolves who is calling (session cookie), their language, and any flash left by the last
 /// form, once per request; pages and server functions read it from the request extensions.
 async fn request_context(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    let forwarded = st.settings.client_ip_header.as_deref().and_then(|h| {
+        let v = req.headers().get(h)?.to_str().ok()?;
+        v.split(',').next().map(|ip| ip.trim().to_string()).filter(|ip| !ip.is_empty())
+    });
+    let ip = forwarded
+        .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
         .unwrap_or_else(|| "local".into());
     let ctx = RequestCtx::from_headers(&st, req.headers(), ip).await;
     let had_flash = ctx.flash.is_some();

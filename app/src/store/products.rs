@@ -82,48 +82,39 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Product>, AppError> {
 
 pub async fn create(db: &Db, community: i64, d: &ProductDraft, now: i64) -> Result<i64, AppError> {
     let id = db.id();
-    sqlx::query(
-        "INSERT INTO products (id, community_id, title, description, unit, image, price, original_price, stock, \
-         per_order_limit, status, sort, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
-         (SELECT COALESCE(MAX(sort), 0) + 1 FROM products WHERE community_id = $2), $12, $12)",
-    )
-    .bind(id)
-    .bind(community)
-    .bind(&d.title)
-    .bind(&d.description)
-    .bind(&d.unit)
-    .bind(&d.image)
-    .bind(d.price.0)
-    .bind(d.original_price.0)
-    .bind(d.stock)
-    .bind(d.per_order_limit)
-    .bind(d.status.as_str())
-    .bind(now)
-    .execute(&db.pool)
-    .await?;
+    let q = sqlx::query(
+        "INSERT INTO products (title, description, unit, image, price, original_price, stock, per_order_limit, \
+         status, updated_at, id, community_id, created_at, sort) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $10, \
+         (SELECT COALESCE(MAX(sort), 0) + 1 FROM products WHERE community_id = $12))",
+    );
+    bind_draft(q, d, now).bind(id).bind(community).execute(&db.pool).await?;
     Ok(id)
 }
+
+/// Binds the owner-editable fields as `$1`…`$10` (the last is the update time).
+fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q ProductDraft, now: i64) -> AnyQuery<'q> {
+    q.bind(&d.title)
+        .bind(&d.description)
+        .bind(&d.unit)
+        .bind(&d.image)
+        .bind(d.price.0)
+        .bind(d.original_price.0)
+        .bind(d.stock)
+        .bind(d.per_order_limit)
+        .bind(d.status.as_str())
+        .bind(now)
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// Saves an owner's edit. Stock is set to what the owner typed: units reserved by unpaid orders
 /// were already taken out of it when those orders were created.
 pub async fn update(db: &Db, id: i64, d: &ProductDraft, now: i64) -> Result<(), AppError> {
-    sqlx::query(
+    let q = sqlx::query(
         "UPDATE products SET title = $1, description = $2, unit = $3, image = $4, price = $5, original_price = $6, \
          stock = $7, per_order_limit = $8, status = $9, updated_at = $10 WHERE id = $11",
-    )
-    .bind(&d.title)
-    .bind(&d.description)
-    .bind(&d.unit)
-    .bind(&d.image)
-    .bind(d.price.0)
-    .bind(d.original_price.0)
-    .bind(d.stock)
-    .bind(d.per_order_limit)
-    .bind(d.status.as_str())
-    .bind(now)
-    .bind(id)
-    .execute(&db.pool)
-    .await?;
+    );
+    bind_draft(q, d, now).bind(id).execute(&db.pool).await?;
     Ok(())
 }
