@@ -286,6 +286,25 @@ impl Lang {
         }
     }
 
+    /// What a built-in picture shows, for its alternative text.
+    pub fn picture(self, key: &str) -> &'static str {
+        let zh = self == Lang::Zh;
+        let pick = |z: &'static str, e: &'static str| if zh { z } else { e };
+        match key {
+            "salmon" => pick("三文鱼", "Salmon"),
+            "salmon-belly" => pick("三文鱼腹肉", "Salmon belly"),
+            "salmon-roe" => pick("三文鱼籽", "Salmon roe"),
+            "dates-walnut" => pick("枣夹核桃", "Dates with walnuts"),
+            "walnut" => pick("核桃", "Walnuts"),
+            "crayfish" => pick("小龙虾", "Crayfish"),
+            "tea" => pick("茶", "Tea"),
+            "orange" => pick("橙子", "Oranges"),
+            "snack" => pick("零食", "Snacks"),
+            "orchard" => pick("果园", "Orchard"),
+            _ => pick("图片", "Picture"),
+        }
+    }
+
     pub fn status(self, s: OrderStatus) -> &'static str {
         let t = self.t();
         match s {
@@ -422,6 +441,16 @@ mod tests {
             }
         }
         assert_eq!(Lang::Zh.error(&AppError::NotEnoughStock { left: 2 }), "库存只剩 2 件，请减少数量。");
+    }
+
+    #[test]
+    fn every_built_in_picture_has_a_name() {
+        use crate::domain::catalogue::{COVERS, PRODUCT_IMAGES};
+        for key in COVERS.iter().chain(PRODUCT_IMAGES) {
+            for l in [Lang::Zh, Lang::En] {
+                assert_ne!(l.picture(key), l.picture("unknown"), "{key}");
+            }
+        }
     }
 
     #[test]

@@ -98,7 +98,7 @@ pub fn PictureChoice(
                     view! {
                         <label class="picture-option">
                             <input type="radio" name=name value=*opt checked=checked/>
-                            <img src=url(opt) alt=*opt width="64" height="64" loading="lazy"/>
+                            <img src=url(opt) alt=lang().picture(opt) width="64" height="64" loading="lazy"/>
                         </label>
                     }
                 }).collect_view()}
