@@ -1,14 +1,6 @@
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// Failed sign-ins allowed per account, and per client address, in `WINDOW_MS`.
-#[cfg(feature = "ssr")]
-const PER_ACCOUNT: i64 = 10;
-#[cfg(feature = "ssr")]
-const PER_ADDRESS: i64 = 50;
-#[cfg(feature = "ssr")]
-const WINDOW_MS: i64 = 15 * 60 * 1000;
-
 #[cfg(feature = "ssr")]
 async fn start_session(user_id: i64) -> Result<(), AppError> {
     use crate::{auth, ctx, store::users};
@@ -65,7 +57,7 @@ pub async fn sign_up(
 /// limit holds across server instances.
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(account: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::domain::account::Account;
+    use crate::domain::account::{check_sign_in_limit, Account, SIGN_IN_LIMITS, SIGN_IN_WINDOW_MS};
     use crate::{auth, ctx, store::users};
     let result = async {
         let acct = Account::parse(&account)?;
@@ -73,12 +65,9 @@ pub async fn sign_in(account: String, password: String, next: Option<String>) ->
         let now = st.clock.now_ms();
         let acct_scope = format!("acct:{}", acct.as_str());
         let ip_scope = format!("ip:{}", ctx::request().client_ip);
-        for (scope, limit) in [(&acct_scope, PER_ACCOUNT), (&ip_scope, PER_ADDRESS)] {
-            let (n, first) = users::failures_since(&st.db, scope, now - WINDOW_MS).await?;
-            if n >= limit {
-                let wait_ms = first.unwrap_or(now) + WINDOW_MS - now;
-                return Err(AppError::TooManyAttempts { minutes: (wait_ms + 59_999) / 60_000 });
-            }
+        for (scope, limit) in [(&acct_scope, SIGN_IN_LIMITS.per_account), (&ip_scope, SIGN_IN_LIMITS.per_address)] {
+            let (n, first) = users::failures_since(&st.db, scope, now - SIGN_IN_WINDOW_MS).await?;
+            check_sign_in_limit(n, first, now, limit)?;
         }
         let creds = users::credentials(&st.db, &acct).await?;
         // Verify against a fixed hash when the account does not exist, so the answer takes as long

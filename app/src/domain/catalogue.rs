@@ -43,6 +43,30 @@ impl ProductStatus {
     }
 }
 
+/// Who may join a community.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JoinPolicy {
+    Open,
+    Approval,
+    InviteOnly,
+}
+
+impl JoinPolicy {
+    pub fn parse(s: &str) -> Option<JoinPolicy> {
+        match s {
+            "open" => Some(JoinPolicy::Open),
+            "approval" => Some(JoinPolicy::Approval),
+            "invite" => Some(JoinPolicy::InviteOnly),
+            _ => None,
+        }
+    }
+
+    /// Whether a member becomes a member by asking (no owner approval, no invitation).
+    pub fn joins_directly(self) -> bool {
+        self == JoinPolicy::Open
+    }
+}
+
 /// A community's address: `salmon-lovers`. Lower-case ASCII letters, digits and single dashes.
 pub fn parse_slug(input: &str) -> Result<String, AppError> {
     let s = input.trim().to_ascii_lowercase();
@@ -221,6 +245,14 @@ mod tests {
             assert_eq!(parse_slug(bad), Err(AppError::BadSlug), "{bad}");
         }
         assert_eq!(parse_slug("console"), Err(AppError::SlugTaken));
+    }
+
+    #[test]
+    fn only_open_communities_take_members_directly() {
+        assert!(JoinPolicy::parse("open").unwrap().joins_directly());
+        assert!(!JoinPolicy::parse("approval").unwrap().joins_directly());
+        assert!(!JoinPolicy::parse("invite").unwrap().joins_directly());
+        assert_eq!(JoinPolicy::parse("anyone"), None);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Communities and their members.
 
 use super::{col, is_unique_violation, Db};
-use crate::domain::catalogue::CommunityDraft;
+use crate::domain::catalogue::{CommunityDraft, JoinPolicy};
 use crate::error::AppError;
 use crate::model::{Community, CommunityCard};
 use sqlx::any::AnyRow;
@@ -149,10 +149,9 @@ pub async fn join(db: &Db, community: i64, user: i64, now: i64) -> Result<(), Ap
         .bind(community)
         .fetch_optional(&mut *tx)
         .await?;
-    match policy.as_deref() {
-        None => return Err(AppError::NotFound),
-        Some("open") => {}
-        Some(_) => return Err(AppError::Forbidden),
+    let policy = JoinPolicy::parse(policy.as_deref().ok_or(AppError::NotFound)?).ok_or(AppError::Internal)?;
+    if !policy.joins_directly() {
+        return Err(AppError::Forbidden);
     }
     let inserted = sqlx::query(
         "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'member', $3) \
