@@ -11,6 +11,12 @@ export default defineConfig({
   workers: 2,
   retries: 0,
   reporter: [['list']],
+  // Tests that move the server's clock run after everything else, so they cannot expire another
+  // test's unpaid order halfway through.
+  projects: [
+    { name: 'main', testIgnore: /clock\.spec\.ts/ },
+    { name: 'clock', testMatch: /clock\.spec\.ts/, dependencies: ['main'], fullyParallel: false },
+  ],
   use: {
     ...devices['Pixel 7'],
     baseURL,

@@ -89,8 +89,15 @@ CREATE TABLE orders (
     total_amount BIGINT NOT NULL CHECK (total_amount >= 0),
     created_at BIGINT NOT NULL,
     pay_deadline BIGINT NOT NULL,
-    paid_at BIGINT
+    paid_at BIGINT,
+    shipped_at BIGINT,
+    completed_at BIGINT,
+    cancelled_at BIGINT,
+    carrier TEXT,
+    tracking_no TEXT
 );
+CREATE INDEX orders_status_deadline ON orders (status, pay_deadline);
+CREATE INDEX orders_status_shipped ON orders (status, shipped_at);
 CREATE INDEX orders_buyer ON orders (buyer_id, created_at);
 CREATE INDEX orders_community ON orders (community_id, created_at);
 
@@ -124,6 +131,8 @@ CREATE TABLE payments (
     provider TEXT NOT NULL,
     amount BIGINT NOT NULL CHECK (amount > 0),
     status TEXT NOT NULL CHECK (status IN ('created', 'succeeded')),
+    -- Money given back so far; never more than was paid.
+    refunded_amount BIGINT NOT NULL DEFAULT 0 CHECK (refunded_amount >= 0 AND refunded_amount <= amount),
     created_at BIGINT NOT NULL,
     succeeded_at BIGINT
 );
@@ -137,4 +146,35 @@ CREATE TABLE provider_events (
     payment_id BIGINT NOT NULL REFERENCES payments (id),
     received_at BIGINT NOT NULL,
     PRIMARY KEY (provider, event_id)
+);
+
+-- Money going back to a buyer. A refund is decided (approved) before the provider is asked, and
+-- marked refunded after the provider confirmed; the provider call is idempotent by refund id, so a
+-- retry after a crash cannot pay twice.
+CREATE TABLE refunds (
+    id BIGINT PRIMARY KEY,
+    order_id BIGINT NOT NULL REFERENCES orders (id),
+    payment_id BIGINT NOT NULL REFERENCES payments (id),
+    line_id BIGINT REFERENCES order_lines (id),
+    kind TEXT NOT NULL CHECK (kind IN ('member', 'late_payment')),
+    amount BIGINT NOT NULL CHECK (amount > 0),
+    reason TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('requested', 'approved', 'rejected', 'refunded')),
+    decision_note TEXT,
+    provider_ref TEXT,
+    created_at BIGINT NOT NULL,
+    decided_at BIGINT,
+    refunded_at BIGINT
+);
+CREATE INDEX refunds_order ON refunds (order_id);
+CREATE INDEX refunds_status ON refunds (status);
+-- A late payment is refunded once.
+CREATE UNIQUE INDEX refunds_one_late_payment ON refunds (payment_id) WHERE kind = 'late_payment';
+
+-- Background jobs take a lease before scanning, so with several instances only one scans at a
+-- time; each order they touch is also moved by a conditional update, so nothing is done twice.
+CREATE TABLE job_leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    lease_until BIGINT NOT NULL
 );

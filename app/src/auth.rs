@@ -113,8 +113,10 @@ mod tests {
             base_url: "http://127.0.0.1:3000".into(),
             secret: vec![],
             pay_window_ms: 0,
+            auto_complete_ms: 0,
             data_dir: ".".into(),
             client_ip_header: None,
+            test_hooks: false,
         };
         let c = session_cookie(&s, "tok");
         assert!(c.starts_with("qunli_session=tok;") && c.contains("HttpOnly") && c.contains("SameSite=Lax"));

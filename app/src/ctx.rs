@@ -19,10 +19,15 @@ pub struct Settings {
     pub secret: Vec<u8>,
     /// How long an unpaid order holds its stock.
     pub pay_window_ms: i64,
+    /// How long after shipping an order completes by itself (the buyer can confirm earlier).
+    pub auto_complete_ms: i64,
     pub data_dir: PathBuf,
     /// Behind a reverse proxy, the request header that carries the client's address (its
     /// first entry is used); otherwise the connection's peer address is the client.
     pub client_ip_header: Option<String>,
+    /// Routes under `/__test/` that move the clock and run the jobs now. Only end-to-end tests
+    /// turn this on (`QUNLI_TEST_HOOKS=1`); it is off in every other run.
+    pub test_hooks: bool,
 }
 
 impl Settings {
@@ -57,6 +62,8 @@ pub struct AppState {
     pub clock: Clock,
     pub sandbox: Arc<Sandbox>,
     pub leptos: LeptosOptions,
+    /// This process, as a holder of job leases.
+    pub instance: Arc<str>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

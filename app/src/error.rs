@@ -43,6 +43,11 @@ pub enum AppError {
     SoldOut,
     NotEnoughStock { left: i64 },
     OrderNotPayable,
+    OrderNotShippable,
+    OrderNotCancellable,
+    OrderNotCompletable,
+    BadCarrier,
+    BadTrackingNo,
     // General
     Forbidden,
     NotFound,
@@ -72,6 +77,8 @@ impl AppError {
             BadLimit => "per_order_limit",
             BadStatus => "status",
             BadQuantity | OverOrderLimit { .. } | NotEnoughStock { .. } | SoldOut => "quantity",
+            BadCarrier => "carrier",
+            BadTrackingNo => "tracking_no",
             _ => return None,
         })
     }
@@ -84,7 +91,13 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::TooManyAttempts { .. } => 429,
             AppError::Internal => 500,
-            AppError::AccountExists | AppError::SlugTaken | AppError::SoldOut | AppError::OrderNotPayable => 409,
+            AppError::AccountExists
+            | AppError::SlugTaken
+            | AppError::SoldOut
+            | AppError::OrderNotPayable
+            | AppError::OrderNotShippable
+            | AppError::OrderNotCancellable
+            | AppError::OrderNotCompletable => 409,
             _ => 400,
         }
     }

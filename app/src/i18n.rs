@@ -136,6 +136,17 @@ catalogue! {
     view_order: "查看订单", "View order";
     buy_again: "再买一单", "Buy again";
     paid_thanks: "支付成功，群主会尽快发货。", "Payment received. The owner will ship soon.";
+    cancel_order: "取消订单", "Cancel order";
+    cancelled_note: "订单已取消，库存已退回。", "The order was cancelled and its stock released.";
+    confirm_receipt: "确认收货", "Confirm receipt";
+    ship: "发货", "Ship";
+    ship_title: "填写物流信息", "Shipping details";
+    carrier_label: "快递公司", "Carrier";
+    carrier_placeholder: "如 顺丰速运", "e.g. SF Express";
+    tracking_label: "运单号", "Tracking number";
+    shipment_title: "物流信息", "Shipment";
+    refunded_label: "已退款", "Refunded";
+    late_refund_note: "付款在订单取消后才到账，款项已原路退回。", "The payment arrived after the order was cancelled, so it was returned.";
     actor_buyer: "买家", "Buyer";
     actor_owner: "群主", "Owner";
     actor_system: "系统", "System";
@@ -265,6 +276,13 @@ impl Lang {
         match self {
             Lang::Zh => format!("请在 {when} 前完成支付"),
             Lang::En => format!("Please pay before {when}"),
+        }
+    }
+
+    pub fn auto_complete_on(self, when: &str) -> String {
+        match self {
+            Lang::Zh => format!("{when} 将自动确认收货"),
+            Lang::En => format!("Completes by itself on {when}"),
         }
     }
 
@@ -402,6 +420,15 @@ impl Lang {
                 }
             }
             OrderNotPayable => s("这个订单已不需要支付。", "This order no longer needs paying."),
+            OrderNotShippable => {
+                s("只有已支付、未发货的订单可以发货。", "Only paid orders that have not shipped can be shipped.")
+            }
+            OrderNotCancellable => s("订单已支付或已取消，不能再取消。", "This order is already paid or cancelled."),
+            OrderNotCompletable => s("订单还没有发货，不能确认收货。", "This order has not shipped yet."),
+            BadCarrier => s("请填写快递公司，最多 20 个字。", "Enter the carrier, at most 20 characters."),
+            BadTrackingNo => {
+                s("运单号应为 6 到 30 位字母或数字。", "The tracking number has 6 to 30 letters or digits.")
+            }
             Forbidden => s("你没有权限做这件事。", "You are not allowed to do that."),
             NotFound => s("没有找到，可能已被删除。", "Not found; it may have been removed."),
             BadRequest => {

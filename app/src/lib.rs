@@ -17,6 +17,8 @@ pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod ctx;
 #[cfg(feature = "ssr")]
+pub mod jobs;
+#[cfg(feature = "ssr")]
 pub mod payments;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -103,6 +103,13 @@ pub struct Order {
     pub created_at: i64,
     pub pay_deadline: i64,
     pub paid_at: Option<i64>,
+    pub shipped_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub cancelled_at: Option<i64>,
+    pub carrier: Option<String>,
+    pub tracking_no: Option<String>,
+    /// Money given back so far, across all refunds.
+    pub refunded: Fen,
     pub lines: Vec<OrderLine>,
     pub events: Vec<OrderEventView>,
 }

@@ -6,6 +6,7 @@ use crate::ctx::AppState;
 use crate::domain::money::Fen;
 use crate::domain::payment::timestamp_fresh;
 use crate::store::orders::{self, PaymentOutcome, PaymentRow};
+use crate::store::refunds;
 use hmac::{Hmac, KeyInit, Mac};
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -30,10 +31,15 @@ pub enum WebhookError {
     Unavailable,
 }
 
+pub type ProviderFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 pub trait PaymentProvider: Send + Sync {
     fn name(&self) -> &'static str;
     /// Checks a webhook delivery and reads its event.
     fn verify(&self, headers: &HeaderMap, body: &[u8], now_ms: i64) -> Result<ProviderEvent, WebhookError>;
+    /// Gives `amount` of a payment back. `refund_id` is the idempotency key: asking twice for the
+    /// same refund returns the first result and moves money once. Returns the provider's reference.
+    fn refund(&self, refund_id: i64, payment_id: i64, amount: Fen) -> ProviderFuture<'_, Result<String, WebhookError>>;
 }
 
 pub const TIMESTAMP_HEADER: &str = "x-sandbox-timestamp";
@@ -99,6 +105,39 @@ impl PaymentProvider for Sandbox {
         }
         serde_json::from_slice(body).map_err(|_| WebhookError::Rejected)
     }
+
+    /// The sandbox moves no real money: a refund succeeds at once, and its reference is derived
+    /// from the refund id, so asking again gives the same answer.
+    fn refund(
+        &self,
+        refund_id: i64,
+        _payment_id: i64,
+        _amount: Fen,
+    ) -> ProviderFuture<'_, Result<String, WebhookError>> {
+        Box::pin(async move { Ok(format!("sbr_{refund_id}")) })
+    }
+}
+
+/// The provider a payment was made with.
+pub fn provider<'a>(st: &'a AppState, name: &str) -> Option<&'a dyn PaymentProvider> {
+    match name {
+        "sandbox" => Some(st.sandbox.as_ref()),
+        _ => None,
+    }
+}
+
+/// Asks the provider to pay an approved refund and records its confirmation. Safe to call again
+/// (from the retry job, or on another instance): the provider call is idempotent by refund id and
+/// the record is a conditional update.
+pub async fn settle_refund(st: &AppState, refund_id: i64) -> Result<bool, crate::error::AppError> {
+    use crate::error::AppError;
+    let Some(r) = refunds::by_id(&st.db, refund_id).await? else { return Err(AppError::NotFound) };
+    if r.status != "approved" {
+        return Ok(false);
+    }
+    let p = provider(st, &r.provider).ok_or(AppError::Internal)?;
+    let reference = p.refund(r.id, r.payment_id, r.amount).await.map_err(|_| AppError::Internal)?;
+    refunds::mark_refunded(&st.db, r.id, &reference, st.clock.now_ms()).await
 }
 
 /// Receives a webhook delivery: the same path for the HTTP endpoint and the sandbox cashier.
@@ -117,14 +156,12 @@ pub async fn receive(
         .await
     {
         Ok(outcome) => {
-            if let PaymentOutcome::OrderNotPayable { order_id } = outcome {
-                // Refunding money that arrives for an order that cannot take it comes with the
-                // refunds work; until then it is logged for the owner to settle by hand.
-                tracing::warn!(
-                    order_id,
-                    payment_id = event.payment_id,
-                    "payment arrived for an order not awaiting payment"
-                );
+            if let PaymentOutcome::OrderNotPayable { order_id, refund_id } = outcome {
+                tracing::info!(order_id, refund_id, "payment arrived for an order that cannot take it; refunding");
+                // If the provider is unreachable now, the refund stays approved and the jobs retry it.
+                if let Err(e) = settle_refund(st, refund_id).await {
+                    tracing::warn!(refund_id, error = %e, "refund not settled yet");
+                }
             }
             Ok(outcome)
         }

@@ -21,6 +21,12 @@ pub struct Config {
     pub base_url: String,
     /// `QUNLI_PAY_WINDOW_MINUTES`, default 15: how long an unpaid order keeps its stock.
     pub pay_window_minutes: i64,
+    /// `QUNLI_AUTO_COMPLETE_DAYS`, default 7: days after shipping when an order completes by itself.
+    pub auto_complete_days: i64,
+    /// `QUNLI_JOB_INTERVAL_SECONDS`, default 10: how often the background jobs run.
+    pub job_interval_seconds: u64,
+    /// `QUNLI_TEST_HOOKS` = `1` turns on `/__test/` routes for end-to-end tests. Never in production.
+    pub test_hooks: bool,
     /// `LEPTOS_SITE_ROOT`, default `target/site`: the built static site.
     pub site_root: PathBuf,
     /// `QUNLI_LOG_FORMAT` = `text` (default) or `json`.
@@ -92,6 +98,23 @@ impl Config {
             })?,
             None => 15,
         };
+        let auto_complete_days = match get("QUNLI_AUTO_COMPLETE_DAYS") {
+            Some(v) => v.trim().parse::<i64>().ok().filter(|d| (1..=60).contains(d)).ok_or_else(|| {
+                err("QUNLI_AUTO_COMPLETE_DAYS", format!("`{v}` should be a number of days from 1 to 60"))
+            })?,
+            None => 7,
+        };
+        let job_interval_seconds = match get("QUNLI_JOB_INTERVAL_SECONDS") {
+            Some(v) => v.trim().parse::<u64>().ok().filter(|s| (1..=3600).contains(s)).ok_or_else(|| {
+                err("QUNLI_JOB_INTERVAL_SECONDS", format!("`{v}` should be a number of seconds from 1 to 3600"))
+            })?,
+            None => 10,
+        };
+        let test_hooks = match get("QUNLI_TEST_HOOKS").as_deref() {
+            None | Some("0") => false,
+            Some("1") => true,
+            Some(v) => return Err(err("QUNLI_TEST_HOOKS", format!("`{v}` should be 1 or 0"))),
+        };
         let site_root = PathBuf::from(get("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()));
         let json_logs = match get("QUNLI_LOG_FORMAT").as_deref() {
             None | Some("text") => false,
@@ -116,6 +139,9 @@ impl Config {
             seed_demo,
             base_url,
             pay_window_minutes,
+            auto_complete_days,
+            job_interval_seconds,
+            test_hooks,
             site_root,
             json_logs,
             client_ip_header,
@@ -172,6 +198,8 @@ mod tests {
         assert_eq!(c.base_url, "http://127.0.0.1:3000");
         assert!(c.seed_demo);
         assert_eq!(c.pay_window_minutes, 15);
+        assert_eq!(c.auto_complete_days, 7);
+        assert!(!c.test_hooks, "test hooks are off unless asked for");
     }
 
     #[test]
@@ -185,6 +213,9 @@ mod tests {
             ("QUNLI_PAY_WINDOW_MINUTES", "0"),
             ("QUNLI_LOG_FORMAT", "xml"),
             ("QUNLI_CLIENT_IP_HEADER", "bad header"),
+            ("QUNLI_AUTO_COMPLETE_DAYS", "0"),
+            ("QUNLI_JOB_INTERVAL_SECONDS", "x"),
+            ("QUNLI_TEST_HOOKS", "yes"),
         ] {
             let e = with(&[(var, val)]).unwrap_err();
             assert_eq!(e.var, var);

@@ -45,6 +45,8 @@ pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
         base_url: cfg.base_url.clone(),
         secret: secret.clone(),
         pay_window_ms: cfg.pay_window_minutes * 60_000,
+        auto_complete_ms: cfg.auto_complete_days * 86_400_000,
+        test_hooks: cfg.test_hooks,
         data_dir: cfg.data_dir.clone(),
         client_ip_header: cfg.client_ip_header.clone(),
     };
@@ -54,6 +56,7 @@ pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
         settings: Arc::new(settings),
         clock,
         leptos: leptos_options(cfg),
+        instance: app::auth::new_token().0.into(),
     })
 }
 
@@ -125,11 +128,15 @@ pub fn router(state: AppState) -> Router {
         .route_service("/favicon.svg", ServeFile::new(format!("{site}/favicon.svg")))
         .layer(daily);
 
-    Router::new()
+    let mut ops = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
-        .route("/webhooks/sandbox", post(sandbox_webhook))
-        .merge(assets)
+        .route("/webhooks/sandbox", post(sandbox_webhook));
+    if state.settings.test_hooks {
+        tracing::warn!("test hooks are on: /__test/ can move the clock");
+        ops = ops.route("/__test/clock", post(test_move_clock)).route("/__test/jobs", post(test_run_jobs));
+    }
+    ops.merge(assets)
         .with_state(state.clone())
         .layer(axum::Extension(metrics.clone()))
         .merge(pages.with_state(state))
@@ -205,6 +212,41 @@ async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
             tracing::error!(error = %e, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
         }
+    }
+}
+
+/// Runs the background jobs in a loop until the process ends.
+pub fn spawn_jobs(state: AppState, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = app::jobs::run_once(&state).await {
+                tracing::error!(error = %e, "background jobs failed; retrying next tick");
+            }
+        }
+    });
+}
+
+/// Test hook: moves this process's clock forward by `?ms=`.
+async fn test_move_clock(
+    State(st): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, i64>>,
+) -> Response {
+    let ms = q.get("ms").copied().unwrap_or(0);
+    if ms < 0 {
+        return (StatusCode::BAD_REQUEST, "the clock only moves forward\n").into_response();
+    }
+    st.clock.advance(ms);
+    (StatusCode::OK, format!("{}\n", st.clock.now_ms())).into_response()
+}
+
+/// Test hook: runs the background jobs now and says what they did.
+async fn test_run_jobs(State(st): State<AppState>) -> Response {
+    match app::jobs::run_once(&st).await {
+        Ok(r) => axum::Json(r).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
 

@@ -19,6 +19,7 @@ async fn main() {
             std::process::exit(1);
         }
     };
+    server::spawn_jobs(state.clone(), std::time::Duration::from_secs(cfg.job_interval_seconds));
     let app = server::router(state);
     let listener = match tokio::net::TcpListener::bind(cfg.listen).await {
         Ok(l) => l,

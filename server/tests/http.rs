@@ -346,3 +346,44 @@ async fn the_cashier_pays_through_the_webhook_and_only_for_the_buyer() {
     let again = app.post("/api/sandbox_pay", &format!("order_id={}", created.order_id), Some(&cookie), false).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
 }
+
+#[tokio::test]
+async fn only_the_owner_ships_and_only_the_buyer_confirms() {
+    let app = test_app().await;
+    let (_, owner, _, product) = app.shop().await;
+    let (buyer_id, buyer) = app.member("buyer").await;
+    let (_, other) = app.member("other").await;
+    let now = app.st.clock.now_ms();
+    let c = orders::create_buy_now(&app.st.db, buyer_id, product, 1, now, 900_000, "sandbox").await.unwrap();
+    orders::apply_payment_succeeded(&app.st.db, "sandbox", "evt", c.payment_id, Fen(3500), now).await.unwrap();
+    let ship = format!("order_id={}&carrier=%E9%A1%BA%E4%B8%B0&tracking_no=SF1234567890", c.order_id);
+    for who in [&other, &buyer] {
+        assert_eq!(app.post("/api/ship_order", &ship, Some(who), false).await.status, StatusCode::FORBIDDEN);
+    }
+    let bad = app
+        .post("/api/ship_order", &format!("order_id={}&carrier=x&tracking_no=12", c.order_id), Some(&owner), false)
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(orders::by_id(&app.st.db, c.order_id).await.unwrap().unwrap().status, OrderStatus::Paid);
+    assert_eq!(app.post("/api/ship_order", &ship, Some(&owner), false).await.status, StatusCode::OK);
+    assert_eq!(app.post("/api/ship_order", &ship, Some(&owner), false).await.status, StatusCode::CONFLICT);
+
+    let confirm = format!("order_id={}", c.order_id);
+    assert_eq!(app.post("/api/confirm_receipt", &confirm, Some(&other), false).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.post("/api/confirm_receipt", &confirm, Some(&owner), false).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.post("/api/confirm_receipt", &confirm, Some(&buyer), false).await.status, StatusCode::OK);
+    let o = orders::by_id(&app.st.db, c.order_id).await.unwrap().unwrap();
+    assert_eq!((o.status, o.tracking_no.as_deref()), (OrderStatus::Completed, Some("SF1234567890")));
+    // A paid order cannot be cancelled by its buyer.
+    assert_eq!(app.post("/api/cancel_order", &confirm, Some(&buyer), false).await.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn test_hooks_do_not_exist_unless_turned_on() {
+    let app = test_app().await;
+    let before = app.st.clock.now_ms();
+    let r = app.post("/__test/clock?ms=86400000", "", None, false).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(app.st.clock.now_ms() - before < 60_000);
+    assert_eq!(app.post("/__test/jobs", "", None, false).await.status, StatusCode::NOT_FOUND);
+}

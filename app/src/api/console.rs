@@ -198,3 +198,25 @@ pub async fn load_console_orders(community_id: i64) -> Result<ConsoleOrders, App
         .await,
     )
 }
+
+/// The owner ships a paid order with a carrier and tracking number.
+#[server(prefix = "/api", endpoint = "ship_order")]
+pub async fn ship_order(order_id: i64, carrier: String, tracking_no: String) -> Result<(), AppError> {
+    use crate::domain::order::parse_shipment;
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let order = store::orders::by_id(&st.db, order_id).await?.ok_or(AppError::NotFound)?;
+        store::communities::owned(&st.db, order.community_id, v.id).await?;
+        let (carrier, tracking) = parse_shipment(&carrier, &tracking_no)?;
+        store::orders::ship(&st.db, order_id, &carrier, &tracking, st.clock.now_ms()).await
+    }
+    .await;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/orders/{order_id}"), Notice::Saved),
+        &[("carrier", &carrier), ("tracking_no", &tracking_no)],
+    )
+}

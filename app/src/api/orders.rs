@@ -129,6 +129,8 @@ pub async fn load_my_orders() -> Result<Vec<Order>, AppError> {
 pub struct OrderData {
     pub order: Order,
     pub viewer_is_buyer: bool,
+    /// When a shipped order completes by itself.
+    pub auto_complete_at: Option<i64>,
 }
 
 /// An order, for its buyer or the owner of its community.
@@ -140,12 +142,13 @@ pub async fn load_order(order_id: i64) -> Result<OrderData, AppError> {
             let v = ctx::viewer()?;
             let st = ctx::state();
             let o = store::orders::by_id(&st.db, order_id).await?.ok_or(AppError::NotFound)?;
+            let auto_complete_at = o.shipped_at.map(|at| at + st.settings.auto_complete_ms);
             if o.buyer_id == v.id {
-                return Ok(OrderData { order: o, viewer_is_buyer: true });
+                return Ok(OrderData { order: o, viewer_is_buyer: true, auto_complete_at });
             }
             let c = store::communities::by_id(&st.db, o.community_id).await?.ok_or(AppError::NotFound)?;
             if c.owner_id == v.id {
-                return Ok(OrderData { order: o, viewer_is_buyer: false });
+                return Ok(OrderData { order: o, viewer_is_buyer: false, auto_complete_at });
             }
             Err(AppError::NotFound)
         }
@@ -180,4 +183,36 @@ pub async fn load_me() -> Result<MeData, AppError> {
         }
         .await,
     )
+}
+
+/// The buyer gives up an unpaid order; its stock goes back at once.
+#[server(prefix = "/api", endpoint = "cancel_order")]
+pub async fn cancel_order(order_id: i64) -> Result<(), AppError> {
+    use crate::{ctx, store};
+    let result = async {
+        own_order(order_id).await?;
+        let st = ctx::state();
+        if !store::orders::cancel_unpaid(&st.db, order_id, "buyer", st.clock.now_ms()).await? {
+            return Err(AppError::OrderNotCancellable);
+        }
+        Ok(())
+    }
+    .await;
+    super::form::finish(result, |_| super::form::Next::to(format!("/orders/{order_id}")), &[])
+}
+
+/// The buyer confirms the parcel arrived, before the automatic completion.
+#[server(prefix = "/api", endpoint = "confirm_receipt")]
+pub async fn confirm_receipt(order_id: i64) -> Result<(), AppError> {
+    use crate::{ctx, store};
+    let result = async {
+        own_order(order_id).await?;
+        let st = ctx::state();
+        if !store::orders::complete(&st.db, order_id, "buyer", st.clock.now_ms()).await? {
+            return Err(AppError::OrderNotCompletable);
+        }
+        Ok(())
+    }
+    .await;
+    super::form::finish(result, |_| super::form::Next::to(format!("/orders/{order_id}")), &[])
 }

@@ -115,6 +115,20 @@ pub fn quote_buy_now(item: &SaleItem, quantity: i64) -> Result<Quote, AppError> 
     Ok(Quote { unit_price: item.price, quantity, goods, shipping: Fen::ZERO, total: goods })
 }
 
+/// A shipment as the owner types it: carrier (e.g. 顺丰速运) and tracking number.
+pub fn parse_shipment(carrier: &str, tracking_no: &str) -> Result<(String, String), AppError> {
+    let carrier = carrier.trim();
+    let n = carrier.chars().count();
+    if n == 0 || n > 20 || carrier.chars().any(char::is_control) {
+        return Err(AppError::BadCarrier);
+    }
+    let tracking: String = tracking_no.trim().chars().filter(|c| *c != ' ' && *c != '-').collect();
+    if !(6..=30).contains(&tracking.len()) || !tracking.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(AppError::BadTrackingNo);
+    }
+    Ok((carrier.to_string(), tracking.to_ascii_uppercase()))
+}
+
 /// Parses the quantity field of a buy form.
 pub fn parse_quantity(input: &str) -> Result<i64, AppError> {
     let s = input.trim();
@@ -160,6 +174,16 @@ mod tests {
         assert_eq!(parse_quantity(" 2 "), Ok(2));
         for bad in ["", "0", "-1", "1.5", "abc", "9999999"] {
             assert_eq!(parse_quantity(bad), Err(AppError::BadQuantity), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parses_shipments() {
+        assert_eq!(parse_shipment(" 顺丰速运 ", "sf 1234-5678 90"), Ok(("顺丰速运".into(), "SF1234567890".into())));
+        assert_eq!(parse_shipment("", "SF1234567890"), Err(AppError::BadCarrier));
+        assert_eq!(parse_shipment(&"快".repeat(21), "SF1234567890"), Err(AppError::BadCarrier));
+        for bad in ["", "12345", "SF12345678901234567890123456789", "SF1234#5678"] {
+            assert_eq!(parse_shipment("顺丰", bad), Err(AppError::BadTrackingNo), "{bad}");
         }
     }
 

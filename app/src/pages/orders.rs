@@ -1,5 +1,6 @@
 use super::param_id;
 use crate::api::orders::*;
+use crate::components::form::Field;
 use crate::components::layout::{Empty, Page, Tab};
 use crate::components::price::PriceTag;
 use crate::components::stepper::QuantityStepper;
@@ -175,11 +176,51 @@ pub fn OrderPage() -> impl IntoView {
                 <section class="card order-status-card">
                     <p class=status_class(o.status)>{lang().status(o.status)}</p>
                     {(o.status == OrderStatus::Paid && d.viewer_is_buyer).then(|| view! { <p>{t.paid_thanks}</p> })}
+                    {(o.status == OrderStatus::Cancelled).then(|| view! { <p class="muted">{t.cancelled_note}</p> })}
+                    {(o.refunded.0 > 0).then(|| view! {
+                        <p>{t.refunded_label}" "<strong class="price-inline">{o.refunded.display()}</strong></p>
+                        {(o.status == OrderStatus::Cancelled).then(|| view! { <p class="muted small">{t.late_refund_note}</p> })}
+                    })}
                     {(o.status == OrderStatus::PendingPayment && d.viewer_is_buyer).then(|| view! {
                         <p class="muted small">{lang().pay_before(&format_local(o.pay_deadline, &o.time_zone))}</p>
-                        <a class="btn btn-buy" href=format!("/pay/{}", o.id)>{t.go_pay}" "{o.total.display()}</a>
+                        <div class="button-row">
+                            <form method="post" action=CancelOrder::url()>
+                                <input type="hidden" name="order_id" value=o.id/>
+                                <button class="btn btn-ghost btn-block" type="submit">{t.cancel_order}</button>
+                            </form>
+                            <a class="btn btn-buy" href=format!("/pay/{}", o.id)>{t.go_pay}" "{o.total.display()}</a>
+                        </div>
                     })}
+                    {(o.status == OrderStatus::Shipped && d.viewer_is_buyer).then(|| view! {
+                        <form method="post" action=ConfirmReceipt::url()>
+                            <input type="hidden" name="order_id" value=o.id/>
+                            <button class="btn btn-primary" type="submit">{t.confirm_receipt}</button>
+                        </form>
+                    })}
+                    {(o.status == OrderStatus::Shipped).then(|| d.auto_complete_at.map(|at| view! {
+                        <p class="muted small">{lang().auto_complete_on(&format_local(at, &tz))}</p>
+                    }))}
                 </section>
+                {(o.status == OrderStatus::Paid && !d.viewer_is_buyer).then(|| view! {
+                    <form method="post" action=crate::api::console::ShipOrder::url() class="card stack" novalidate>
+                        <h2 class="section-title">{t.ship_title}</h2>
+                        <input type="hidden" name="order_id" value=o.id/>
+                        <div class="field-row">
+                            <Field name="carrier" label=t.carrier_label placeholder=t.carrier_placeholder required=true maxlength=20/>
+                            <Field name="tracking_no" label=t.tracking_label required=true inputmode="text" autocomplete="off" maxlength=40/>
+                        </div>
+                        <button class="btn btn-primary btn-block" type="submit">{t.ship}</button>
+                    </form>
+                })}
+                {o.carrier.clone().map(|carrier| view! {
+                    <section class="card">
+                        <h2 class="section-title">{t.shipment_title}</h2>
+                        <dl class="facts">
+                            <dt>{t.carrier_label}</dt><dd>{carrier}</dd>
+                            <dt>{t.tracking_label}</dt><dd class="mono">{o.tracking_no.clone().unwrap_or_default()}</dd>
+                        </dl>
+                    </section>
+                })}
                 <section class="card">
                     <a class="muted small" href=format!("/c/{}", o.community_slug)>{o.community_name.clone()}</a>
                     <Lines lines=o.lines.clone()/>

@@ -4,8 +4,10 @@
 
 pub mod communities;
 pub mod demo;
+pub mod jobs;
 pub mod orders;
 pub mod products;
+pub mod refunds;
 pub mod users;
 
 #[cfg(test)]

@@ -195,8 +195,9 @@ pub enum PaymentOutcome {
     Paid { order_id: i64 },
     /// This event was already applied; nothing changed.
     Duplicate,
-    /// The money arrived but the order can no longer take it (it is not awaiting payment).
-    OrderNotPayable { order_id: i64 },
+    /// The money arrived but the order can no longer take it (it is not awaiting payment); an
+    /// approved refund of the whole payment was recorded.
+    OrderNotPayable { order_id: i64, refund_id: i64 },
 }
 
 /// Applies a provider's "payment succeeded" event exactly once: the event id is recorded in the
@@ -251,8 +252,22 @@ pub async fn apply_payment_succeeded(
         apply(db, &mut tx, pay.order_id, OrderStatus::PendingPayment, OrderEvent::PaymentReceived, provider, now)
             .await?;
     if !paid {
+        // The order was cancelled (its stock already released) before the money arrived: the
+        // money goes back, decided here in the same transaction so it is decided once.
+        let refund_id = db.id();
+        sqlx::query(
+            "INSERT INTO refunds (id, order_id, payment_id, kind, amount, reason, status, created_at, decided_at) \
+             VALUES ($1, $2, $3, 'late_payment', $4, 'order_not_payable', 'approved', $5, $5)",
+        )
+        .bind(refund_id)
+        .bind(pay.order_id)
+        .bind(payment_id)
+        .bind(pay.amount.0)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        return Ok(PaymentOutcome::OrderNotPayable { order_id: pay.order_id });
+        return Ok(PaymentOutcome::OrderNotPayable { order_id: pay.order_id, refund_id });
     }
     sqlx::query(
         "UPDATE products SET sold = sold + (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l \
@@ -266,9 +281,83 @@ pub async fn apply_payment_succeeded(
     Ok(PaymentOutcome::Paid { order_id: pay.order_id })
 }
 
+/// Cancels an unpaid order and puts its stock back, exactly once: the conditional state change
+/// decides which of several racing callers (the member, the expiry job on two instances) does it.
+pub async fn cancel_unpaid(db: &Db, order_id: i64, actor: &str, now: i64) -> Result<bool, AppError> {
+    let mut tx = db.begin().await?;
+    if !apply(db, &mut tx, order_id, OrderStatus::PendingPayment, OrderEvent::Cancel, actor, now).await? {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE orders SET cancelled_at = $1 WHERE id = $2").bind(now).bind(order_id).execute(&mut *tx).await?;
+    sqlx::query(
+        "UPDATE products SET stock = stock + (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l \
+         WHERE l.order_id = $1 AND l.product_id = products.id) \
+         WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = $1)",
+    )
+    .bind(order_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Unpaid orders whose payment window has closed, oldest first.
+pub async fn due_for_expiry(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, AppError> {
+    let ids = sqlx::query_scalar(
+        "SELECT id FROM orders WHERE status = 'pending_payment' AND pay_deadline <= $1 ORDER BY pay_deadline LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(ids)
+}
+
+/// Marks a paid order shipped with the carrier and tracking number.
+pub async fn ship(db: &Db, order_id: i64, carrier: &str, tracking_no: &str, now: i64) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    if !apply(db, &mut tx, order_id, OrderStatus::Paid, OrderEvent::Ship, "owner", now).await? {
+        return Err(AppError::OrderNotShippable);
+    }
+    sqlx::query("UPDATE orders SET shipped_at = $1, carrier = $2, tracking_no = $3 WHERE id = $4")
+        .bind(now)
+        .bind(carrier)
+        .bind(tracking_no)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Completes a shipped order (the buyer confirmed receipt, or the waiting time passed), once.
+pub async fn complete(db: &Db, order_id: i64, actor: &str, now: i64) -> Result<bool, AppError> {
+    let mut tx = db.begin().await?;
+    if !apply(db, &mut tx, order_id, OrderStatus::Shipped, OrderEvent::Complete, actor, now).await? {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE orders SET completed_at = $1 WHERE id = $2").bind(now).bind(order_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Shipped orders shipped at or before `shipped_before`, oldest first.
+pub async fn due_for_completion(db: &Db, shipped_before: i64, limit: i64) -> Result<Vec<i64>, AppError> {
+    let ids = sqlx::query_scalar(
+        "SELECT id FROM orders WHERE status = 'shipped' AND shipped_at <= $1 ORDER BY shipped_at LIMIT $2",
+    )
+    .bind(shipped_before)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(ids)
+}
+
 const ORDER_COLS: &str = "o.id, o.community_id, c.name AS community_name, c.slug AS community_slug, c.time_zone, \
     o.buyer_id, u.nickname AS buyer_name, o.status, o.goods_amount, o.shipping_amount, o.discount_amount, \
-    o.total_amount, o.created_at, o.pay_deadline, o.paid_at \
+    o.total_amount, o.created_at, o.pay_deadline, o.paid_at, o.shipped_at, o.completed_at, o.cancelled_at, \
+    o.carrier, o.tracking_no, \
+    CAST((SELECT COALESCE(SUM(p.refunded_amount), 0) FROM payments p WHERE p.order_id = o.id) AS BIGINT) AS refunded_amount \
     FROM orders o JOIN communities c ON c.id = o.community_id JOIN users u ON u.id = o.buyer_id";
 
 fn order_head(r: &AnyRow) -> Result<Order, sqlx::Error> {
@@ -290,6 +379,12 @@ fn order_head(r: &AnyRow) -> Result<Order, sqlx::Error> {
         created_at: col(r, "created_at")?,
         pay_deadline: col(r, "pay_deadline")?,
         paid_at: r.try_get("paid_at")?,
+        shipped_at: r.try_get("shipped_at")?,
+        completed_at: r.try_get("completed_at")?,
+        cancelled_at: r.try_get("cancelled_at")?,
+        carrier: r.try_get("carrier")?,
+        tracking_no: r.try_get("tracking_no")?,
+        refunded: Fen(col(r, "refunded_amount")?),
         lines: vec![],
         events: vec![],
     })

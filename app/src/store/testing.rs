@@ -98,3 +98,27 @@ pub async fn member(db: &Db, tag: &str) -> i64 {
     let n = SEQ.fetch_add(1, Ordering::Relaxed);
     super::users::create(db, &Account::Email(format!("{tag}{n}@qunli.test")), "h", tag, 1).await.unwrap()
 }
+
+/// The shared state a server process would have, over `db`, with its own clock and instance.
+pub fn app_state(db: &Db) -> crate::ctx::AppState {
+    use crate::ctx::{AppState, Clock, Settings};
+    use std::sync::Arc;
+    let secret = b"a-test-secret-that-is-long-enough-0123".to_vec();
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    AppState {
+        db: db.clone(),
+        sandbox: Arc::new(crate::payments::Sandbox::new(&secret)),
+        settings: Arc::new(Settings {
+            base_url: "http://127.0.0.1:3000".into(),
+            secret,
+            pay_window_ms: 15 * 60_000,
+            auto_complete_ms: 7 * 86_400_000,
+            data_dir: std::env::temp_dir(),
+            client_ip_header: None,
+            test_hooks: false,
+        }),
+        clock: Clock::default(),
+        leptos: leptos::config::LeptosOptions::builder().output_name("qunli").build(),
+        instance: format!("test-{n}").into(),
+    }
+}

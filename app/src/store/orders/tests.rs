@@ -123,3 +123,151 @@ async fn a_payment_event_applies_once_however_often_it_arrives() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn unpaid_orders_expire_once_and_give_their_stock_back() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let mut ids = vec![];
+        for _ in 0..3 {
+            ids.push(create_buy_now(&db, s.buyer, s.product, 2, 1_000, WINDOW, "sandbox").await.unwrap().order_id);
+        }
+        assert_eq!(stock(&db, s.product).await, 14);
+        assert!(due_for_expiry(&db, 1_000 + WINDOW - 1, 100).await.unwrap().is_empty());
+        let due = due_for_expiry(&db, 1_000 + WINDOW, 100).await.unwrap();
+        assert_eq!(due.len(), 3);
+        // Two instances expire the same orders at the same moment: each order is cancelled once.
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let (db, due) = (db.clone(), due.clone());
+                tokio::spawn(async move {
+                    let mut n = 0;
+                    for id in due {
+                        if cancel_unpaid(&db, id, "system", 1_000 + WINDOW).await.unwrap() {
+                            n += 1;
+                        }
+                    }
+                    n
+                })
+            })
+            .collect();
+        let mut cancelled = 0;
+        for r in runs {
+            cancelled += r.await.unwrap();
+        }
+        assert_eq!(cancelled, 3);
+        assert_eq!(stock(&db, s.product).await, 20, "stock returned exactly once");
+        for id in ids {
+            let o = by_id(&db, id).await.unwrap().unwrap();
+            assert_eq!((o.status, o.cancelled_at), (OrderStatus::Cancelled, Some(1_000 + WINDOW)));
+            assert_eq!(o.events.last().map(|e| e.actor.as_str()), Some("system"));
+        }
+        assert!(due_for_expiry(&db, 10 * WINDOW, 100).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn money_that_arrives_after_cancellation_goes_back_once() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let c = create_buy_now(&db, s.buyer, s.product, 1, 1_000, WINDOW, "sandbox").await.unwrap();
+        assert!(cancel_unpaid(&db, c.order_id, "buyer", 2_000).await.unwrap());
+        let outcome =
+            apply_payment_succeeded(&db, "sandbox", "evt_late", c.payment_id, Fen(3500), 3_000).await.unwrap();
+        let PaymentOutcome::OrderNotPayable { order_id, refund_id } = outcome else { panic!("{outcome:?}") };
+        assert_eq!(order_id, c.order_id);
+        assert_eq!(
+            apply_payment_succeeded(&db, "sandbox", "evt_late", c.payment_id, Fen(3500), 3_001).await,
+            Ok(PaymentOutcome::Duplicate)
+        );
+        // Settling the refund twice at once records it once.
+        let settles: Vec<_> = (0..2)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    crate::store::refunds::mark_refunded(&db, refund_id, "sbr_1", 4_000).await.unwrap()
+                })
+            })
+            .collect();
+        let mut settled = 0;
+        for t in settles {
+            settled += t.await.unwrap() as i32;
+        }
+        assert_eq!(settled, 1);
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!((o.status, o.refunded), (OrderStatus::Cancelled, Fen(3500)));
+        assert_eq!(stock(&db, s.product).await, 20);
+        assert_eq!(products::by_id(&db, s.product).await.unwrap().unwrap().sold, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn paid_orders_ship_and_complete_once() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let c = create_buy_now(&db, s.buyer, s.product, 1, 1_000, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(ship(&db, c.order_id, "顺丰", "SF1234567", 1_500).await, Err(AppError::OrderNotShippable));
+        apply_payment_succeeded(&db, "sandbox", "evt", c.payment_id, Fen(3500), 2_000).await.unwrap();
+        assert!(!complete(&db, c.order_id, "buyer", 2_500).await.unwrap(), "not shipped yet");
+        ship(&db, c.order_id, "顺丰", "SF1234567", 3_000).await.unwrap();
+        assert_eq!(ship(&db, c.order_id, "顺丰", "SF7654321", 3_100).await, Err(AppError::OrderNotShippable));
+        assert!(due_for_completion(&db, 2_999, 10).await.unwrap().is_empty());
+        assert_eq!(due_for_completion(&db, 3_000, 10).await.unwrap(), vec![c.order_id]);
+        let tasks: Vec<_> = (0..2)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    complete(&db, c.order_id, if i == 0 { "buyer" } else { "system" }, 4_000).await.unwrap()
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for t in tasks {
+            done += t.await.unwrap() as i32;
+        }
+        assert_eq!(done, 1);
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!(o.status, OrderStatus::Completed);
+        assert_eq!((o.carrier.as_deref(), o.tracking_no.as_deref()), (Some("顺丰"), Some("SF1234567")));
+        let path: Vec<_> = o.events.iter().map(|e| e.to).collect();
+        assert_eq!(
+            path,
+            vec![OrderStatus::PendingPayment, OrderStatus::Paid, OrderStatus::Shipped, OrderStatus::Completed]
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_jobs_run_on_two_instances_without_doing_anything_twice() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let a = crate::store::testing::app_state(&db);
+        let b = crate::store::testing::app_state(&db);
+        let now = a.clock.now_ms();
+        let mut ids = vec![];
+        for _ in 0..4 {
+            ids.push(create_buy_now(&db, s.buyer, s.product, 1, now, WINDOW, "sandbox").await.unwrap().order_id);
+        }
+        // A late payment for one of them, once it has expired.
+        let late = open_payment(&db, ids[0]).await.unwrap().unwrap();
+        let before = crate::jobs::run_once(&a).await.unwrap();
+        assert_eq!(before.expired, 0, "nothing is due yet");
+        for st in [&a, &b] {
+            st.clock.advance(WINDOW);
+        }
+        let (ra, rb) = tokio::join!(crate::jobs::run_once(&a), crate::jobs::run_once(&b));
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        assert_eq!(ra.expired + rb.expired, 4);
+        assert_eq!(stock(&db, s.product).await, 20);
+        let (h, body) = a.sandbox.success_delivery(&late, a.clock.now_ms());
+        let outcome = crate::payments::receive(&a, a.sandbox.as_ref(), &h, &body).await.unwrap();
+        assert!(matches!(outcome, PaymentOutcome::OrderNotPayable { .. }));
+        assert_eq!(by_id(&db, ids[0]).await.unwrap().unwrap().refunded, Fen(3500), "refunded right away");
+        let again = crate::jobs::run_once(&b).await.unwrap();
+        assert_eq!((again.expired, again.refunds_settled), (0, 0));
+    })
+    .await;
+}

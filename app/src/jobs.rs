@@ -1,0 +1,60 @@
+//! Background work: cancelling orders left unpaid, completing orders after the waiting time,
+//! retrying refunds the provider has not confirmed. The server runs `run_once` on a timer; tests
+//! call it directly after moving the clock.
+//!
+//! Safe with several instances on one database: a lease row lets one instance scan at a time,
+//! and every order is moved by a conditional update, so even two runs at once change it once.
+
+use crate::ctx::AppState;
+use crate::error::AppError;
+use crate::store::{jobs, orders, refunds};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobReport {
+    pub expired: usize,
+    pub completed: usize,
+    pub refunds_settled: usize,
+    /// False when another instance held the lease and this run did nothing.
+    pub ran: bool,
+}
+
+const BATCH: i64 = 200;
+const LEASE_MS: i64 = 60_000;
+
+pub async fn run_once(st: &AppState) -> Result<JobReport, AppError> {
+    let now = st.clock.now_ms();
+    if !jobs::try_lease(&st.db, "orders", &st.instance, now, LEASE_MS).await? {
+        return Ok(JobReport::default());
+    }
+    let result = work(st).await;
+    jobs::release(&st.db, "orders", &st.instance).await?;
+    result
+}
+
+async fn work(st: &AppState) -> Result<JobReport, AppError> {
+    let mut report = JobReport { ran: true, ..Default::default() };
+    let now = st.clock.now_ms();
+    for id in orders::due_for_expiry(&st.db, now, BATCH).await? {
+        if orders::cancel_unpaid(&st.db, id, "system", now).await? {
+            report.expired += 1;
+        }
+    }
+    let shipped_before = now - st.settings.auto_complete_ms;
+    for id in orders::due_for_completion(&st.db, shipped_before, BATCH).await? {
+        if orders::complete(&st.db, id, "system", now).await? {
+            report.completed += 1;
+        }
+    }
+    for r in refunds::approved_unsettled(&st.db, BATCH).await? {
+        match crate::payments::settle_refund(st, r.id).await {
+            Ok(true) => report.refunds_settled += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(refund = r.id, error = %e, "refund still not settled"),
+        }
+    }
+    if report.expired + report.completed + report.refunds_settled > 0 {
+        tracing::info!(?report, "jobs ran");
+    }
+    Ok(report)
+}
