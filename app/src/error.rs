@@ -36,6 +36,12 @@ pub enum AppError {
     BadStock,
     BadLimit,
     BadStatus,
+    BadMemberLimit,
+    BadSpecName,
+    BadSpecValues,
+    BadSkuCode,
+    ChooseSku,
+    OverMemberLimit { limit: i64, left: i64 },
     // Buying
     NotOnSale,
     BadQuantity,
@@ -76,7 +82,14 @@ impl AppError {
             BadStock => "stock",
             BadLimit => "per_order_limit",
             BadStatus => "status",
-            BadQuantity | OverOrderLimit { .. } | NotEnoughStock { .. } | SoldOut => "quantity",
+            BadMemberLimit => "per_member_limit",
+            BadSpecName => "spec1_name",
+            BadSpecValues => "spec1_values",
+            BadSkuCode => "code",
+            ChooseSku => "sku_id",
+            BadQuantity | OverOrderLimit { .. } | OverMemberLimit { .. } | NotEnoughStock { .. } | SoldOut => {
+                "quantity"
+            }
             BadCarrier => "carrier",
             BadTrackingNo => "tracking_no",
             _ => return None,

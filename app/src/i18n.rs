@@ -101,6 +101,18 @@ catalogue! {
     community_icon: "社群", "Community";
     original_price_label: "原价", "Was";
     price_label: "售价", "Price";
+    price_from: "起", "from";
+    spec_label: "规格", "Options";
+    spec_section: "规格（可不填）", "Options (optional)";
+    spec_hint: "例如 重量：1斤, 2斤, 5斤。每种组合可以单独定价、设库存。", "E.g. Weight: 1 jin, 2 jin, 5 jin. Each combination gets its own price and stock.";
+    spec1_name_label: "规格名", "Option name";
+    spec1_values_label: "规格值（用逗号分开）", "Values (comma separated)";
+    spec2_name_label: "第二个规格名", "Second option name";
+    spec2_values_label: "第二个规格值", "Second option values";
+    defaults_hint: "有规格时，这里的售价、划线价和库存是新规格的初始值；保存后在规格表里逐个修改。", "With options, price and stock here start each new combination; adjust each one in the table after saving.";
+    sku_table_title: "规格价格与库存", "Price and stock per option";
+    code_label: "编码", "Code";
+    member_limit_label: "每人限购（0 为不限）", "Limit per member (0: none)";
 
     confirm_order: "确认订单", "Confirm order";
     quantity: "数量", "Quantity";
@@ -272,6 +284,20 @@ impl Lang {
         }
     }
 
+    pub fn per_member_limit(self, n: i64, unit: &str) -> String {
+        match self {
+            Lang::Zh => format!("每人限购 {n}{unit}"),
+            Lang::En => format!("Up to {n} per member"),
+        }
+    }
+
+    pub fn left(self, n: i64) -> String {
+        match self {
+            Lang::Zh => format!("剩 {n}"),
+            Lang::En => format!("{n} left"),
+        }
+    }
+
     pub fn pay_before(self, when: &str) -> String {
         match self {
             Lang::Zh => format!("请在 {when} 前完成支付"),
@@ -402,6 +428,18 @@ impl Lang {
             BadStock => s("库存应为 0 到 1000000 的整数。", "Stock must be a whole number from 0 to 1,000,000."),
             BadLimit => s("每单限购应为 1 到 999 的整数。", "The limit must be a whole number from 1 to 999."),
             BadStatus => s("请选择商品状态。", "Choose a status."),
+            BadMemberLimit => s("每人限购应为 0 到 9990 的整数，0 表示不限。", "The per-member limit is a whole number from 0 (none) to 9990."),
+            BadSpecName => s("规格名最多 8 个字，填了规格值就要填规格名；有第二个规格时先填第一个，两个规格名不能相同。", "A spec needs a name of at most 8 characters; fill in the first spec before the second, with different names."),
+            BadSpecValues => s("规格值用逗号分开，每个最多 10 个字、不能重复，最多 12 个。", "Separate spec values with commas: at most 12, each up to 10 characters, no repeats."),
+            BadSkuCode => s("编码最多 32 位，只能用字母、数字和符号，不能有空格。", "A code has at most 32 letters, digits or symbols, without spaces."),
+            ChooseSku => s("请选择规格。", "Please choose an option."),
+            OverMemberLimit { limit, left } => {
+                if zh {
+                    format!("每人限购 {limit} 件，你还能买 {left} 件。")
+                } else {
+                    format!("Limit {limit} per member; you can buy {left} more.")
+                }
+            }
             NotOnSale => s("这个商品现在不能购买。", "This product is not on sale right now."),
             BadQuantity => s("数量应为 1 以上的整数。", "The quantity must be a whole number of at least 1."),
             OverOrderLimit { limit } => {

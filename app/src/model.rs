@@ -51,6 +51,25 @@ pub struct ProductCard {
     pub status: ProductStatus,
 }
 
+/// One sellable combination of a product's specs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sku {
+    pub id: i64,
+    pub spec1: String,
+    pub spec2: String,
+    pub price: Fen,
+    pub original_price: Fen,
+    pub stock: i64,
+    pub code: String,
+    pub active: bool,
+}
+
+impl Sku {
+    pub fn label(&self) -> String {
+        crate::domain::catalogue::sku_label(&self.spec1, &self.spec2)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Product {
     pub id: i64,
@@ -64,13 +83,33 @@ pub struct Product {
     pub stock: i64,
     pub sold: i64,
     pub per_order_limit: i64,
+    /// 0: no limit per member.
+    pub per_member_limit: i64,
     pub status: ProductStatus,
+    pub spec1_name: String,
+    pub spec2_name: String,
+    /// The SKUs on sale (active ones), in the owner's order.
+    pub skus: Vec<Sku>,
+}
+
+impl Product {
+    pub fn has_specs(&self) -> bool {
+        !self.spec1_name.is_empty()
+    }
+
+    /// True when the SKUs do not all cost the same (the price shown is the lowest, "起").
+    pub fn price_varies(&self) -> bool {
+        self.skus.iter().any(|s| s.price != self.price)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLine {
     pub product_id: i64,
+    pub sku_id: i64,
     pub title: String,
+    /// The SKU's label at the time of the order (`1斤`), empty without specs.
+    pub spec: String,
     pub image: String,
     pub unit: String,
     pub unit_price: Fen,

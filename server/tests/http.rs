@@ -290,7 +290,7 @@ async fn the_sandbox_webhook_is_signed_fresh_and_applied_once() {
     let (_, _, _, product) = app.shop().await;
     let (buyer, _) = app.member("buyer").await;
     let now = app.st.clock.now_ms();
-    let created = orders::create_buy_now(&app.st.db, buyer, product, 1, now, 900_000, "sandbox").await.unwrap();
+    let created = orders::create_buy_now(&app.st.db, buyer, product, None, 1, now, 900_000, "sandbox").await.unwrap();
     let payment = orders::payment(&app.st.db, created.payment_id).await.unwrap().unwrap();
     let deliver = |headers: axum::http::HeaderMap, body: Vec<u8>| {
         let mut b = Request::post("/webhooks/sandbox")
@@ -332,7 +332,9 @@ async fn the_cashier_pays_through_the_webhook_and_only_for_the_buyer() {
     let (buyer, cookie) = app.member("buyer").await;
     let (_, stranger) = app.member("stranger").await;
     let created =
-        orders::create_buy_now(&app.st.db, buyer, product, 3, app.st.clock.now_ms(), 900_000, "sandbox").await.unwrap();
+        orders::create_buy_now(&app.st.db, buyer, product, None, 3, app.st.clock.now_ms(), 900_000, "sandbox")
+            .await
+            .unwrap();
     let cashier = app.get(&format!("/pay/{}", created.order_id), Some(&cookie)).await;
     assert!(cashier.body.contains("沙箱支付") && cashier.body.contains("¥105.00"));
     assert_eq!(app.get(&format!("/pay/{}", created.order_id), Some(&stranger)).await.status, StatusCode::NOT_FOUND);
@@ -354,7 +356,7 @@ async fn only_the_owner_ships_and_only_the_buyer_confirms() {
     let (buyer_id, buyer) = app.member("buyer").await;
     let (_, other) = app.member("other").await;
     let now = app.st.clock.now_ms();
-    let c = orders::create_buy_now(&app.st.db, buyer_id, product, 1, now, 900_000, "sandbox").await.unwrap();
+    let c = orders::create_buy_now(&app.st.db, buyer_id, product, None, 1, now, 900_000, "sandbox").await.unwrap();
     orders::apply_payment_succeeded(&app.st.db, "sandbox", "evt", c.payment_id, Fen(3500), now).await.unwrap();
     let ship = format!("order_id={}&carrier=%E9%A1%BA%E4%B8%B0&tracking_no=SF1234567890", c.order_id);
     for who in [&other, &buyer] {

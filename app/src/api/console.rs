@@ -129,12 +129,33 @@ pub async fn save_product(
     original_price: String,
     stock: String,
     per_order_limit: String,
+    per_member_limit: Option<String>,
     status: String,
+    spec1_name: Option<String>,
+    spec1_values: Option<String>,
+    spec2_name: Option<String>,
+    spec2_values: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::domain::catalogue::{ProductDraft, ProductInput};
     use crate::model::Notice;
     use crate::{ctx, store};
-    let input = ProductInput { title, description, unit, image, price, original_price, stock, per_order_limit, status };
+    let input = ProductInput {
+        title,
+        description,
+        unit,
+        image,
+        price,
+        original_price,
+        stock,
+        per_order_limit,
+        per_member_limit: per_member_limit.unwrap_or_default(),
+        status,
+        spec1_name: spec1_name.unwrap_or_default(),
+        spec1_values: spec1_values.unwrap_or_default(),
+        spec2_name: spec2_name.unwrap_or_default(),
+        spec2_values: spec2_values.unwrap_or_default(),
+    };
+    let has_specs = !input.spec1_name.trim().is_empty();
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
@@ -158,11 +179,11 @@ pub async fn save_product(
     let i = &input;
     super::form::finish(
         result,
-        |_| {
-            super::form::Next::with(
-                format!("/console/c/{community_id}"),
-                if product_id.is_some() { Notice::Saved } else { Notice::Created },
-            )
+        |id| {
+            let notice = if product_id.is_some() { Notice::Saved } else { Notice::Created };
+            // With specs, the owner goes on to price each combination.
+            let to = if has_specs { format!("/console/p/{id}#skus") } else { format!("/console/c/{community_id}") };
+            super::form::Next::with(to, notice)
         },
         &[
             ("title", &i.title),
@@ -173,6 +194,11 @@ pub async fn save_product(
             ("original_price", &i.original_price),
             ("stock", &i.stock),
             ("per_order_limit", &i.per_order_limit),
+            ("per_member_limit", &i.per_member_limit),
+            ("spec1_name", &i.spec1_name),
+            ("spec1_values", &i.spec1_values),
+            ("spec2_name", &i.spec2_name),
+            ("spec2_values", &i.spec2_values),
             ("status", &i.status),
         ],
     )
@@ -219,4 +245,54 @@ pub async fn ship_order(order_id: i64, carrier: String, tracking_no: String) -> 
         |_| super::form::Next::with(format!("/orders/{order_id}"), Notice::Saved),
         &[("carrier", &carrier), ("tracking_no", &tracking_no)],
     )
+}
+
+/// One row of the SKU table as posted: `skus[0][id]=…&skus[0][price]=…`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkuRow {
+    pub id: i64,
+    #[serde(default)]
+    pub price: String,
+    #[serde(default)]
+    pub original_price: String,
+    #[serde(default)]
+    pub stock: String,
+    #[serde(default)]
+    pub code: String,
+}
+
+/// Saves the price, original price, stock and code of each of a product's SKUs.
+#[server(prefix = "/api", endpoint = "save_skus")]
+pub async fn save_skus(product_id: i64, skus: Vec<SkuRow>) -> Result<(), AppError> {
+    use crate::domain::catalogue::SkuDraft;
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let product = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+        store::communities::owned(&st.db, product.community_id, v.id).await?;
+        let rows = skus
+            .iter()
+            .map(|r| SkuDraft::parse(&r.price, &r.original_price, &r.stock, &r.code).map(|d| (r.id, d)))
+            .collect::<Result<Vec<_>, _>>()?;
+        store::products::save_skus(&st.db, product_id, &rows).await?;
+        Ok(product.community_id)
+    }
+    .await;
+    let echo: Vec<(String, String)> = skus
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            [
+                (format!("skus[{i}][price]"), r.price.clone()),
+                (format!("skus[{i}][original_price]"), r.original_price.clone()),
+                (format!("skus[{i}][stock]"), r.stock.clone()),
+                (format!("skus[{i}][code]"), r.code.clone()),
+            ]
+        })
+        .collect();
+    let echo: Vec<(&str, &str)> = echo.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    super::form::finish(result, |c| super::form::Next::with(format!("/console/c/{c}"), Notice::Saved), &echo)
+        .map(|_| ())
 }

@@ -36,7 +36,7 @@ pub async fn load_buy(product_id: i64) -> Result<BuyData, AppError> {
 /// are read from the request: the amount is computed on the server from the current price, and
 /// any price field a client adds is ignored.
 #[server(prefix = "/api", endpoint = "buy_now")]
-pub async fn buy_now(product_id: i64, quantity: String) -> Result<i64, AppError> {
+pub async fn buy_now(product_id: i64, sku_id: Option<i64>, quantity: String) -> Result<i64, AppError> {
     use crate::domain::order::parse_quantity;
     use crate::{ctx, store};
     let result = async {
@@ -47,6 +47,7 @@ pub async fn buy_now(product_id: i64, quantity: String) -> Result<i64, AppError>
             &st.db,
             v.id,
             product_id,
+            sku_id,
             qty,
             st.clock.now_ms(),
             st.settings.pay_window_ms,
@@ -57,7 +58,12 @@ pub async fn buy_now(product_id: i64, quantity: String) -> Result<i64, AppError>
         Ok(created.order_id)
     }
     .await;
-    super::form::finish(result, |id| super::form::Next::to(format!("/pay/{id}")), &[("quantity", &quantity)])
+    let sku = sku_id.map(|s| s.to_string()).unwrap_or_default();
+    super::form::finish(
+        result,
+        |id| super::form::Next::to(format!("/pay/{id}")),
+        &[("quantity", &quantity), ("sku_id", &sku)],
+    )
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

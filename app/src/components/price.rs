@@ -12,6 +12,9 @@ pub fn PriceTag(
     #[prop(optional, into)] unit: String,
     #[prop(optional)] large: bool,
     #[prop(optional)] show_saving: bool,
+    /// The lowest of several prices: shown with 起.
+    #[prop(optional)]
+    from: bool,
 ) -> impl IntoView {
     let t = lang().t();
     let number = price.number();
@@ -34,7 +37,8 @@ pub fn PriceTag(
                 <span class="price-sign">"¥"</span>
                 <span class="price-int">{int_part}</span>
                 <span class="price-frac">"."{frac}</span>
-                {(!unit.is_empty()).then(|| view! { <span class="price-unit">"/"{unit.clone()}</span> })}
+                {(!unit.is_empty() && !from).then(|| view! { <span class="price-unit">"/"{unit.clone()}</span> })}
+                {from.then(|| view! { <span class="price-unit">{t.price_from}</span> })}
             </span>
             {struck}
             {save}

@@ -1,52 +1,126 @@
-//! The quantity stepper on the order confirmation page. It is an island: on the server it
-//! renders a plain number input that works without JavaScript; in the browser it adds − / +
-//! buttons and a live total computed with the same domain function the server charges with.
+//! The options and quantity on the order confirmation page. It is an island: on the server it
+//! renders plain radio buttons and a number input that work without JavaScript; in the browser it
+//! adds − / + buttons and a live total computed with the same domain function the server charges
+//! with.
 
 use crate::domain::catalogue::ProductStatus;
 use crate::domain::money::Fen;
 use crate::domain::order::{quote_buy_now, SaleItem};
 use crate::i18n::Lang;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A SKU as the buyer chooses it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SkuOption {
+    pub id: i64,
+    pub label: String,
+    pub price: i64,
+    pub stock: i64,
+}
 
 #[island]
-pub fn QuantityStepper(
-    price: i64,
-    stock: i64,
+pub fn BuyOptions(
+    skus: Vec<SkuOption>,
+    /// The options' name: `辣度`, `重量 / 辣度`.
+    spec_name: String,
+    selected: Option<i64>,
     limit: i64,
     initial: i64,
     lang: Lang,
-    error_id: Option<String>,
+    sku_error: Option<String>,
+    quantity_error: Option<String>,
 ) -> impl IntoView {
     let t = lang.t();
-    let max = stock.min(limit).max(1);
-    // What the member typed last time is shown as typed, even when it was refused.
+    // What the member chose or typed last time is shown as it was, even when it was refused.
+    let first_available = skus.iter().find(|s| s.stock > 0).map(|s| s.id);
+    let start =
+        selected.filter(|id| skus.iter().any(|s| s.id == *id)).or(if skus.len() == 1 { first_available } else { None });
+    let (sku, set_sku) = signal(start);
     let (qty, set_qty) = signal(initial.max(1));
     let (live, set_live) = signal(false);
-    // Effects run only in the browser: the buttons and total appear once the island is live.
-    Effect::new(move |_| set_live.set(true));
-    let item = SaleItem { price: Fen(price), stock, per_order_limit: limit, status: ProductStatus::OnSale };
-    let total = move || quote_buy_now(&item, qty.get()).map(|q| q.total.display()).unwrap_or_default();
-    let invalid = error_id.is_some().then_some("true");
+    let qty_input = NodeRef::<leptos::html::Input>::new();
+    let chips = NodeRef::<leptos::html::Div>::new();
+    // Effects run only in the browser. A member may have chosen or typed before the island woke
+    // up, so it starts from what the page shows; then the buttons and total appear.
+    Effect::new(move |_| {
+        use wasm_bindgen::JsCast;
+        let checked = chips.get_untracked().and_then(|d| d.query_selector("input:checked").ok().flatten());
+        if let Some(id) =
+            checked.and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|i| i.value().parse().ok())
+        {
+            set_sku.set(Some(id));
+        }
+        if let Some(v) = qty_input.get_untracked().and_then(|i| i.value().trim().parse::<i64>().ok()) {
+            set_qty.set(v.max(1));
+        }
+        set_live.set(true);
+    });
+    let options = StoredValue::new(skus.clone());
+    let current = move || sku.get().and_then(|id| options.with_value(|o| o.iter().find(|s| s.id == id).cloned()));
+    let max = move || current().map(|s| s.stock.min(limit).max(1)).unwrap_or(limit);
+    let total = move || {
+        let s = current()?;
+        let item =
+            SaleItem { price: Fen(s.price), stock: s.stock, per_order_limit: limit, status: ProductStatus::OnSale };
+        quote_buy_now(&item, qty.get()).ok().map(|q| q.total.display())
+    };
+    let many = skus.len() > 1;
+    let sku_invalid = sku_error.is_some();
+    let qty_invalid = quantity_error.is_some().then_some("true");
+    let chooser = if many {
+        view! {
+            <fieldset class="sku-chooser" aria-invalid=sku_invalid.then_some("true")>
+                <legend>{spec_name}</legend>
+                <div class="sku-chips" node_ref=chips>
+                    {skus.into_iter().map(|s| {
+                        let id = s.id;
+                        let out = s.stock == 0;
+                        let note = if out { t.sold_out.to_string() } else { lang.left(s.stock) };
+                        view! {
+                            <label class="sku-chip" class:out=out>
+                                <input type="radio" name="sku_id" value=id checked=start == Some(id) disabled=out
+                                    on:change=move |_| set_sku.set(Some(id))/>
+                                <span class="sku-chip-label">{s.label}</span>
+                                <span class="sku-chip-price">{Fen(s.price).display()}</span>
+                                <span class="sku-chip-note">{note}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+                {sku_error.map(|e| view! { <p class="field-error" id="f-sku_id-error">{e}</p> })}
+            </fieldset>
+        }
+        .into_any()
+    } else {
+        let id = skus.first().map(|s| s.id).unwrap_or_default();
+        view! { <input type="hidden" name="sku_id" value=id/> }.into_any()
+    };
     view! {
+        {chooser}
         <div class="stepper">
             <label for="f-quantity">{t.quantity}</label>
             <div class="stepper-controls">
                 <button type="button" class="stepper-btn" aria-label=t.decrease hidden=move || !live.get()
                     disabled=move || { qty.get() <= 1 } on:click=move |_| set_qty.update(|q| *q = (*q - 1).max(1))>"−"</button>
-                <input id="f-quantity" name="quantity" type="number" inputmode="numeric" min="1" max=max
-                    aria-invalid=invalid aria-describedby=error_id value=initial.max(1).to_string()
+                <input id="f-quantity" name="quantity" type="number" inputmode="numeric" min="1" max=max node_ref=qty_input
+                    aria-invalid=qty_invalid aria-describedby=quantity_error.as_ref().map(|_| "f-quantity-error")
+                    value=initial.max(1).to_string()
                     prop:value=move || qty.get().to_string()
                     on:input=move |ev| {
                         if let Ok(v) = event_target_value(&ev).trim().parse::<i64>() {
-                            set_qty.set(v.clamp(1, max));
+                            set_qty.set(v.clamp(1, max()));
                         }
                     }/>
                 <button type="button" class="stepper-btn" aria-label=t.increase hidden=move || !live.get()
-                    disabled=move || { qty.get() >= max } on:click=move |_| set_qty.update(|q| *q = (*q + 1).min(max))>"+"</button>
+                    disabled=move || { qty.get() >= max() } on:click=move |_| set_qty.update(|q| *q = (*q + 1).min(max()))>"+"</button>
             </div>
         </div>
-        <p class="stepper-total" hidden=move || !live.get() aria-live="polite">
-            {t.total}" "<strong class="price-inline">{total}</strong>
+        {quantity_error.map(|e| view! { <p class="field-error" id="f-quantity-error">{e}</p> })}
+        // The total is never empty text: an empty text node is not in the server's HTML, so the
+        // browser would have nothing to update.
+        <p class="stepper-total" hidden=move || !live.get() || total().is_none() aria-live="polite">
+            {t.total}" "<strong class="price-inline">{move || total().unwrap_or_else(|| "—".into())}</strong>
         </p>
     }
 }

@@ -126,7 +126,10 @@ pub struct ProductDraft {
     pub original_price: Fen,
     pub stock: i64,
     pub per_order_limit: i64,
+    /// 0: no limit per member.
+    pub per_member_limit: i64,
     pub status: ProductStatus,
+    pub specs: Specs,
 }
 
 pub const MAX_STOCK: i64 = 1_000_000;
@@ -143,7 +146,12 @@ pub struct ProductInput {
     pub original_price: String,
     pub stock: String,
     pub per_order_limit: String,
+    pub per_member_limit: String,
     pub status: String,
+    pub spec1_name: String,
+    pub spec1_values: String,
+    pub spec2_name: String,
+    pub spec2_values: String,
 }
 
 impl ProductDraft {
@@ -152,26 +160,149 @@ impl ProductDraft {
         let description = text(&f.description, 0, 5000, AppError::BadDescription)?;
         let unit = text(&f.unit, 0, 6, AppError::BadUnit)?;
         let image = PRODUCT_IMAGES.iter().find(|c| **c == f.image).ok_or(AppError::BadImage)?.to_string();
-        let price = Fen::parse_yuan(&f.price).filter(|p| p.0 > 0).ok_or(AppError::BadPrice)?;
-        let original_price = if f.original_price.trim().is_empty() {
-            Fen::ZERO
-        } else {
-            Fen::parse_yuan(&f.original_price).ok_or(AppError::BadOriginalPrice)?
-        };
-        // A struck price only means something when it is above the price: showing a lower or
-        // equal "original" would mislead the buyer.
-        if original_price != Fen::ZERO && original_price <= price {
-            return Err(AppError::OriginalNotAbovePrice);
-        }
+        let (price, original_price) = parse_prices(&f.price, &f.original_price)?;
         let stock = parse_count(&f.stock, 0, MAX_STOCK).ok_or(AppError::BadStock)?;
         let per_order_limit = if f.per_order_limit.trim().is_empty() {
             10
         } else {
             parse_count(&f.per_order_limit, 1, MAX_PER_ORDER).ok_or(AppError::BadLimit)?
         };
+        let per_member_limit = if f.per_member_limit.trim().is_empty() {
+            0
+        } else {
+            parse_count(&f.per_member_limit, 0, MAX_PER_ORDER * 10).ok_or(AppError::BadMemberLimit)?
+        };
         let status = ProductStatus::parse(f.status.trim()).ok_or(AppError::BadStatus)?;
-        debug_assert!(price <= MAX_AMOUNT);
-        Ok(ProductDraft { title, description, unit, image, price, original_price, stock, per_order_limit, status })
+        let specs = Specs::parse(&f.spec1_name, &f.spec1_values, &f.spec2_name, &f.spec2_values)?;
+        Ok(ProductDraft {
+            title,
+            description,
+            unit,
+            image,
+            price,
+            original_price,
+            stock,
+            per_order_limit,
+            per_member_limit,
+            status,
+            specs,
+        })
+    }
+}
+
+/// A price and an optional struck "original" price, as typed.
+pub fn parse_prices(price: &str, original: &str) -> Result<(Fen, Fen), AppError> {
+    let price = Fen::parse_yuan(price).filter(|p| p.0 > 0).ok_or(AppError::BadPrice)?;
+    let original = if original.trim().is_empty() {
+        Fen::ZERO
+    } else {
+        Fen::parse_yuan(original).ok_or(AppError::BadOriginalPrice)?
+    };
+    // A struck price only means something when it is above the price: showing a lower or equal
+    // "original" would mislead the buyer.
+    if original != Fen::ZERO && original <= price {
+        return Err(AppError::OriginalNotAbovePrice);
+    }
+    debug_assert!(price <= MAX_AMOUNT);
+    Ok((price, original))
+}
+
+/// Up to two specification dimensions (e.g. 重量: 1斤 / 2斤 / 5斤, 辣度: 微辣 / 特辣); every
+/// combination of their values is one SKU. Empty means the product has a single SKU.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Specs {
+    pub name1: String,
+    pub values1: Vec<String>,
+    pub name2: String,
+    pub values2: Vec<String>,
+}
+
+pub const MAX_SPEC_VALUES: usize = 12;
+
+fn spec_values(input: &str) -> Result<Vec<String>, AppError> {
+    let values: Vec<String> = input
+        .split([',', '，', '、', '/', ';', '；', '\n'])
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+        .collect();
+    let unique: std::collections::HashSet<&String> = values.iter().collect();
+    let ok = values.len() <= MAX_SPEC_VALUES
+        && unique.len() == values.len()
+        && values.iter().all(|v| v.chars().count() <= 10 && !v.chars().any(char::is_control));
+    if ok {
+        Ok(values)
+    } else {
+        Err(AppError::BadSpecValues)
+    }
+}
+
+impl Specs {
+    /// Names and values as typed; values separated by commas, 、 or slashes.
+    pub fn parse(name1: &str, values1: &str, name2: &str, values2: &str) -> Result<Specs, AppError> {
+        let dim = |name: &str, values: &str| -> Result<(String, Vec<String>), AppError> {
+            let name = text(name, 0, 8, AppError::BadSpecName)?;
+            let values = spec_values(values)?;
+            match (name.is_empty(), values.is_empty()) {
+                (true, true) => Ok((name, values)),
+                (false, false) => Ok((name, values)),
+                (true, false) => Err(AppError::BadSpecName),
+                (false, true) => Err(AppError::BadSpecValues),
+            }
+        };
+        let (name1, values1) = dim(name1, values1)?;
+        let (name2, values2) = dim(name2, values2)?;
+        if name1.is_empty() && !name2.is_empty() {
+            // A second dimension needs a first.
+            return Err(AppError::BadSpecName);
+        }
+        if !name1.is_empty() && name1 == name2 {
+            return Err(AppError::BadSpecName);
+        }
+        Ok(Specs { name1, values1, name2, values2 })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values1.is_empty()
+    }
+
+    /// Every combination `(value1, value2)`, in order; one empty pair for a product without specs.
+    pub fn combinations(&self) -> Vec<(String, String)> {
+        if self.values1.is_empty() {
+            return vec![(String::new(), String::new())];
+        }
+        let second: Vec<String> = if self.values2.is_empty() { vec![String::new()] } else { self.values2.clone() };
+        self.values1.iter().flat_map(|a| second.iter().map(move |b| (a.clone(), b.clone()))).collect()
+    }
+}
+
+/// How a SKU is named to members: `1斤`, `1斤 · 微辣`; empty for a product without specs.
+pub fn sku_label(spec1: &str, spec2: &str) -> String {
+    match (spec1.is_empty(), spec2.is_empty()) {
+        (true, _) => String::new(),
+        (false, true) => spec1.to_string(),
+        (false, false) => format!("{spec1} · {spec2}"),
+    }
+}
+
+/// One row of the SKU table as the owner typed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkuDraft {
+    pub price: Fen,
+    pub original_price: Fen,
+    pub stock: i64,
+    pub code: String,
+}
+
+impl SkuDraft {
+    pub fn parse(price: &str, original: &str, stock: &str, code: &str) -> Result<SkuDraft, AppError> {
+        let (price, original_price) = parse_prices(price, original)?;
+        let stock = parse_count(stock, 0, MAX_STOCK).ok_or(AppError::BadStock)?;
+        let code = code.trim();
+        if code.len() > 32 || !code.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(AppError::BadSkuCode);
+        }
+        Ok(SkuDraft { price, original_price, stock, code: code.to_string() })
     }
 }
 
@@ -203,6 +334,7 @@ mod tests {
             stock: "200".into(),
             per_order_limit: "".into(),
             status: "on_sale".into(),
+            ..Default::default()
         }
     }
 
@@ -230,12 +362,49 @@ mod tests {
             (|f| f.per_order_limit = "0".into(), AppError::BadLimit),
             (|f| f.image = "../../etc/passwd".into(), AppError::BadImage),
             (|f| f.status = "sold".into(), AppError::BadStatus),
+            (|f| f.per_member_limit = "-2".into(), AppError::BadMemberLimit),
+            (|f| f.spec1_values = "1斤".into(), AppError::BadSpecName),
+            (|f| f.spec1_name = "重量".into(), AppError::BadSpecValues),
         ];
         for (mutate, want) in cases {
             let mut f = input();
             mutate(&mut f);
             assert_eq!(ProductDraft::parse(&f), Err(want.clone()), "{want:?}");
         }
+    }
+
+    #[test]
+    fn specs_make_every_combination() {
+        let s = Specs::parse("重量", "1斤, 2斤、5斤", "辣度", "微辣/特辣").unwrap();
+        assert_eq!(s.values1, vec!["1斤", "2斤", "5斤"]);
+        let c = s.combinations();
+        assert_eq!(c.len(), 6);
+        assert_eq!(c[0], ("1斤".to_string(), "微辣".to_string()));
+        assert_eq!(c[5], ("5斤".to_string(), "特辣".to_string()));
+        assert_eq!(Specs::parse("重量", "1斤,2斤", "", "").unwrap().combinations().len(), 2);
+        assert_eq!(Specs::parse("", "", "", "").unwrap().combinations(), vec![(String::new(), String::new())]);
+        assert_eq!(sku_label("1斤", "微辣"), "1斤 · 微辣");
+        assert_eq!(sku_label("", ""), "");
+    }
+
+    #[test]
+    fn bad_specs_are_refused() {
+        assert_eq!(Specs::parse("重量", "1斤,1斤", "", ""), Err(AppError::BadSpecValues));
+        assert_eq!(Specs::parse("", "", "辣度", "微辣"), Err(AppError::BadSpecName));
+        assert_eq!(Specs::parse("重量", "1斤", "重量", "2斤"), Err(AppError::BadSpecName));
+        let many: Vec<String> = (0..13).map(|i| format!("v{i}")).collect();
+        assert_eq!(Specs::parse("重量", &many.join(","), "", ""), Err(AppError::BadSpecValues));
+        assert_eq!(Specs::parse("重量", "这个规格的名字实在太长了吧", "", ""), Err(AppError::BadSpecValues));
+    }
+
+    #[test]
+    fn sku_rows_follow_the_price_rules() {
+        let d = SkuDraft::parse("68", "128", "40", "SAL-2J").unwrap();
+        assert_eq!((d.price, d.original_price, d.stock, d.code.as_str()), (Fen(6800), Fen(12800), 40, "SAL-2J"));
+        assert_eq!(SkuDraft::parse("0", "", "1", ""), Err(AppError::BadPrice));
+        assert_eq!(SkuDraft::parse("10", "9", "1", ""), Err(AppError::OriginalNotAbovePrice));
+        assert_eq!(SkuDraft::parse("10", "", "-1", ""), Err(AppError::BadStock));
+        assert_eq!(SkuDraft::parse("10", "", "1", "has space"), Err(AppError::BadSkuCode));
     }
 
     #[test]

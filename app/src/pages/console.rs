@@ -180,11 +180,72 @@ fn ProductForm(community: Community, p: Option<Product>) -> impl IntoView {
             </div>
             <div class="field-row">
                 <Field name="per_order_limit" label=t.limit_label value=p.as_ref().map(|p| p.per_order_limit.to_string()).unwrap_or_else(|| "10".into()) inputmode="numeric"/>
-                <SelectField name="status" label=t.status_label
-                    options=vec![("on_sale", t.status_on_sale), ("draft", t.status_draft), ("off_sale", t.status_off_sale)]
-                    value=p.as_ref().map(|p| p.status.as_str().to_string()).unwrap_or_else(|| "on_sale".into())/>
+                <Field name="per_member_limit" label=t.member_limit_label value=p.as_ref().map(|p| p.per_member_limit.to_string()).unwrap_or_else(|| "0".into()) inputmode="numeric"/>
             </div>
+            <SelectField name="status" label=t.status_label
+                options=vec![("on_sale", t.status_on_sale), ("draft", t.status_draft), ("off_sale", t.status_off_sale)]
+                value=p.as_ref().map(|p| p.status.as_str().to_string()).unwrap_or_else(|| "on_sale".into())/>
+            <fieldset class="field spec-fields">
+                <legend>{t.spec_section}</legend>
+                <p class="field-hint">{t.spec_hint}</p>
+                <div class="field-row">
+                    <Field name="spec1_name" label=t.spec1_name_label value=v(|p| p.spec1_name.clone()) maxlength=8/>
+                    <Field name="spec1_values" label=t.spec1_values_label value=v(|p| spec_values(p, 1))/>
+                </div>
+                <div class="field-row">
+                    <Field name="spec2_name" label=t.spec2_name_label value=v(|p| p.spec2_name.clone()) maxlength=8/>
+                    <Field name="spec2_values" label=t.spec2_values_label value=v(|p| spec_values(p, 2))/>
+                </div>
+                <p class="field-hint">{t.defaults_hint}</p>
+            </fieldset>
             <Field name="description" label=t.description_label kind="textarea" value=v(|p| p.description.clone()) maxlength=5000/>
+            <button class="btn btn-primary btn-block" type="submit">{t.save}</button>
+        </form>
+    }
+}
+
+/// The values of spec 1 or 2 across a product's SKUs, in order, as the form shows them.
+fn spec_values(p: &Product, which: u8) -> String {
+    let mut out: Vec<String> = vec![];
+    for s in &p.skus {
+        let v = if which == 1 { &s.spec1 } else { &s.spec2 };
+        if !v.is_empty() && !out.contains(v) {
+            out.push(v.clone());
+        }
+    }
+    out.join(", ")
+}
+
+/// The SKU table: price, original price, stock and code for each combination.
+#[component]
+fn SkuTable(p: Product) -> impl IntoView {
+    let t = t();
+    let f = crate::components::flash();
+    let echoed = f.values.iter().any(|(k, _)| k.starts_with("skus["));
+    let error = f.error.clone().filter(|_| echoed).map(|e| lang().error(&e));
+    let val = move |i: usize, field: &str, current: String| f.value(&format!("skus[{i}][{field}]")).unwrap_or(current);
+    view! {
+        <form method="post" action=SaveSkus::url() class="card stack" id="skus" novalidate>
+            <h2 class="section-title">{t.sku_table_title}</h2>
+            <input type="hidden" name="product_id" value=p.id/>
+            {error.map(|e| view! { <p class="banner banner-error" role="alert">{e}</p> })}
+            <div class="sku-table">
+                {p.skus.iter().enumerate().map(|(i, s)| {
+                    let label = s.label();
+                    let name = |field: &str| format!("skus[{i}][{field}]");
+                    let original = if s.original_price.0 > 0 { s.original_price.input_value() } else { String::new() };
+                    view! {
+                        <fieldset class="sku-row">
+                            <legend>{label.clone()}</legend>
+                            <input type="hidden" name=name("id") value=s.id/>
+                            <label>{t.price_input}<input name=name("price") inputmode="decimal" value=val(i, "price", s.price.input_value())/></label>
+                            <label>{t.original_input}<input name=name("original_price") inputmode="decimal" value=val(i, "original_price", original)/></label>
+                            <label>{t.stock_label}<input name=name("stock") inputmode="numeric" value=val(i, "stock", s.stock.to_string())/></label>
+                            <label>{t.code_label}<input name=name("code") value=val(i, "code", s.code.clone())/></label>
+                        </fieldset>
+                    }
+                }).collect_view()}
+            </div>
             <button class="btn btn-primary btn-block" type="submit">{t.save}</button>
         </form>
     }
@@ -212,6 +273,7 @@ pub fn EditProductPage() -> impl IntoView {
         let back = format!("/console/c/{}", d.community.id);
         view! {
             <Page title=t.edit_product back>
+                {d.product.clone().filter(|p| p.has_specs()).map(|p| view! { <SkuTable p/> })}
                 <ProductForm community=d.community p=d.product/>
             </Page>
         }

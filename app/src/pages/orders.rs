@@ -1,9 +1,9 @@
-use super::param_id;
+use super::{param_id, query};
 use crate::api::orders::*;
 use crate::components::form::Field;
 use crate::components::layout::{Empty, Page, Tab};
 use crate::components::price::PriceTag;
-use crate::components::stepper::QuantityStepper;
+use crate::components::stepper::{BuyOptions, SkuOption};
 use crate::components::{flash, lang, load, t};
 use crate::domain::catalogue::product_image_url;
 use crate::domain::order::OrderStatus;
@@ -20,7 +20,23 @@ pub fn BuyPage() -> impl IntoView {
         let p = d.product;
         let f = flash();
         let qty_error = f.error_for("quantity").map(|e| lang().error(&e));
+        let sku_error = f.error_for("sku_id").map(|e| lang().error(&e));
         let initial = f.value("quantity").and_then(|v| v.parse().ok()).unwrap_or(1);
+        let selected =
+            f.value("sku_id").and_then(|v| v.parse().ok()).or_else(|| query("sku").and_then(|v| v.parse().ok()));
+        let options: Vec<SkuOption> =
+            p.skus.iter().map(|s| SkuOption { id: s.id, label: s.label(), price: s.price.0, stock: s.stock }).collect();
+        let spec_name =
+            if p.spec2_name.is_empty() { p.spec1_name.clone() } else { format!("{} / {}", p.spec1_name, p.spec2_name) };
+        let limits = if p.per_member_limit > 0 {
+            format!(
+                "{} · {}",
+                lang().per_order_limit(p.per_order_limit, &p.unit),
+                lang().per_member_limit(p.per_member_limit, &p.unit)
+            )
+        } else {
+            lang().per_order_limit(p.per_order_limit, &p.unit)
+        };
         view! {
             <Page title=t.confirm_order back=format!("/p/{}", p.id)>
                 <crate::app::IslandScripts/>
@@ -31,16 +47,13 @@ pub fn BuyPage() -> impl IntoView {
                         <div class="order-line-body">
                             <p class="muted small">{d.community_name}</p>
                             <h2 class="order-line-title">{p.title.clone()}</h2>
-                            <PriceTag price=p.price unit=p.unit.clone()/>
-                            <p class="muted small">{lang().stock_left(p.stock)}" · "{lang().per_order_limit(p.per_order_limit, &p.unit)}</p>
+                            <PriceTag price=p.price unit=p.unit.clone() from=p.price_varies()/>
+                            <p class="muted small">{lang().stock_left(p.stock)}" · "{limits}</p>
                         </div>
                     </section>
                     <section class="card">
-                        <QuantityStepper price=p.price.0 stock=p.stock limit=p.per_order_limit initial lang=lang()
-                            error_id=qty_error.as_ref().map(|_| "f-quantity-error".to_string())/>
-                        {qty_error.map(|e| view! { <p class="field-error" id="f-quantity-error">{e}</p> })}
+                        <BuyOptions skus=options spec_name=spec_name selected limit=p.per_order_limit initial lang=lang() sku_error quantity_error=qty_error/>
                         <dl class="amounts">
-                            <dt>{t.unit_price}</dt><dd>{p.price.display()}</dd>
                             <dt>{t.shipping_amount}</dt><dd>{t.free_shipping}</dd>
                         </dl>
                     </section>
@@ -107,6 +120,7 @@ fn Lines(lines: Vec<OrderLine>) -> impl IntoView {
                     <img src=product_image_url(&l.image) alt="" width="64" height="64" loading="lazy"/>
                     <div class="order-line-body">
                         <p class="order-line-title">{l.title}</p>
+                        {(!l.spec.is_empty()).then(|| view! { <p class="muted small">{l.spec.clone()}</p> })}
                         <p class="muted small">{l.unit_price.display()}{(!l.unit.is_empty()).then(|| format!("/{}", l.unit))}" "{lang().quantity_times(l.quantity)}</p>
                     </div>
                     <p class="order-line-amount">{l.amount.display()}</p>

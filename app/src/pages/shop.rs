@@ -140,7 +140,7 @@ pub fn ProductPage() -> impl IntoView {
                 {(p.status == ProductStatus::Draft).then(|| view! { <p class="banner banner-warn">{t.draft_notice}</p> })}
                 <img class="product-hero" src=product_image_url(&p.image) alt=p.title.clone() width="780" height="780"/>
                 <section class="price-band">
-                    <PriceTag price=p.price original=p.original_price unit=p.unit.clone() large=true show_saving=true/>
+                    <PriceTag price=p.price original=p.original_price unit=p.unit.clone() large=true show_saving=true from=p.price_varies()/>
                 </section>
                 <section class="card product-info">
                     <h2 class="product-title">{p.title.clone()}</h2>
@@ -148,7 +148,14 @@ pub fn ProductPage() -> impl IntoView {
                         <span>{lang().stock_left(p.stock)}</span>
                         <span>{lang().sold(p.sold)}</span>
                         <span>{lang().per_order_limit(p.per_order_limit, &p.unit)}</span>
+                        {(p.per_member_limit > 0).then(|| view! { <span>{lang().per_member_limit(p.per_member_limit, &p.unit)}</span> })}
                     </p>
+                    {p.has_specs().then(|| view! {
+                        <p class="product-specs">
+                            <span class="muted">{t.spec_label}</span>
+                            {p.skus.iter().map(|s| view! { <span class="spec-pill" class:out=s.stock == 0>{s.label()}</span> }).collect_view()}
+                        </p>
+                    })}
                 </section>
                 <a class="card community-card" href=format!("/c/{}", c.slug)>
                     <img src=cover_url(&c.cover) alt="" width="48" height="48"/>

@@ -2,12 +2,18 @@
 
 use super::{communities, products, users, Db};
 use crate::domain::account::Account;
-use crate::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
+use crate::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput, SkuDraft};
 use crate::error::AppError;
 
 pub const OWNER_PHONE: &str = "13800000001";
 pub const MEMBER_PHONE: &str = "13800000002";
 pub const PASSWORD: &str = "qunli-demo";
+
+/// A spec with one value per SKU: (value, price, original price in yuan, stock).
+struct DemoSpec {
+    name: &'static str,
+    values: &'static [(&'static str, &'static str, &'static str, i64)],
+}
 
 struct Item {
     title: &'static str,
@@ -17,6 +23,8 @@ struct Item {
     price: &'static str,
     original: &'static str,
     stock: i64,
+    per_member_limit: i64,
+    spec: Option<DemoSpec>,
 }
 
 struct Shop {
@@ -43,6 +51,8 @@ const SHOPS: &[Shop] = &[
                 price: "35",
                 original: "90",
                 stock: 200,
+                per_member_limit: 0,
+                spec: None,
             },
             Item {
                 title: "三文鱼腹肉刺身 200g",
@@ -52,6 +62,8 @@ const SHOPS: &[Shop] = &[
                 price: "58",
                 original: "128",
                 stock: 80,
+                per_member_limit: 0,
+                spec: None,
             },
             Item {
                 title: "三文鱼籽 100g",
@@ -61,6 +73,8 @@ const SHOPS: &[Shop] = &[
                 price: "49",
                 original: "99",
                 stock: 50,
+                per_member_limit: 5,
+                spec: None,
             },
         ],
     },
@@ -71,13 +85,18 @@ const SHOPS: &[Shop] = &[
         cover: "snack",
         items: &[
             Item {
-                title: "枣加核桃 500g 礼盒",
+                title: "枣加核桃 礼盒",
                 description: "灰枣去核夹核桃仁，独立小包装。",
                 unit: "盒",
                 image: "dates-walnut",
                 price: "39.9",
                 original: "69",
                 stock: 600,
+                per_member_limit: 0,
+                spec: Some(DemoSpec {
+                    name: "规格",
+                    values: &[("500g", "39.9", "69", 400), ("1000g", "75", "128", 200)],
+                }),
             },
             Item {
                 title: "纸皮核桃",
@@ -87,6 +106,8 @@ const SHOPS: &[Shop] = &[
                 price: "29.9",
                 original: "45",
                 stock: 300,
+                per_member_limit: 0,
+                spec: None,
             },
         ],
     },
@@ -97,12 +118,17 @@ const SHOPS: &[Shop] = &[
         cover: "crayfish",
         items: &[Item {
             title: "麻辣小龙虾 2 斤装",
-            description: "现烧现装，微辣 / 中辣 / 特辣请在群里说。",
+            description: "现烧现装，下单时选辣度。",
             unit: "份",
             image: "crayfish",
             price: "80",
             original: "128",
             stock: 100,
+            per_member_limit: 0,
+            spec: Some(DemoSpec {
+                name: "辣度",
+                values: &[("微辣", "80", "128", 40), ("中辣", "80", "128", 40), ("特辣", "80", "128", 20)],
+            }),
         }],
     },
 ];
@@ -120,6 +146,8 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
         let draft = CommunityDraft::parse(shop.name, shop.slug, shop.intro, shop.cover)?;
         let community = communities::create(db, owner, &draft, now).await?;
         for item in shop.items {
+            let spec_values: Vec<&str> =
+                item.spec.as_ref().map(|sp| sp.values.iter().map(|v| v.0).collect()).unwrap_or_default();
             let input = ProductInput {
                 title: item.title.into(),
                 description: item.description.into(),
@@ -129,9 +157,21 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
                 original_price: item.original.into(),
                 stock: item.stock.to_string(),
                 per_order_limit: "10".into(),
+                per_member_limit: item.per_member_limit.to_string(),
                 status: "on_sale".into(),
+                spec1_name: item.spec.as_ref().map(|sp| sp.name).unwrap_or_default().into(),
+                spec1_values: spec_values.join(","),
+                ..Default::default()
             };
-            products::create(db, community, &ProductDraft::parse(&input)?, now).await?;
+            let product = products::create(db, community, &ProductDraft::parse(&input)?, now).await?;
+            if let Some(sp) = &item.spec {
+                let skus = products::skus_of(db, product, false).await?;
+                let mut rows = vec![];
+                for (sku, (_, price, original, stock)) in skus.iter().zip(sp.values) {
+                    rows.push((sku.id, SkuDraft::parse(price, original, &stock.to_string(), "")?));
+                }
+                products::save_skus(db, product, &rows).await?;
+            }
         }
         if shop.slug != "crayfish" {
             communities::join(db, community, member, now).await?;

@@ -1,7 +1,7 @@
 //! Orders, their lines and timeline, and the payments that settle them.
 
 use super::{col, Db, Tx};
-use crate::domain::catalogue::ProductStatus;
+use crate::domain::catalogue::{sku_label, ProductStatus};
 use crate::domain::money::Fen;
 use crate::domain::order::{quote_buy_now, transition, OrderEvent, OrderStatus, SaleItem};
 use crate::error::AppError;
@@ -17,90 +17,180 @@ pub struct Created {
     pub total: Fen,
 }
 
-/// Buy now: prices the product as it is in the database, takes the stock and creates the order
-/// and its payment in one transaction. Stock is taken with a conditional update, so concurrent
-/// buyers can never take more than there is (and the CHECK on `stock` backs that up).
+/// A line of an order, priced and with its stock taken, ready to be written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ReservedLine {
+    pub community_id: i64,
+    pub product_id: i64,
+    pub sku_id: i64,
+    pub title: String,
+    pub image: String,
+    pub unit: String,
+    pub spec: String,
+    pub unit_price: Fen,
+    pub quantity: i64,
+    pub amount: Fen,
+}
+
+/// Prices `quantity` of a product's SKU as they are in the database and takes the stock, inside
+/// the caller's transaction. Stock is taken with a conditional update, so concurrent buyers can
+/// never take more than there is (the CHECK on `stock` backs that up); a per-member limit is
+/// enforced the same way on the member's purchase counter.
+pub(crate) async fn reserve_line(
+    tx: &mut Tx,
+    buyer: i64,
+    product_id: i64,
+    sku_id: Option<i64>,
+    quantity: i64,
+) -> Result<ReservedLine, AppError> {
+    let p = sqlx::query(
+        "SELECT community_id, title, image, unit, per_order_limit, per_member_limit, status FROM products WHERE id = $1",
+    )
+    .bind(product_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let skus = sqlx::query(
+        "SELECT id, spec1, spec2, price, stock FROM skus WHERE product_id = $1 AND active = 1 ORDER BY sort, id",
+    )
+    .bind(product_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let chosen = match sku_id {
+        Some(id) => skus.iter().find(|r| col::<i64>(r, "id").ok() == Some(id)),
+        None if skus.len() == 1 => skus.first(),
+        None => None,
+    }
+    .ok_or(AppError::ChooseSku)?;
+    let sku_id: i64 = col(chosen, "id")?;
+    let status: String = col(&p, "status")?;
+    let item = SaleItem {
+        price: Fen(col(chosen, "price")?),
+        stock: col(chosen, "stock")?,
+        per_order_limit: col(&p, "per_order_limit")?,
+        status: ProductStatus::parse(&status).unwrap_or(ProductStatus::OffSale),
+    };
+    let quote = quote_buy_now(&item, quantity)?;
+    let member_limit: i64 = col(&p, "per_member_limit")?;
+    if member_limit > 0 {
+        let counted = sqlx::query(
+            "INSERT INTO member_purchases (product_id, user_id, quantity) VALUES ($1, $2, $3) \
+             ON CONFLICT (product_id, user_id) DO UPDATE SET quantity = member_purchases.quantity + excluded.quantity \
+             WHERE member_purchases.quantity + excluded.quantity <= $4",
+        )
+        .bind(product_id)
+        .bind(buyer)
+        .bind(quantity)
+        .bind(member_limit)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        let fresh_too_many = quantity > member_limit;
+        if counted != 1 || fresh_too_many {
+            let bought: Option<i64> =
+                sqlx::query_scalar("SELECT quantity FROM member_purchases WHERE product_id = $1 AND user_id = $2")
+                    .bind(product_id)
+                    .bind(buyer)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            let already = if counted == 1 { bought.unwrap_or(0) - quantity } else { bought.unwrap_or(0) };
+            return Err(AppError::OverMemberLimit { limit: member_limit, left: (member_limit - already).max(0) });
+        }
+    }
+    let taken = sqlx::query("UPDATE skus SET stock = stock - $1 WHERE id = $2 AND stock >= $1")
+        .bind(quantity)
+        .bind(sku_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if taken != 1 {
+        // Another buyer got there first (possible on PostgreSQL, where the read was not locked).
+        let left: i64 =
+            sqlx::query_scalar("SELECT stock FROM skus WHERE id = $1").bind(sku_id).fetch_one(&mut **tx).await?;
+        return Err(if left == 0 { AppError::SoldOut } else { AppError::NotEnoughStock { left } });
+    }
+    super::products::refresh_summary(tx, product_id).await?;
+    Ok(ReservedLine {
+        community_id: col(&p, "community_id")?,
+        product_id,
+        sku_id,
+        title: col(&p, "title")?,
+        image: col(&p, "image")?,
+        unit: col(&p, "unit")?,
+        spec: sku_label(&col::<String>(chosen, "spec1")?, &col::<String>(chosen, "spec2")?),
+        unit_price: quote.unit_price,
+        quantity: quote.quantity,
+        amount: quote.goods,
+    })
+}
+
+/// Buy now: one product, one SKU, one order and its payment, in one transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn create_buy_now(
     db: &Db,
     buyer: i64,
     product_id: i64,
+    sku_id: Option<i64>,
     quantity: i64,
     now: i64,
     pay_window_ms: i64,
     provider: &str,
 ) -> Result<Created, AppError> {
     let mut tx = db.begin().await?;
-    let r = sqlx::query(
-        "SELECT community_id, title, image, unit, price, stock, per_order_limit, status FROM products WHERE id = $1",
-    )
-    .bind(product_id)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(AppError::NotFound)?;
-    let status: String = col(&r, "status")?;
-    let item = SaleItem {
-        price: Fen(col(&r, "price")?),
-        stock: col(&r, "stock")?,
-        per_order_limit: col(&r, "per_order_limit")?,
-        status: ProductStatus::parse(&status).unwrap_or(ProductStatus::OffSale),
-    };
-    let quote = quote_buy_now(&item, quantity)?;
-    let taken =
-        sqlx::query("UPDATE products SET stock = stock - $1 WHERE id = $2 AND stock >= $1 AND status = 'on_sale'")
-            .bind(quantity)
-            .bind(product_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-    if taken != 1 {
-        // Another buyer got there first (only possible where the read above was not locked).
-        let left: i64 =
-            sqlx::query_scalar("SELECT stock FROM products WHERE id = $1").bind(product_id).fetch_one(&mut *tx).await?;
-        return Err(if left == 0 { AppError::SoldOut } else { AppError::NotEnoughStock { left } });
-    }
+    let line = reserve_line(&mut tx, buyer, product_id, sku_id, quantity).await?;
+    let (goods, shipping) = (line.amount, Fen::ZERO);
+    let total = goods.checked_add(shipping).ok_or(AppError::BadQuantity)?;
     let order_id = db.id();
-    let community: i64 = col(&r, "community_id")?;
     sqlx::query(
         "INSERT INTO orders (id, community_id, buyer_id, status, goods_amount, shipping_amount, discount_amount, \
          total_amount, created_at, pay_deadline) VALUES ($1, $2, $3, 'pending_payment', $4, $5, 0, $6, $7, $8)",
     )
     .bind(order_id)
-    .bind(community)
+    .bind(line.community_id)
     .bind(buyer)
-    .bind(quote.goods.0)
-    .bind(quote.shipping.0)
-    .bind(quote.total.0)
+    .bind(goods.0)
+    .bind(shipping.0)
+    .bind(total.0)
     .bind(now)
     .bind(now + pay_window_ms)
     .execute(&mut *tx)
     .await?;
+    insert_line(db, &mut tx, order_id, &line).await?;
+    record_event(db, &mut tx, order_id, None, OrderStatus::PendingPayment, "buyer", now).await?;
+    let payment_id = db.id();
     sqlx::query(
-        "INSERT INTO order_lines (id, order_id, product_id, title, image, unit, unit_price, quantity, amount) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)",
+    )
+    .bind(payment_id)
+    .bind(order_id)
+    .bind(provider)
+    .bind(total.0)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Created { order_id, payment_id, total })
+}
+
+async fn insert_line(db: &Db, tx: &mut Tx, order_id: i64, l: &ReservedLine) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO order_lines (id, order_id, product_id, sku_id, title, image, unit, spec, unit_price, quantity, amount) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(db.id())
     .bind(order_id)
-    .bind(product_id)
-    .bind(col::<String>(&r, "title")?)
-    .bind(col::<String>(&r, "image")?)
-    .bind(col::<String>(&r, "unit")?)
-    .bind(quote.unit_price.0)
-    .bind(quote.quantity)
-    .bind(quote.goods.0)
-    .execute(&mut *tx)
+    .bind(l.product_id)
+    .bind(l.sku_id)
+    .bind(&l.title)
+    .bind(&l.image)
+    .bind(&l.unit)
+    .bind(&l.spec)
+    .bind(l.unit_price.0)
+    .bind(l.quantity)
+    .bind(l.amount.0)
+    .execute(&mut **tx)
     .await?;
-    record_event(db, &mut tx, order_id, None, OrderStatus::PendingPayment, "buyer", now).await?;
-    let payment_id = db.id();
-    sqlx::query("INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)")
-        .bind(payment_id)
-        .bind(order_id)
-        .bind(provider)
-        .bind(quote.total.0)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Created { order_id, payment_id, total: quote.total })
+    Ok(())
 }
 
 async fn record_event(
@@ -289,16 +379,42 @@ pub async fn cancel_unpaid(db: &Db, order_id: i64, actor: &str, now: i64) -> Res
         return Ok(false);
     }
     sqlx::query("UPDATE orders SET cancelled_at = $1 WHERE id = $2").bind(now).bind(order_id).execute(&mut *tx).await?;
-    sqlx::query(
-        "UPDATE products SET stock = stock + (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l \
-         WHERE l.order_id = $1 AND l.product_id = products.id) \
-         WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = $1)",
-    )
-    .bind(order_id)
-    .execute(&mut *tx)
-    .await?;
+    release_lines(&mut tx, order_id).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Puts an order's quantities back: SKU stock, the members' purchase counters, and the
+/// products' summaries.
+async fn release_lines(tx: &mut Tx, order_id: i64) -> Result<(), AppError> {
+    let lines = sqlx::query(
+        "SELECT l.product_id, l.sku_id, l.quantity, o.buyer_id FROM order_lines l JOIN orders o ON o.id = l.order_id \
+         WHERE l.order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut products = vec![];
+    for l in &lines {
+        let (product, sku, qty, buyer): (i64, i64, i64, i64) =
+            (col(l, "product_id")?, col(l, "sku_id")?, col(l, "quantity")?, col(l, "buyer_id")?);
+        sqlx::query("UPDATE skus SET stock = stock + $1 WHERE id = $2").bind(qty).bind(sku).execute(&mut **tx).await?;
+        sqlx::query(
+            "UPDATE member_purchases SET quantity = quantity - $1 WHERE product_id = $2 AND user_id = $3 AND quantity >= $1",
+        )
+        .bind(qty)
+        .bind(product)
+        .bind(buyer)
+        .execute(&mut **tx)
+        .await?;
+        if !products.contains(&product) {
+            products.push(product);
+        }
+    }
+    for p in products {
+        super::products::refresh_summary(tx, p).await?;
+    }
+    Ok(())
 }
 
 /// Unpaid orders whose payment window has closed, oldest first.
@@ -401,7 +517,8 @@ async fn list(db: &Db, filter: &str, param: i64) -> Result<Vec<Order>, AppError>
     .await?;
     let mut orders = rows.iter().map(order_head).collect::<Result<Vec<_>, _>>()?;
     let lines = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT l.order_id, l.product_id, l.title, l.image, l.unit, l.unit_price, l.quantity, l.amount FROM order_lines l \
+        "SELECT l.order_id, l.product_id, l.sku_id, l.title, l.spec, l.image, l.unit, l.unit_price, l.quantity, l.amount \
+         FROM order_lines l \
          WHERE l.order_id IN (SELECT o.id FROM orders o WHERE {filter}) ORDER BY l.id"
     )))
     .bind(param)
@@ -420,7 +537,9 @@ async fn list(db: &Db, filter: &str, param: i64) -> Result<Vec<Order>, AppError>
 fn line(r: &AnyRow) -> Result<OrderLine, sqlx::Error> {
     Ok(OrderLine {
         product_id: col(r, "product_id")?,
+        sku_id: col(r, "sku_id")?,
         title: col(r, "title")?,
+        spec: col(r, "spec")?,
         image: col(r, "image")?,
         unit: col(r, "unit")?,
         unit_price: Fen(col(r, "unit_price")?),

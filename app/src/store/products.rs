@@ -1,10 +1,10 @@
-//! The catalogue.
+//! The catalogue: products and their SKUs.
 
-use super::{col, Db};
-use crate::domain::catalogue::{ProductDraft, ProductStatus};
+use super::{col, Db, Tx};
+use crate::domain::catalogue::{ProductDraft, ProductStatus, SkuDraft};
 use crate::domain::money::Fen;
 use crate::error::AppError;
-use crate::model::{Product, ProductCard};
+use crate::model::{Product, ProductCard, Sku};
 use sqlx::any::AnyRow;
 
 const CARD_COLS: &str = "p.id, p.title, p.image, p.unit, p.price, p.original_price, p.stock, p.sold, p.status";
@@ -35,8 +35,14 @@ async fn cards(db: &Db, sql: String, bind: i64) -> Result<Vec<ProductCard>, AppE
 
 /// What members see in a community: products on sale, in the owner's order.
 pub async fn on_sale_in(db: &Db, community: i64) -> Result<Vec<ProductCard>, AppError> {
-    cards(db, format!("SELECT {CARD_COLS} FROM products p WHERE p.community_id = $1 AND p.status = 'on_sale' ORDER BY p.sort, p.id"), community)
-        .await
+    cards(
+        db,
+        format!(
+            "SELECT {CARD_COLS} FROM products p WHERE p.community_id = $1 AND p.status = 'on_sale' ORDER BY p.sort, p.id"
+        ),
+        community,
+    )
+    .await
 }
 
 /// Everything in a community, drafts included, for its owner.
@@ -55,10 +61,37 @@ pub async fn popular(db: &Db, limit: i64) -> Result<Vec<ProductCard>, AppError> 
     .await
 }
 
+fn sku(r: &AnyRow) -> Result<Sku, sqlx::Error> {
+    Ok(Sku {
+        id: col(r, "id")?,
+        spec1: col(r, "spec1")?,
+        spec2: col(r, "spec2")?,
+        price: Fen(col(r, "price")?),
+        original_price: Fen(col(r, "original_price")?),
+        stock: col(r, "stock")?,
+        code: col(r, "code")?,
+        active: col::<i64>(r, "active")? == 1,
+    })
+}
+
+/// A product's SKUs in the owner's order; `all` includes combinations no longer sold.
+pub async fn skus_of(db: &Db, product: i64, all: bool) -> Result<Vec<Sku>, AppError> {
+    let filter = if all { "" } else { " AND active = 1" };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, spec1, spec2, price, original_price, stock, code, CAST(active AS BIGINT) AS active FROM skus \
+         WHERE product_id = $1{filter} ORDER BY active DESC, sort, id"
+    )))
+    .bind(product)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(sku).collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// A product with its SKUs on sale.
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Product>, AppError> {
     let r = sqlx::query(
-        "SELECT id, community_id, title, description, unit, image, price, original_price, stock, sold, per_order_limit, status \
-         FROM products WHERE id = $1",
+        "SELECT id, community_id, title, description, unit, image, price, original_price, stock, sold, per_order_limit, \
+         per_member_limit, status, spec1_name, spec2_name FROM products WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
@@ -76,45 +109,141 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Product>, AppError> {
         stock: col(&r, "stock")?,
         sold: col(&r, "sold")?,
         per_order_limit: col(&r, "per_order_limit")?,
+        per_member_limit: col(&r, "per_member_limit")?,
         status: status(&r)?,
+        spec1_name: col(&r, "spec1_name")?,
+        spec2_name: col(&r, "spec2_name")?,
+        skus: skus_of(db, id, false).await?,
     }))
 }
 
-pub async fn create(db: &Db, community: i64, d: &ProductDraft, now: i64) -> Result<i64, AppError> {
-    let id = db.id();
-    let q = sqlx::query(
-        "INSERT INTO products (title, description, unit, image, price, original_price, stock, per_order_limit, \
-         status, updated_at, id, community_id, created_at, sort) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $10, \
-         (SELECT COALESCE(MAX(sort), 0) + 1 FROM products WHERE community_id = $12))",
-    );
-    bind_draft(q, d, now).bind(id).bind(community).execute(&db.pool).await?;
-    Ok(id)
-}
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
-/// Binds the owner-editable fields as `$1`…`$10` (the last is the update time).
+/// Binds the owner-editable product fields as `$1`…`$10` (the last is the update time).
 fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q ProductDraft, now: i64) -> AnyQuery<'q> {
     q.bind(&d.title)
         .bind(&d.description)
         .bind(&d.unit)
         .bind(&d.image)
-        .bind(d.price.0)
-        .bind(d.original_price.0)
-        .bind(d.stock)
         .bind(d.per_order_limit)
+        .bind(d.per_member_limit)
         .bind(d.status.as_str())
+        .bind(&d.specs.name1)
+        .bind(&d.specs.name2)
         .bind(now)
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
-
-/// Saves an owner's edit. Stock is set to what the owner typed: units reserved by unpaid orders
-/// were already taken out of it when those orders were created.
-pub async fn update(db: &Db, id: i64, d: &ProductDraft, now: i64) -> Result<(), AppError> {
+pub async fn create(db: &Db, community: i64, d: &ProductDraft, now: i64) -> Result<i64, AppError> {
+    let id = db.id();
+    let mut tx = db.begin().await?;
     let q = sqlx::query(
-        "UPDATE products SET title = $1, description = $2, unit = $3, image = $4, price = $5, original_price = $6, \
-         stock = $7, per_order_limit = $8, status = $9, updated_at = $10 WHERE id = $11",
+        "INSERT INTO products (title, description, unit, image, per_order_limit, per_member_limit, status, spec1_name, \
+         spec2_name, updated_at, id, community_id, created_at, price, original_price, stock, sort) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $10, $13, 0, 0, \
+         (SELECT COALESCE(MAX(sort), 0) + 1 FROM products WHERE community_id = $12))",
     );
-    bind_draft(q, d, now).bind(id).execute(&db.pool).await?;
+    bind_draft(q, d, now).bind(id).bind(community).bind(d.price.0).execute(&mut *tx).await?;
+    sync_skus(db, &mut tx, id, d).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Saves an owner's edit. Without specs, the single SKU takes the price and stock typed here.
+/// With specs, each SKU keeps its own row (edited in the SKU table); combinations added by the
+/// edit start from the price and stock typed here, removed ones stop being sold.
+pub async fn update(db: &Db, id: i64, d: &ProductDraft, now: i64) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let q = sqlx::query(
+        "UPDATE products SET title = $1, description = $2, unit = $3, image = $4, per_order_limit = $5, \
+         per_member_limit = $6, status = $7, spec1_name = $8, spec2_name = $9, updated_at = $10 WHERE id = $11",
+    );
+    bind_draft(q, d, now).bind(id).execute(&mut *tx).await?;
+    sync_skus(db, &mut tx, id, d).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Result<(), AppError> {
+    let combos = d.specs.combinations();
+    sqlx::query("UPDATE skus SET active = 0 WHERE product_id = $1").bind(product).execute(&mut **tx).await?;
+    for (sort, (spec1, spec2)) in combos.iter().enumerate() {
+        let sort = sort as i64;
+        // Without specs the one SKU follows the form; with specs an existing row keeps its values.
+        let set = if d.specs.is_empty() {
+            "active = 1, sort = $4, price = $5, original_price = $6, stock = $7"
+        } else {
+            "active = 1, sort = $4"
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE skus SET {set} WHERE product_id = $1 AND spec1 = $2 AND spec2 = $3"
+        )))
+        .bind(product)
+        .bind(spec1)
+        .bind(spec2)
+        .bind(sort);
+        if d.specs.is_empty() {
+            q = q.bind(d.price.0).bind(d.original_price.0).bind(d.stock);
+        }
+        if q.execute(&mut **tx).await?.rows_affected() == 0 {
+            sqlx::query(
+                "INSERT INTO skus (id, product_id, spec1, spec2, price, original_price, stock, sort, active) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
+            )
+            .bind(db.id())
+            .bind(product)
+            .bind(spec1)
+            .bind(spec2)
+            .bind(d.price.0)
+            .bind(d.original_price.0)
+            .bind(d.stock)
+            .bind(sort)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    refresh_summary(tx, product).await?;
+    Ok(())
+}
+
+/// Saves the SKU table: each row's price, original price, stock and code. Rows of another
+/// product are refused.
+pub async fn save_skus(db: &Db, product: i64, rows: &[(i64, SkuDraft)]) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    for (id, d) in rows {
+        let n = sqlx::query(
+            "UPDATE skus SET price = $1, original_price = $2, stock = $3, code = $4 WHERE id = $5 AND product_id = $6",
+        )
+        .bind(d.price.0)
+        .bind(d.original_price.0)
+        .bind(d.stock)
+        .bind(&d.code)
+        .bind(id)
+        .bind(product)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Err(AppError::Forbidden);
+        }
+    }
+    refresh_summary(&mut tx, product).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The product's list summary from its SKUs on sale: lowest price (with that SKU's original
+/// price) and total stock.
+pub(crate) async fn refresh_summary(tx: &mut Tx, product: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE products SET \
+         price = COALESCE((SELECT price FROM skus WHERE product_id = $1 AND active = 1 ORDER BY price, sort, id LIMIT 1), price), \
+         original_price = COALESCE((SELECT original_price FROM skus WHERE product_id = $1 AND active = 1 \
+             ORDER BY price, sort, id LIMIT 1), original_price), \
+         stock = (SELECT COALESCE(SUM(stock), 0) FROM skus WHERE product_id = $1 AND active = 1) \
+         WHERE id = $1",
+    )
+    .bind(product)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

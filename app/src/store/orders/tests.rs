@@ -12,7 +12,7 @@ async fn stock(db: &Db, product: i64) -> i64 {
 async fn buy_now_charges_the_database_price_and_reserves_stock() {
     each_db(|db| async move {
         let s = shop(&db, "35", 12).await;
-        let c = create_buy_now(&db, s.buyer, s.product, 3, 1_000, WINDOW, "sandbox").await.unwrap();
+        let c = create_buy_now(&db, s.buyer, s.product, None, 3, 1_000, WINDOW, "sandbox").await.unwrap();
         assert_eq!(c.total, Fen(10500));
         assert_eq!(stock(&db, s.product).await, 9);
         let o = by_id(&db, c.order_id).await.unwrap().unwrap();
@@ -38,9 +38,9 @@ async fn refused_buys_change_nothing() {
             (6, AppError::OverOrderLimit { limit: 5 }),
             (5, AppError::NotEnoughStock { left: 4 }),
         ] {
-            assert_eq!(create_buy_now(&db, s.buyer, s.product, qty, 1, WINDOW, "sandbox").await, Err(want));
+            assert_eq!(create_buy_now(&db, s.buyer, s.product, None, qty, 1, WINDOW, "sandbox").await, Err(want));
         }
-        assert_eq!(create_buy_now(&db, s.buyer, 999, 1, 1, WINDOW, "sandbox").await, Err(AppError::NotFound));
+        assert_eq!(create_buy_now(&db, s.buyer, 999, None, 1, 1, WINDOW, "sandbox").await, Err(AppError::NotFound));
         assert_eq!(stock(&db, s.product).await, 4);
         assert!(for_buyer(&db, s.buyer).await.unwrap().is_empty());
     })
@@ -59,7 +59,7 @@ async fn concurrent_buyers_never_take_more_than_the_stock() {
             .into_iter()
             .map(|b| {
                 let db = db.clone();
-                tokio::spawn(async move { create_buy_now(&db, b, s.product, 1, 1, WINDOW, "sandbox").await })
+                tokio::spawn(async move { create_buy_now(&db, b, s.product, None, 1, 1, WINDOW, "sandbox").await })
             })
             .collect();
         let mut ok = 0;
@@ -80,7 +80,7 @@ async fn concurrent_buyers_never_take_more_than_the_stock() {
 async fn a_payment_event_applies_once_however_often_it_arrives() {
     each_db(|db| async move {
         let s = shop(&db, "35", 10).await;
-        let c = create_buy_now(&db, s.buyer, s.product, 2, 1, WINDOW, "sandbox").await.unwrap();
+        let c = create_buy_now(&db, s.buyer, s.product, None, 2, 1, WINDOW, "sandbox").await.unwrap();
         // Wrong amount: refused, nothing recorded.
         assert_eq!(
             apply_payment_succeeded(&db, "sandbox", "evt_1", c.payment_id, Fen(1), 5).await,
@@ -130,7 +130,9 @@ async fn unpaid_orders_expire_once_and_give_their_stock_back() {
         let s = shop(&db, "35", 20).await;
         let mut ids = vec![];
         for _ in 0..3 {
-            ids.push(create_buy_now(&db, s.buyer, s.product, 2, 1_000, WINDOW, "sandbox").await.unwrap().order_id);
+            ids.push(
+                create_buy_now(&db, s.buyer, s.product, None, 2, 1_000, WINDOW, "sandbox").await.unwrap().order_id,
+            );
         }
         assert_eq!(stock(&db, s.product).await, 14);
         assert!(due_for_expiry(&db, 1_000 + WINDOW - 1, 100).await.unwrap().is_empty());
@@ -171,7 +173,7 @@ async fn unpaid_orders_expire_once_and_give_their_stock_back() {
 async fn money_that_arrives_after_cancellation_goes_back_once() {
     each_db(|db| async move {
         let s = shop(&db, "35", 20).await;
-        let c = create_buy_now(&db, s.buyer, s.product, 1, 1_000, WINDOW, "sandbox").await.unwrap();
+        let c = create_buy_now(&db, s.buyer, s.product, None, 1, 1_000, WINDOW, "sandbox").await.unwrap();
         assert!(cancel_unpaid(&db, c.order_id, "buyer", 2_000).await.unwrap());
         let outcome =
             apply_payment_succeeded(&db, "sandbox", "evt_late", c.payment_id, Fen(3500), 3_000).await.unwrap();
@@ -207,7 +209,7 @@ async fn money_that_arrives_after_cancellation_goes_back_once() {
 async fn paid_orders_ship_and_complete_once() {
     each_db(|db| async move {
         let s = shop(&db, "35", 20).await;
-        let c = create_buy_now(&db, s.buyer, s.product, 1, 1_000, WINDOW, "sandbox").await.unwrap();
+        let c = create_buy_now(&db, s.buyer, s.product, None, 1, 1_000, WINDOW, "sandbox").await.unwrap();
         assert_eq!(ship(&db, c.order_id, "顺丰", "SF1234567", 1_500).await, Err(AppError::OrderNotShippable));
         apply_payment_succeeded(&db, "sandbox", "evt", c.payment_id, Fen(3500), 2_000).await.unwrap();
         assert!(!complete(&db, c.order_id, "buyer", 2_500).await.unwrap(), "not shipped yet");
@@ -249,7 +251,7 @@ async fn the_jobs_run_on_two_instances_without_doing_anything_twice() {
         let now = a.clock.now_ms();
         let mut ids = vec![];
         for _ in 0..4 {
-            ids.push(create_buy_now(&db, s.buyer, s.product, 1, now, WINDOW, "sandbox").await.unwrap().order_id);
+            ids.push(create_buy_now(&db, s.buyer, s.product, None, 1, now, WINDOW, "sandbox").await.unwrap().order_id);
         }
         // A late payment for one of them, once it has expired.
         let late = open_payment(&db, ids[0]).await.unwrap().unwrap();
@@ -268,6 +270,161 @@ async fn the_jobs_run_on_two_instances_without_doing_anything_twice() {
         assert_eq!(by_id(&db, ids[0]).await.unwrap().unwrap().refunded, Fen(3500), "refunded right away");
         let again = crate::jobs::run_once(&b).await.unwrap();
         assert_eq!((again.expired, again.refunds_settled), (0, 0));
+    })
+    .await;
+}
+
+async fn with_specs(db: &Db, s: &crate::store::testing::Shop) -> Vec<crate::model::Sku> {
+    use crate::domain::catalogue::{ProductDraft, ProductInput, SkuDraft};
+    let input = ProductInput {
+        title: "雪山三文鱼".into(),
+        image: "salmon".into(),
+        unit: "份".into(),
+        price: "35".into(),
+        stock: "10".into(),
+        per_order_limit: "10".into(),
+        status: "on_sale".into(),
+        spec1_name: "重量".into(),
+        spec1_values: "1斤,2斤,5斤".into(),
+        ..Default::default()
+    };
+    products::update(db, s.product, &ProductDraft::parse(&input).unwrap(), 5).await.unwrap();
+    let skus = products::skus_of(db, s.product, false).await.unwrap();
+    let rows: Vec<_> = skus
+        .iter()
+        .zip([("35", "90", "10"), ("68", "", "5"), ("165", "400", "2")])
+        .map(|(k, (p, o, st))| (k.id, SkuDraft::parse(p, o, st, "").unwrap()))
+        .collect();
+    products::save_skus(db, s.product, &rows).await.unwrap();
+    products::skus_of(db, s.product, false).await.unwrap()
+}
+
+#[tokio::test]
+async fn skus_have_their_own_price_and_stock() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let skus = with_specs(&db, &s).await;
+        assert_eq!(skus.iter().map(|k| k.label()).collect::<Vec<_>>(), vec!["1斤", "2斤", "5斤"]);
+        let p = products::by_id(&db, s.product).await.unwrap().unwrap();
+        assert_eq!((p.price, p.original_price, p.stock), (Fen(3500), Fen(9000), 17), "lowest price, total stock");
+        assert!(p.price_varies());
+
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, None, 1, 1, WINDOW, "sandbox").await,
+            Err(AppError::ChooseSku)
+        );
+        let other = shop(&db, "10", 5).await;
+        let foreign = products::skus_of(&db, other.product, false).await.unwrap()[0].id;
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, Some(foreign), 1, 1, WINDOW, "sandbox").await,
+            Err(AppError::ChooseSku),
+            "a SKU of another product"
+        );
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, Some(skus[2].id), 3, 1, WINDOW, "sandbox").await,
+            Err(AppError::NotEnoughStock { left: 2 })
+        );
+        let c = create_buy_now(&db, s.buyer, s.product, Some(skus[1].id), 2, 1, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(c.total, Fen(13600));
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!((o.lines[0].spec.as_str(), o.lines[0].sku_id), ("2斤", skus[1].id));
+        let after = products::skus_of(&db, s.product, false).await.unwrap();
+        assert_eq!(after.iter().map(|k| k.stock).collect::<Vec<_>>(), vec![10, 3, 2]);
+        assert_eq!(products::by_id(&db, s.product).await.unwrap().unwrap().stock, 15);
+        cancel_unpaid(&db, c.order_id, "buyer", 2).await.unwrap();
+        assert_eq!(products::skus_of(&db, s.product, false).await.unwrap()[1].stock, 5);
+        assert_eq!(products::by_id(&db, s.product).await.unwrap().unwrap().stock, 17);
+        // The SKU table refuses a row of another product, and changes nothing.
+        let row = crate::domain::catalogue::SkuDraft::parse("1", "", "999", "").unwrap();
+        assert_eq!(
+            products::save_skus(&db, s.product, &[(skus[0].id, row.clone()), (foreign, row)]).await,
+            Err(AppError::Forbidden)
+        );
+        assert_eq!(products::skus_of(&db, s.product, false).await.unwrap()[0].price, Fen(3500));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn editing_specs_keeps_existing_rows_and_retires_removed_ones() {
+    use crate::domain::catalogue::{ProductDraft, ProductInput};
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let skus = with_specs(&db, &s).await;
+        let input = ProductInput {
+            title: "雪山三文鱼".into(),
+            image: "salmon".into(),
+            price: "300".into(),
+            stock: "1".into(),
+            status: "on_sale".into(),
+            spec1_name: "重量".into(),
+            spec1_values: "2斤, 5斤, 10斤".into(),
+            ..Default::default()
+        };
+        products::update(&db, s.product, &ProductDraft::parse(&input).unwrap(), 9).await.unwrap();
+        let now = products::skus_of(&db, s.product, false).await.unwrap();
+        assert_eq!(now.iter().map(|k| k.label()).collect::<Vec<_>>(), vec!["2斤", "5斤", "10斤"]);
+        assert_eq!((now[0].id, now[0].price), (skus[1].id, Fen(6800)), "kept its own price");
+        assert_eq!((now[2].price, now[2].stock), (Fen(30000), 1), "new combination starts from the form");
+        let all = products::skus_of(&db, s.product, true).await.unwrap();
+        assert!(all.iter().any(|k| k.id == skus[0].id && !k.active), "1斤 retired, not deleted");
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, Some(skus[0].id), 1, 10, WINDOW, "sandbox").await,
+            Err(AppError::ChooseSku)
+        );
+        let p = products::by_id(&db, s.product).await.unwrap().unwrap();
+        assert_eq!((p.price, p.stock), (Fen(6800), 8));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_per_member_limit_holds_under_concurrent_orders() {
+    use crate::domain::catalogue::{ProductDraft, ProductInput};
+    each_db(|db| async move {
+        let s = shop(&db, "49", 100).await;
+        let input = ProductInput {
+            title: "三文鱼籽".into(),
+            image: "salmon-roe".into(),
+            price: "49".into(),
+            stock: "100".into(),
+            per_member_limit: "3".into(),
+            status: "on_sale".into(),
+            ..Default::default()
+        };
+        products::update(&db, s.product, &ProductDraft::parse(&input).unwrap(), 2).await.unwrap();
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, None, 4, 3, WINDOW, "sandbox").await,
+            Err(AppError::OverMemberLimit { limit: 3, left: 3 })
+        );
+        let first = create_buy_now(&db, s.buyer, s.product, None, 2, 3, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, None, 2, 3, WINDOW, "sandbox").await,
+            Err(AppError::OverMemberLimit { limit: 3, left: 1 })
+        );
+        cancel_unpaid(&db, first.order_id, "buyer", 4).await.unwrap();
+        // Ten orders of one at once from the same member: exactly three go through.
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(
+                    async move { create_buy_now(&db, s.buyer, s.product, None, 1, 5, WINDOW, "sandbox").await },
+                )
+            })
+            .collect();
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(AppError::OverMemberLimit { limit: 3, .. }) => {}
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        assert_eq!(ok, 3);
+        assert_eq!(stock(&db, s.product).await, 97);
+        // Another member has their own allowance.
+        let other = member(&db, "other").await;
+        assert!(create_buy_now(&db, other, s.product, None, 3, 6, WINDOW, "sandbox").await.is_ok());
     })
     .await;
 }
