@@ -458,6 +458,16 @@ impl Lang {
                 }
             }
             OrderNotPayable => s("这个订单已不需要支付。", "This order no longer needs paying."),
+            BadShippingFee => s("运费应为 0 到 1000 元，最多两位小数。", "Shipping is 0 to 1,000 yuan, at most two decimals."),
+            BadFreeShipping => s("包邮门槛格式不对，例如 99，不需要可留空。", "The free-shipping threshold looks wrong, e.g. 99; leave it empty if none."),
+            BadPickupPoint => s("自提点最多 60 个字。", "The pickup point can have at most 60 characters."),
+            BadRecipient => s("请填写收件人，最多 20 个字。", "Enter the recipient, at most 20 characters."),
+            BadRecipientPhone => s("收件人手机号应为 11 位数字，以 1 开头。", "The recipient's mobile number has 11 digits and starts with 1."),
+            BadRegion => s("请填写省市区，例如 浙江省杭州市西湖区。", "Enter the province, city and district."),
+            BadAddressDetail => s("请填写详细地址（街道、门牌号），4 到 120 个字。", "Enter the street and number, 4 to 120 characters."),
+            BadNote => s("备注最多 100 个字。", "The note can have at most 100 characters."),
+            ChooseDelivery => s("请选择收货地址，或先新增一个地址。", "Choose an address, or add one first."),
+            PickupUnavailable => s("这个社群没有自提点，请选择快递地址。", "This community has no pickup point; choose an address."),
             OrderNotShippable => {
                 s("只有已支付、未发货的订单可以发货。", "Only paid orders that have not shipped can be shipped.")
             }

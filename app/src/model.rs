@@ -36,6 +36,17 @@ pub struct Community {
     pub owner_name: String,
     pub join_policy: String,
     pub time_zone: String,
+    pub shipping_fee: Fen,
+    /// 0: shipping is never free.
+    pub free_shipping_over: Fen,
+    /// Empty: no pickup point.
+    pub pickup_point: String,
+}
+
+impl Community {
+    pub fn shipping_rule(&self) -> crate::domain::checkout::ShippingRule {
+        crate::domain::checkout::ShippingRule { flat_fee: self.shipping_fee, free_over: self.free_shipping_over }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +160,10 @@ pub struct Order {
     pub tracking_no: Option<String>,
     /// Money given back so far, across all refunds.
     pub refunded: Fen,
+    pub delivery: crate::domain::checkout::Delivery,
+    /// The address (or pickup point) copied at checkout.
+    pub ship_to: String,
+    pub note: String,
     pub lines: Vec<OrderLine>,
     pub events: Vec<OrderEventView>,
 }
@@ -182,5 +197,22 @@ impl Flash {
     /// An error that belongs to no particular field.
     pub fn form_error(&self) -> Option<crate::error::AppError> {
         self.error.clone().filter(|e| e.field().is_none())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub id: i64,
+    pub name: String,
+    pub phone: String,
+    pub region: String,
+    pub detail: String,
+    pub is_default: bool,
+}
+
+impl Address {
+    /// The copy an order keeps: `阿梅 13800138000 浙江省杭州市西湖区 文三路 1 号`.
+    pub fn one_line(&self) -> String {
+        format!("{} {} {} {}", self.name, self.phone, self.region, self.detail)
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod catalogue;
+pub mod checkout;
 pub mod money;
 pub mod order;
 pub mod payment;

@@ -2,6 +2,8 @@
 
 use super::{col, is_unique_violation, Db};
 use crate::domain::catalogue::{CommunityDraft, JoinPolicy};
+use crate::domain::checkout::ShippingRule;
+use crate::domain::money::Fen;
 use crate::error::AppError;
 use crate::model::{Community, CommunityCard};
 use sqlx::any::AnyRow;
@@ -55,11 +57,15 @@ fn community(r: &AnyRow) -> Result<Community, sqlx::Error> {
         owner_name: col(r, "owner_name")?,
         join_policy: col(r, "join_policy")?,
         time_zone: col(r, "time_zone")?,
+        shipping_fee: Fen(col(r, "shipping_fee")?),
+        free_shipping_over: Fen(col(r, "free_shipping_over")?),
+        pickup_point: col(r, "pickup_point")?,
     })
 }
 
 const FULL: &str = "SELECT c.id, c.slug, c.name, c.intro, c.cover, c.member_count, c.owner_id, \
-    u.nickname AS owner_name, c.join_policy, c.time_zone FROM communities c JOIN users u ON u.id = c.owner_id";
+    u.nickname AS owner_name, c.join_policy, c.time_zone, c.shipping_fee, c.free_shipping_over, c.pickup_point \
+    FROM communities c JOIN users u ON u.id = c.owner_id";
 
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Community>, AppError> {
     let r = sqlx::query(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.slug = $1")))
@@ -131,6 +137,18 @@ pub async fn update(db: &Db, id: i64, d: &CommunityDraft) -> Result<(), AppError
         Err(e) if is_unique_violation(&e) => Err(AppError::SlugTaken),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Sets how the community charges shipping and where members can collect instead.
+pub async fn update_shipping(db: &Db, id: i64, rule: ShippingRule, pickup_point: &str) -> Result<(), AppError> {
+    sqlx::query("UPDATE communities SET shipping_fee = $1, free_shipping_over = $2, pickup_point = $3 WHERE id = $4")
+        .bind(rule.flat_fee.0)
+        .bind(rule.free_over.0)
+        .bind(pickup_point)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 pub async fn is_member(db: &Db, community: i64, user: i64) -> Result<bool, AppError> {

@@ -2,6 +2,7 @@
 //! PostgreSQL through sqlx's `Any` driver: `$n` placeholders, BIGINT money in fen, BIGINT
 //! milliseconds for time, ids made by the application.
 
+pub mod addresses;
 pub mod communities;
 pub mod demo;
 pub mod jobs;

@@ -2,6 +2,7 @@
 
 use super::{col, Db, Tx};
 use crate::domain::catalogue::{sku_label, ProductStatus};
+use crate::domain::checkout::{totals, Delivery, ShippingRule};
 use crate::domain::money::Fen;
 use crate::domain::order::{quote_buy_now, transition, OrderEvent, OrderStatus, SaleItem};
 use crate::error::AppError;
@@ -124,7 +125,190 @@ pub(crate) async fn reserve_line(
     })
 }
 
-/// Buy now: one product, one SKU, one order and its payment, in one transaction.
+/// One line of a checkout as the member asked for it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckoutLine {
+    pub product_id: i64,
+    pub sku_id: Option<i64>,
+    pub quantity: i64,
+}
+
+/// A checkout: lines (possibly from several communities), where they go, a note, and the key
+/// that makes a repeated submission return the orders of the first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkout {
+    pub key: Option<String>,
+    pub delivery: Delivery,
+    /// The address copied from the book; for pickup, filled with the community's pickup point.
+    pub ship_to: String,
+    pub note: String,
+    pub lines: Vec<CheckoutLine>,
+}
+
+/// Places a checkout: one order per community, each with its lines, shipping by the community's
+/// rule, its timeline entry and its payment, all in one transaction. Prices come from the
+/// database; stock is taken line by line (see `reserve_line`). The same key returns the orders
+/// already made for it and changes nothing.
+pub async fn checkout(
+    db: &Db,
+    buyer: i64,
+    c: &Checkout,
+    now: i64,
+    pay_window_ms: i64,
+    provider: &str,
+) -> Result<Vec<Created>, AppError> {
+    if let Some(key) = &c.key {
+        let done = by_checkout_key(db, buyer, key).await?;
+        if !done.is_empty() {
+            return Ok(done);
+        }
+    }
+    match place(db, buyer, c, now, pay_window_ms, provider).await {
+        // Two submissions raced past the check above: the second hit the unique key and rolled
+        // back; it answers with what the first made.
+        Err(PlaceError::Duplicate) => match &c.key {
+            Some(key) => by_checkout_key(db, buyer, key).await,
+            None => Err(AppError::Internal),
+        },
+        Err(PlaceError::App(e)) => Err(e),
+        Ok(created) => Ok(created),
+    }
+}
+
+enum PlaceError {
+    Duplicate,
+    App(AppError),
+}
+
+impl From<AppError> for PlaceError {
+    fn from(e: AppError) -> Self {
+        PlaceError::App(e)
+    }
+}
+
+impl From<sqlx::Error> for PlaceError {
+    fn from(e: sqlx::Error) -> Self {
+        if super::is_unique_violation(&e) {
+            PlaceError::Duplicate
+        } else {
+            PlaceError::App(e.into())
+        }
+    }
+}
+
+async fn place(
+    db: &Db,
+    buyer: i64,
+    c: &Checkout,
+    now: i64,
+    pay_window_ms: i64,
+    provider: &str,
+) -> Result<Vec<Created>, PlaceError> {
+    if c.lines.is_empty() {
+        return Err(AppError::BadRequest.into());
+    }
+    let mut tx = db.begin().await?;
+    if let Some(key) = &c.key {
+        // On SQLite the write lock is already ours, so this sees any earlier submission.
+        let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE buyer_id = $1 AND checkout_key = $2")
+            .bind(buyer)
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await?;
+        if seen > 0 {
+            return Err(PlaceError::Duplicate);
+        }
+    }
+    let mut groups: Vec<(i64, Vec<ReservedLine>)> = vec![];
+    for l in &c.lines {
+        let line = reserve_line(&mut tx, buyer, l.product_id, l.sku_id, l.quantity).await?;
+        match groups.iter_mut().find(|(community, _)| *community == line.community_id) {
+            Some((_, lines)) => lines.push(line),
+            None => groups.push((line.community_id, vec![line])),
+        }
+    }
+    let mut created = vec![];
+    for (community, lines) in groups {
+        let r = sqlx::query("SELECT shipping_fee, free_shipping_over, pickup_point FROM communities WHERE id = $1")
+            .bind(community)
+            .fetch_one(&mut *tx)
+            .await?;
+        let rule =
+            ShippingRule { flat_fee: Fen(col(&r, "shipping_fee")?), free_over: Fen(col(&r, "free_shipping_over")?) };
+        let pickup_point: String = col(&r, "pickup_point")?;
+        let ship_to = match c.delivery {
+            Delivery::Pickup if pickup_point.is_empty() => return Err(AppError::PickupUnavailable.into()),
+            Delivery::Pickup => pickup_point,
+            Delivery::Ship => c.ship_to.clone(),
+        };
+        let amounts: Vec<Fen> = lines.iter().map(|l| l.amount).collect();
+        let t = totals(&amounts, rule, c.delivery)?;
+        let order_id = db.id();
+        sqlx::query(
+            "INSERT INTO orders (id, community_id, buyer_id, status, goods_amount, shipping_amount, discount_amount, \
+             total_amount, created_at, pay_deadline, delivery, ship_to, note, checkout_key) \
+             VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(order_id)
+        .bind(community)
+        .bind(buyer)
+        .bind(t.goods.0)
+        .bind(t.shipping.0)
+        .bind(t.discount.0)
+        .bind(t.total.0)
+        .bind(now)
+        .bind(now + pay_window_ms)
+        .bind(c.delivery.as_str())
+        .bind(&ship_to)
+        .bind(&c.note)
+        .bind(c.key.as_deref())
+        .execute(&mut *tx)
+        .await?;
+        for l in &lines {
+            insert_line(db, &mut tx, order_id, l).await?;
+        }
+        record_event(db, &mut tx, order_id, None, OrderStatus::PendingPayment, "buyer", now).await?;
+        let payment_id = db.id();
+        sqlx::query(
+            "INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)",
+        )
+        .bind(payment_id)
+        .bind(order_id)
+        .bind(provider)
+        .bind(t.total.0)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        created.push(Created { order_id, payment_id, total: t.total });
+    }
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// The orders (with their open payments) a checkout key already made.
+async fn by_checkout_key(db: &Db, buyer: i64, key: &str) -> Result<Vec<Created>, AppError> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.total_amount, (SELECT MIN(p.id) FROM payments p WHERE p.order_id = o.id) AS payment_id \
+         FROM orders o WHERE o.buyer_id = $1 AND o.checkout_key = $2 ORDER BY o.id",
+    )
+    .bind(buyer)
+    .bind(key)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Created {
+                order_id: col(r, "id")?,
+                payment_id: col(r, "payment_id")?,
+                total: Fen(col(r, "total_amount")?),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Buy now: one product, one SKU, shipped to no particular address (the tests' shorthand for a
+/// checkout of one line).
 #[allow(clippy::too_many_arguments)]
 pub async fn create_buy_now(
     db: &Db,
@@ -136,40 +320,15 @@ pub async fn create_buy_now(
     pay_window_ms: i64,
     provider: &str,
 ) -> Result<Created, AppError> {
-    let mut tx = db.begin().await?;
-    let line = reserve_line(&mut tx, buyer, product_id, sku_id, quantity).await?;
-    let (goods, shipping) = (line.amount, Fen::ZERO);
-    let total = goods.checked_add(shipping).ok_or(AppError::BadQuantity)?;
-    let order_id = db.id();
-    sqlx::query(
-        "INSERT INTO orders (id, community_id, buyer_id, status, goods_amount, shipping_amount, discount_amount, \
-         total_amount, created_at, pay_deadline) VALUES ($1, $2, $3, 'pending_payment', $4, $5, 0, $6, $7, $8)",
-    )
-    .bind(order_id)
-    .bind(line.community_id)
-    .bind(buyer)
-    .bind(goods.0)
-    .bind(shipping.0)
-    .bind(total.0)
-    .bind(now)
-    .bind(now + pay_window_ms)
-    .execute(&mut *tx)
-    .await?;
-    insert_line(db, &mut tx, order_id, &line).await?;
-    record_event(db, &mut tx, order_id, None, OrderStatus::PendingPayment, "buyer", now).await?;
-    let payment_id = db.id();
-    sqlx::query(
-        "INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)",
-    )
-    .bind(payment_id)
-    .bind(order_id)
-    .bind(provider)
-    .bind(total.0)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(Created { order_id, payment_id, total })
+    let c = Checkout {
+        key: None,
+        delivery: Delivery::Ship,
+        ship_to: String::new(),
+        note: String::new(),
+        lines: vec![CheckoutLine { product_id, sku_id, quantity }],
+    };
+    let mut created = checkout(db, buyer, &c, now, pay_window_ms, provider).await?;
+    created.pop().ok_or(AppError::Internal)
 }
 
 async fn insert_line(db: &Db, tx: &mut Tx, order_id: i64, l: &ReservedLine) -> Result<(), sqlx::Error> {
@@ -472,7 +631,7 @@ pub async fn due_for_completion(db: &Db, shipped_before: i64, limit: i64) -> Res
 const ORDER_COLS: &str = "o.id, o.community_id, c.name AS community_name, c.slug AS community_slug, c.time_zone, \
     o.buyer_id, u.nickname AS buyer_name, o.status, o.goods_amount, o.shipping_amount, o.discount_amount, \
     o.total_amount, o.created_at, o.pay_deadline, o.paid_at, o.shipped_at, o.completed_at, o.cancelled_at, \
-    o.carrier, o.tracking_no, \
+    o.carrier, o.tracking_no, o.delivery, o.ship_to, o.note, \
     CAST((SELECT COALESCE(SUM(p.refunded_amount), 0) FROM payments p WHERE p.order_id = o.id) AS BIGINT) AS refunded_amount \
     FROM orders o JOIN communities c ON c.id = o.community_id JOIN users u ON u.id = o.buyer_id";
 
@@ -501,6 +660,9 @@ fn order_head(r: &AnyRow) -> Result<Order, sqlx::Error> {
         carrier: r.try_get("carrier")?,
         tracking_no: r.try_get("tracking_no")?,
         refunded: Fen(col(r, "refunded_amount")?),
+        delivery: Delivery::parse(&col::<String>(r, "delivery")?).unwrap_or(Delivery::Ship),
+        ship_to: col(r, "ship_to")?,
+        note: col(r, "note")?,
         lines: vec![],
         events: vec![],
     })

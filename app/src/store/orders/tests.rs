@@ -52,7 +52,7 @@ async fn concurrent_buyers_never_take_more_than_the_stock() {
     each_db(|db| async move {
         let s = shop(&db, "35", 10).await;
         let mut buyers = vec![];
-        for i in 0..60 {
+        for i in 0..100 {
             buyers.push(member(&db, &format!("b{i}")).await);
         }
         let tasks: Vec<_> = buyers
@@ -62,15 +62,15 @@ async fn concurrent_buyers_never_take_more_than_the_stock() {
                 tokio::spawn(async move { create_buy_now(&db, b, s.product, None, 1, 1, WINDOW, "sandbox").await })
             })
             .collect();
-        let mut ok = 0;
+        let (mut ok, mut sold_out) = (0, 0);
         for t in tasks {
             match t.await.unwrap() {
                 Ok(_) => ok += 1,
-                Err(AppError::SoldOut) | Err(AppError::NotEnoughStock { .. }) => {}
+                Err(AppError::SoldOut) => sold_out += 1,
                 Err(e) => panic!("unexpected error {e:?}"),
             }
         }
-        assert_eq!(ok, 10);
+        assert_eq!((ok, sold_out), (10, 90));
         assert_eq!(stock(&db, s.product).await, 0);
     })
     .await;
@@ -425,6 +425,91 @@ async fn a_per_member_limit_holds_under_concurrent_orders() {
         // Another member has their own allowance.
         let other = member(&db, "other").await;
         assert!(create_buy_now(&db, other, s.product, None, 3, 6, WINDOW, "sandbox").await.is_ok());
+    })
+    .await;
+}
+
+fn line(product: i64, quantity: i64) -> CheckoutLine {
+    CheckoutLine { product_id: product, sku_id: None, quantity }
+}
+
+#[tokio::test]
+async fn a_checkout_makes_one_order_per_community_with_its_shipping() {
+    use crate::domain::checkout::{Delivery, ShippingRule};
+    use crate::store::communities;
+    each_db(|db| async move {
+        let salmon = shop(&db, "35", 50).await;
+        let snacks = shop(&db, "39.9", 50).await;
+        communities::update_shipping(&db, salmon.community, ShippingRule::parse("8", "99").unwrap(), "").await.unwrap();
+        communities::update_shipping(&db, snacks.community, ShippingRule::parse("6", "").unwrap(), "雪山牧场门店")
+            .await
+            .unwrap();
+        let c = Checkout {
+            key: Some("k-0000000000000001".into()),
+            delivery: Delivery::Ship,
+            ship_to: "阿梅 13800138000 浙江省杭州市 文三路 1 号".into(),
+            note: "周五前到".into(),
+            lines: vec![line(salmon.product, 2), line(snacks.product, 1)],
+        };
+        let made = checkout(&db, salmon.buyer, &c, 10, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(made.len(), 2);
+        let a = by_id(&db, made[0].order_id).await.unwrap().unwrap();
+        let b = by_id(&db, made[1].order_id).await.unwrap().unwrap();
+        assert_eq!((a.community_id, a.goods, a.shipping, a.total), (salmon.community, Fen(7000), Fen(800), Fen(7800)));
+        assert_eq!((b.community_id, b.goods, b.shipping, b.total), (snacks.community, Fen(3990), Fen(600), Fen(4590)));
+        assert_eq!((a.ship_to.as_str(), a.note.as_str()), ("阿梅 13800138000 浙江省杭州市 文三路 1 号", "周五前到"));
+        assert_eq!(open_payment(&db, b.id).await.unwrap().unwrap().amount, Fen(4590));
+
+        // Submitting the same checkout again returns the same orders and takes nothing more.
+        let again = checkout(&db, salmon.buyer, &c, 11, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(again, made);
+        assert_eq!(stock(&db, salmon.product).await, 48);
+
+        // Pickup is free but only where the community has a pickup point.
+        let pickup =
+            Checkout { key: None, delivery: Delivery::Pickup, lines: vec![line(salmon.product, 1)], ..c.clone() };
+        assert_eq!(checkout(&db, salmon.buyer, &pickup, 12, WINDOW, "sandbox").await, Err(AppError::PickupUnavailable));
+        assert_eq!(stock(&db, salmon.product).await, 48, "the refused checkout took nothing");
+        let pickup = Checkout { lines: vec![line(snacks.product, 1)], ..pickup };
+        let p = checkout(&db, salmon.buyer, &pickup, 13, WINDOW, "sandbox").await.unwrap();
+        let o = by_id(&db, p[0].order_id).await.unwrap().unwrap();
+        assert_eq!((o.delivery, o.shipping, o.ship_to.as_str()), (Delivery::Pickup, Fen::ZERO, "雪山牧场门店"));
+
+        // Free shipping from the threshold on.
+        let big = Checkout { key: None, lines: vec![line(salmon.product, 3)], ..c.clone() };
+        let t = checkout(&db, salmon.buyer, &big, 14, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(t[0].total, Fen(10500));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_double_submitted_checkout_creates_its_orders_once() {
+    use crate::domain::checkout::Delivery;
+    each_db(|db| async move {
+        let s = shop(&db, "35", 50).await;
+        let c = Checkout {
+            key: Some("double-tap-000000000001".into()),
+            delivery: Delivery::Ship,
+            ship_to: "阿梅".into(),
+            note: String::new(),
+            lines: vec![line(s.product, 2)],
+        };
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (db, c) = (db.clone(), c.clone());
+                tokio::spawn(async move { checkout(&db, s.buyer, &c, 20, WINDOW, "sandbox").await.unwrap() })
+            })
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for t in tasks {
+            for created in t.await.unwrap() {
+                seen.insert(created.order_id);
+            }
+        }
+        assert_eq!(seen.len(), 1);
+        assert_eq!(for_buyer(&db, s.buyer).await.unwrap().len(), 1);
+        assert_eq!(stock(&db, s.product).await, 48);
     })
     .await;
 }
