@@ -74,6 +74,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/orders") view=OrdersPage ssr=SsrMode::Async/>
                 <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async/>
                 <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
+                <Route path=path!("/me/addresses") view=AddressesPage ssr=SsrMode::Async/>
+                <Route path=path!("/me/addresses/new") view=NewAddressPage ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/console") view=ConsoleHome ssr=SsrMode::Async/>

@@ -122,6 +122,27 @@ catalogue! {
     goods_amount: "商品金额", "Goods";
     shipping_amount: "运费", "Shipping";
     free_shipping: "包邮", "Free";
+    delivery_label: "收货方式", "Delivery";
+    add_address: "新增收货地址", "Add an address";
+    addresses_title: "收货地址", "Addresses";
+    no_addresses: "还没有收货地址。", "No addresses yet.";
+    recipient_label: "收件人", "Recipient";
+    recipient_phone_label: "手机号", "Mobile number";
+    region_label: "所在地区", "Region";
+    region_placeholder: "省 市 区，如 浙江省杭州市西湖区", "Province, city, district";
+    detail_label: "详细地址", "Street address";
+    make_default_label: "设为默认地址", "Make this the default";
+    default_badge: "默认", "Default";
+    set_default: "设为默认", "Make default";
+    remove: "删除", "Remove";
+    note_label: "订单备注（可不填）", "Note for the owner (optional)";
+    shipping_settings: "运费与自提", "Shipping and pickup";
+    shipping_fee_label: "运费（元，0 为包邮）", "Shipping fee (yuan, 0 for free)";
+    free_over_label: "满多少元包邮（可不填）", "Free shipping from (yuan, optional)";
+    pickup_label: "自提点（可不填）", "Pickup point (optional)";
+    pickup_placeholder: "如 雪山牧场门店，周六 10:00–18:00", "e.g. the farm shop, Saturdays 10–18";
+    delivery_ship: "快递到", "Ship to";
+    delivery_pickup: "到店自提", "Pick up at";
     total: "合计", "Total";
     submit_and_pay: "提交订单", "Place order";
     pay_rule: "提交后请在 15 分钟内完成支付，超时订单自动取消、库存释放。金额由服务器按当前售价计算。", "Pay within 15 minutes of placing the order, or it is cancelled and the stock released. The amount is computed by the server from the current price.";
@@ -281,6 +302,18 @@ impl Lang {
         match self {
             Lang::Zh => format!("每单限购 {n}{unit}"),
             Lang::En => format!("Up to {n} per order"),
+        }
+    }
+
+    /// `运费 ¥8.00，满 ¥99.00 包邮`
+    pub fn shipping_rule(self, fee: Fen, free_over: Fen) -> String {
+        match (self, fee.0, free_over.0) {
+            (Lang::Zh, 0, _) => "全场包邮".to_string(),
+            (Lang::Zh, _, 0) => format!("运费 {}", fee.display()),
+            (Lang::Zh, _, _) => format!("运费 {}，满 {} 包邮", fee.display(), free_over.display()),
+            (Lang::En, 0, _) => "Free shipping".to_string(),
+            (Lang::En, _, 0) => format!("Shipping {}", fee.display()),
+            (Lang::En, _, _) => format!("Shipping {}, free from {}", fee.display(), free_over.display()),
         }
     }
 

@@ -1,6 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { freshPhone, signUp } from './helpers';
+import { freshPhone, signUp, addAddressIfNone } from './helpers';
 
 async function noSeriousViolations(page: Page, what: string) {
   const result = await new AxeBuilder({ page }).analyze();
@@ -21,6 +21,7 @@ test('the pages of the first slice have no serious or critical accessibility vio
   await page.getByRole('button', { name: '登录' }).click();
   await noSeriousViolations(page, 'sign-in with an error');
   await signUp(page, freshPhone());
+  await addAddressIfNone(page);
   await noSeriousViolations(page, 'buy');
   await page.getByRole('button', { name: '提交订单' }).click();
   await noSeriousViolations(page, 'cashier');

@@ -1,5 +1,5 @@
 import { test, expect, Page, APIRequestContext } from '@playwright/test';
-import { freshPhone, signUp, payInSandbox, DEMO_OWNER, signIn } from './helpers';
+import { freshPhone, signUp, payInSandbox, DEMO_OWNER, signIn, addAddressIfNone } from './helpers';
 
 // These tests move the server's clock through its test hooks (on only when QUNLI_TEST_HOOKS=1).
 test.describe.configure({ mode: 'serial' });
@@ -23,6 +23,7 @@ async function buyWithoutPaying(page: Page, quantity: number): Promise<{ orderUr
   const productPath = new URL(page.url()).pathname;
   await page.getByRole('link', { name: '立即购买' }).click();
   if (page.url().includes('/signin')) await signUp(page, freshPhone());
+  await addAddressIfNone(page);
   await page.getByLabel('数量').fill(String(quantity));
   await page.getByRole('button', { name: '提交订单' }).click();
   await expect(page).toHaveURL(/\/pay\/\d+$/);

@@ -39,3 +39,17 @@ export async function payInSandbox(page: Page, amount: string) {
   await expect(page).toHaveURL(/\/orders\/\d+$/);
   await expect(page.locator('.order-status-card .status')).toHaveText('已支付');
 }
+
+/** On the order confirmation page: adds a shipping address when the member has none yet. */
+export async function addAddressIfNone(page: Page) {
+  if ((await page.locator('input[name="delivery"][value^="addr:"]').count()) > 0) return;
+  const buyUrl = page.url();
+  await page.getByRole('link', { name: '新增收货地址' }).click();
+  await page.getByLabel('收件人').fill('阿梅');
+  await page.getByLabel('手机号').fill('13800138000');
+  await page.getByLabel('所在地区').fill('浙江省杭州市西湖区');
+  await page.getByLabel('详细地址').fill('文三路 1 号');
+  await page.getByRole('button', { name: '保存' }).click();
+  await expect(page).toHaveURL(buyUrl);
+  await expect(page.getByRole('radio', { name: /快递到 阿梅/ })).toBeChecked();
+}

@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { freshPhone, signUp, payInSandbox } from './helpers';
+import { freshPhone, signUp, payInSandbox, addAddressIfNone } from './helpers';
 
 async function openSalmon(page: Page) {
   await page.goto('/');
@@ -26,28 +26,32 @@ for (const js of [true, false]) {
       await expect(page).toHaveURL(/\/signin\?next=%2Fbuy%2F\d+|\/signin\?next=\/buy\/\d+/);
       await signUp(page, freshPhone(), js ? '阿梅' : '小周');
       await expect(page).toHaveURL(/\/buy\/\d+$/);
+      await addAddressIfNone(page);
       await expect(page.getByRole('heading', { name: '雪山三文鱼 鲜切中段' })).toBeVisible();
 
       if (js) {
         // The island: + raises the quantity and the live total follows.
-        await expect(page.locator('.stepper-total')).toContainText('¥35.00');
+        // ¥35.00 plus ¥12.00 cold-chain shipping, free from ¥99.00.
+        await expect(page.locator('.stepper-total')).toContainText('¥47.00');
         await page.getByRole('button', { name: '增加' }).click();
         await expect(page.getByLabel('数量')).toHaveValue('2');
-        await expect(page.locator('.stepper-total')).toContainText('¥70.00');
+        await expect(page.locator('.stepper-total')).toContainText('¥82.00');
         // The stepper never goes above the per-order limit.
         await page.getByLabel('数量').fill('11');
         await expect(page.getByLabel('数量')).toHaveValue('10');
         await expect(page.locator('.stepper-total')).toContainText('¥350.00');
         await page.getByLabel('数量').fill('2');
-        await expect(page.locator('.stepper-total')).toContainText('¥70.00');
+        await expect(page.locator('.stepper-total')).toContainText('¥82.00');
       } else {
         await expect(page.getByRole('button', { name: '增加' })).toBeHidden();
         await page.getByLabel('数量').fill('2');
       }
+      await expect(page.getByText('运费 ¥12.00，满 ¥99.00 包邮')).toBeVisible();
       await page.getByRole('button', { name: '提交订单' }).click();
       await expect(page).toHaveURL(/\/pay\/\d+$/);
-      await payInSandbox(page, '¥70.00');
-      await expect(page.getByText('¥70.00').first()).toBeVisible();
+      await payInSandbox(page, '¥82.00');
+      await expect(page.locator('.amounts')).toContainText('¥12.00');
+      await expect(page.getByText('阿梅 13800138000 浙江省杭州市西湖区 文三路 1 号')).toBeVisible();
 
       await page.goto('/orders');
       await expect(page.locator('.order-card').first()).toContainText('雪山三文鱼 鲜切中段');
@@ -68,7 +72,9 @@ test('without JavaScript, a quantity above the limit is refused with a message a
   await expect(page).toHaveURL(/\/c\/salmon$/);
   await page.getByRole('link', { name: /三文鱼籽/ }).click();
   await page.getByRole('link', { name: '立即购买' }).click();
+  await addAddressIfNone(page);
   await page.getByLabel('数量').fill('11');
+
   await page.getByRole('button', { name: '提交订单' }).click();
   await expect(page).toHaveURL(/\/buy\/\d+$/);
   await expect(page.locator('#f-quantity-error')).toHaveText('每单最多买 10 件。');

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { freshPhone, signUp, payInSandbox } from './helpers';
+import { freshPhone, signUp, payInSandbox, addAddressIfNone } from './helpers';
 
 test('an owner creates a community and a product; a member buys it; the owner sees the paid order', async ({ browser }) => {
   const ownerCtx = await browser.newContext({ locale: 'zh-CN' });
@@ -47,6 +47,7 @@ test('an owner creates a community and a product; a member buys it; the owner se
   await tile.click();
   await member.getByRole('link', { name: '立即购买' }).click();
   await signUp(member, freshPhone(), '买橙子的人');
+  await addAddressIfNone(member);
   await member.getByRole('button', { name: '提交订单' }).click();
   await payInSandbox(member, '¥39.90');
 

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { freshPhone, signUp, payInSandbox } from './helpers';
+import { freshPhone, signUp, payInSandbox, addAddressIfNone } from './helpers';
 
 for (const js of [true, false]) {
   test(`a member chooses an option and pays for exactly that (JavaScript ${js ? 'on' : 'off'})`, async ({ browser }) => {
@@ -11,6 +11,7 @@ for (const js of [true, false]) {
     await page.getByRole('link', { name: '立即购买' }).click();
     await signUp(page, freshPhone());
     await expect(page).toHaveURL(/\/buy\/\d+$/);
+    await addAddressIfNone(page);
     await expect(page.getByRole('group', { name: '辣度' })).toBeVisible();
 
     // Submitting without choosing asks for a choice and keeps the quantity.
@@ -34,6 +35,7 @@ test('a per-member limit is explained when reached', async ({ page }) => {
   await page.getByRole('link', { name: /三文鱼籽/ }).click();
   await expect(page.getByText('每人限购 5罐')).toBeVisible();
   await page.getByRole('link', { name: '立即购买' }).click();
+  await addAddressIfNone(page);
   await page.getByLabel('数量').fill('4');
   await page.getByRole('button', { name: '提交订单' }).click();
   await expect(page).toHaveURL(/\/pay\/\d+$/);

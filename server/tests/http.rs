@@ -20,6 +20,13 @@ const HOST: &str = "127.0.0.1:3000";
 struct TestApp {
     st: AppState,
     router: Router,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 struct Reply {
@@ -51,7 +58,7 @@ async fn test_app() -> TestApp {
     })
     .unwrap();
     let st = server::build_state(&cfg).await.unwrap();
-    TestApp { router: server::router(st.clone()), st }
+    TestApp { router: server::router(st.clone()), st, dir }
 }
 
 impl TestApp {
@@ -265,21 +272,52 @@ async fn owner_endpoints_refuse_other_members_and_change_nothing() {
 
 #[tokio::test]
 async fn buy_now_charges_the_server_price_whatever_the_client_sends() {
+    use app::domain::checkout::AddressDraft;
     let app = test_app().await;
     let (_, _, _, product) = app.shop().await;
     let (buyer, cookie) = app.member("buyer").await;
+    let (stranger, _) = app.member("stranger").await;
+    let home = AddressDraft::parse("阿梅", "13800138000", "浙江省杭州市西湖区", "文三路 1 号").unwrap();
+    let mine = store::addresses::add(&app.st.db, buyer, &home, true, 1).await.unwrap();
+    let theirs = store::addresses::add(&app.st.db, stranger, &home, true, 1).await.unwrap();
     let r = app
-        .post("/api/buy_now", &format!("product_id={product}&quantity=2&price=0.01&total=0.02"), Some(&cookie), true)
+        .post(
+            "/api/buy_now",
+            &format!("product_id={product}&quantity=2&delivery=addr:{mine}&price=0.01&total=0.02&checkout_key=key-0000000000000001"),
+            Some(&cookie),
+            true,
+        )
         .await;
     assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
     let list = orders::for_buyer(&app.st.db, buyer).await.unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].total, Fen(7000));
+    assert_eq!(list[0].ship_to, "阿梅 13800138000 浙江省杭州市西湖区 文三路 1 号");
     assert_eq!(r.location(), Some(format!("/pay/{}", list[0].id).as_str()));
-    // Bad quantities are refused and nothing is ordered.
-    for q in ["0", "-1", "11", "abc", "21"] {
-        let bad = app.post("/api/buy_now", &format!("product_id={product}&quantity={q}"), Some(&cookie), false).await;
-        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "quantity {q}");
+    // The same form sent again (a double tap) leads to the same order.
+    let again = app
+        .post(
+            "/api/buy_now",
+            &format!("product_id={product}&quantity=2&delivery=addr:{mine}&checkout_key=key-0000000000000001"),
+            Some(&cookie),
+            true,
+        )
+        .await;
+    assert_eq!(again.location(), r.location());
+    // Bad input is refused and nothing is ordered.
+    for (form, why) in [
+        (format!("product_id={product}&quantity=0&delivery=addr:{mine}"), "zero"),
+        (format!("product_id={product}&quantity=-1&delivery=addr:{mine}"), "negative"),
+        (format!("product_id={product}&quantity=11&delivery=addr:{mine}"), "over the limit"),
+        (format!("product_id={product}&quantity=abc&delivery=addr:{mine}"), "not a number"),
+        (format!("product_id={product}&quantity=21&delivery=addr:{mine}"), "over the stock"),
+        (format!("product_id={product}&quantity=1"), "no delivery"),
+        (format!("product_id={product}&quantity=1&delivery=addr:{theirs}"), "someone else's address"),
+        (format!("product_id={product}&quantity=1&delivery=pickup"), "no pickup point"),
+        (format!("product_id={product}&quantity=1&delivery=addr:{mine}&note={}", "x".repeat(101)), "note too long"),
+    ] {
+        let bad = app.post("/api/buy_now", &form, Some(&cookie), false).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{why}");
     }
     assert_eq!(orders::for_buyer(&app.st.db, buyer).await.unwrap().len(), 1);
 }

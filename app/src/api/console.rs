@@ -296,3 +296,34 @@ pub async fn save_skus(product_id: i64, skus: Vec<SkuRow>) -> Result<(), AppErro
     super::form::finish(result, |c| super::form::Next::with(format!("/console/c/{c}"), Notice::Saved), &echo)
         .map(|_| ())
 }
+
+/// The community's shipping fee, free-shipping threshold and pickup point.
+#[server(prefix = "/api", endpoint = "update_shipping")]
+pub async fn update_shipping(
+    community_id: i64,
+    shipping_fee: String,
+    free_shipping_over: String,
+    pickup_point: String,
+) -> Result<(), AppError> {
+    use crate::domain::checkout::{parse_pickup_point, ShippingRule};
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        store::communities::owned(&st.db, community_id, v.id).await?;
+        let rule = ShippingRule::parse(&shipping_fee, &free_shipping_over)?;
+        let pickup = parse_pickup_point(&pickup_point)?;
+        store::communities::update_shipping(&st.db, community_id, rule, &pickup).await
+    }
+    .await;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/console/c/{community_id}#shipping"), Notice::Saved),
+        &[
+            ("shipping_fee", &shipping_fee),
+            ("free_shipping_over", &free_shipping_over),
+            ("pickup_point", &pickup_point),
+        ],
+    )
+}

@@ -2,6 +2,7 @@
 //! into domain types, calls the store and domain, and maps errors. Forms post straight to them.
 
 pub mod account;
+pub mod addresses;
 pub mod console;
 pub mod orders;
 pub mod shop;

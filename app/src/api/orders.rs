@@ -1,7 +1,7 @@
 //! Buying, paying, and the member's orders.
 
 use crate::error::AppError;
-use crate::model::{Order, Product, Viewer};
+use crate::model::{Address, Community, Order, Product, Viewer};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -9,7 +9,10 @@ use std::collections::HashMap;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BuyData {
     pub product: Product,
-    pub community_name: String,
+    pub community: Community,
+    pub addresses: Vec<Address>,
+    /// A fresh key for this form: submitting it twice makes one order.
+    pub checkout_key: String,
 }
 
 /// The confirmation page for buying a product now.
@@ -19,51 +22,77 @@ pub async fn load_buy(product_id: i64) -> Result<BuyData, AppError> {
         async move {
             use crate::domain::catalogue::ProductStatus;
             use crate::{ctx, store};
-            ctx::viewer()?;
+            let v = ctx::viewer()?;
             let st = ctx::state();
             let p = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
             if p.status == ProductStatus::Draft {
                 return Err(AppError::NotFound);
             }
-            let c = store::communities::by_id(&st.db, p.community_id).await?.ok_or(AppError::NotFound)?;
-            Ok(BuyData { product: p, community_name: c.name })
+            let community = store::communities::by_id(&st.db, p.community_id).await?.ok_or(AppError::NotFound)?;
+            let addresses = store::addresses::list(&st.db, v.id).await?;
+            Ok(BuyData { product: p, community, addresses, checkout_key: crate::auth::new_token().0 })
         }
         .await,
     )
 }
 
-/// Places a buy-now order and sends the member to the cashier. Only the product and quantity
-/// are read from the request: the amount is computed on the server from the current price, and
-/// any price field a client adds is ignored.
+/// Places a buy-now order and sends the member to the cashier. Only the product, option,
+/// quantity, delivery and note are read from the request: the amount is computed on the server
+/// from current prices and the community's shipping rule, and any price a client adds is ignored.
+/// The form's checkout key makes a repeated submission return the first order.
 #[server(prefix = "/api", endpoint = "buy_now")]
-pub async fn buy_now(product_id: i64, sku_id: Option<i64>, quantity: String) -> Result<i64, AppError> {
+pub async fn buy_now(
+    product_id: i64,
+    sku_id: Option<i64>,
+    quantity: String,
+    delivery: Option<String>,
+    note: Option<String>,
+    checkout_key: Option<String>,
+) -> Result<i64, AppError> {
+    use crate::domain::checkout::{parse_checkout_key, parse_note};
     use crate::domain::order::parse_quantity;
+    use crate::store::orders::{Checkout, CheckoutLine};
     use crate::{ctx, store};
+    let delivery_in = delivery.unwrap_or_default();
+    let note_in = note.unwrap_or_default();
     let result = async {
         let v = ctx::viewer()?;
         let qty = parse_quantity(&quantity)?;
+        let note = parse_note(&note_in)?;
         let st = ctx::state();
-        let created = store::orders::create_buy_now(
-            &st.db,
-            v.id,
-            product_id,
-            sku_id,
-            qty,
-            st.clock.now_ms(),
-            st.settings.pay_window_ms,
-            "sandbox",
-        )
-        .await?;
-        tracing::info!(order_id = created.order_id, total = created.total.0, "order created");
-        Ok(created.order_id)
+        let (delivery, ship_to) = resolve_delivery(v.id, &delivery_in).await?;
+        let c = Checkout {
+            key: checkout_key.as_deref().and_then(parse_checkout_key),
+            delivery,
+            ship_to,
+            note,
+            lines: vec![CheckoutLine { product_id, sku_id, quantity: qty }],
+        };
+        let created =
+            store::orders::checkout(&st.db, v.id, &c, st.clock.now_ms(), st.settings.pay_window_ms, "sandbox").await?;
+        let first = created.first().ok_or(AppError::Internal)?;
+        tracing::info!(order_id = first.order_id, total = first.total.0, "order created");
+        Ok(first.order_id)
     }
     .await;
     let sku = sku_id.map(|s| s.to_string()).unwrap_or_default();
     super::form::finish(
         result,
         |id| super::form::Next::to(format!("/pay/{id}")),
-        &[("quantity", &quantity), ("sku_id", &sku)],
+        &[("quantity", &quantity), ("sku_id", &sku), ("delivery", &delivery_in), ("note", &note_in)],
     )
+}
+
+/// `pickup`, or `addr:<id>` of one of the member's own addresses (copied into the order).
+#[cfg(feature = "ssr")]
+async fn resolve_delivery(user: i64, choice: &str) -> Result<(crate::domain::checkout::Delivery, String), AppError> {
+    use crate::domain::checkout::Delivery;
+    if choice == "pickup" {
+        return Ok((Delivery::Pickup, String::new()));
+    }
+    let id: i64 = choice.strip_prefix("addr:").and_then(|s| s.parse().ok()).ok_or(AppError::ChooseDelivery)?;
+    let a = crate::store::addresses::get(&crate::ctx::state().db, user, id).await?.ok_or(AppError::ChooseDelivery)?;
+    Ok((Delivery::Ship, a.one_line()))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! with.
 
 use crate::domain::catalogue::ProductStatus;
+use crate::domain::checkout::{totals, Delivery, ShippingRule};
 use crate::domain::money::Fen;
 use crate::domain::order::{quote_buy_now, SaleItem};
 use crate::i18n::Lang;
@@ -19,7 +20,15 @@ pub struct SkuOption {
     pub stock: i64,
 }
 
+/// A way to receive the goods: `addr:<id>` for an address, `pickup` for the pickup point.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryOption {
+    pub value: String,
+    pub label: String,
+}
+
 #[island]
+#[allow(clippy::too_many_arguments)]
 pub fn BuyOptions(
     skus: Vec<SkuOption>,
     /// The options' name: `辣度`, `重量 / 辣度`.
@@ -30,6 +39,12 @@ pub fn BuyOptions(
     lang: Lang,
     sku_error: Option<String>,
     quantity_error: Option<String>,
+    deliveries: Vec<DeliveryOption>,
+    delivery_selected: Option<String>,
+    delivery_error: Option<String>,
+    /// The community's shipping rule, in fen: flat fee, and the goods amount from which it is waived.
+    shipping_fee: i64,
+    free_over: i64,
 ) -> impl IntoView {
     let t = lang.t();
     // What the member chose or typed last time is shown as it was, even when it was refused.
@@ -41,6 +56,8 @@ pub fn BuyOptions(
     let (live, set_live) = signal(false);
     let qty_input = NodeRef::<leptos::html::Input>::new();
     let chips = NodeRef::<leptos::html::Div>::new();
+    let ways = NodeRef::<leptos::html::Div>::new();
+    let (delivery, set_delivery) = signal(delivery_selected.clone());
     // Effects run only in the browser. A member may have chosen or typed before the island woke
     // up, so it starts from what the page shows; then the buttons and total appear.
     Effect::new(move |_| {
@@ -54,17 +71,29 @@ pub fn BuyOptions(
         if let Some(v) = qty_input.get_untracked().and_then(|i| i.value().trim().parse::<i64>().ok()) {
             set_qty.set(v.max(1));
         }
+        let way = ways.get_untracked().and_then(|d| d.query_selector("input:checked").ok().flatten());
+        if let Some(v) = way.and_then(|el| el.dyn_into::<web_sys::HtmlInputElement>().ok()).map(|i| i.value()) {
+            set_delivery.set(Some(v));
+        }
         set_live.set(true);
     });
     let options = StoredValue::new(skus.clone());
     let current = move || sku.get().and_then(|id| options.with_value(|o| o.iter().find(|s| s.id == id).cloned()));
     let max = move || current().map(|s| s.stock.min(limit).max(1)).unwrap_or(limit);
-    let total = move || {
+    let rule = ShippingRule { flat_fee: Fen(shipping_fee), free_over: Fen(free_over) };
+    // The same functions the server charges with: the line's price, then the shipping rule.
+    let amounts = move || {
         let s = current()?;
         let item =
             SaleItem { price: Fen(s.price), stock: s.stock, per_order_limit: limit, status: ProductStatus::OnSale };
-        quote_buy_now(&item, qty.get()).ok().map(|q| q.total.display())
+        let line = quote_buy_now(&item, qty.get()).ok()?;
+        let way = if delivery.get().as_deref() == Some("pickup") { Delivery::Pickup } else { Delivery::Ship };
+        totals(&[line.goods], rule, way).ok()
     };
+    let total = move || amounts().map(|t| t.total.display());
+    let free = t.free_shipping;
+    let shipping =
+        move || amounts().map(|t| if t.shipping == Fen::ZERO { free.to_string() } else { t.shipping.display() });
     let many = skus.len() > 1;
     let sku_invalid = sku_error.is_some();
     let qty_invalid = quantity_error.is_some().then_some("true");
@@ -96,8 +125,29 @@ pub fn BuyOptions(
         let id = skus.first().map(|s| s.id).unwrap_or_default();
         view! { <input type="hidden" name="sku_id" value=id/> }.into_any()
     };
+    let delivery_invalid = delivery_error.is_some().then_some("true");
+    let delivery_view = view! {
+        <fieldset class="delivery-chooser" aria-invalid=delivery_invalid>
+            <legend>{t.delivery_label}</legend>
+            <div class="delivery-options" node_ref=ways>
+                {deliveries.into_iter().map(|d| {
+                    let value = d.value.clone();
+                    let checked = delivery_selected.as_deref() == Some(d.value.as_str());
+                    view! {
+                        <label class="delivery-option">
+                            <input type="radio" name="delivery" value=d.value.clone() checked=checked
+                                on:change=move |_| set_delivery.set(Some(value.clone()))/>
+                            <span>{d.label}</span>
+                        </label>
+                    }
+                }).collect_view()}
+            </div>
+            {delivery_error.map(|e| view! { <p class="field-error" id="f-delivery-error">{e}</p> })}
+        </fieldset>
+    };
     view! {
         {chooser}
+        {delivery_view}
         <div class="stepper">
             <label for="f-quantity">{t.quantity}</label>
             <div class="stepper-controls">
@@ -120,6 +170,7 @@ pub fn BuyOptions(
         // The total is never empty text: an empty text node is not in the server's HTML, so the
         // browser would have nothing to update.
         <p class="stepper-total" hidden=move || !live.get() || total().is_none() aria-live="polite">
+            <span class="muted small">{t.shipping_amount}" "{move || shipping().unwrap_or_else(|| "—".into())}</span>" "
             {t.total}" "<strong class="price-inline">{move || total().unwrap_or_else(|| "—".into())}</strong>
         </p>
     }

@@ -119,6 +119,9 @@ pub fn MePage() -> impl IntoView {
                         </div>
                     </section>
                     <section class="card">
+                        <a class="row-link" href="/me/addresses"><span>{t.addresses_title}</span><Icon name="chevron"/></a>
+                    </section>
+                    <section class="card">
                         <a class="row-link" href="/console">
                             <span>{if d.owns_communities { t.owner_console } else { t.new_community }}</span>
                             <Icon name="chevron"/>

@@ -141,6 +141,19 @@ pub fn ConsoleCommunityPage() -> impl IntoView {
                                 }.into_any()
                             }}
                         </section>
+                        <section class="section" id="shipping">
+                            <h2 class="section-title">{t.shipping_settings}</h2>
+                            <form method="post" action=UpdateShipping::url() class="card stack" novalidate>
+                                <input type="hidden" name="community_id" value=c.id/>
+                                <div class="field-row">
+                                    <Field name="shipping_fee" label=t.shipping_fee_label value=c.shipping_fee.input_value() inputmode="decimal"/>
+                                    <Field name="free_shipping_over" label=t.free_over_label
+                                        value={ if c.free_shipping_over.0 > 0 { c.free_shipping_over.input_value() } else { String::new() } } inputmode="decimal"/>
+                                </div>
+                                <Field name="pickup_point" label=t.pickup_label placeholder=t.pickup_placeholder value=c.pickup_point.clone() maxlength=60/>
+                                <button class="btn btn-primary btn-block" type="submit">{t.save}</button>
+                            </form>
+                        </section>
                         <section class="section" id="settings">
                             <h2 class="section-title">{t.edit_community}</h2>
                             <form method="post" action=UpdateCommunity::url() class="card stack" novalidate>

@@ -2,11 +2,13 @@
 //! rendering) and renders plain HTML; forms post to server functions.
 
 mod account;
+mod addresses;
 mod console;
 mod orders;
 mod shop;
 
 pub use account::*;
+pub use addresses::*;
 pub use console::*;
 pub use orders::*;
 pub use shop::*;

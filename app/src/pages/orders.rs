@@ -3,9 +3,10 @@ use crate::api::orders::*;
 use crate::components::form::Field;
 use crate::components::layout::{Empty, Page, Tab};
 use crate::components::price::PriceTag;
-use crate::components::stepper::{BuyOptions, SkuOption};
+use crate::components::stepper::{BuyOptions, DeliveryOption, SkuOption};
 use crate::components::{flash, lang, load, t};
 use crate::domain::catalogue::product_image_url;
+use crate::domain::checkout::Delivery;
 use crate::domain::order::OrderStatus;
 use crate::domain::time::format_local;
 use crate::model::{Order, OrderLine};
@@ -24,6 +25,28 @@ pub fn BuyPage() -> impl IntoView {
         let initial = f.value("quantity").and_then(|v| v.parse().ok()).unwrap_or(1);
         let selected =
             f.value("sku_id").and_then(|v| v.parse().ok()).or_else(|| query("sku").and_then(|v| v.parse().ok()));
+        let c = d.community;
+        let mut deliveries: Vec<DeliveryOption> = d
+            .addresses
+            .iter()
+            .map(|a| DeliveryOption {
+                value: format!("addr:{}", a.id),
+                label: format!("{} {}", t.delivery_ship, a.one_line()),
+            })
+            .collect();
+        if !c.pickup_point.is_empty() {
+            deliveries.push(DeliveryOption {
+                value: "pickup".into(),
+                label: format!("{} {}", t.delivery_pickup, c.pickup_point),
+            });
+        }
+        let delivery_error = f.error_for("delivery").map(|e| lang().error(&e));
+        let delivery_selected = f
+            .value("delivery")
+            .filter(|v| !v.is_empty())
+            .or_else(|| d.addresses.iter().find(|a| a.is_default).map(|a| format!("addr:{}", a.id)))
+            .or_else(|| deliveries.first().map(|d| d.value.clone()));
+        let here = format!("/buy/{}", p.id);
         let options: Vec<SkuOption> =
             p.skus.iter().map(|s| SkuOption { id: s.id, label: s.label(), price: s.price.0, stock: s.stock }).collect();
         let spec_name =
@@ -45,17 +68,19 @@ pub fn BuyPage() -> impl IntoView {
                     <section class="card order-line">
                         <img src=product_image_url(&p.image) alt="" width="72" height="72"/>
                         <div class="order-line-body">
-                            <p class="muted small">{d.community_name}</p>
+                            <p class="muted small">{c.name.clone()}</p>
                             <h2 class="order-line-title">{p.title.clone()}</h2>
                             <PriceTag price=p.price unit=p.unit.clone() from=p.price_varies()/>
                             <p class="muted small">{lang().stock_left(p.stock)}" · "{limits}</p>
                         </div>
                     </section>
+                    <input type="hidden" name="checkout_key" value=d.checkout_key/>
                     <section class="card">
-                        <BuyOptions skus=options spec_name=spec_name selected limit=p.per_order_limit initial lang=lang() sku_error quantity_error=qty_error/>
-                        <dl class="amounts">
-                            <dt>{t.shipping_amount}</dt><dd>{t.free_shipping}</dd>
-                        </dl>
+                        <BuyOptions skus=options spec_name=spec_name selected limit=p.per_order_limit initial lang=lang() sku_error quantity_error=qty_error
+                            deliveries delivery_selected delivery_error shipping_fee=c.shipping_fee.0 free_over=c.free_shipping_over.0/>
+                        <a class="text-link" href=format!("/me/addresses/new?next={here}")>{t.add_address}</a>
+                        <p class="muted small">{lang().shipping_rule(c.shipping_fee, c.free_shipping_over)}</p>
+                        <Field name="note" label=t.note_label maxlength=100/>
                     </section>
                     <p class="rule">{t.pay_rule}</p>
                     <button class="btn btn-buy btn-block" type="submit">{t.submit_and_pay}</button>
@@ -245,6 +270,13 @@ pub fn OrderPage() -> impl IntoView {
                         <dd class="amount-total price-inline">{o.total.display()}</dd>
                     </dl>
                 </section>
+                {(!o.ship_to.is_empty()).then(|| view! {
+                    <section class="card">
+                        <h2 class="section-title">{if o.delivery == Delivery::Pickup { t.delivery_pickup } else { t.delivery_ship }}</h2>
+                        <p>{o.ship_to.clone()}</p>
+                        {(!o.note.is_empty()).then(|| view! { <p class="muted small">{t.note_label}": "{o.note.clone()}</p> })}
+                    </section>
+                })}
                 <section class="card">
                     <dl class="facts">
                         <dt>{t.order_no}</dt><dd class="mono">{o.id}</dd>

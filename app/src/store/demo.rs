@@ -1,8 +1,9 @@
 //! Demo data from the product's reference cases, written on first start of an empty database.
 
-use super::{communities, products, users, Db};
+use super::{addresses, communities, products, users, Db};
 use crate::domain::account::Account;
 use crate::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput, SkuDraft};
+use crate::domain::checkout::{AddressDraft, ShippingRule};
 use crate::error::AppError;
 
 pub const OWNER_PHONE: &str = "13800000001";
@@ -28,6 +29,8 @@ struct Item {
 }
 
 struct Shop {
+    /// Shipping fee and free-from threshold in yuan, and the pickup point.
+    shipping: (&'static str, &'static str, &'static str),
     name: &'static str,
     slug: &'static str,
     intro: &'static str,
@@ -37,6 +40,7 @@ struct Shop {
 
 const SHOPS: &[Shop] = &[
     Shop {
+        shipping: ("12", "99", "雪山牧场杭州门店（周六 10:00–18:00）"),
         name: "雪山三文鱼吃货群",
         slug: "salmon",
         intro: "雪山脚下的冷水牧场直供，每周二、周五冰鲜直发。群里常聊怎么切、怎么吃，每月一次线下品鲜会。",
@@ -79,6 +83,7 @@ const SHOPS: &[Shop] = &[
         ],
     },
     Shop {
+        shipping: ("0", "", ""),
         name: "枣加核桃零食铺",
         slug: "dates-walnut",
         intro: "新疆若羌灰枣夹上薄皮核桃，一口一个。每月约 600 盒，全部群内预订。",
@@ -112,6 +117,7 @@ const SHOPS: &[Shop] = &[
         ],
     },
     Shop {
+        shipping: ("0", "", "小龙虾店，西湖区文三路 88 号"),
         name: "小龙虾夜宵预订",
         slug: "crayfish",
         intro: "周末夜宵小龙虾，当晚现烧，19:00 前预订，21:00 起自提或同城配送。",
@@ -145,6 +151,8 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
     for shop in SHOPS {
         let draft = CommunityDraft::parse(shop.name, shop.slug, shop.intro, shop.cover)?;
         let community = communities::create(db, owner, &draft, now).await?;
+        let (fee, free_over, pickup) = shop.shipping;
+        communities::update_shipping(db, community, ShippingRule::parse(fee, free_over)?, pickup).await?;
         for item in shop.items {
             let spec_values: Vec<&str> =
                 item.spec.as_ref().map(|sp| sp.values.iter().map(|v| v.0).collect()).unwrap_or_default();
@@ -177,6 +185,8 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
             communities::join(db, community, member, now).await?;
         }
     }
+    let home = AddressDraft::parse("阿梅", MEMBER_PHONE, "浙江省杭州市西湖区", "文三路 100 号 3 幢 201")?;
+    addresses::add(db, member, &home, true, now).await?;
     Ok(true)
 }
 
