@@ -72,6 +72,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/buy/:id") view=BuyPage ssr=SsrMode::Async/>
                 <Route path=path!("/pay/:id") view=CashierPage ssr=SsrMode::Async/>
                 <Route path=path!("/orders") view=OrdersPage ssr=SsrMode::Async/>
+                <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
+                <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async/>
                 <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async/>
                 <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
                 <Route path=path!("/me/addresses") view=AddressesPage ssr=SsrMode::Async/>

@@ -58,6 +58,7 @@ pub enum AppError {
     BadAddressDetail,
     BadNote,
     ChooseDelivery,
+    CartEmpty,
     PickupUnavailable,
     OrderNotShippable,
     OrderNotCancellable,

@@ -229,6 +229,19 @@ catalogue! {
     save: "保存", "Save";
     saved: "已保存。", "Saved.";
     created: "已创建。", "Created.";
+    added_to_cart: "已加入购物车。", "Added to the cart.";
+    cart_title: "购物车", "Cart";
+    cart_empty: "购物车是空的，去社群里逛逛吧。", "The cart is empty. Have a look around the communities.";
+    add_to_cart: "加入购物车", "Add to cart";
+    update: "更新", "Update";
+    go_checkout: "去结算", "Check out";
+    checkout_title: "确认订单", "Confirm order";
+    left_out_note: "有商品暂时不能购买，已留在购物车。", "Some items cannot be bought right now and stay in the cart.";
+    state_off_sale: "已下架", "No longer on sale";
+    grand_total: "共需支付", "Total to pay";
+    pickup_note: "选择自提的订单免运费。", "Orders picked up pay no shipping.";
+    other_orders: "同一次结算的其他订单", "Other orders from this checkout";
+    sign_in_to_checkout: "登录后结算", "Sign in to check out";
     console_products: "商品管理", "Products";
     new_product: "上架新商品", "Add a product";
     edit_product: "编辑商品", "Edit product";
@@ -499,6 +512,7 @@ impl Lang {
             BadRegion => s("请填写省市区，例如 浙江省杭州市西湖区。", "Enter the province, city and district."),
             BadAddressDetail => s("请填写详细地址（街道、门牌号），4 到 120 个字。", "Enter the street and number, 4 to 120 characters."),
             BadNote => s("备注最多 100 个字。", "The note can have at most 100 characters."),
+            CartEmpty => s("购物车里没有可以购买的商品。", "There is nothing in the cart that can be bought."),
             ChooseDelivery => s("请选择收货地址，或先新增一个地址。", "Choose an address, or add one first."),
             PickupUnavailable => s("这个社群没有自提点，请选择快递地址。", "This community has no pickup point; choose an address."),
             OrderNotShippable => {

@@ -173,6 +173,7 @@ pub struct Order {
 pub enum Notice {
     Saved,
     Created,
+    AddedToCart,
 }
 
 /// What a form post leaves for the page it returns to: the error and what was typed (never a
@@ -215,4 +216,20 @@ impl Address {
     pub fn one_line(&self) -> String {
         format!("{} {} {} {}", self.name, self.phone, self.region, self.detail)
     }
+}
+
+/// A line of a cart, priced as the product is now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartItem {
+    pub id: i64,
+    pub product_id: i64,
+    pub sku_id: i64,
+    pub community_id: i64,
+    pub title: String,
+    pub image: String,
+    pub unit: String,
+    pub spec: String,
+    pub price: Fen,
+    pub quantity: i64,
+    pub state: crate::domain::checkout::CartLineState,
 }

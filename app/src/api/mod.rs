@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod addresses;
+pub mod cart;
 pub mod console;
 pub mod orders;
 pub mod shop;

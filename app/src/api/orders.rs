@@ -85,7 +85,10 @@ pub async fn buy_now(
 
 /// `pickup`, or `addr:<id>` of one of the member's own addresses (copied into the order).
 #[cfg(feature = "ssr")]
-async fn resolve_delivery(user: i64, choice: &str) -> Result<(crate::domain::checkout::Delivery, String), AppError> {
+pub(crate) async fn resolve_delivery(
+    user: i64,
+    choice: &str,
+) -> Result<(crate::domain::checkout::Delivery, String), AppError> {
     use crate::domain::checkout::Delivery;
     if choice == "pickup" {
         return Ok((Delivery::Pickup, String::new()));
@@ -100,6 +103,8 @@ pub struct CashierData {
     pub order: Order,
     /// False when the order no longer waits for payment.
     pub payable: bool,
+    /// Other orders of the same checkout still waiting for payment: (id, community, total).
+    pub others: Vec<(i64, String, crate::domain::money::Fen)>,
 }
 
 #[cfg(feature = "ssr")]
@@ -119,9 +124,10 @@ pub async fn load_cashier(order_id: i64) -> Result<CashierData, AppError> {
     super::form::reply(
         async move {
             use crate::domain::order::OrderStatus;
-            let (_, order) = own_order(order_id).await?;
+            let (v, order) = own_order(order_id).await?;
             let payable = order.status == OrderStatus::PendingPayment;
-            Ok(CashierData { order, payable })
+            let others = crate::store::orders::unpaid_siblings(&crate::ctx::state().db, v.id, order_id).await?;
+            Ok(CashierData { order, payable, others })
         }
         .await,
     )

@@ -13,6 +13,7 @@ pub fn NoticeBanner() -> impl IntoView {
         let text = match n {
             Notice::Saved => t.saved,
             Notice::Created => t.created,
+            Notice::AddedToCart => t.added_to_cart,
         };
         view! { <p class="banner banner-ok" role="status">{text}</p> }
     });

@@ -81,6 +81,50 @@ pub fn totals(line_amounts: &[Fen], rule: ShippingRule, delivery: Delivery) -> R
     Ok(Totals { goods, shipping, discount: Fen::ZERO, total })
 }
 
+/// Whether a cart line can be bought as it is, and if not, why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CartLineState {
+    Ready,
+    /// The product or this option is no longer on sale.
+    OffSale,
+    SoldOut,
+    /// Fewer left than the quantity in the cart.
+    NotEnough {
+        left: i64,
+    },
+    /// More than one order may hold.
+    OverLimit {
+        limit: i64,
+    },
+}
+
+pub fn cart_line_state(on_sale: bool, stock: i64, per_order_limit: i64, quantity: i64) -> CartLineState {
+    if !on_sale {
+        CartLineState::OffSale
+    } else if stock <= 0 {
+        CartLineState::SoldOut
+    } else if quantity > per_order_limit {
+        CartLineState::OverLimit { limit: per_order_limit }
+    } else if quantity > stock {
+        CartLineState::NotEnough { left: stock }
+    } else {
+        CartLineState::Ready
+    }
+}
+
+impl CartLineState {
+    /// The refusal to give when a member tries to put this line in the cart.
+    pub fn error(self) -> Option<AppError> {
+        match self {
+            CartLineState::Ready => None,
+            CartLineState::OffSale => Some(AppError::NotOnSale),
+            CartLineState::SoldOut => Some(AppError::SoldOut),
+            CartLineState::NotEnough { left } => Some(AppError::NotEnoughStock { left }),
+            CartLineState::OverLimit { limit } => Some(AppError::OverOrderLimit { limit }),
+        }
+    }
+}
+
 /// A shipping address: recipient, mainland mobile number, region (省市区) and street detail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddressDraft {
@@ -167,6 +211,16 @@ mod tests {
         assert_eq!(AddressDraft::parse("阿梅", "12345", "浙江", "文三路 1 号"), Err(AppError::BadRecipientPhone));
         assert_eq!(AddressDraft::parse("阿梅", "13800138000", "浙", "文三路 1 号"), Err(AppError::BadRegion));
         assert_eq!(AddressDraft::parse("阿梅", "13800138000", "浙江", "1号"), Err(AppError::BadAddressDetail));
+    }
+
+    #[test]
+    fn cart_lines_say_why_they_cannot_be_bought() {
+        assert_eq!(cart_line_state(true, 10, 5, 3), CartLineState::Ready);
+        assert_eq!(cart_line_state(false, 10, 5, 3), CartLineState::OffSale);
+        assert_eq!(cart_line_state(true, 0, 5, 3), CartLineState::SoldOut);
+        assert_eq!(cart_line_state(true, 2, 5, 3), CartLineState::NotEnough { left: 2 });
+        assert_eq!(cart_line_state(true, 10, 5, 6), CartLineState::OverLimit { limit: 5 });
+        assert_eq!(CartLineState::NotEnough { left: 2 }.error(), Some(AppError::NotEnoughStock { left: 2 }));
     }
 
     #[test]

@@ -119,6 +119,7 @@ pub fn MePage() -> impl IntoView {
                         </div>
                     </section>
                     <section class="card">
+                        <a class="row-link" href="/cart"><span>{t.cart_title}</span><Icon name="chevron"/></a>
                         <a class="row-link" href="/me/addresses"><span>{t.addresses_title}</span><Icon name="chevron"/></a>
                     </section>
                     <section class="card">

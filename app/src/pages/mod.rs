@@ -3,12 +3,14 @@
 
 mod account;
 mod addresses;
+mod cart;
 mod console;
 mod orders;
 mod shop;
 
 pub use account::*;
 pub use addresses::*;
+pub use cart::*;
 pub use console::*;
 pub use orders::*;
 pub use shop::*;

@@ -83,7 +83,10 @@ pub fn BuyPage() -> impl IntoView {
                         <Field name="note" label=t.note_label maxlength=100/>
                     </section>
                     <p class="rule">{t.pay_rule}</p>
-                    <button class="btn btn-buy btn-block" type="submit">{t.submit_and_pay}</button>
+                    <div class="button-row">
+                        <button class="btn btn-ghost" type="submit" formaction=crate::api::cart::AddToCart::url()>{t.add_to_cart}</button>
+                        <button class="btn btn-buy" type="submit">{t.submit_and_pay}</button>
+                    </div>
                 </form>
             </Page>
         }
@@ -106,6 +109,14 @@ pub fn CashierPage() -> impl IntoView {
                     <h2 id="wallet-title" class="wallet-amount">
                         <span class="sr-only">{t.amount_due}" "</span>{o.total.display()}
                     </h2>
+                    {(!d.others.is_empty()).then(|| view! {
+                        <div class="wallet-others">
+                            <p class="muted small">{t.other_orders}</p>
+                            {d.others.iter().map(|(id, name, total)| view! {
+                                <a class="text-link" href=format!("/pay/{id}")>{name.clone()}" "{total.display()}</a>
+                            }).collect_view()}
+                        </div>
+                    })}
                     {if d.payable {
                         view! {
                             <p class="muted small">{lang().pay_before(&deadline)}</p>

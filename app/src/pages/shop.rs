@@ -118,7 +118,24 @@ pub fn ProductPage() -> impl IntoView {
         let c = d.community;
         let buyable = p.status == ProductStatus::OnSale && p.stock > 0;
         let action = if buyable {
-            view! { <a class="btn btn-buy" href=format!("/buy/{}", p.id)>{t.buy_now}</a> }.into_any()
+            let add = if p.skus.len() == 1 {
+                view! {
+                    <form method="post" action=crate::api::cart::AddToCart::url() class="buybar-form">
+                        <input type="hidden" name="product_id" value=p.id/>
+                        <input type="hidden" name="quantity" value="1"/>
+                        <button class="btn btn-ghost" type="submit">{t.add_to_cart}</button>
+                    </form>
+                }
+                .into_any()
+            } else {
+                // Options are chosen on the order page, which can also add to the cart.
+                view! { <a class="btn btn-ghost" href=format!("/buy/{}", p.id)>{t.add_to_cart}</a> }.into_any()
+            };
+            view! {
+                {add}
+                <a class="btn btn-buy" href=format!("/buy/{}", p.id)>{t.buy_now}</a>
+            }
+            .into_any()
         } else {
             let why = if p.status == ProductStatus::OnSale { t.sold_out } else { t.off_sale };
             view! { <span class="btn btn-disabled" aria-disabled="true">{why}</span> }.into_any()
@@ -128,6 +145,10 @@ pub fn ProductPage() -> impl IntoView {
                 <a class="buybar-icon" href=format!("/c/{}", c.slug)>
                     <Icon name="group"/>
                     <span>{t.community_icon}</span>
+                </a>
+                <a class="buybar-icon" href="/cart">
+                    <Icon name="cart"/>
+                    <span>{t.cart_title}</span>
                 </a>
                 <div class="buybar-actions">{action}</div>
             </div>

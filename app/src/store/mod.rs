@@ -3,6 +3,7 @@
 //! milliseconds for time, ids made by the application.
 
 pub mod addresses;
+pub mod cart;
 pub mod communities;
 pub mod demo;
 pub mod jobs;

@@ -307,6 +307,23 @@ async fn by_checkout_key(db: &Db, buyer: i64, key: &str) -> Result<Vec<Created>,
         .map_err(Into::into)
 }
 
+/// The other orders placed by the same checkout as `order` that still wait for payment.
+pub async fn unpaid_siblings(db: &Db, buyer: i64, order: i64) -> Result<Vec<(i64, String, Fen)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT o.id, c.name, o.total_amount FROM orders o JOIN communities c ON c.id = o.community_id \
+         WHERE o.buyer_id = $1 AND o.id <> $2 AND o.status = 'pending_payment' \
+         AND o.checkout_key = (SELECT checkout_key FROM orders WHERE id = $2) ORDER BY o.id",
+    )
+    .bind(buyer)
+    .bind(order)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "id")?, col(r, "name")?, Fen(col(r, "total_amount")?))))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
 /// Buy now: one product, one SKU, shipped to no particular address (the tests' shorthand for a
 /// checkout of one line).
 #[allow(clippy::too_many_arguments)]
