@@ -59,6 +59,12 @@ pub enum AppError {
     BadNote,
     ChooseDelivery,
     CartEmpty,
+    BadRefundAmount { max: crate::domain::money::Fen },
+    BadRefundReason,
+    RefundAlreadyOpen,
+    NotRefundable,
+    RefundAlreadyDecided,
+    BadDecisionNote,
     PickupUnavailable,
     OrderNotShippable,
     OrderNotCancellable,
@@ -110,6 +116,9 @@ impl AppError {
             BadRegion => "region",
             BadAddressDetail => "detail",
             BadNote => "note",
+            BadRefundAmount { .. } => "amount",
+            BadRefundReason => "reason",
+            BadDecisionNote => "decision_note",
             ChooseDelivery | PickupUnavailable => "delivery",
             BadTrackingNo => "tracking_no",
             _ => return None,
@@ -130,7 +139,10 @@ impl AppError {
             | AppError::OrderNotPayable
             | AppError::OrderNotShippable
             | AppError::OrderNotCancellable
-            | AppError::OrderNotCompletable => 409,
+            | AppError::OrderNotCompletable
+            | AppError::RefundAlreadyOpen
+            | AppError::NotRefundable
+            | AppError::RefundAlreadyDecided => 409,
             _ => 400,
         }
     }

@@ -512,6 +512,18 @@ impl Lang {
             BadRegion => s("请填写省市区，例如 浙江省杭州市西湖区。", "Enter the province, city and district."),
             BadAddressDetail => s("请填写详细地址（街道、门牌号），4 到 120 个字。", "Enter the street and number, 4 to 120 characters."),
             BadNote => s("备注最多 100 个字。", "The note can have at most 100 characters."),
+            BadRefundAmount { max } => {
+                if zh {
+                    format!("退款金额应大于 0，最多 {}。", max.display())
+                } else {
+                    format!("The refund must be above 0 and at most {}.", max.display())
+                }
+            }
+            BadRefundReason => s("请写下退款原因，2 到 200 个字。", "Give a reason of 2 to 200 characters."),
+            RefundAlreadyOpen => s("这个订单已有一个退款申请在处理中，请等它处理完。", "This order already has a refund request being handled."),
+            NotRefundable => s("这个订单现在不能申请退款。", "This order cannot be refunded now."),
+            RefundAlreadyDecided => s("这个退款申请已经处理过了。", "This refund request was already decided."),
+            BadDecisionNote => s("拒绝时请写明原因，最多 200 个字。", "Say why, in at most 200 characters."),
             CartEmpty => s("购物车里没有可以购买的商品。", "There is nothing in the cart that can be bought."),
             ChooseDelivery => s("请选择收货地址，或先新增一个地址。", "Choose an address, or add one first."),
             PickupUnavailable => s("这个社群没有自提点，请选择快递地址。", "This community has no pickup point; choose an address."),

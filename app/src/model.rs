@@ -116,6 +116,7 @@ impl Product {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLine {
+    pub id: i64,
     pub product_id: i64,
     pub sku_id: i64,
     pub title: String,
@@ -166,6 +167,7 @@ pub struct Order {
     pub note: String,
     pub lines: Vec<OrderLine>,
     pub events: Vec<OrderEventView>,
+    pub refunds: Vec<RefundView>,
 }
 
 /// Something to say after a form succeeded.
@@ -232,4 +234,27 @@ pub struct CartItem {
     pub price: Fen,
     pub quantity: i64,
     pub state: crate::domain::checkout::CartLineState,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: String,
+    pub order_id: Option<i64>,
+    pub amount: Fen,
+    pub created_at: i64,
+    pub unread: bool,
+}
+
+/// A refund as the order page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundView {
+    pub id: i64,
+    pub line_id: Option<i64>,
+    pub kind: String,
+    pub amount: Fen,
+    pub reason: String,
+    pub status: String,
+    pub decision_note: Option<String>,
+    pub created_at: i64,
 }

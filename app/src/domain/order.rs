@@ -56,10 +56,32 @@ pub enum OrderEvent {
     Cancel,
     Ship,
     Complete,
+    /// The member asked for money back on a line.
+    RefundRequested,
+    /// The last open refund request was decided: the order is refunded when everything paid went
+    /// back, otherwise it returns to where it was (`resume`).
+    RefundResolved {
+        fully_refunded: bool,
+        resume: OrderStatus,
+    },
 }
 
-pub const ALL_EVENTS: [OrderEvent; 4] =
-    [OrderEvent::PaymentReceived, OrderEvent::Cancel, OrderEvent::Ship, OrderEvent::Complete];
+pub const ALL_EVENTS: [OrderEvent; 9] = [
+    OrderEvent::PaymentReceived,
+    OrderEvent::Cancel,
+    OrderEvent::Ship,
+    OrderEvent::Complete,
+    OrderEvent::RefundRequested,
+    OrderEvent::RefundResolved { fully_refunded: true, resume: OrderStatus::Paid },
+    OrderEvent::RefundResolved { fully_refunded: false, resume: OrderStatus::Paid },
+    OrderEvent::RefundResolved { fully_refunded: false, resume: OrderStatus::Shipped },
+    OrderEvent::RefundResolved { fully_refunded: false, resume: OrderStatus::PendingPayment },
+];
+
+/// Orders a member can ask money back for: paid, on the way, or received.
+pub fn refundable_status(s: OrderStatus) -> bool {
+    matches!(s, OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Completed)
+}
 
 /// The state machine. Anything not listed is refused; the store applies a transition with a
 /// conditional update on the `from` state, so two racing transitions cannot both win.
@@ -71,6 +93,11 @@ pub fn transition(from: OrderStatus, event: OrderEvent) -> Option<OrderStatus> {
         (S::PendingPayment, E::Cancel) => Some(S::Cancelled),
         (S::Paid, E::Ship) => Some(S::Shipped),
         (S::Shipped, E::Complete) => Some(S::Completed),
+        (from, E::RefundRequested) if refundable_status(from) => Some(S::Refunding),
+        (S::Refunding, E::RefundResolved { fully_refunded: true, .. }) => Some(S::Refunded),
+        (S::Refunding, E::RefundResolved { fully_refunded: false, resume }) if refundable_status(resume) => {
+            Some(resume)
+        }
         _ => None,
     }
 }
@@ -129,6 +156,25 @@ pub fn parse_shipment(carrier: &str, tracking_no: &str) -> Result<(String, Strin
     Ok((carrier.to_string(), tracking.to_ascii_uppercase()))
 }
 
+/// How much of a line can still be asked back: its amount less what earlier requests took (or
+/// are taking).
+pub fn check_refund_amount(line_amount: Fen, already: Fen, amount: Fen) -> Result<(), AppError> {
+    let max = line_amount.saturating_sub(already);
+    if amount.0 <= 0 || amount > max {
+        return Err(AppError::BadRefundAmount { max });
+    }
+    Ok(())
+}
+
+pub fn parse_refund_reason(input: &str) -> Result<String, AppError> {
+    let t = input.trim();
+    let n = t.chars().count();
+    if !(2..=200).contains(&n) || t.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(AppError::BadRefundReason);
+    }
+    Ok(t.to_string())
+}
+
 /// Parses the quantity field of a buy form.
 pub fn parse_quantity(input: &str) -> Result<i64, AppError> {
     let s = input.trim();
@@ -170,6 +216,19 @@ mod tests {
     }
 
     #[test]
+    fn refunds_stay_within_what_the_line_cost() {
+        assert_eq!(check_refund_amount(Fen(7000), Fen(0), Fen(3500)), Ok(()));
+        assert_eq!(check_refund_amount(Fen(7000), Fen(3500), Fen(3500)), Ok(()));
+        assert_eq!(
+            check_refund_amount(Fen(7000), Fen(3500), Fen(3501)),
+            Err(AppError::BadRefundAmount { max: Fen(3500) })
+        );
+        assert_eq!(check_refund_amount(Fen(7000), Fen(0), Fen(0)), Err(AppError::BadRefundAmount { max: Fen(7000) }));
+        assert_eq!(parse_refund_reason(" 少了一盒 "), Ok("少了一盒".into()));
+        assert_eq!(parse_refund_reason("x"), Err(AppError::BadRefundReason));
+    }
+
+    #[test]
     fn parses_quantities() {
         assert_eq!(parse_quantity(" 2 "), Ok(2));
         for bad in ["", "0", "-1", "1.5", "abc", "9999999"] {
@@ -196,6 +255,12 @@ mod tests {
             (S::PendingPayment, E::Cancel, S::Cancelled),
             (S::Paid, E::Ship, S::Shipped),
             (S::Shipped, E::Complete, S::Completed),
+            (S::Paid, E::RefundRequested, S::Refunding),
+            (S::Shipped, E::RefundRequested, S::Refunding),
+            (S::Completed, E::RefundRequested, S::Refunding),
+            (S::Refunding, E::RefundResolved { fully_refunded: true, resume: S::Paid }, S::Refunded),
+            (S::Refunding, E::RefundResolved { fully_refunded: false, resume: S::Paid }, S::Paid),
+            (S::Refunding, E::RefundResolved { fully_refunded: false, resume: S::Shipped }, S::Shipped),
         ];
         for from in ALL_STATUSES {
             for ev in ALL_EVENTS {
@@ -203,8 +268,8 @@ mod tests {
                 assert_eq!(transition(from, ev), want, "{from:?} + {ev:?}");
             }
         }
-        // Terminal states accept nothing.
-        for from in [S::Cancelled, S::Completed, S::Refunded] {
+        // Terminal states accept nothing (a completed order may still be refunded).
+        for from in [S::Cancelled, S::Refunded] {
             assert!(ALL_EVENTS.iter().all(|e| transition(from, *e).is_none()));
         }
     }

@@ -7,6 +7,7 @@ pub mod cart;
 pub mod communities;
 pub mod demo;
 pub mod jobs;
+pub mod notifications;
 pub mod orders;
 pub mod products;
 pub mod refunds;

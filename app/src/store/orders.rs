@@ -394,6 +394,18 @@ async fn record_event(
 
 /// Moves an order from one state to another if the domain allows it and the order is still
 /// in `from`; false when another request changed it first.
+pub(crate) async fn apply_in(
+    db: &Db,
+    tx: &mut Tx,
+    order: i64,
+    from: OrderStatus,
+    event: OrderEvent,
+    actor: &str,
+    now: i64,
+) -> Result<bool, AppError> {
+    apply(db, tx, order, from, event, actor, now).await
+}
+
 async fn apply(
     db: &Db,
     tx: &mut Tx,
@@ -535,6 +547,17 @@ pub async fn apply_payment_succeeded(
         tx.commit().await?;
         return Ok(PaymentOutcome::OrderNotPayable { order_id: pay.order_id, refund_id });
     }
+    super::notifications::notify_buyer(db, &mut tx, pay.order_id, super::notifications::kind::ORDER_PAID, amount, now)
+        .await?;
+    super::notifications::notify_owner(
+        db,
+        &mut tx,
+        pay.order_id,
+        super::notifications::kind::NEW_PAID_ORDER,
+        amount,
+        now,
+    )
+    .await?;
     sqlx::query(
         "UPDATE products SET sold = sold + (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l \
          WHERE l.order_id = $1 AND l.product_id = products.id) \
@@ -618,6 +641,15 @@ pub async fn ship(db: &Db, order_id: i64, carrier: &str, tracking_no: &str, now:
         .bind(order_id)
         .execute(&mut *tx)
         .await?;
+    super::notifications::notify_buyer(
+        db,
+        &mut tx,
+        order_id,
+        super::notifications::kind::ORDER_SHIPPED,
+        Fen::ZERO,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -682,6 +714,7 @@ fn order_head(r: &AnyRow) -> Result<Order, sqlx::Error> {
         note: col(r, "note")?,
         lines: vec![],
         events: vec![],
+        refunds: vec![],
     })
 }
 
@@ -696,7 +729,7 @@ async fn list(db: &Db, filter: &str, param: i64) -> Result<Vec<Order>, AppError>
     .await?;
     let mut orders = rows.iter().map(order_head).collect::<Result<Vec<_>, _>>()?;
     let lines = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT l.order_id, l.product_id, l.sku_id, l.title, l.spec, l.image, l.unit, l.unit_price, l.quantity, l.amount \
+        "SELECT l.id, l.order_id, l.product_id, l.sku_id, l.title, l.spec, l.image, l.unit, l.unit_price, l.quantity, l.amount \
          FROM order_lines l \
          WHERE l.order_id IN (SELECT o.id FROM orders o WHERE {filter}) ORDER BY l.id"
     )))
@@ -715,6 +748,7 @@ async fn list(db: &Db, filter: &str, param: i64) -> Result<Vec<Order>, AppError>
 
 fn line(r: &AnyRow) -> Result<OrderLine, sqlx::Error> {
     Ok(OrderLine {
+        id: col(r, "id")?,
         product_id: col(r, "product_id")?,
         sku_id: col(r, "sku_id")?,
         title: col(r, "title")?,
@@ -754,6 +788,7 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Order>, AppError> {
             at: col(r, "at")?,
         });
     }
+    order.refunds = super::refunds::for_order(db, id).await?;
     Ok(Some(order))
 }
 

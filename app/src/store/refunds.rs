@@ -1,9 +1,13 @@
 //! Money going back to buyers.
 
-use super::{col, Db};
+use super::notifications::{kind, notify_buyer, notify_owner};
+use super::{col, Db, Tx};
 use crate::domain::money::Fen;
+use crate::domain::order::{check_refund_amount, refundable_status, OrderEvent, OrderStatus};
 use crate::error::AppError;
+use crate::model::RefundView;
 use sqlx::any::AnyRow;
+use sqlx::Row;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RefundRow {
@@ -81,6 +85,227 @@ pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Re
         tracing::error!(refund = id, payment = payment_id, "refund would exceed the payment");
         return Err(AppError::Internal);
     }
+    let (order, refund_kind): (i64, String) = {
+        let r = sqlx::query("SELECT order_id, kind FROM refunds WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        (col(&r, "order_id")?, col(&r, "kind")?)
+    };
+    if refund_kind == "member" {
+        notify_buyer(db, &mut tx, order, kind::REFUND_APPROVED, Fen(amount), now).await?;
+        resolve_order(db, &mut tx, order, now).await?;
+    }
     tx.commit().await?;
     Ok(true)
+}
+
+/// A member asks for `amount` back on one line of their order, with a reason. The order waits in
+/// `refunding` until the owner decides. Only one request per order is open at a time (a unique
+/// index), and the amounts asked on a line never add up to more than the line cost.
+pub async fn request(
+    db: &Db,
+    buyer: i64,
+    order: i64,
+    line: i64,
+    amount: Fen,
+    reason: &str,
+    now: i64,
+) -> Result<i64, AppError> {
+    let mut tx = db.begin().await?;
+    let o =
+        sqlx::query("SELECT buyer_id, status FROM orders WHERE id = $1").bind(order).fetch_optional(&mut *tx).await?;
+    let Some(o) = o else { return Err(AppError::NotFound) };
+    if col::<i64>(&o, "buyer_id")? != buyer {
+        return Err(AppError::NotFound);
+    }
+    let status = OrderStatus::parse(&col::<String>(&o, "status")?).ok_or(AppError::Internal)?;
+    if status == OrderStatus::Refunding {
+        return Err(AppError::RefundAlreadyOpen);
+    }
+    if !refundable_status(status) {
+        return Err(AppError::NotRefundable);
+    }
+    let line_amount: Option<i64> = sqlx::query_scalar("SELECT amount FROM order_lines WHERE id = $1 AND order_id = $2")
+        .bind(line)
+        .bind(order)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let line_amount = Fen(line_amount.ok_or(AppError::NotFound)?);
+    let already: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE line_id = $1 AND kind = 'member' \
+         AND status IN ('requested', 'approved', 'refunded')",
+    )
+    .bind(line)
+    .fetch_one(&mut *tx)
+    .await?;
+    check_refund_amount(line_amount, Fen(already), amount)?;
+    let payment: i64 =
+        sqlx::query_scalar("SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded' ORDER BY id LIMIT 1")
+            .bind(order)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotRefundable)?;
+    let id = db.id();
+    let inserted = sqlx::query(
+        "INSERT INTO refunds (id, order_id, payment_id, line_id, kind, amount, reason, status, created_at) \
+         VALUES ($1, $2, $3, $4, 'member', $5, $6, 'requested', $7)",
+    )
+    .bind(id)
+    .bind(order)
+    .bind(payment)
+    .bind(line)
+    .bind(amount.0)
+    .bind(reason)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if super::is_unique_violation(&e) => return Err(AppError::RefundAlreadyOpen),
+        Err(e) => return Err(e.into()),
+    }
+    if !super::orders::apply_in(db, &mut tx, order, status, OrderEvent::RefundRequested, "buyer", now).await? {
+        return Err(AppError::RefundAlreadyOpen);
+    }
+    sqlx::query("UPDATE orders SET resume_status = $1 WHERE id = $2")
+        .bind(status.as_str())
+        .bind(order)
+        .execute(&mut *tx)
+        .await?;
+    notify_owner(db, &mut tx, order, kind::REFUND_REQUESTED, amount, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The owner approves a request: it is decided once (a conditional update), even if approved
+/// twice at the same moment; the caller then has the provider pay it (`payments::settle_refund`).
+pub async fn approve(db: &Db, id: i64, now: i64) -> Result<(), AppError> {
+    let n =
+        sqlx::query("UPDATE refunds SET status = 'approved', decided_at = $1 WHERE id = $2 AND status = 'requested'")
+            .bind(now)
+            .bind(id)
+            .execute(&db.pool)
+            .await?
+            .rows_affected();
+    if n != 1 {
+        return Err(AppError::RefundAlreadyDecided);
+    }
+    Ok(())
+}
+
+/// The owner turns a request down with a reason; the order returns to where it was.
+pub async fn reject(db: &Db, id: i64, note: &str, now: i64) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE refunds SET status = 'rejected', decision_note = $1, decided_at = $2 WHERE id = $3 AND status = 'requested'",
+    )
+    .bind(note)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(AppError::RefundAlreadyDecided);
+    }
+    let order: i64 =
+        sqlx::query_scalar("SELECT order_id FROM refunds WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    notify_buyer(db, &mut tx, order, kind::REFUND_REJECTED, Fen::ZERO, now).await?;
+    resolve_order(db, &mut tx, order, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Once no member refund of an order is open, the order leaves `refunding`: refunded when all
+/// that was paid went back, otherwise back to the state it was in.
+async fn resolve_order(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(), AppError> {
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM refunds WHERE order_id = $1 AND kind = 'member' AND status IN ('requested', 'approved')",
+    )
+    .bind(order)
+    .fetch_one(&mut **tx)
+    .await?;
+    if open > 0 {
+        return Ok(());
+    }
+    let r = sqlx::query(
+        "SELECT o.resume_status, o.goods_amount, \
+         CAST((SELECT COALESCE(SUM(p.refunded_amount), 0) FROM payments p WHERE p.order_id = o.id) AS BIGINT) AS refunded \
+         FROM orders o WHERE o.id = $1",
+    )
+    .bind(order)
+    .fetch_one(&mut **tx)
+    .await?;
+    let resume: Option<String> = r.try_get("resume_status")?;
+    let resume = resume.as_deref().and_then(OrderStatus::parse).unwrap_or(OrderStatus::Paid);
+    // Everything bought came back: shipping is not part of a line and is not asked back.
+    let fully = col::<i64>(&r, "refunded")? >= col::<i64>(&r, "goods_amount")?;
+    let event = OrderEvent::RefundResolved { fully_refunded: fully, resume };
+    super::orders::apply_in(db, tx, order, OrderStatus::Refunding, event, "owner", now).await?;
+    Ok(())
+}
+
+/// The refunds of an order, oldest first.
+pub async fn for_order(db: &Db, order: i64) -> Result<Vec<RefundView>, AppError> {
+    let rows = sqlx::query(
+        "SELECT id, line_id, kind, amount, reason, status, decision_note, created_at FROM refunds WHERE order_id = $1 ORDER BY id",
+    )
+    .bind(order)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(RefundView {
+                id: col(r, "id")?,
+                line_id: r.try_get("line_id")?,
+                kind: col(r, "kind")?,
+                amount: Fen(col(r, "amount")?),
+                reason: col(r, "reason")?,
+                status: col(r, "status")?,
+                decision_note: r.try_get("decision_note")?,
+                created_at: col(r, "created_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// The community a refund's order belongs to, for the owner check.
+pub async fn community_of(db: &Db, id: i64) -> Result<Option<(i64, i64)>, AppError> {
+    let r = sqlx::query(
+        "SELECT o.community_id, r.order_id FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    r.map(|r| Ok((col(&r, "community_id")?, col(&r, "order_id")?))).transpose().map_err(|e: sqlx::Error| e.into())
+}
+
+/// Open requests in a community, oldest first: (refund, order id, buyer name).
+pub async fn queue(db: &Db, community: i64) -> Result<Vec<(RefundView, i64, String)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT r.id, r.line_id, r.kind, r.amount, r.reason, r.status, r.decision_note, r.created_at, r.order_id, \
+         u.nickname FROM refunds r JOIN orders o ON o.id = r.order_id JOIN users u ON u.id = o.buyer_id \
+         WHERE o.community_id = $1 AND r.kind = 'member' AND r.status = 'requested' ORDER BY r.id",
+    )
+    .bind(community)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                RefundView {
+                    id: col(r, "id")?,
+                    line_id: r.try_get("line_id")?,
+                    kind: col(r, "kind")?,
+                    amount: Fen(col(r, "amount")?),
+                    reason: col(r, "reason")?,
+                    status: col(r, "status")?,
+                    decision_note: r.try_get("decision_note")?,
+                    created_at: col(r, "created_at")?,
+                },
+                col(r, "order_id")?,
+                col(r, "nickname")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
 }

@@ -513,3 +513,75 @@ async fn a_double_submitted_checkout_creates_its_orders_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_line_is_refunded_in_parts_never_beyond_what_it_cost() {
+    use crate::store::refunds;
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let c = create_buy_now(&db, s.buyer, s.product, None, 2, 1, WINDOW, "sandbox").await.unwrap();
+        let line = by_id(&db, c.order_id).await.unwrap().unwrap().lines[0].id;
+        assert_eq!(
+            refunds::request(&db, s.buyer, c.order_id, line, Fen(100), "不想要了", 2).await,
+            Err(AppError::NotRefundable),
+            "not paid yet"
+        );
+        apply_payment_succeeded(&db, "sandbox", "evt", c.payment_id, Fen(7000), 3).await.unwrap();
+        let other = member(&db, "other").await;
+        assert_eq!(
+            refunds::request(&db, other, c.order_id, line, Fen(100), "不想要了", 4).await,
+            Err(AppError::NotFound)
+        );
+        assert_eq!(
+            refunds::request(&db, s.buyer, c.order_id, line, Fen(7001), "不想要了", 4).await,
+            Err(AppError::BadRefundAmount { max: Fen(7000) })
+        );
+        let first = refunds::request(&db, s.buyer, c.order_id, line, Fen(3500), "少了一斤", 5).await.unwrap();
+        assert_eq!(by_id(&db, c.order_id).await.unwrap().unwrap().status, OrderStatus::Refunding);
+        assert_eq!(
+            refunds::request(&db, s.buyer, c.order_id, line, Fen(100), "再退一点", 6).await,
+            Err(AppError::RefundAlreadyOpen)
+        );
+        // Two approvals at once: one decides it.
+        let (a, b) = tokio::join!(refunds::approve(&db, first, 7), refunds::approve(&db, first, 7));
+        assert!(a.is_ok() ^ b.is_ok());
+        assert!(matches!(a.err().or(b.err()), Some(AppError::RefundAlreadyDecided)));
+        let (a, b) =
+            tokio::join!(refunds::mark_refunded(&db, first, "sbr", 8), refunds::mark_refunded(&db, first, "sbr", 8));
+        assert_eq!(a.unwrap() as i32 + b.unwrap() as i32, 1, "paid back once");
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!((o.status, o.refunded), (OrderStatus::Paid, Fen(3500)), "back to paid with half refunded");
+
+        assert_eq!(
+            refunds::request(&db, s.buyer, c.order_id, line, Fen(3501), "全退", 9).await,
+            Err(AppError::BadRefundAmount { max: Fen(3500) })
+        );
+        let second = refunds::request(&db, s.buyer, c.order_id, line, Fen(3500), "全退", 9).await.unwrap();
+        refunds::reject(&db, second, "已经发出，请签收后再申请", 10).await.unwrap();
+        assert_eq!(refunds::reject(&db, second, "again", 11).await, Err(AppError::RefundAlreadyDecided));
+        assert_eq!(by_id(&db, c.order_id).await.unwrap().unwrap().status, OrderStatus::Paid);
+        let third = refunds::request(&db, s.buyer, c.order_id, line, Fen(3500), "全退", 12).await.unwrap();
+        refunds::approve(&db, third, 13).await.unwrap();
+        assert!(refunds::mark_refunded(&db, third, "sbr", 14).await.unwrap());
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!((o.status, o.refunded), (OrderStatus::Refunded, Fen(7000)));
+        assert_eq!(o.refunds.len(), 3);
+        assert_eq!(o.refunds[1].decision_note.as_deref(), Some("已经发出，请签收后再申请"));
+        let p = open_payment(&db, c.order_id).await.unwrap();
+        assert_eq!(p, None);
+        let paid: i64 = sqlx::query_scalar("SELECT refunded_amount FROM payments WHERE id = $1")
+            .bind(c.payment_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(paid, 7000);
+        // The buyer was told about each decision, the owner about each request.
+        let notes = crate::store::notifications::list_and_mark_read(&db, s.buyer, 15).await.unwrap();
+        let kinds: Vec<&str> = notes.iter().map(|n| n.kind.as_str()).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "refund_approved").count(), 2);
+        assert_eq!(kinds.iter().filter(|k| **k == "refund_rejected").count(), 1);
+        assert!(kinds.contains(&"order_paid"));
+        assert_eq!(crate::store::notifications::unread_count(&db, s.buyer).await.unwrap(), 0);
+    })
+    .await;
+}
