@@ -9,6 +9,10 @@ use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
+/// How many notifications the signed-in member has not read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unread(pub i64);
+
 /// What the current request knows about language and the last form, provided to every view.
 fn provide_request_context() {
     #[cfg(feature = "ssr")]
@@ -16,11 +20,13 @@ fn provide_request_context() {
         let r = crate::ctx::request();
         provide_context::<Lang>(r.lang);
         provide_context::<Flash>(r.flash.unwrap_or_default());
+        provide_context::<Unread>(Unread(r.unread));
     }
     #[cfg(not(feature = "ssr"))]
     {
         provide_context::<Lang>(Lang::default());
         provide_context::<Flash>(Flash::default());
+        provide_context::<Unread>(Unread(0));
     }
 }
 
@@ -75,6 +81,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
                 <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async/>
                 <Route path=path!("/orders/:id") view=OrderPage ssr=SsrMode::Async/>
+                <Route path=path!("/orders/:id/refund") view=RefundRequestPage ssr=SsrMode::Async/>
+                <Route path=path!("/me/notifications") view=NotificationsPage ssr=SsrMode::Async/>
+                <Route path=path!("/console/c/:id/refunds") view=ConsoleRefundsPage ssr=SsrMode::Async/>
                 <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
                 <Route path=path!("/me/addresses") view=AddressesPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/addresses/new") view=NewAddressPage ssr=SsrMode::Async/>

@@ -81,6 +81,8 @@ pub struct RequestCtx {
     pub lang: Lang,
     pub flash: Option<Flash>,
     pub client_ip: String,
+    /// Unread notifications of the signed-in member (counted for pages only).
+    pub unread: i64,
 }
 
 pub const LANG_COOKIE: &str = "qunli_lang";
@@ -96,7 +98,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 impl RequestCtx {
-    pub async fn from_headers(st: &AppState, headers: &HeaderMap, client_ip: String) -> RequestCtx {
+    pub async fn from_headers(st: &AppState, headers: &HeaderMap, client_ip: String, is_page: bool) -> RequestCtx {
         let lang = cookie(headers, LANG_COOKIE)
             .and_then(Lang::from_code)
             .or_else(|| {
@@ -114,7 +116,11 @@ impl RequestCtx {
             }
             None => (None, None),
         };
-        RequestCtx { viewer, session_hash, lang, flash, client_ip }
+        let unread = match (&viewer, is_page) {
+            (Some(v), true) => crate::store::notifications::unread_count(&st.db, v.id).await.unwrap_or(0),
+            _ => 0,
+        };
+        RequestCtx { viewer, session_hash, lang, flash, client_ip, unread }
     }
 }
 

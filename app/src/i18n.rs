@@ -230,6 +230,25 @@ catalogue! {
     saved: "已保存。", "Saved.";
     created: "已创建。", "Created.";
     added_to_cart: "已加入购物车。", "Added to the cart.";
+    refund_requested_notice: "已提交退款申请，等待群主处理。", "Refund requested; the owner will decide.";
+    request_refund: "申请退款", "Ask for a refund";
+    refund_amount_label: "退款金额（元）", "Amount (yuan)";
+    refund_reason_label: "退款原因", "Reason";
+    refund_rule: "钱会原路退回到付款账户。同一订单一次只能有一个退款申请，群主处理后可以再申请。", "Money goes back the way it was paid. One request per order at a time; you can ask again once it is decided.";
+    refunds_title: "退款记录", "Refunds";
+    refund_requested: "待处理", "Waiting";
+    refund_approved: "退款中", "Being paid back";
+    refund_rejected: "已拒绝", "Declined";
+    refund_refunded: "已退款", "Refunded";
+    approve_refund: "同意退款", "Approve";
+    reject_refund: "拒绝", "Decline";
+    decision_note_label: "拒绝原因", "Why not";
+    console_refunds: "售后", "Refunds";
+    no_refunds: "没有待处理的退款申请。", "No refund requests waiting.";
+    notifications_title: "消息", "Notifications";
+    no_notifications: "暂时没有消息。", "No notifications yet.";
+    unread_label: "条未读", "unread";
+    late_payment_refund: "迟到付款自动退回", "Late payment returned";
     cart_title: "购物车", "Cart";
     cart_empty: "购物车是空的，去社群里逛逛吧。", "The cart is empty. Have a look around the communities.";
     add_to_cart: "加入购物车", "Add to cart";
@@ -355,6 +374,38 @@ impl Lang {
         match self {
             Lang::Zh => format!("{when} 将自动确认收货"),
             Lang::En => format!("Completes by itself on {when}"),
+        }
+    }
+
+    /// One line for a notification, by its kind.
+    pub fn notification(self, kind: &str, amount: Fen) -> String {
+        let zh = self == Lang::Zh;
+        let a = amount.display();
+        match (kind, zh) {
+            ("order_paid", true) => "支付成功，订单已交给群主发货。".into(),
+            ("order_paid", false) => "Payment received; the owner will ship.".into(),
+            ("new_paid_order", true) => format!("新订单已支付 {a}，请尽快发货。"),
+            ("new_paid_order", false) => format!("New paid order of {a}; please ship it."),
+            ("order_shipped", true) => "你的订单已发货。".into(),
+            ("order_shipped", false) => "Your order has shipped.".into(),
+            ("refund_requested", true) => format!("有买家申请退款 {a}，请处理。"),
+            ("refund_requested", false) => format!("A buyer asks for a refund of {a}."),
+            ("refund_approved", true) => format!("退款 {a} 已原路退回。"),
+            ("refund_approved", false) => format!("Your refund of {a} was paid back."),
+            ("refund_rejected", true) => "你的退款申请被拒绝了，原因见订单。".into(),
+            ("refund_rejected", false) => "Your refund request was declined; see the order.".into(),
+            (_, true) => "订单有新动态。".into(),
+            (_, false) => "Something happened to an order.".into(),
+        }
+    }
+
+    pub fn refund_status(self, status: &str) -> &'static str {
+        let t = self.t();
+        match status {
+            "requested" => t.refund_requested,
+            "approved" => t.refund_approved,
+            "rejected" => t.refund_rejected,
+            _ => t.refund_refunded,
         }
     }
 

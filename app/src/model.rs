@@ -176,6 +176,7 @@ pub enum Notice {
     Saved,
     Created,
     AddedToCart,
+    RefundRequested,
 }
 
 /// What a form post leaves for the page it returns to: the error and what was typed (never a

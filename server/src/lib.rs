@@ -155,9 +155,9 @@ async fn request_context(State(st): State<AppState>, req: Request, next: Next) -
     let ip = forwarded
         .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
         .unwrap_or_else(|| "local".into());
-    let ctx = RequestCtx::from_headers(&st, req.headers(), ip).await;
+    let is_page = req.method() == Method::GET && !req.uri().path().starts_with("/api/");
+    let ctx = RequestCtx::from_headers(&st, req.headers(), ip, is_page).await;
     let had_flash = ctx.flash.is_some();
-    let is_page = req.method() == Method::GET;
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(ctx);
     let mut res = next.run(Request::from_parts(parts, body)).await;

@@ -327,3 +327,71 @@ pub async fn update_shipping(
         ],
     )
 }
+
+/// The owner approves a refund request: decided once, then paid back through the provider.
+#[server(prefix = "/api", endpoint = "approve_refund")]
+pub async fn approve_refund(refund_id: i64) -> Result<(), AppError> {
+    use crate::model::Notice;
+    use crate::{ctx, payments, store};
+    let mut order = 0;
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let (community, o) = store::refunds::community_of(&st.db, refund_id).await?.ok_or(AppError::NotFound)?;
+        order = o;
+        store::communities::owned(&st.db, community, v.id).await?;
+        store::refunds::approve(&st.db, refund_id, st.clock.now_ms()).await?;
+        // If the provider cannot be reached now, the refund stays approved and the jobs retry it.
+        if let Err(e) = payments::settle_refund(&st, refund_id).await {
+            tracing::warn!(refund_id, error = %e, "approved refund not settled yet");
+        }
+        Ok(())
+    }
+    .await;
+    super::form::finish(result, |_| super::form::Next::with(format!("/orders/{order}"), Notice::Saved), &[])
+}
+
+/// The owner turns a refund request down, saying why.
+#[server(prefix = "/api", endpoint = "reject_refund")]
+pub async fn reject_refund(refund_id: i64, decision_note: String) -> Result<(), AppError> {
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let mut order = 0;
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let (community, o) = store::refunds::community_of(&st.db, refund_id).await?.ok_or(AppError::NotFound)?;
+        order = o;
+        store::communities::owned(&st.db, community, v.id).await?;
+        let note = crate::domain::order::parse_decision_note(&decision_note)?;
+        store::refunds::reject(&st.db, refund_id, &note, st.clock.now_ms()).await
+    }
+    .await;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/orders/{order}"), Notice::Saved),
+        &[("decision_note", &decision_note)],
+    )
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundQueue {
+    pub community: Community,
+    /// (refund, order id, buyer name)
+    pub open: Vec<(crate::model::RefundView, i64, String)>,
+}
+
+#[server(prefix = "/api", endpoint = "load_refund_queue")]
+pub async fn load_refund_queue(community_id: i64) -> Result<RefundQueue, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let open = store::refunds::queue(&st.db, community_id).await?;
+            Ok(RefundQueue { community, open })
+        }
+        .await,
+    )
+}

@@ -257,3 +257,46 @@ pub async fn confirm_receipt(order_id: i64) -> Result<(), AppError> {
     .await;
     super::form::finish(result, |_| super::form::Next::to(format!("/orders/{order_id}")), &[])
 }
+
+/// The member asks for money back on one line of a paid order, with a reason.
+#[server(prefix = "/api", endpoint = "request_refund")]
+pub async fn request_refund(order_id: i64, line_id: i64, amount: String, reason: String) -> Result<(), AppError> {
+    use crate::domain::money::Fen;
+    use crate::domain::order::parse_refund_reason;
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let result = async {
+        let v = ctx::viewer()?;
+        // A malformed figure is treated as zero, which the domain refuses with the most that can be asked.
+        let fen = Fen::parse_yuan(&amount).unwrap_or(Fen::ZERO);
+        let reason = parse_refund_reason(&reason)?;
+        let st = ctx::state();
+        store::refunds::request(&st.db, v.id, order_id, line_id, fen, &reason, st.clock.now_ms()).await.map(|_| ())
+    }
+    .await;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/orders/{order_id}"), Notice::RefundRequested),
+        &[("amount", &amount), ("reason", &reason)],
+    )
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationsData {
+    pub items: Vec<crate::model::Notification>,
+}
+
+/// The member's notifications, newest first; opening them marks them read.
+#[server(prefix = "/api", endpoint = "load_notifications")]
+pub async fn load_notifications() -> Result<NotificationsData, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let items = store::notifications::list_and_mark_read(&st.db, v.id, st.clock.now_ms()).await?;
+            Ok(NotificationsData { items })
+        }
+        .await,
+    )
+}

@@ -22,11 +22,15 @@ pub fn Icon(name: &'static str) -> impl IntoView {
 #[component]
 pub fn TabBar(active: Tab) -> impl IntoView {
     let t = t();
+    let unread = use_context::<crate::app::Unread>().map(|u| u.0).unwrap_or(0);
     let item = move |tab: Tab, href: &'static str, icon: &'static str, label: &'static str| {
         let current = active == tab;
+        let badge = (tab == Tab::Me && unread > 0).then(|| {
+            view! { <span class="count">{unread}<span class="sr-only">" "{t.unread_label}</span></span> }
+        });
         view! {
             <a href=href class="tab" class:active=current aria-current=current.then_some("page")>
-                <Icon name=icon/>
+                <span class="shortcut-icon"><Icon name=icon/>{badge}</span>
                 <span>{label}</span>
             </a>
         }

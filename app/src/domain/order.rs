@@ -175,6 +175,15 @@ pub fn parse_refund_reason(input: &str) -> Result<String, AppError> {
     Ok(t.to_string())
 }
 
+/// Why an owner turns a refund down: required, at most 200 characters.
+pub fn parse_decision_note(input: &str) -> Result<String, AppError> {
+    let t = input.trim();
+    if t.is_empty() || t.chars().count() > 200 {
+        return Err(AppError::BadDecisionNote);
+    }
+    Ok(t.to_string())
+}
+
 /// Parses the quantity field of a buy form.
 pub fn parse_quantity(input: &str) -> Result<i64, AppError> {
     let s = input.trim();
@@ -226,6 +235,8 @@ mod tests {
         assert_eq!(check_refund_amount(Fen(7000), Fen(0), Fen(0)), Err(AppError::BadRefundAmount { max: Fen(7000) }));
         assert_eq!(parse_refund_reason(" 少了一盒 "), Ok("少了一盒".into()));
         assert_eq!(parse_refund_reason("x"), Err(AppError::BadRefundReason));
+        assert_eq!(parse_decision_note("  "), Err(AppError::BadDecisionNote));
+        assert_eq!(parse_decision_note(" 已发出 "), Ok("已发出".into()));
     }
 
     #[test]

@@ -105,6 +105,7 @@ pub fn MePage() -> impl IntoView {
             .into_any(),
         };
         let signed_in = d.viewer.is_some();
+        let unread = use_context::<crate::app::Unread>().map(|u| u.0).unwrap_or(0);
         let current = lang();
         view! {
             <Page title=t.me_title tab=Tab::Me>
@@ -119,6 +120,10 @@ pub fn MePage() -> impl IntoView {
                         </div>
                     </section>
                     <section class="card">
+                        <a class="row-link" href="/me/notifications">
+                            <span>{t.notifications_title}{(unread > 0).then(|| view! { " "<span class="badge badge-hot">{unread}" "{t.unread_label}</span> })}</span>
+                            <Icon name="chevron"/>
+                        </a>
                         <a class="row-link" href="/cart"><span>{t.cart_title}</span><Icon name="chevron"/></a>
                         <a class="row-link" href="/me/addresses"><span>{t.addresses_title}</span><Icon name="chevron"/></a>
                     </section>

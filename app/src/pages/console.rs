@@ -15,6 +15,7 @@ use leptos::server_fn::ServerFn;
 enum Section {
     Products,
     Orders,
+    Refunds,
     Settings,
 }
 
@@ -30,6 +31,7 @@ fn ConsoleMenu(community: i64, slug: String, active: Section) -> impl IntoView {
         <nav class="console-menu" aria-label=t.console_menu>
             {item(Section::Products, format!("/console/c/{community}"), t.console_products)}
             {item(Section::Orders, format!("/console/c/{community}/orders"), t.console_orders)}
+            {item(Section::Refunds, format!("/console/c/{community}/refunds"), t.console_refunds)}
             {item(Section::Settings, format!("/console/c/{community}#settings"), t.edit_community)}
             <a href=format!("/c/{slug}")>{t.view_community_page}</a>
         </nav>
@@ -312,6 +314,39 @@ pub fn ConsoleOrdersPage() -> impl IntoView {
                                 <div class="card-list">
                                     {d.orders.into_iter().map(|o| view! { <OrderCard o owner_view=true/> }).collect_view()}
                                 </div>
+                            }.into_any()
+                        }}
+                    </div>
+                </div>
+            </Page>
+        }
+    })
+}
+
+#[component]
+pub fn ConsoleRefundsPage() -> impl IntoView {
+    let t = t();
+    let id = param_id("id");
+    load(load_refund_queue(id), move |d: RefundQueue| {
+        let c = d.community;
+        view! {
+            <Page title=t.console_refunds back=format!("/console/c/{}", c.id)>
+                <div class="console">
+                    <ConsoleMenu community=c.id slug=c.slug.clone() active=Section::Refunds/>
+                    <div class="console-main">
+                        {if d.open.is_empty() {
+                            view! { <Empty text=t.no_refunds/> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="card-list">
+                                    {d.open.into_iter().map(|(r, order, buyer)| view! {
+                                        <li class="card">
+                                            <p><strong class="price-inline">{r.amount.display()}</strong>" · "{buyer}</p>
+                                            <p class="muted small">{r.reason}</p>
+                                            <a class="btn btn-ghost btn-small" href=format!("/orders/{order}")>{t.view_order}</a>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
                             }.into_any()
                         }}
                     </div>

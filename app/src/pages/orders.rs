@@ -7,7 +7,7 @@ use crate::components::stepper::{BuyOptions, DeliveryOption, SkuOption};
 use crate::components::{flash, lang, load, t};
 use crate::domain::catalogue::product_image_url;
 use crate::domain::checkout::Delivery;
-use crate::domain::order::OrderStatus;
+use crate::domain::order::{refundable_status, OrderStatus};
 use crate::domain::time::format_local;
 use crate::model::{Order, OrderLine};
 use leptos::prelude::*;
@@ -274,6 +274,15 @@ pub fn OrderPage() -> impl IntoView {
                 <section class="card">
                     <a class="muted small" href=format!("/c/{}", o.community_slug)>{o.community_name.clone()}</a>
                     <Lines lines=o.lines.clone()/>
+                    {(d.viewer_is_buyer && refundable_status(o.status)).then(|| view! {
+                        <div class="line-actions">
+                            {o.lines.iter().map(|l| view! {
+                                <a class="btn btn-ghost btn-small" href=format!("/orders/{}/refund?line={}", o.id, l.id)>
+                                    {t.request_refund}" · "{l.title.clone()}
+                                </a>
+                            }).collect_view()}
+                        </div>
+                    })}
                     <dl class="amounts">
                         <dt>{t.goods_amount}</dt><dd>{o.goods.display()}</dd>
                         <dt>{t.shipping_amount}</dt><dd>{o.shipping.display()}</dd>
@@ -281,6 +290,38 @@ pub fn OrderPage() -> impl IntoView {
                         <dd class="amount-total price-inline">{o.total.display()}</dd>
                     </dl>
                 </section>
+                {(!o.refunds.is_empty()).then(|| view! {
+                    <section class="card">
+                        <h2 class="section-title">{t.refunds_title}</h2>
+                        <ul class="refunds">
+                            {o.refunds.iter().map(|r| {
+                                let open = r.status == "requested" && !d.viewer_is_buyer;
+                                let reason = if r.kind == "late_payment" { t.late_payment_refund.to_string() } else { r.reason.clone() };
+                                view! {
+                                    <li class="refund">
+                                        <p><strong class="price-inline">{r.amount.display()}</strong>" "
+                                            <span class="badge">{lang().refund_status(&r.status)}</span></p>
+                                        <p class="muted small">{reason}</p>
+                                        {r.decision_note.clone().map(|n| view! { <p class="small">{t.decision_note_label}": "{n}</p> })}
+                                        {open.then(|| view! {
+                                            <div class="refund-decision">
+                                                <form method="post" action=crate::api::console::ApproveRefund::url()>
+                                                    <input type="hidden" name="refund_id" value=r.id/>
+                                                    <button class="btn btn-primary btn-block" type="submit">{t.approve_refund}" "{r.amount.display()}</button>
+                                                </form>
+                                                <form method="post" action=crate::api::console::RejectRefund::url() class="stack" novalidate>
+                                                    <input type="hidden" name="refund_id" value=r.id/>
+                                                    <Field name="decision_note" label=t.decision_note_label maxlength=200/>
+                                                    <button class="btn btn-ghost btn-block" type="submit">{t.reject_refund}</button>
+                                                </form>
+                                            </div>
+                                        })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })}
                 {(!o.ship_to.is_empty()).then(|| view! {
                     <section class="card">
                         <h2 class="section-title">{if o.delivery == Delivery::Pickup { t.delivery_pickup } else { t.delivery_ship }}</h2>
@@ -307,6 +348,80 @@ pub fn OrderPage() -> impl IntoView {
                         }).collect_view()}
                     </ol>
                 </section>
+            </Page>
+        }
+    })
+}
+
+#[component]
+pub fn RefundRequestPage() -> impl IntoView {
+    let t = t();
+    let id = param_id("id");
+    let line_id: i64 = query("line").and_then(|v| v.parse().ok()).unwrap_or(0);
+    load(load_order(id), move |d: OrderData| {
+        let o = d.order;
+        let line = o.lines.iter().find(|l| l.id == line_id).cloned();
+        let asked = o
+            .refunds
+            .iter()
+            .filter(|r| r.line_id == Some(line_id) && r.kind == "member" && r.status != "rejected")
+            .fold(crate::domain::money::Fen::ZERO, |a, r| crate::domain::money::Fen(a.0 + r.amount.0));
+        view! {
+            <Page title=t.request_refund back=format!("/orders/{}", o.id)>
+                {match line {
+                    None => view! { <Empty text=t.not_found_body/> }.into_any(),
+                    Some(l) => {
+                        let max = l.amount.saturating_sub(asked);
+                        view! {
+                            <section class="card">
+                                <Lines lines=vec![l.clone()]/>
+                            </section>
+                            <form method="post" action=RequestRefund::url() class="card stack" novalidate>
+                                <input type="hidden" name="order_id" value=o.id/>
+                                <input type="hidden" name="line_id" value=l.id/>
+                                <Field name="amount" label=t.refund_amount_label value=max.input_value() inputmode="decimal" required=true/>
+                                <Field name="reason" label=t.refund_reason_label kind="textarea" required=true maxlength=200/>
+                                <p class="rule">{t.refund_rule}</p>
+                                <button class="btn btn-primary btn-block" type="submit">{t.request_refund}</button>
+                            </form>
+                        }.into_any()
+                    }
+                }}
+            </Page>
+        }
+    })
+}
+
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    let t = t();
+    load(load_notifications(), move |d: NotificationsData| {
+        view! {
+            <Page title=t.notifications_title back="/me".to_string()>
+                {if d.items.is_empty() {
+                    view! { <Empty text=t.no_notifications/> }.into_any()
+                } else {
+                    view! {
+                        <ul class="card-list">
+                            {d.items.into_iter().map(|n| {
+                                let text = lang().notification(&n.kind, n.amount);
+                                let when = format_local(n.created_at, "Asia/Shanghai");
+                                let body = view! {
+                                    <p>{text}</p>
+                                    <p class="muted small">{when}</p>
+                                };
+                                view! {
+                                    <li class="card notification" class:unread=n.unread>
+                                        {match n.order_id {
+                                            Some(id) => view! { <a href=format!("/orders/{id}")>{body}</a> }.into_any(),
+                                            None => body.into_any(),
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
             </Page>
         }
     })
