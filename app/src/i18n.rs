@@ -244,6 +244,10 @@ catalogue! {
     reject_refund: "拒绝", "Decline";
     decision_note_label: "拒绝原因", "Why not";
     console_refunds: "售后", "Refunds";
+    search: "搜索", "Search";
+    search_orders: "搜索订单", "Search orders";
+    search_orders_placeholder: "订单号、手机号、买家或地址", "Order no., phone, buyer or address";
+    export_csv: "导出 CSV", "Export CSV";
     no_refunds: "没有待处理的退款申请。", "No refund requests waiting.";
     notifications_title: "消息", "Notifications";
     no_notifications: "暂时没有消息。", "No notifications yet.";

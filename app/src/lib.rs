@@ -1,7 +1,7 @@
 //! Qunli: a community-commerce storefront. This crate is built twice: with `ssr` into the
 //! server, and with `hydrate` into the WebAssembly that makes the islands interactive.
 
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
 pub mod api;
 pub mod app;
@@ -16,6 +16,8 @@ pub mod pages;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod ctx;
+#[cfg(feature = "ssr")]
+pub mod export;
 #[cfg(feature = "ssr")]
 pub mod jobs;
 #[cfg(feature = "ssr")]

@@ -56,8 +56,25 @@ test('an owner creates a community and a product; a member buys it; the owner se
   await expect(owner.locator('.order-card')).toContainText('买橙子的人');
   await expect(owner.locator('.order-card')).toContainText('已支付');
 
+  // Filters, search and the CSV export.
+  await owner.getByRole('link', { name: '待发货' }).click();
+  await expect(owner.locator('.order-card')).toHaveCount(1);
+  await owner.getByRole('link', { name: '已完成' }).click();
+  await expect(owner.getByText('还没有订单。')).toBeVisible();
+  await owner.getByRole('link', { name: '全部订单' }).click();
+  await owner.getByLabel('搜索订单').fill('买橙子的人');
+  await owner.getByRole('button', { name: '搜索' }).click();
+  await expect(owner.locator('.order-card')).toHaveCount(1);
+  const download = owner.waitForEvent('download');
+  await owner.getByRole('link', { name: '导出 CSV' }).click();
+  const csv = await (await download).path();
+  const text = require('fs').readFileSync(csv, 'utf8');
+  expect(text.charCodeAt(0)).toBe(0xfeff);
+  expect(text).toContain('买橙子的人');
+  expect(text).toContain('赣南脐橙 5 斤×1');
+
   // Taking the product off sale hides it from members.
-  await owner.goto(owner.url().replace(/\/orders$/, ''));
+  await owner.goto(owner.url().replace(/\/orders(\?.*)?$/, ''));
   await owner.getByRole('link', { name: '编辑' }).click();
   await owner.getByLabel('状态').selectOption('off_sale');
   await owner.getByRole('button', { name: '保存' }).click();

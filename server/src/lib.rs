@@ -1,3 +1,5 @@
+#![recursion_limit = "512"]
+
 //! The Qunli server: configuration, the HTTP router, static files, webhooks, metrics. Business
 //! rules live in the `app` crate; this crate only wires them to HTTP.
 
@@ -86,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         )
     };
     let pages = Router::new()
+        .route("/console/c/{id}/orders.csv", get(orders_csv))
         .leptos_routes_with_context(&state, routes, || {}, {
             let opts = opts.clone();
             move || shell(opts.clone())
@@ -212,6 +215,28 @@ async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
             tracing::error!(error = %e, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
         }
+    }
+}
+
+/// The owner's order list as a CSV download.
+async fn orders_csv(
+    State(st): State<AppState>,
+    axum::extract::Path(community): axum::extract::Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+    axum::Extension(ctx): axum::Extension<RequestCtx>,
+) -> Response {
+    let tab = q.get("tab").map(String::as_str);
+    match app::api::console::orders_csv(&st, ctx.viewer.as_ref(), ctx.lang, community, tab, q.get("q").cloned()).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"orders-{community}.csv\"")),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR).into_response(),
     }
 }
 

@@ -427,3 +427,25 @@ async fn test_hooks_do_not_exist_unless_turned_on() {
     assert!(app.st.clock.now_ms() - before < 60_000);
     assert_eq!(app.post("/__test/jobs", "", None, false).await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn owners_export_their_orders_as_csv_and_nobody_else_can() {
+    let app = test_app().await;
+    let (_, owner, community, product) = app.shop().await;
+    let (buyer, _) = app.member("阿梅").await;
+    let (_, other) = app.member("other").await;
+    let now = app.st.clock.now_ms();
+    let c = orders::create_buy_now(&app.st.db, buyer, product, None, 2, now, 900_000, "sandbox").await.unwrap();
+    orders::apply_payment_succeeded(&app.st.db, "sandbox", "evt", c.payment_id, c.total, now).await.unwrap();
+    let path = format!("/console/c/{community}/orders.csv?tab=paid");
+    let r = app.get(&path, Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get(header::CONTENT_TYPE).unwrap(), "text/csv; charset=utf-8");
+    assert!(r.body.starts_with('\u{feff}'), "byte-order mark for spreadsheet apps");
+    assert!(r.body.contains(&format!("\"=\"\"{}\"\"\"", c.order_id)));
+    assert!(r.body.contains("阿梅") && r.body.contains("70.00"));
+    let none = app.get(&format!("/console/c/{community}/orders.csv?tab=shipped"), Some(&owner)).await;
+    assert_eq!(none.body.lines().count(), 1, "only the header row");
+    assert_eq!(app.get(&path, Some(&other)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&path, None).await.status, StatusCode::UNAUTHORIZED);
+}

@@ -210,19 +210,51 @@ pub struct ConsoleOrders {
     pub orders: Vec<Order>,
 }
 
+/// A community's orders for its owner: `tab` picks states (see `domain::order::tab_statuses`),
+/// `q` searches order numbers, buyers' phones and names, and addresses.
 #[server(prefix = "/api", endpoint = "load_console_orders")]
-pub async fn load_console_orders(community_id: i64) -> Result<ConsoleOrders, AppError> {
+pub async fn load_console_orders(
+    community_id: i64,
+    tab: Option<String>,
+    q: Option<String>,
+) -> Result<ConsoleOrders, AppError> {
     super::form::reply(
         async move {
             use crate::{ctx, store};
             let v = ctx::viewer()?;
             let st = ctx::state();
             let community = store::communities::owned(&st.db, community_id, v.id).await?;
-            let orders = store::orders::for_community(&st.db, community_id).await?;
+            let orders =
+                store::orders::search_in_community(&st.db, community_id, &order_filter(tab.as_deref(), q)).await?;
             Ok(ConsoleOrders { community, orders })
         }
         .await,
     )
+}
+
+#[cfg(feature = "ssr")]
+fn order_filter(tab: Option<&str>, q: Option<String>) -> crate::store::orders::OrderFilter {
+    crate::store::orders::OrderFilter {
+        statuses: crate::domain::order::tab_statuses(tab.unwrap_or("all")),
+        search: q.filter(|q| !q.trim().is_empty()),
+    }
+}
+
+/// The same list as CSV, for `GET /console/c/{id}/orders.csv` (owner only).
+#[cfg(feature = "ssr")]
+pub async fn orders_csv(
+    st: &crate::ctx::AppState,
+    viewer: Option<&crate::model::Viewer>,
+    lang: crate::i18n::Lang,
+    community_id: i64,
+    tab: Option<&str>,
+    q: Option<String>,
+) -> Result<Vec<u8>, AppError> {
+    use crate::store;
+    let v = viewer.ok_or(AppError::SignInRequired)?;
+    store::communities::owned(&st.db, community_id, v.id).await?;
+    let orders = store::orders::search_in_community(&st.db, community_id, &order_filter(tab, q)).await?;
+    crate::export::orders_csv(&orders, lang).map_err(|_| AppError::Internal)
 }
 
 /// The owner ships a paid order with a carrier and tracking number.

@@ -78,6 +78,22 @@ pub const ALL_EVENTS: [OrderEvent; 9] = [
     OrderEvent::RefundResolved { fully_refunded: false, resume: OrderStatus::PendingPayment },
 ];
 
+/// The tabs of an order list: which states each one shows.
+pub fn tab_statuses(tab: &str) -> Vec<OrderStatus> {
+    use OrderStatus as S;
+    match tab {
+        "pending_payment" => vec![S::PendingPayment],
+        "paid" => vec![S::Paid, S::AwaitingTeam],
+        "shipped" => vec![S::Shipped],
+        "completed" => vec![S::Completed],
+        "after_sale" => vec![S::Refunding, S::Refunded],
+        "cancelled" => vec![S::Cancelled],
+        _ => vec![],
+    }
+}
+
+pub const ORDER_TABS: [&str; 7] = ["all", "pending_payment", "paid", "shipped", "completed", "after_sale", "cancelled"];
+
 /// Orders a member can ask money back for: paid, on the way, or received.
 pub fn refundable_status(s: OrderStatus) -> bool {
     matches!(s, OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Completed)

@@ -6,6 +6,7 @@ use crate::components::layout::{Empty, Page};
 use crate::components::price::PriceTag;
 use crate::components::{lang, load, t};
 use crate::domain::catalogue::{cover_url, product_image_url, ProductStatus, COVERS, PRODUCT_IMAGES};
+use crate::domain::order::ORDER_TABS;
 use crate::model::{Community, Product};
 use crate::pages::orders::OrderCard;
 use leptos::prelude::*;
@@ -299,14 +300,39 @@ pub fn EditProductPage() -> impl IntoView {
 pub fn ConsoleOrdersPage() -> impl IntoView {
     let t = t();
     let id = param_id("id");
-    load(load_console_orders(id), move |d: ConsoleOrders| {
+    let tab = super::query("tab").filter(|v| ORDER_TABS.contains(&v.as_str())).unwrap_or_else(|| "all".into());
+    let q = super::query("q").filter(|v| !v.trim().is_empty());
+    load(load_console_orders(id, Some(tab.clone()), q.clone()), move |d: ConsoleOrders| {
         let c = d.community;
+        let export = {
+            let mut href = format!("/console/c/{}/orders.csv?tab={tab}", c.id);
+            if let Some(q) = &q {
+                href.push_str(&format!("&q={}", q.replace('&', "%26").replace('#', "%23")));
+            }
+            href
+        };
         view! {
             <Page title=t.console_orders back=format!("/console/c/{}", c.id)>
                 <div class="console">
                     <ConsoleMenu community=c.id slug=c.slug.clone() active=Section::Orders/>
                     <div class="console-main">
-                        <p class="muted">{lang().order_count(d.orders.len())}</p>
+                        <nav class="order-tabs" aria-label=t.console_orders>
+                            {ORDER_TABS.iter().map(|name| {
+                                let current = *name == tab;
+                                let href = format!("/console/c/{}/orders?tab={name}", c.id);
+                                view! { <a href=href class:active=current aria-current=current.then_some("page")>{tab_label(name)}</a> }
+                            }).collect_view()}
+                        </nav>
+                        <form method="get" class="search-form" role="search">
+                            <input type="hidden" name="tab" value=tab.clone()/>
+                            <label class="sr-only" for="order-search">{t.search_orders}</label>
+                            <input id="order-search" name="q" type="search" value=q.clone().unwrap_or_default() placeholder=t.search_orders_placeholder/>
+                            <button class="btn btn-ghost btn-small" type="submit">{t.search}</button>
+                        </form>
+                        <div class="section-head">
+                            <p class="muted">{lang().order_count(d.orders.len())}</p>
+                            <a class="btn btn-ghost btn-small" href=export download="">{t.export_csv}</a>
+                        </div>
                         {if d.orders.is_empty() {
                             view! { <Empty text=t.no_owner_orders/> }.into_any()
                         } else {
@@ -321,6 +347,19 @@ pub fn ConsoleOrdersPage() -> impl IntoView {
             </Page>
         }
     })
+}
+
+fn tab_label(tab: &str) -> &'static str {
+    let t = t();
+    match tab {
+        "pending_payment" => t.to_pay,
+        "paid" => t.to_ship,
+        "shipped" => t.to_receive,
+        "completed" => t.status_completed,
+        "after_sale" => t.console_refunds,
+        "cancelled" => t.status_cancelled,
+        _ => t.all_orders,
+    }
 }
 
 #[component]

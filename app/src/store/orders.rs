@@ -718,24 +718,39 @@ fn order_head(r: &AnyRow) -> Result<Order, sqlx::Error> {
     })
 }
 
-/// Orders matching `filter` (a condition on `o` with one parameter), newest first, with their
-/// lines fetched in one more query rather than one per order.
-async fn list(db: &Db, filter: &str, param: i64) -> Result<Vec<Order>, AppError> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+/// A value bound to a list filter.
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+/// Orders matching `filter` (a condition on `o`, `c` and `u` with `$1…` parameters), newest
+/// first, with their lines fetched in one more query rather than one per order.
+async fn list(db: &Db, filter: &str, params: Vec<Param>) -> Result<Vec<Order>, AppError> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {ORDER_COLS} WHERE {filter} ORDER BY o.created_at DESC, o.id DESC LIMIT 200"
-    )))
-    .bind(param)
-    .fetch_all(&db.pool)
-    .await?;
+    )));
+    for p in &params {
+        q = match p {
+            Param::Int(v) => q.bind(*v),
+            Param::Text(v) => q.bind(v.clone()),
+        };
+    }
+    let rows = q.fetch_all(&db.pool).await?;
     let mut orders = rows.iter().map(order_head).collect::<Result<Vec<_>, _>>()?;
-    let lines = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT l.id, l.order_id, l.product_id, l.sku_id, l.title, l.spec, l.image, l.unit, l.unit_price, l.quantity, l.amount \
-         FROM order_lines l \
-         WHERE l.order_id IN (SELECT o.id FROM orders o WHERE {filter}) ORDER BY l.id"
-    )))
-    .bind(param)
-    .fetch_all(&db.pool)
-    .await?;
+    if orders.is_empty() {
+        return Ok(orders);
+    }
+    let marks: Vec<String> = (1..=orders.len()).map(|i| format!("${i}")).collect();
+    let mut lq = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT l.id, l.order_id, l.product_id, l.sku_id, l.title, l.spec, l.image, l.unit, l.unit_price, l.quantity, \
+         l.amount FROM order_lines l WHERE l.order_id IN ({}) ORDER BY l.id",
+        marks.join(", ")
+    )));
+    for o in &orders {
+        lq = lq.bind(o.id);
+    }
+    let lines = lq.fetch_all(&db.pool).await?;
     let mut by_order: HashMap<i64, Vec<OrderLine>> = HashMap::new();
     for r in &lines {
         by_order.entry(col(r, "order_id")?).or_default().push(line(r)?);
@@ -744,6 +759,39 @@ async fn list(db: &Db, filter: &str, param: i64) -> Result<Vec<Order>, AppError>
         o.lines = by_order.remove(&o.id).unwrap_or_default();
     }
     Ok(orders)
+}
+
+/// Which of a community's orders the owner is looking at.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OrderFilter {
+    /// Orders in any of these states; empty means all.
+    pub statuses: Vec<OrderStatus>,
+    /// An order number, the buyer's phone number or name, or part of the delivery address.
+    pub search: Option<String>,
+}
+
+/// A community's orders for its owner, filtered by state and searched.
+pub async fn search_in_community(db: &Db, community: i64, f: &OrderFilter) -> Result<Vec<Order>, AppError> {
+    let mut filter = "o.community_id = $1".to_string();
+    let mut params = vec![Param::Int(community)];
+    if !f.statuses.is_empty() {
+        let mut marks = vec![];
+        for s in &f.statuses {
+            params.push(Param::Text(s.as_str().to_string()));
+            marks.push(format!("${}", params.len()));
+        }
+        filter.push_str(&format!(" AND o.status IN ({})", marks.join(", ")));
+    }
+    if let Some(q) = f.search.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        params.push(Param::Text(q.to_string()));
+        let exact = params.len();
+        params.push(Param::Text(format!("%{}%", q.replace(['%', '_'], ""))));
+        let like = params.len();
+        filter.push_str(&format!(
+            " AND (CAST(o.id AS TEXT) = ${exact} OR u.phone = ${exact} OR u.nickname LIKE ${like} OR o.ship_to LIKE ${like})"
+        ));
+    }
+    list(db, &filter, params).await
 }
 
 fn line(r: &AnyRow) -> Result<OrderLine, sqlx::Error> {
@@ -762,16 +810,16 @@ fn line(r: &AnyRow) -> Result<OrderLine, sqlx::Error> {
 }
 
 pub async fn for_buyer(db: &Db, buyer: i64) -> Result<Vec<Order>, AppError> {
-    list(db, "o.buyer_id = $1", buyer).await
+    list(db, "o.buyer_id = $1", vec![Param::Int(buyer)]).await
 }
 
 pub async fn for_community(db: &Db, community: i64) -> Result<Vec<Order>, AppError> {
-    list(db, "o.community_id = $1", community).await
+    list(db, "o.community_id = $1", vec![Param::Int(community)]).await
 }
 
 /// One order with its lines and timeline.
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Order>, AppError> {
-    let mut found = list(db, "o.id = $1", id).await?;
+    let mut found = list(db, "o.id = $1", vec![Param::Int(id)]).await?;
     let Some(mut order) = found.pop() else { return Ok(None) };
     let events =
         sqlx::query("SELECT from_status, to_status, actor, at FROM order_events WHERE order_id = $1 ORDER BY at, id")

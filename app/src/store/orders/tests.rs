@@ -585,3 +585,37 @@ async fn a_line_is_refunded_in_parts_never_beyond_what_it_cost() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn owners_find_orders_by_state_number_phone_name_or_address() {
+    use crate::domain::checkout::Delivery;
+    each_db(|db| async move {
+        let s = shop(&db, "35", 50).await;
+        let c1 = create_buy_now(&db, s.buyer, s.product, None, 1, 1, WINDOW, "sandbox").await.unwrap();
+        let other = member(&db, "老周").await;
+        let c = Checkout {
+            key: None,
+            delivery: Delivery::Ship,
+            ship_to: "老周 13911112222 上海市徐汇区 漕溪北路 18 号".into(),
+            note: String::new(),
+            lines: vec![line(s.product, 2)],
+        };
+        let c2 = checkout(&db, other, &c, 2, WINDOW, "sandbox").await.unwrap()[0];
+        apply_payment_succeeded(&db, "sandbox", "e", c2.payment_id, c2.total, 3).await.unwrap();
+        let find = |statuses: Vec<OrderStatus>, q: Option<&str>| {
+            let db = db.clone();
+            let f = OrderFilter { statuses, search: q.map(str::to_string) };
+            async move { search_in_community(&db, s.community, &f).await.unwrap().iter().map(|o| o.id).collect::<Vec<_>>() }
+        };
+        assert_eq!(find(vec![], None).await, vec![c2.order_id, c1.order_id]);
+        assert_eq!(find(vec![OrderStatus::Paid], None).await, vec![c2.order_id]);
+        assert_eq!(find(vec![OrderStatus::PendingPayment, OrderStatus::Cancelled], None).await, vec![c1.order_id]);
+        assert_eq!(find(vec![], Some(&c1.order_id.to_string())).await, vec![c1.order_id]);
+        assert_eq!(find(vec![], Some("13911112222")).await, vec![c2.order_id]);
+        assert_eq!(find(vec![], Some("漕溪北路")).await, vec![c2.order_id]);
+        assert_eq!(find(vec![], Some("老周")).await, vec![c2.order_id]);
+        assert!(find(vec![], Some("100%")).await.is_empty());
+        assert!(find(vec![OrderStatus::Shipped], Some("老周")).await.is_empty());
+    })
+    .await;
+}

@@ -1,0 +1,140 @@
+//! Orders as CSV for spreadsheet apps: UTF-8 with a byte-order mark (so Excel reads Chinese
+//! correctly), CRLF line ends, order numbers kept as text, and cells that a spreadsheet would take
+//! for a formula neutralised (text members typed could otherwise run as one).
+
+use crate::domain::time::format_local;
+use crate::i18n::Lang;
+use crate::model::Order;
+
+/// A cell a member or owner typed: a leading `=`, `+`, `-` or `@` would be read as a formula.
+fn text_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
+pub fn orders_csv(orders: &[Order], lang: Lang) -> Result<Vec<u8>, csv::Error> {
+    let zh = lang == Lang::Zh;
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
+        let head: [&str; 12] = if zh {
+            ["订单号", "下单时间", "状态", "买家", "商品", "数量", "商品金额", "运费", "实付", "已退款", "收货", "备注"]
+        } else {
+            [
+                "Order",
+                "Placed",
+                "Status",
+                "Buyer",
+                "Items",
+                "Quantity",
+                "Goods",
+                "Shipping",
+                "Total",
+                "Refunded",
+                "Deliver to",
+                "Note",
+            ]
+        };
+        w.write_record(head)?;
+        for o in orders {
+            let items: Vec<String> = o
+                .lines
+                .iter()
+                .map(|l| {
+                    if l.spec.is_empty() {
+                        format!("{}×{}", l.title, l.quantity)
+                    } else {
+                        format!("{}（{}）×{}", l.title, l.spec, l.quantity)
+                    }
+                })
+                .collect();
+            let quantity: i64 = o.lines.iter().map(|l| l.quantity).sum();
+            w.write_record([
+                // As a formula returning text, so a 19-digit number is not rounded.
+                format!("=\"{}\"", o.id),
+                format_local(o.created_at, &o.time_zone),
+                lang.status(o.status).to_string(),
+                text_cell(&o.buyer_name),
+                text_cell(&items.join("；")),
+                quantity.to_string(),
+                o.goods.number(),
+                o.shipping.number(),
+                o.total.number(),
+                o.refunded.number(),
+                text_cell(&o.ship_to),
+                text_cell(&o.note),
+            ])?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::checkout::Delivery;
+    use crate::domain::money::Fen;
+    use crate::domain::order::OrderStatus;
+    use crate::model::OrderLine;
+
+    fn order() -> Order {
+        Order {
+            id: 251389290741764096,
+            community_id: 1,
+            community_name: "雪山三文鱼吃货群".into(),
+            community_slug: "salmon".into(),
+            time_zone: "Asia/Shanghai".into(),
+            buyer_id: 2,
+            buyer_name: "=HYPERLINK(\"x\")".into(),
+            status: OrderStatus::Paid,
+            goods: Fen(7000),
+            shipping: Fen(1200),
+            discount: Fen::ZERO,
+            total: Fen(8200),
+            created_at: 1_795_586_700_000,
+            pay_deadline: 0,
+            paid_at: None,
+            shipped_at: None,
+            completed_at: None,
+            cancelled_at: None,
+            carrier: None,
+            tracking_no: None,
+            refunded: Fen::ZERO,
+            delivery: Delivery::Ship,
+            ship_to: "阿梅 13800138000 浙江省杭州市西湖区 文三路 1 号".into(),
+            note: "周五, 送到\"门口\"".into(),
+            lines: vec![OrderLine {
+                id: 1,
+                product_id: 1,
+                sku_id: 1,
+                title: "雪山三文鱼".into(),
+                spec: "2斤".into(),
+                image: "salmon".into(),
+                unit: "份".into(),
+                unit_price: Fen(3500),
+                quantity: 2,
+                amount: Fen(7000),
+            }],
+            events: vec![],
+            refunds: vec![],
+        }
+    }
+
+    #[test]
+    fn spreadsheets_read_it_as_written() {
+        let bytes = orders_csv(&[order()], Lang::Zh).unwrap();
+        assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 byte-order mark");
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let mut lines = text.split("\r\n");
+        assert!(lines.next().unwrap().starts_with("订单号,下单时间,状态"));
+        let row = lines.next().unwrap();
+        assert!(row.starts_with("\"=\"\"251389290741764096\"\"\",2026-11-25 14:05,已支付,"), "{row}");
+        assert!(row.contains("'=HYPERLINK"), "formula neutralised: {row}");
+        assert!(row.contains("雪山三文鱼（2斤）×2,2,70.00,12.00,82.00,0.00"), "{row}");
+        assert!(row.ends_with("\"周五, 送到\"\"门口\"\"\""), "quoted: {row}");
+    }
+}
