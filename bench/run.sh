@@ -53,6 +53,16 @@ errors=$(grep -c 'Non-2xx' <<<"$ssr$static" || true)
 [ "$errors" = 0 ] || echo "note: wrk saw non-2xx responses"
 
 echo
+echo "== checkout: $((secs / 2)) s each, 50 concurrent buyers, buy-now through HTTP (target p99 <= 50 ms on SQLite) =="
+cargo build --release -p server --example checkout_bench >/dev/null 2>&1
+target/release/examples/checkout_bench sqlite $((secs / 2))
+pgdir="$out/pg"
+mkdir -p "$pgdir"; chmod 755 "$out"
+pg_url=$(scripts/pg.sh start "$pgdir" 55499)
+QUNLI_BENCH_PG_URL="$pg_url" target/release/examples/checkout_bench postgres $((secs / 2))
+scripts/pg.sh stop "$pgdir"
+
+echo
 echo "== Lighthouse (mobile emulation, throttled) on $product =="
 if lighthouse "$base$product" --quiet --output=json --output-path="$out/lh.json" \
   --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update" >/dev/null 2>&1; then

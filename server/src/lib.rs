@@ -4,6 +4,7 @@
 //! rules live in the `app` crate; this crate only wires them to HTTP.
 
 pub mod config;
+pub mod loadgen;
 pub mod metrics;
 
 use app::app::{shell, App};

@@ -17,12 +17,35 @@ pub mod users;
 pub(crate) mod testing;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub type Tx = Transaction<'static, Any>;
+/// A write transaction. On SQLite it also holds this process's writer turn (see `Db::begin`).
+pub struct Tx {
+    inner: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DbKind {
@@ -35,6 +58,10 @@ pub struct Db {
     pub pool: AnyPool,
     pub kind: DbKind,
     ids: Arc<IdGen>,
+    /// SQLite lets one connection write at a time; writers of this process take turns here, in
+    /// order, instead of polling the file lock with SQLite's back-off sleeps (which made the
+    /// slowest checkouts wait ten times longer than the typical one).
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -85,7 +112,7 @@ impl Db {
             sqlx::query_scalar("UPDATE id_nodes SET next_node = next_node + 1 WHERE id = 1 RETURNING next_node")
                 .fetch_one(&pool)
                 .await?;
-        Ok(Db { pool, kind, ids: Arc::new(IdGen::new(node)) })
+        Ok(Db { pool, kind, ids: Arc::new(IdGen::new(node)), writer: Arc::new(tokio::sync::Mutex::new(())) })
     }
 
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`): a
@@ -93,8 +120,11 @@ impl Db {
     /// the busy timeout does not wait out.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self.kind {
-            DbKind::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            DbKind::Postgres => self.pool.begin().await,
+            DbKind::Sqlite => {
+                let turn = self.writer.clone().lock_owned().await;
+                Ok(Tx { inner: self.pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) })
+            }
+            DbKind::Postgres => Ok(Tx { inner: self.pool.begin().await?, _turn: None }),
         }
     }
 

@@ -1,0 +1,134 @@
+//! Two real server processes on one PostgreSQL database: 100 concurrent checkouts for the last
+//! 10 units give exactly 10 orders, the rest a clear "sold out", and nothing else.
+
+use app::domain::account::Account;
+use app::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
+use app::domain::checkout::AddressDraft;
+use app::store::{self, Db};
+use server::loadgen;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+
+struct Instances(Vec<Child>);
+
+impl Drop for Instances {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+async fn fresh_postgres() -> Option<String> {
+    let base = match std::env::var("QUNLI_TEST_PG_URL") {
+        Ok(u) => u,
+        Err(_) => {
+            assert!(std::env::var("QUNLI_REQUIRE_PG").is_err(), "QUNLI_REQUIRE_PG is set but QUNLI_TEST_PG_URL is not");
+            eprintln!("QUNLI_TEST_PG_URL is not set: the two-instance test needs PostgreSQL and was not run");
+            return None;
+        }
+    };
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let name = format!("qunli_two_{}", std::process::id());
+    let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
+    let (prefix, _) = base.rsplit_once('/').unwrap();
+    Some(format!("{prefix}/{name}"))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn two_processes_never_sell_more_than_the_stock() {
+    let Some(url) = fresh_postgres().await else { return };
+    let db = Db::connect(&url).await.unwrap();
+    let owner = store::users::create(&db, &Account::Email("owner@qunli.test".into()), "h", "群主", 1).await.unwrap();
+    let community = store::communities::create(
+        &db,
+        owner,
+        &CommunityDraft::parse("三文鱼吃货群", "salmon", "", "salmon").unwrap(),
+        1,
+    )
+    .await
+    .unwrap();
+    let input = ProductInput {
+        title: "雪山三文鱼".into(),
+        image: "salmon".into(),
+        price: "35".into(),
+        stock: "10".into(),
+        status: "on_sale".into(),
+        ..Default::default()
+    };
+    let product = store::products::create(&db, community, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
+    let home = AddressDraft::parse("阿梅", "13800138000", "浙江省杭州市", "文三路 1 号").unwrap();
+    let mut buyers = vec![];
+    for i in 0..100 {
+        let id = store::users::create(&db, &Account::Email(format!("b{i}@qunli.test")), "h", "买家", 1).await.unwrap();
+        let address = store::addresses::add(&db, id, &home, true, 1).await.unwrap();
+        let (token, hash) = app::auth::new_token();
+        store::users::create_session(&db, &hash, id, 1, i64::MAX / 2).await.unwrap();
+        buyers.push((format!("qunli_session={token}"), address));
+    }
+
+    let dir = std::env::temp_dir().join(format!("qunli-two-{}", std::process::id()));
+    let ports = [free_port(), free_port()];
+    let mut children = Instances(vec![]);
+    for port in ports {
+        let child = Command::new(env!("CARGO_BIN_EXE_qunli"))
+            .env("DATABASE_URL", &url)
+            .env("QUNLI_LISTEN", format!("127.0.0.1:{port}"))
+            .env("QUNLI_DATA_DIR", dir.join(port.to_string()))
+            .env("QUNLI_SECRET", "a-test-secret-that-is-long-enough-0123")
+            .env("QUNLI_DEMO_SEED", "off")
+            .env("QUNLI_LOG", "warn")
+            .env("LEPTOS_SITE_ROOT", &dir)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start a server process");
+        children.0.push(child);
+    }
+    let addrs: Vec<SocketAddr> = ports.iter().map(|p| format!("127.0.0.1:{p}").parse().unwrap()).collect();
+    for addr in &addrs {
+        let mut up = false;
+        for _ in 0..200 {
+            if matches!(loadgen::request(*addr, "GET", "/healthz", "", &[]).await, Ok(r) if r.status == 200) {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(up, "instance at {addr} did not start");
+    }
+
+    let tasks: Vec<_> = buyers
+        .into_iter()
+        .enumerate()
+        .map(|(i, (cookie, address))| {
+            let addr = addrs[i % 2];
+            tokio::spawn(async move {
+                let body = format!("product_id={product}&quantity=1&delivery=addr:{address}");
+                loadgen::request(addr, "POST", "/api/buy_now", &body, &[("Cookie", &cookie)]).await.unwrap()
+            })
+        })
+        .collect();
+    let (mut ok, mut sold_out) = (0, 0);
+    for t in tasks {
+        let r = t.await.unwrap();
+        match r.status {
+            200 => ok += 1,
+            409 if r.body.contains("SoldOut") => sold_out += 1,
+            other => panic!("unexpected answer {other}: {}", r.body),
+        }
+    }
+    assert_eq!((ok, sold_out), (10, 90));
+    let p = store::products::by_id(&db, product).await.unwrap().unwrap();
+    assert_eq!(p.stock, 0);
+    let orders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(orders, 10);
+    drop(children);
+    let _ = std::fs::remove_dir_all(dir);
+}
