@@ -244,6 +244,10 @@ catalogue! {
     reject_refund: "拒绝", "Decline";
     decision_note_label: "拒绝原因", "Why not";
     console_refunds: "售后", "Refunds";
+    photos_title: "商品照片", "Photos";
+    photo_alt: "商品照片", "Product photo";
+    upload_photo: "上传照片", "Upload a photo";
+    upload_hint: "JPEG、PNG、WebP 或 GIF，10 MB 以内；会裁成正方形。", "JPEG, PNG, WebP or GIF up to 10 MB; cropped to a square.";
     search: "搜索", "Search";
     search_orders: "搜索订单", "Search orders";
     search_orders_placeholder: "订单号、手机号、买家或地址", "Order no., phone, buyer or address";
@@ -270,7 +274,7 @@ catalogue! {
     edit_product: "编辑商品", "Edit product";
     edit: "编辑", "Edit";
     title_label: "商品名称", "Title";
-    description_label: "商品描述", "Description";
+    description_label: "商品描述（支持 Markdown）", "Description (Markdown)";
     unit_label: "单位", "Unit";
     unit_hint: "如 斤、盒、份，可不填", "e.g. jin, box, portion; optional";
     image_label: "商品图", "Picture";
@@ -579,6 +583,7 @@ impl Lang {
             NotRefundable => s("这个订单现在不能申请退款。", "This order cannot be refunded now."),
             RefundAlreadyDecided => s("这个退款申请已经处理过了。", "This refund request was already decided."),
             BadDecisionNote => s("拒绝时请写明原因，最多 200 个字。", "Say why, in at most 200 characters."),
+            BadUpload => s("请上传 10 MB 以内的 JPEG、PNG、WebP 或 GIF 图片。", "Upload a JPEG, PNG, WebP or GIF photo of at most 10 MB."),
             CartEmpty => s("购物车里没有可以购买的商品。", "There is nothing in the cart that can be bought."),
             ChooseDelivery => s("请选择收货地址，或先新增一个地址。", "Choose an address, or add one first."),
             PickupUnavailable => s("这个社群没有自提点，请选择快递地址。", "This community has no pickup point; choose an address."),

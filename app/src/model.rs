@@ -101,6 +101,8 @@ pub struct Product {
     pub spec2_name: String,
     /// The SKUs on sale (active ones), in the owner's order.
     pub skus: Vec<Sku>,
+    /// Picture keys, the cover first.
+    pub images: Vec<String>,
 }
 
 impl Product {

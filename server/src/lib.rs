@@ -90,6 +90,10 @@ pub fn router(state: AppState) -> Router {
     };
     let pages = Router::new()
         .route("/console/c/{id}/orders.csv", get(orders_csv))
+        .route(
+            "/console/p/{id}/photos",
+            post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(app::media::MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
         .leptos_routes_with_context(&state, routes, || {}, {
             let opts = opts.clone();
             move || shell(opts.clone())
@@ -124,6 +128,20 @@ pub fn router(state: AppState) -> Router {
                 .service(ServeDir::new(format!("{site}/pkg")).precompressed_br().precompressed_gzip()),
         )
         .nest_service("/img", ServeDir::new(format!("{site}/img")).precompressed_br().precompressed_gzip())
+        // Uploaded photos: named by content hash, so they never change and can be cached for good.
+        .nest_service(
+            "/media",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=31536000, immutable"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .service(ServeDir::new(app::media::media_dir(&state.settings.data_dir))),
+        )
         .route_service(
             "/icons.svg",
             ServeFile::new(format!("{site}/icons.svg")).precompressed_br().precompressed_gzip(),
@@ -239,6 +257,37 @@ async fn orders_csv(
             .into_response(),
         Err(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR).into_response(),
     }
+}
+
+/// A photo uploaded from the product editor (multipart field `photo`); answers like a form post:
+/// back to the editor with a notice, or with the reason the file was refused.
+async fn upload_photo(
+    State(st): State<AppState>,
+    axum::extract::Path(product): axum::extract::Path<i64>,
+    axum::Extension(ctx): axum::Extension<RequestCtx>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let mut bytes = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("photo") {
+            bytes = field.bytes().await.ok().map(|b| b.to_vec());
+        }
+    }
+    let result = match bytes {
+        Some(b) => app::api::console::upload_photo(&st, ctx.viewer.as_ref(), product, b).await,
+        None => Err(app::error::AppError::BadUpload),
+    };
+    let flash = match &result {
+        Ok(()) => app::model::Flash { notice: Some(app::model::Notice::Saved), ..Default::default() },
+        Err(e) => app::model::Flash { error: Some(e.clone()), ..Default::default() },
+    };
+    let location = match result {
+        Err(app::error::AppError::SignInRequired) => format!("/signin?next=/console/p/{product}"),
+        _ => format!("/console/p/{product}#photos"),
+    };
+    let cookie =
+        format!("{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120", app::api::form::encode_flash(&flash));
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location), (header::SET_COOKIE, cookie)]).into_response()
 }
 
 /// Runs the background jobs in a loop until the process ends.

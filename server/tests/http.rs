@@ -449,3 +449,89 @@ async fn owners_export_their_orders_as_csv_and_nobody_else_can() {
     assert_eq!(app.get(&path, Some(&other)).await.status, StatusCode::FORBIDDEN);
     assert_eq!(app.get(&path, None).await.status, StatusCode::UNAUTHORIZED);
 }
+
+fn multipart(bytes: &[u8], filename: &str) -> (String, Vec<u8>) {
+    let boundary = "qunliboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"{filename}\"\r\nContent-Type: image/jpeg\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn png_bytes() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 40]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img).write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn owners_upload_photos_checked_by_content_and_served_with_long_caching() {
+    let app = test_app().await;
+    let (_, owner, _, product) = app.shop().await;
+    let (_, other) = app.member("other").await;
+    let upload = |cookie: String, bytes: Vec<u8>, name: &str| {
+        let (ct, body) = multipart(&bytes, name);
+        Request::post(format!("/console/p/{product}/photos"))
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, format!("http://{HOST}"))
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let media = app.dir.join("media");
+    let count = || std::fs::read_dir(&media).map(|d| d.count()).unwrap_or(0);
+
+    // A web page renamed to .jpg, and someone else's product: refused, nothing stored.
+    let r = app.send(upload(owner.clone(), b"<html><script>alert(1)</script></html>".to_vec(), "photo.jpg")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.cookies().iter().any(|c| c.starts_with("qunli_flash=")));
+    let r = app.send(upload(other, png_bytes(), "photo.png")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(count(), 0);
+    assert_eq!(store::products::images(&app.st.db, product).await.unwrap(), vec!["salmon".to_string()]);
+
+    let r = app.send(upload(owner.clone(), png_bytes(), "IMG_0001.HEIC.png")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let images = store::products::images(&app.st.db, product).await.unwrap();
+    assert_eq!(images.len(), 2);
+    assert!(images[0].starts_with("up:"), "the first photo becomes the cover: {images:?}");
+    let hash = images[0].trim_start_matches("up:");
+    let served = app.get(&format!("/media/{hash}-800.jpg"), None).await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.headers.get(header::CONTENT_TYPE).unwrap(), "image/jpeg");
+    assert_eq!(served.headers.get(header::CACHE_CONTROL).unwrap(), "public, max-age=31536000, immutable");
+    assert_eq!(served.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+    assert_eq!(count(), 2, "display size and thumbnail");
+    let page = app.get(&format!("/p/{product}"), None).await;
+    assert!(page.body.contains(&format!("/media/{hash}-800.jpg")));
+}
+
+#[tokio::test]
+async fn descriptions_are_markdown_without_anything_that_runs() {
+    use app::domain::catalogue::{ProductDraft, ProductInput};
+    let app = test_app().await;
+    let (_, _, _, product) = app.shop().await;
+    let input = ProductInput {
+        title: "雪山三文鱼".into(),
+        image: "salmon".into(),
+        price: "35".into(),
+        stock: "5".into(),
+        status: "on_sale".into(),
+        description:
+            "**冰鲜**直发\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[牧场](javascript:alert(3))"
+                .into(),
+        ..Default::default()
+    };
+    store::products::update(&app.st.db, product, &ProductDraft::parse(&input).unwrap(), 2).await.unwrap();
+    let page = app.get(&format!("/p/{product}"), None).await;
+    assert!(page.body.contains("<strong>冰鲜</strong>直发"));
+    for bad in ["alert(1)", "onerror", "javascript:alert(3)"] {
+        assert!(!page.body.contains(bad), "{bad}");
+    }
+}

@@ -427,3 +427,43 @@ pub async fn load_refund_queue(community_id: i64) -> Result<RefundQueue, AppErro
         .await,
     )
 }
+
+/// Stores an uploaded photo for a product (owner only). Called by the server's multipart route.
+#[cfg(feature = "ssr")]
+pub async fn upload_photo(
+    st: &crate::ctx::AppState,
+    viewer: Option<&crate::model::Viewer>,
+    product_id: i64,
+    bytes: Vec<u8>,
+) -> Result<(), AppError> {
+    use crate::{media, store};
+    let v = viewer.ok_or(AppError::SignInRequired)?;
+    let product = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+    store::communities::owned(&st.db, product.community_id, v.id).await?;
+    let data_dir = st.settings.data_dir.clone();
+    // Decoding and resizing are CPU work: off the async threads.
+    let hash = tokio::task::spawn_blocking(move || media::store(&data_dir, &bytes))
+        .await
+        .map_err(|_| AppError::Internal)??;
+    store::products::add_image(&st.db, product_id, &media::key_for(&hash)).await
+}
+
+/// Takes a photo off a product.
+#[server(prefix = "/api", endpoint = "remove_product_image")]
+pub async fn remove_product_image(product_id: i64, image: String) -> Result<(), AppError> {
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let product = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+        store::communities::owned(&st.db, product.community_id, v.id).await?;
+        store::products::remove_image(&st.db, product_id, &image).await
+    }
+    .await;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/console/p/{product_id}#photos"), Notice::Saved),
+        &[],
+    )
+}

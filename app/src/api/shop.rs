@@ -71,6 +71,8 @@ pub struct ProductData {
     pub product: Product,
     pub community: Community,
     pub is_owner: bool,
+    /// The description's Markdown as sanitized HTML.
+    pub description_html: String,
 }
 
 /// A product page. Drafts exist only for their owner; off-sale products stay visible (links to
@@ -88,7 +90,8 @@ pub async fn load_product(id: i64) -> Result<ProductData, AppError> {
             if p.status == ProductStatus::Draft && !is_owner {
                 return Err(AppError::NotFound);
             }
-            Ok(ProductData { product: p, community: c, is_owner })
+            let description_html = crate::markdown::to_safe_html(&p.description);
+            Ok(ProductData { product: p, community: c, is_owner, description_html })
         }
         .await,
     )

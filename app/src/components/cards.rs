@@ -1,6 +1,6 @@
 use super::price::PriceTag;
 use super::{lang, t};
-use crate::domain::catalogue::{cover_url, product_image_url};
+use crate::domain::catalogue::{cover_url, product_thumb_url};
 use crate::model::{CommunityCard, ProductCard};
 use leptos::prelude::*;
 
@@ -10,7 +10,7 @@ pub fn ProductTile(p: ProductCard) -> impl IntoView {
     let sold_out = p.stock == 0;
     view! {
         <a class="product-tile" href=format!("/p/{}", p.id)>
-            <img class="product-tile-img" src=product_image_url(&p.image) alt="" width="300" height="300" loading="lazy"/>
+            <img class="product-tile-img" src=product_thumb_url(&p.image) alt="" width="300" height="300" loading="lazy"/>
             <div class="product-tile-body">
                 <h3 class="product-tile-title">{p.title}</h3>
                 <PriceTag price=p.price original=p.original_price unit=p.unit/>

@@ -86,6 +86,9 @@ pub fn PictureChoice(
     options: &'static [&'static str],
     url: fn(&str) -> String,
     #[prop(into)] value: String,
+    /// Uploaded photos offered before the built-in pictures.
+    #[prop(optional)]
+    uploads: Vec<String>,
 ) -> impl IntoView {
     let f = flash();
     let value = f.value(name).unwrap_or(value);
@@ -95,6 +98,15 @@ pub fn PictureChoice(
         <fieldset class="field picture-choice" class:has-error=has_error>
             <legend>{label}</legend>
             <div class="picture-grid">
+                {uploads.into_iter().map(|key| {
+                    let checked = key == value;
+                    view! {
+                        <label class="picture-option">
+                            <input type="radio" name=name value=key.clone() checked=checked/>
+                            <img src=crate::domain::catalogue::product_thumb_url(&key) alt=t().photo_alt width="64" height="64" loading="lazy"/>
+                        </label>
+                    }
+                }).collect_view()}
                 {options.iter().map(|opt| {
                     let checked = *opt == value;
                     view! {

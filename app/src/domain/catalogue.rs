@@ -13,8 +13,25 @@ pub fn cover_url(key: &str) -> String {
     format!("/img/cover-{key}.svg")
 }
 
+/// A product picture at display size: a built-in drawing, or an uploaded photo (`up:<hash>`).
 pub fn product_image_url(key: &str) -> String {
-    format!("/img/p-{key}.svg")
+    match key.strip_prefix("up:") {
+        Some(hash) => format!("/media/{hash}-800.jpg"),
+        None => format!("/img/p-{key}.svg"),
+    }
+}
+
+/// The same picture for lists and cards.
+pub fn product_thumb_url(key: &str) -> String {
+    match key.strip_prefix("up:") {
+        Some(hash) => format!("/media/{hash}-240.jpg"),
+        None => format!("/img/p-{key}.svg"),
+    }
+}
+
+/// An uploaded photo's key: `up:` and 64 hex digits.
+pub fn is_upload_key(key: &str) -> bool {
+    key.strip_prefix("up:").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,7 +176,11 @@ impl ProductDraft {
         let title = text(&f.title, 2, 60, AppError::BadTitle)?;
         let description = text(&f.description, 0, 5000, AppError::BadDescription)?;
         let unit = text(&f.unit, 0, 6, AppError::BadUnit)?;
-        let image = PRODUCT_IMAGES.iter().find(|c| **c == f.image).ok_or(AppError::BadImage)?.to_string();
+        let image = if is_upload_key(&f.image) || PRODUCT_IMAGES.contains(&f.image.as_str()) {
+            f.image.clone()
+        } else {
+            return Err(AppError::BadImage);
+        };
         let (price, original_price) = parse_prices(&f.price, &f.original_price)?;
         let stock = parse_count(&f.stock, 0, MAX_STOCK).ok_or(AppError::BadStock)?;
         let per_order_limit = if f.per_order_limit.trim().is_empty() {

@@ -184,6 +184,7 @@ fn ProductForm(community: Community, p: Option<Product>) -> impl IntoView {
             {product_id.map(|id| view! { <input type="hidden" name="product_id" value=id/> })}
             <Field name="title" label=t.title_label value=v(|p| p.title.clone()) required=true maxlength=60/>
             <PictureChoice name="image" label=t.image_label options=PRODUCT_IMAGES url=product_image_url
+                uploads=p.as_ref().map(|p| p.images.iter().filter(|i| i.starts_with("up:")).cloned().collect()).unwrap_or_default()
                 value=p.as_ref().map(|p| p.image.clone()).unwrap_or_else(|| PRODUCT_IMAGES[0].to_string())/>
             <div class="field-row">
                 <Field name="price" label=t.price_input value=v(|p| p.price.input_value()) inputmode="decimal" required=true/>
@@ -230,6 +231,43 @@ fn spec_values(p: &Product, which: u8) -> String {
         }
     }
     out.join(", ")
+}
+
+/// The product's photos: upload from the phone (camera or album), remove.
+#[component]
+fn Photos(p: Product) -> impl IntoView {
+    let t = t();
+    let f = crate::components::flash();
+    let error = f.error_for("image").map(|e| lang().error(&e));
+    let last = p.images.len() == 1;
+    view! {
+        <section class="card stack" id="photos">
+            <h2 class="section-title">{t.photos_title}</h2>
+            <ul class="photo-list">
+                {p.images.iter().map(|key| view! {
+                    <li>
+                        <img src=crate::domain::catalogue::product_thumb_url(key) alt=t.photo_alt width="96" height="96" loading="lazy"/>
+                        {(!last).then(|| view! {
+                            <form method="post" action=RemoveProductImage::url()>
+                                <input type="hidden" name="product_id" value=p.id/>
+                                <input type="hidden" name="image" value=key.clone()/>
+                                <button class="btn btn-ghost btn-small" type="submit">{t.remove}</button>
+                            </form>
+                        })}
+                    </li>
+                }).collect_view()}
+            </ul>
+            <form method="post" action=format!("/console/p/{}/photos", p.id) enctype="multipart/form-data" class="stack">
+                <div class="field" class:has-error=error.is_some()>
+                    <label for="f-photo">{t.upload_photo}</label>
+                    <input id="f-photo" name="photo" type="file" accept="image/jpeg,image/png,image/webp,image/gif" required/>
+                    <p class="field-hint">{t.upload_hint}</p>
+                    {error.clone().map(|e| view! { <p class="field-error">{e}</p> })}
+                </div>
+                <button class="btn btn-ghost btn-block" type="submit">{t.upload_photo}</button>
+            </form>
+        </section>
+    }
 }
 
 /// The SKU table: price, original price, stock and code for each combination.
@@ -289,6 +327,7 @@ pub fn EditProductPage() -> impl IntoView {
         let back = format!("/console/c/{}", d.community.id);
         view! {
             <Page title=t.edit_product back>
+                {d.product.clone().map(|p| view! { <Photos p/> })}
                 {d.product.clone().filter(|p| p.has_specs()).map(|p| view! { <SkuTable p/> })}
                 <ProductForm community=d.community p=d.product/>
             </Page>

@@ -154,12 +154,18 @@ pub fn ProductPage() -> impl IntoView {
             </div>
         }
         .into_any();
-        let paragraphs: Vec<String> =
-            p.description.split('\n').map(str::to_string).filter(|s| !s.trim().is_empty()).collect();
+        let description = d.description_html;
+        let many = p.images.len() > 1;
         view! {
             <Page title=p.title.clone() back=format!("/c/{}", c.slug) bottom=bar>
                 {(p.status == ProductStatus::Draft).then(|| view! { <p class="banner banner-warn">{t.draft_notice}</p> })}
-                <img class="product-hero" src=product_image_url(&p.image) alt=p.title.clone() width="780" height="780"/>
+                // Several pictures swipe sideways (scroll snapping, no script needed).
+                <div class="gallery" class:many=many>
+                    {p.images.iter().enumerate().map(|(i, key)| view! {
+                        <img class="product-hero" src=product_image_url(key) alt=format!("{} {}", p.title, i + 1) width="780" height="780"
+                            loading=if i == 0 { "eager" } else { "lazy" }/>
+                    }).collect_view()}
+                </div>
                 <section class="price-band">
                     <PriceTag price=p.price original=p.original_price unit=p.unit.clone() large=true show_saving=true from=p.price_varies()/>
                 </section>
@@ -189,9 +195,8 @@ pub fn ProductPage() -> impl IntoView {
                 </a>
                 <section class="card">
                     <h2 class="section-title">{t.product_details}</h2>
-                    <div class="description">
-                        {paragraphs.into_iter().map(|para| view! { <p>{para}</p> }).collect_view()}
-                    </div>
+                    // Sanitized on the server (pulldown-cmark, then ammonia's allow-list).
+                    <div class="description" inner_html=description></div>
                 </section>
             </Page>
         }

@@ -114,7 +114,77 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Product>, AppError> {
         spec1_name: col(&r, "spec1_name")?,
         spec2_name: col(&r, "spec2_name")?,
         skus: skus_of(db, id, false).await?,
+        images: images(db, id).await?,
     }))
+}
+
+/// A product's pictures in order, the cover first.
+pub async fn images(db: &Db, product: i64) -> Result<Vec<String>, AppError> {
+    let cover: Option<String> =
+        sqlx::query_scalar("SELECT image FROM products WHERE id = $1").bind(product).fetch_optional(&db.pool).await?;
+    let rest: Vec<String> =
+        sqlx::query_scalar("SELECT image FROM product_images WHERE product_id = $1 ORDER BY sort, image")
+            .bind(product)
+            .fetch_all(&db.pool)
+            .await?;
+    let mut out: Vec<String> = cover.into_iter().collect();
+    for i in rest {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    Ok(out)
+}
+
+/// Adds an uploaded photo to a product. The first photo replaces a built-in drawing as the cover.
+pub async fn add_image(db: &Db, product: i64, key: &str) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO product_images (product_id, image, sort) \
+         VALUES ($1, $2, (SELECT COALESCE(MAX(sort), 0) + 1 FROM product_images WHERE product_id = $1)) \
+         ON CONFLICT (product_id, image) DO NOTHING",
+    )
+    .bind(product)
+    .bind(key)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE products SET image = $1 WHERE id = $2 AND image NOT LIKE 'up:%'")
+        .bind(key)
+        .bind(product)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes a photo off a product; the cover moves to the next picture. The last one stays.
+pub async fn remove_image(db: &Db, product: i64, key: &str) -> Result<(), AppError> {
+    let all = images(db, product).await?;
+    if !all.iter().any(|i| i == key) {
+        return Err(AppError::NotFound);
+    }
+    let Some(next) = all.iter().find(|i| *i != key).cloned() else { return Err(AppError::BadImage) };
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM product_images WHERE product_id = $1 AND image = $2")
+        .bind(product)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE products SET image = $1 WHERE id = $2 AND image = $3")
+        .bind(&next)
+        .bind(product)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO product_images (product_id, image, sort) VALUES ($1, $2, 0) ON CONFLICT (product_id, image) DO NOTHING",
+    )
+    .bind(product)
+    .bind(&next)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
@@ -143,6 +213,11 @@ pub async fn create(db: &Db, community: i64, d: &ProductDraft, now: i64) -> Resu
          (SELECT COALESCE(MAX(sort), 0) + 1 FROM products WHERE community_id = $12))",
     );
     bind_draft(q, d, now).bind(id).bind(community).bind(d.price.0).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO product_images (product_id, image, sort) VALUES ($1, $2, 0)")
+        .bind(id)
+        .bind(&d.image)
+        .execute(&mut *tx)
+        .await?;
     sync_skus(db, &mut tx, id, d).await?;
     tx.commit().await?;
     Ok(id)
@@ -152,6 +227,9 @@ pub async fn create(db: &Db, community: i64, d: &ProductDraft, now: i64) -> Resu
 /// With specs, each SKU keeps its own row (edited in the SKU table); combinations added by the
 /// edit start from the price and stock typed here, removed ones stop being sold.
 pub async fn update(db: &Db, id: i64, d: &ProductDraft, now: i64) -> Result<(), AppError> {
+    if d.image.starts_with("up:") && !images(db, id).await?.contains(&d.image) {
+        return Err(AppError::BadImage);
+    }
     let mut tx = db.begin().await?;
     let q = sqlx::query(
         "UPDATE products SET title = $1, description = $2, unit = $3, image = $4, per_order_limit = $5, \
