@@ -245,6 +245,8 @@ catalogue! {
     decision_note_label: "拒绝原因", "Why not";
     console_refunds: "售后", "Refunds";
     photos_title: "商品照片", "Photos";
+    move_up: "上移", "Move up";
+    move_down: "下移", "Move down";
     photo_alt: "商品照片", "Product photo";
     upload_photo: "上传照片", "Upload a photo";
     upload_hint: "JPEG、PNG、WebP 或 GIF，10 MB 以内；会裁成正方形。", "JPEG, PNG, WebP or GIF up to 10 MB; cropped to a square.";

@@ -467,3 +467,20 @@ pub async fn remove_product_image(product_id: i64, image: String) -> Result<(), 
         &[],
     )
 }
+
+/// Moves a product up or down in its community's list.
+#[server(prefix = "/api", endpoint = "move_product")]
+pub async fn move_product(product_id: i64, direction: String) -> Result<(), AppError> {
+    use crate::{ctx, store};
+    let mut community = 0;
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let product = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+        community = product.community_id;
+        store::communities::owned(&st.db, community, v.id).await?;
+        store::products::move_product(&st.db, product_id, direction == "up").await
+    }
+    .await;
+    super::form::finish(result, |_| super::form::Next::to(format!("/console/c/{community}")), &[])
+}

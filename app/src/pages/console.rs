@@ -136,6 +136,18 @@ pub fn ConsoleCommunityPage() -> impl IntoView {
                                                         <PriceTag price=p.price original=p.original_price unit=p.unit.clone()/>
                                                         <p class="muted small">{status}" · "{lang().stock_left(p.stock)}" · "{lang().sold(p.sold)}</p>
                                                     </div>
+                                                    <div class="reorder">
+                                                        <form method="post" action=MoveProduct::url()>
+                                                            <input type="hidden" name="product_id" value=p.id/>
+                                                            <input type="hidden" name="direction" value="up"/>
+                                                            <button class="btn btn-ghost btn-small" type="submit" aria-label=format!("{} {}", t.move_up, p.title)>"↑"</button>
+                                                        </form>
+                                                        <form method="post" action=MoveProduct::url()>
+                                                            <input type="hidden" name="product_id" value=p.id/>
+                                                            <input type="hidden" name="direction" value="down"/>
+                                                            <button class="btn btn-ghost btn-small" type="submit" aria-label=format!("{} {}", t.move_down, p.title)>"↓"</button>
+                                                        </form>
+                                                    </div>
                                                     <a class="btn btn-ghost btn-small" href=format!("/console/p/{}", p.id)>{t.edit}</a>
                                                 </li>
                                             }

@@ -325,3 +325,77 @@ pub(crate) async fn refresh_summary(tx: &mut Tx, product: i64) -> Result<(), sql
     .await?;
     Ok(())
 }
+
+/// Moves a product one place earlier (`up`) or later in its community's list, by swapping its
+/// position with its neighbour's.
+pub async fn move_product(db: &Db, product: i64, up: bool) -> Result<(), AppError> {
+    let mut tx = db.begin().await?;
+    let r = sqlx::query("SELECT community_id, sort FROM products WHERE id = $1")
+        .bind(product)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (community, sort): (i64, i64) = (col(&r, "community_id")?, col(&r, "sort")?);
+    let sql = if up {
+        "SELECT id, sort FROM products WHERE community_id = $1 AND (sort < $2 OR (sort = $2 AND id < $3)) ORDER BY sort DESC, id DESC LIMIT 1"
+    } else {
+        "SELECT id, sort FROM products WHERE community_id = $1 AND (sort > $2 OR (sort = $2 AND id > $3)) ORDER BY sort, id LIMIT 1"
+    };
+    let neighbour = sqlx::query(sql).bind(community).bind(sort).bind(product).fetch_optional(&mut *tx).await?;
+    if let Some(n) = neighbour {
+        let (other, other_sort): (i64, i64) = (col(&n, "id")?, col(&n, "sort")?);
+        // Equal positions (older data) would not move: make them distinct first.
+        let (mine, theirs) = if other_sort == sort {
+            if up {
+                (sort - 1, sort)
+            } else {
+                (sort + 1, sort)
+            }
+        } else {
+            (other_sort, sort)
+        };
+        sqlx::query("UPDATE products SET sort = $1 WHERE id = $2").bind(mine).bind(product).execute(&mut *tx).await?;
+        sqlx::query("UPDATE products SET sort = $1 WHERE id = $2").bind(theirs).bind(other).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalogue::ProductInput;
+    use crate::store::testing::{each_db, shop};
+
+    #[tokio::test]
+    async fn owners_reorder_products() {
+        each_db(|db| async move {
+            let s = shop(&db, "35", 5).await;
+            let mk = |t: &str| ProductInput {
+                title: t.into(),
+                image: "walnut".into(),
+                price: "10".into(),
+                stock: "1".into(),
+                status: "on_sale".into(),
+                ..Default::default()
+            };
+            let b = create(&db, s.community, &ProductDraft::parse(&mk("第二个")).unwrap(), 2).await.unwrap();
+            let c = create(&db, s.community, &ProductDraft::parse(&mk("第三个")).unwrap(), 3).await.unwrap();
+            let order = |db: Db| async move {
+                all_in(&db, s.community).await.unwrap().iter().map(|p| p.id).collect::<Vec<_>>()
+            };
+            assert_eq!(order(db.clone()).await, vec![s.product, b, c]);
+            move_product(&db, c, true).await.unwrap();
+            assert_eq!(order(db.clone()).await, vec![s.product, c, b]);
+            move_product(&db, s.product, true).await.unwrap();
+            assert_eq!(order(db.clone()).await, vec![s.product, c, b], "already first");
+            move_product(&db, s.product, false).await.unwrap();
+            assert_eq!(order(db.clone()).await, vec![c, s.product, b]);
+            assert_eq!(
+                on_sale_in(&db, s.community).await.unwrap().iter().map(|p| p.id).collect::<Vec<_>>(),
+                vec![c, s.product, b]
+            );
+        })
+        .await;
+    }
+}
