@@ -81,6 +81,12 @@ test('a member cancels an unpaid order; the owner ships a paid one; it completes
   await expect(owner.locator('.order-status-card .status')).toHaveText('已发货');
   await expect(owner.getByText('SF1234567890')).toBeVisible();
 
+  await member.goto('/me');
+  await member.locator('.shortcut').filter({ hasText: '待收货' }).click();
+  await expect(member.locator('.order-card')).toHaveCount(1);
+  await expect(member.locator('.order-card')).toContainText('已发货');
+  await member.getByRole('link', { name: '待付款' }).click();
+  await expect(member.getByText('还没有订单，去社群里看看吧。')).toBeVisible();
   await member.goto(second.orderUrl);
   await expect(member.locator('.order-status-card .status')).toHaveText('已发货');
   await expect(member.getByText(/将自动确认收货/)).toBeVisible();

@@ -155,12 +155,14 @@ pub async fn sandbox_pay(order_id: i64) -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "load_my_orders")]
-pub async fn load_my_orders() -> Result<Vec<Order>, AppError> {
+pub async fn load_my_orders(tab: Option<String>) -> Result<Vec<Order>, AppError> {
     super::form::reply(
         async move {
+            use crate::domain::order::tab_statuses;
             use crate::{ctx, store};
             let v = ctx::viewer()?;
-            store::orders::for_buyer(&ctx::state().db, v.id).await
+            let statuses = tab_statuses(tab.as_deref().unwrap_or("all"));
+            store::orders::for_buyer_in(&ctx::state().db, v.id, &statuses).await
         }
         .await,
     )

@@ -70,9 +70,9 @@ pub fn MePage() -> impl IntoView {
     load(load_me(), move |d: MeData| {
         let counts = d.counts.clone();
         let count = move |k: &str| counts.get(k).copied().unwrap_or(0);
-        let shortcut = |label: &'static str, n: i64, icon: &'static str| {
+        let shortcut = |label: &'static str, n: i64, icon: &'static str, tab: &'static str| {
             view! {
-                <a class="shortcut" href="/orders">
+                <a class="shortcut" href=format!("/orders?tab={tab}")>
                     <span class="shortcut-icon"><Icon name=icon/>{(n > 0).then(|| view! { <span class="count">{n}</span> })}</span>
                     <span>{label}</span>
                 </a>
@@ -114,9 +114,9 @@ pub fn MePage() -> impl IntoView {
                     <section class="card">
                         <a class="row-link" href="/orders"><h2 class="section-title">{t.all_orders}</h2><Icon name="chevron"/></a>
                         <div class="shortcuts">
-                            {shortcut(t.to_pay, count("pending_payment"), "wallet")}
-                            {shortcut(t.to_ship, count("paid"), "box")}
-                            {shortcut(t.to_receive, count("shipped"), "truck")}
+                            {shortcut(t.to_pay, count("pending_payment"), "wallet", "pending_payment")}
+                            {shortcut(t.to_ship, count("paid"), "box", "paid")}
+                            {shortcut(t.to_receive, count("shipped"), "truck", "shipped")}
                         </div>
                     </section>
                     <section class="card">

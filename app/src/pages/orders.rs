@@ -138,6 +138,9 @@ pub fn CashierPage() -> impl IntoView {
     })
 }
 
+/// The member's order tabs: 全部 / 待付款 / 待发货 / 待收货 / 售后.
+const MEMBER_TABS: [&str; 5] = ["all", "pending_payment", "paid", "shipped", "after_sale"];
+
 fn status_class(s: OrderStatus) -> &'static str {
     match s {
         OrderStatus::PendingPayment | OrderStatus::AwaitingTeam => "status status-wait",
@@ -195,9 +198,23 @@ pub fn OrderCard(o: Order, #[prop(optional)] owner_view: bool) -> impl IntoView 
 #[component]
 pub fn OrdersPage() -> impl IntoView {
     let t = t();
-    load(load_my_orders(), move |orders: Vec<Order>| {
+    let tab = query("tab").filter(|v| MEMBER_TABS.contains(&v.as_str())).unwrap_or_else(|| "all".into());
+    load(load_my_orders(Some(tab.clone())), move |orders: Vec<Order>| {
         view! {
             <Page title=t.orders_title tab=Tab::Orders>
+                <nav class="order-tabs" aria-label=t.orders_title>
+                    {MEMBER_TABS.iter().map(|name| {
+                        let current = *name == tab;
+                        let label = match *name {
+                            "pending_payment" => t.to_pay,
+                            "paid" => t.to_ship,
+                            "shipped" => t.to_receive,
+                            "after_sale" => t.console_refunds,
+                            _ => t.all_orders,
+                        };
+                        view! { <a href=format!("/orders?tab={name}") class:active=current aria-current=current.then_some("page")>{label}</a> }
+                    }).collect_view()}
+                </nav>
                 {if orders.is_empty() {
                     view! { <Empty text=t.no_orders action=(t.go_shopping, "/c".to_string())/> }.into_any()
                 } else {

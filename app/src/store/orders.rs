@@ -809,6 +809,22 @@ fn line(r: &AnyRow) -> Result<OrderLine, sqlx::Error> {
     })
 }
 
+/// A buyer's orders in any of `statuses` (all when empty), newest first.
+pub async fn for_buyer_in(db: &Db, buyer: i64, statuses: &[OrderStatus]) -> Result<Vec<Order>, AppError> {
+    if statuses.is_empty() {
+        return for_buyer(db, buyer).await;
+    }
+    let mut params = vec![Param::Int(buyer)];
+    let marks: Vec<String> = statuses
+        .iter()
+        .map(|s| {
+            params.push(Param::Text(s.as_str().to_string()));
+            format!("${}", params.len())
+        })
+        .collect();
+    list(db, &format!("o.buyer_id = $1 AND o.status IN ({})", marks.join(", ")), params).await
+}
+
 pub async fn for_buyer(db: &Db, buyer: i64) -> Result<Vec<Order>, AppError> {
     list(db, "o.buyer_id = $1", vec![Param::Int(buyer)]).await
 }

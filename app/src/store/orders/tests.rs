@@ -42,8 +42,15 @@ async fn refused_buys_change_nothing() {
         }
         assert_eq!(create_buy_now(&db, s.buyer, 999, None, 1, 1, WINDOW, "sandbox").await, Err(AppError::NotFound));
         // Off sale, and a cart put together before it went off sale: refused too.
-        sqlx::query("UPDATE products SET status = 'off_sale' WHERE id = $1").bind(s.product).execute(&db.pool).await.unwrap();
-        assert_eq!(create_buy_now(&db, s.buyer, s.product, None, 1, 1, WINDOW, "sandbox").await, Err(AppError::NotOnSale));
+        sqlx::query("UPDATE products SET status = 'off_sale' WHERE id = $1")
+            .bind(s.product)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, None, 1, 1, WINDOW, "sandbox").await,
+            Err(AppError::NotOnSale)
+        );
         assert_eq!(stock(&db, s.product).await, 4);
         assert!(for_buyer(&db, s.buyer).await.unwrap().is_empty());
     })
