@@ -59,6 +59,19 @@ pub enum AppError {
     BadNote,
     ChooseDelivery,
     CartEmpty,
+    BadTeamSize,
+    BadTeamPrice,
+    TeamPriceNotBelowSingle,
+    BadLeaderPrice,
+    BadTeamWindow,
+    BadActivityTimes,
+    BadLadder,
+    OverlappingActivity,
+    TeamFull,
+    TeamClosed,
+    AlreadyInTeam,
+    AlreadyLeadingTeam,
+    ActivityNotRunning,
     BadUpload,
     BadRefundAmount { max: crate::domain::money::Fen },
     BadRefundReason,
@@ -117,6 +130,12 @@ impl AppError {
             BadRegion => "region",
             BadAddressDetail => "detail",
             BadNote => "note",
+            BadTeamSize => "team_size",
+            BadTeamPrice | TeamPriceNotBelowSingle => "team_price",
+            BadLeaderPrice => "leader_price",
+            BadTeamWindow => "window_hours",
+            BadActivityTimes | OverlappingActivity => "starts_at",
+            BadLadder => "ladder",
             BadRefundAmount { .. } => "amount",
             BadRefundReason => "reason",
             BadDecisionNote => "decision_note",
@@ -143,7 +162,12 @@ impl AppError {
             | AppError::OrderNotCompletable
             | AppError::RefundAlreadyOpen
             | AppError::NotRefundable
-            | AppError::RefundAlreadyDecided => 409,
+            | AppError::RefundAlreadyDecided
+            | AppError::TeamFull
+            | AppError::TeamClosed
+            | AppError::AlreadyInTeam
+            | AppError::AlreadyLeadingTeam
+            | AppError::ActivityNotRunning => 409,
             _ => 400,
         }
     }
