@@ -72,6 +72,7 @@ pub enum AppError {
     AlreadyInTeam,
     AlreadyLeadingTeam,
     ActivityNotRunning,
+    ActivityInUse,
     BadUpload,
     BadRefundAmount { max: crate::domain::money::Fen },
     BadRefundReason,
@@ -167,7 +168,8 @@ impl AppError {
             | AppError::TeamClosed
             | AppError::AlreadyInTeam
             | AppError::AlreadyLeadingTeam
-            | AppError::ActivityNotRunning => 409,
+            | AppError::ActivityNotRunning
+            | AppError::ActivityInUse => 409,
             _ => 400,
         }
     }

@@ -7,7 +7,7 @@
 
 use crate::ctx::AppState;
 use crate::error::AppError;
-use crate::store::{jobs, orders, refunds};
+use crate::store::{groupbuy, jobs, orders, refunds};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,6 +15,9 @@ pub struct JobReport {
     pub expired: usize,
     pub completed: usize,
     pub refunds_settled: usize,
+    /// Group-buy teams whose window ended: succeeded, and failed (every payment refunded).
+    pub teams_succeeded: usize,
+    pub teams_failed: usize,
     /// False when another instance held the lease and this run did nothing.
     pub ran: bool,
 }
@@ -46,6 +49,14 @@ async fn work(st: &AppState) -> Result<JobReport, AppError> {
             report.completed += 1;
         }
     }
+    for id in groupbuy::due(&st.db, now, BATCH).await? {
+        match groupbuy::close_due(&st.db, id, now).await? {
+            groupbuy::Closed::Succeeded { .. } => report.teams_succeeded += 1,
+            groupbuy::Closed::Failed { .. } => report.teams_failed += 1,
+            groupbuy::Closed::Nothing => {}
+        }
+    }
+    // Refunds decided above (failed teams, ladder differences) are paid here with the rest.
     for r in refunds::approved_unsettled(&st.db, BATCH).await? {
         match crate::payments::settle_refund(st, r.id).await {
             Ok(true) => report.refunds_settled += 1,
@@ -53,7 +64,7 @@ async fn work(st: &AppState) -> Result<JobReport, AppError> {
             Err(e) => tracing::warn!(refund = r.id, error = %e, "refund still not settled"),
         }
     }
-    if report.expired + report.completed + report.refunds_settled > 0 {
+    if report.expired + report.completed + report.refunds_settled + report.teams_succeeded + report.teams_failed > 0 {
         tracing::info!(?report, "jobs ran");
     }
     Ok(report)

@@ -261,3 +261,60 @@ pub struct RefundView {
     pub decision_note: Option<String>,
     pub created_at: i64,
 }
+
+/// A group-buy activity on a product.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupActivity {
+    pub id: i64,
+    pub product_id: i64,
+    pub community_id: i64,
+    pub rules: crate::domain::groupbuy::Activity,
+    pub created_at: i64,
+}
+
+/// A seat of a team as everyone may see it: a masked name, never an id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub name: String,
+    pub is_leader: bool,
+    /// False while the member is still paying (the seat is held for them).
+    pub paid: bool,
+}
+
+/// A team as its page, the open-teams list and the live updates show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamSummary {
+    pub id: i64,
+    pub activity_id: i64,
+    pub product_id: i64,
+    pub status: crate::domain::groupbuy::TeamStatus,
+    pub team_size: i64,
+    pub capacity: i64,
+    /// Seats held or paid.
+    pub taken: i64,
+    pub paid: i64,
+    pub leader_name: String,
+    pub expires_at: Option<i64>,
+    /// Time left when this was read, so a countdown does not depend on the device's clock.
+    pub left_ms: i64,
+    pub closed: bool,
+    pub guaranteed: bool,
+    pub members: Vec<TeamMember>,
+}
+
+impl TeamSummary {
+    /// Members still needed for the team to succeed.
+    pub fn missing(&self) -> i64 {
+        (self.team_size - self.paid).max(0)
+    }
+
+    /// Whether someone else may take a seat now.
+    pub fn joinable(&self) -> bool {
+        matches!(
+            self.status,
+            crate::domain::groupbuy::TeamStatus::Open | crate::domain::groupbuy::TeamStatus::Succeeded
+        ) && !self.closed
+            && self.taken < self.capacity
+            && self.left_ms > 0
+    }
+}

@@ -215,6 +215,16 @@ pub fn countdown(left_ms: i64) -> String {
     format!("{:02}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
 }
 
+/// How a member appears to others on a team page: the first character of their nickname and a
+/// mask (`张**`), never their account.
+pub fn public_name(nickname: &str) -> String {
+    let mut chars = nickname.trim().chars();
+    match chars.next() {
+        Some(first) => format!("{first}**"),
+        None => "**".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +235,13 @@ mod tests {
     }
 
     const SINGLE: Fen = Fen(3500);
+
+    #[test]
+    fn names_are_masked() {
+        assert_eq!(public_name("张小鱼"), "张**");
+        assert_eq!(public_name(" Ann "), "A**");
+        assert_eq!(public_name(""), "**");
+    }
 
     #[test]
     fn a_plain_three_person_team() {

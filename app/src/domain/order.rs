@@ -64,9 +64,18 @@ pub enum OrderEvent {
         fully_refunded: bool,
         resume: OrderStatus,
     },
+    /// A group-buy seat was paid for: the order waits for its team.
+    TeamPaymentReceived,
+    /// The member's team succeeded (filled, or closed as a guaranteed team).
+    TeamSucceeded,
+    /// The team's window closed short: everything paid goes back.
+    TeamFailed,
 }
 
-pub const ALL_EVENTS: [OrderEvent; 9] = [
+pub const ALL_EVENTS: [OrderEvent; 12] = [
+    OrderEvent::TeamPaymentReceived,
+    OrderEvent::TeamSucceeded,
+    OrderEvent::TeamFailed,
     OrderEvent::PaymentReceived,
     OrderEvent::Cancel,
     OrderEvent::Ship,
@@ -106,6 +115,9 @@ pub fn transition(from: OrderStatus, event: OrderEvent) -> Option<OrderStatus> {
     use OrderStatus as S;
     match (from, event) {
         (S::PendingPayment, E::PaymentReceived) => Some(S::Paid),
+        (S::PendingPayment, E::TeamPaymentReceived) => Some(S::AwaitingTeam),
+        (S::AwaitingTeam, E::TeamSucceeded) => Some(S::Paid),
+        (S::AwaitingTeam, E::TeamFailed) => Some(S::Refunding),
         (S::PendingPayment, E::Cancel) => Some(S::Cancelled),
         (S::Paid, E::Ship) => Some(S::Shipped),
         (S::Shipped, E::Complete) => Some(S::Completed),
@@ -280,6 +292,9 @@ mod tests {
         let allowed = [
             (S::PendingPayment, E::PaymentReceived, S::Paid),
             (S::PendingPayment, E::Cancel, S::Cancelled),
+            (S::PendingPayment, E::TeamPaymentReceived, S::AwaitingTeam),
+            (S::AwaitingTeam, E::TeamSucceeded, S::Paid),
+            (S::AwaitingTeam, E::TeamFailed, S::Refunding),
             (S::Paid, E::Ship, S::Shipped),
             (S::Shipped, E::Complete, S::Completed),
             (S::Paid, E::RefundRequested, S::Refunding),

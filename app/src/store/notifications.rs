@@ -14,6 +14,9 @@ pub mod kind {
     pub const REFUND_APPROVED: &str = "refund_approved";
     pub const REFUND_REJECTED: &str = "refund_rejected";
     pub const ORDER_EXPIRED: &str = "order_expired";
+    pub const TEAM_SUCCEEDED: &str = "team_succeeded";
+    pub const TEAM_FAILED: &str = "team_failed";
+    pub const TEAM_LADDER_REFUND: &str = "team_ladder_refund";
 }
 
 pub(crate) async fn notify(

@@ -44,6 +44,18 @@ pub(crate) async fn reserve_line(
     sku_id: Option<i64>,
     quantity: i64,
 ) -> Result<ReservedLine, AppError> {
+    reserve_line_at(tx, buyer, product_id, sku_id, quantity, None).await
+}
+
+/// `reserve_line`, at `price` per unit instead of the SKU's own (a group-buy price).
+pub(crate) async fn reserve_line_at(
+    tx: &mut Tx,
+    buyer: i64,
+    product_id: i64,
+    sku_id: Option<i64>,
+    quantity: i64,
+    price: Option<Fen>,
+) -> Result<ReservedLine, AppError> {
     let p = sqlx::query(
         "SELECT community_id, title, image, unit, per_order_limit, per_member_limit, status FROM products WHERE id = $1",
     )
@@ -66,7 +78,7 @@ pub(crate) async fn reserve_line(
     let sku_id: i64 = col(chosen, "id")?;
     let status: String = col(&p, "status")?;
     let item = SaleItem {
-        price: Fen(col(chosen, "price")?),
+        price: price.unwrap_or(Fen(col(chosen, "price")?)),
         stock: col(chosen, "stock")?,
         per_order_limit: col(&p, "per_order_limit")?,
         status: ProductStatus::parse(&status).unwrap_or(ProductStatus::OffSale),
@@ -348,7 +360,7 @@ pub async fn create_buy_now(
     created.pop().ok_or(AppError::Internal)
 }
 
-async fn insert_line(db: &Db, tx: &mut Tx, order_id: i64, l: &ReservedLine) -> Result<(), sqlx::Error> {
+pub(crate) async fn insert_line(db: &Db, tx: &mut Tx, order_id: i64, l: &ReservedLine) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO order_lines (id, order_id, product_id, sku_id, title, image, unit, spec, unit_price, quantity, amount) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
@@ -369,7 +381,7 @@ async fn insert_line(db: &Db, tx: &mut Tx, order_id: i64, l: &ReservedLine) -> R
     Ok(())
 }
 
-async fn record_event(
+pub(crate) async fn record_event(
     db: &Db,
     tx: &mut Tx,
     order: i64,
@@ -406,7 +418,7 @@ pub(crate) async fn apply_in(
     apply(db, tx, order, from, event, actor, now).await
 }
 
-async fn apply(
+pub(crate) async fn apply(
     db: &Db,
     tx: &mut Tx,
     order: i64,
@@ -416,10 +428,11 @@ async fn apply(
     now: i64,
 ) -> Result<bool, AppError> {
     let to = transition(from, event).ok_or(AppError::BadRequest)?;
-    let extra = if to == OrderStatus::Paid { ", paid_at = $4" } else { "" };
+    let sets_paid = matches!(to, OrderStatus::Paid | OrderStatus::AwaitingTeam);
+    let extra = if sets_paid { ", paid_at = COALESCE(paid_at, $4)" } else { "" };
     let sql = format!("UPDATE orders SET status = $1{extra} WHERE id = $2 AND status = $3");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to.as_str()).bind(order).bind(from.as_str());
-    if to == OrderStatus::Paid {
+    if sets_paid {
         q = q.bind(now);
     }
     if q.execute(&mut **tx).await?.rows_affected() != 1 {
@@ -526,9 +539,15 @@ pub async fn apply_payment_succeeded(
         tx.commit().await?;
         return Ok(PaymentOutcome::Duplicate);
     }
-    let paid =
-        apply(db, &mut tx, pay.order_id, OrderStatus::PendingPayment, OrderEvent::PaymentReceived, provider, now)
-            .await?;
+    let team: Option<i64> =
+        sqlx::query_scalar("SELECT team_id FROM orders WHERE id = $1").bind(pay.order_id).fetch_one(&mut *tx).await?;
+    if let Some(team) = team {
+        // Lock the team before the order, as every team change does, so no two of them wait on
+        // each other.
+        super::groupbuy::lock_team(&mut tx, team, now).await?;
+    }
+    let event = if team.is_some() { OrderEvent::TeamPaymentReceived } else { OrderEvent::PaymentReceived };
+    let paid = apply(db, &mut tx, pay.order_id, OrderStatus::PendingPayment, event, provider, now).await?;
     if !paid {
         // The order was cancelled (its stock already released) before the money arrived: the
         // money goes back, decided here in the same transaction so it is decided once.
@@ -547,45 +566,67 @@ pub async fn apply_payment_succeeded(
         tx.commit().await?;
         return Ok(PaymentOutcome::OrderNotPayable { order_id: pay.order_id, refund_id });
     }
-    super::notifications::notify_buyer(db, &mut tx, pay.order_id, super::notifications::kind::ORDER_PAID, amount, now)
-        .await?;
-    super::notifications::notify_owner(
-        db,
-        &mut tx,
-        pay.order_id,
-        super::notifications::kind::NEW_PAID_ORDER,
-        amount,
-        now,
-    )
-    .await?;
+    if let Some(team) = team {
+        super::groupbuy::seat_paid(db, &mut tx, team, pay.order_id, now).await?;
+        tx.commit().await?;
+        return Ok(PaymentOutcome::Paid { order_id: pay.order_id });
+    }
+    paid_effects(db, &mut tx, pay.order_id, super::notifications::kind::ORDER_PAID, amount, now).await?;
+    tx.commit().await?;
+    Ok(PaymentOutcome::Paid { order_id: pay.order_id })
+}
+
+/// What follows an order becoming paid: the buyer is told (`buyer_kind`), the owner is told of a
+/// new order to ship, and the products count the units as sold.
+pub(crate) async fn paid_effects(
+    db: &Db,
+    tx: &mut Tx,
+    order_id: i64,
+    buyer_kind: &str,
+    amount: Fen,
+    now: i64,
+) -> Result<(), AppError> {
+    use super::notifications::{kind, notify_buyer, notify_owner};
+    notify_buyer(db, tx, order_id, buyer_kind, amount, now).await?;
+    notify_owner(db, tx, order_id, kind::NEW_PAID_ORDER, amount, now).await?;
     sqlx::query(
         "UPDATE products SET sold = sold + (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l \
          WHERE l.order_id = $1 AND l.product_id = products.id) \
          WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = $1)",
     )
-    .bind(pay.order_id)
-    .execute(&mut *tx)
+    .bind(order_id)
+    .execute(&mut **tx)
     .await?;
-    tx.commit().await?;
-    Ok(PaymentOutcome::Paid { order_id: pay.order_id })
+    Ok(())
 }
 
 /// Cancels an unpaid order and puts its stock back, exactly once: the conditional state change
 /// decides which of several racing callers (the member, the expiry job on two instances) does it.
 pub async fn cancel_unpaid(db: &Db, order_id: i64, actor: &str, now: i64) -> Result<bool, AppError> {
     let mut tx = db.begin().await?;
+    let team: Option<i64> = sqlx::query_scalar("SELECT team_id FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .flatten();
+    if let Some(team) = team {
+        super::groupbuy::lock_team(&mut tx, team, now).await?;
+    }
     if !apply(db, &mut tx, order_id, OrderStatus::PendingPayment, OrderEvent::Cancel, actor, now).await? {
         return Ok(false);
     }
     sqlx::query("UPDATE orders SET cancelled_at = $1 WHERE id = $2").bind(now).bind(order_id).execute(&mut *tx).await?;
     release_lines(&mut tx, order_id).await?;
+    if let Some(team) = team {
+        super::groupbuy::seat_released(&mut tx, team, order_id, now).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }
 
 /// Puts an order's quantities back: SKU stock, the members' purchase counters, and the
 /// products' summaries.
-async fn release_lines(tx: &mut Tx, order_id: i64) -> Result<(), AppError> {
+pub(crate) async fn release_lines(tx: &mut Tx, order_id: i64) -> Result<(), AppError> {
     let lines = sqlx::query(
         "SELECT l.product_id, l.sku_id, l.quantity, o.buyer_id FROM order_lines l JOIN orders o ON o.id = l.order_id \
          WHERE l.order_id = $1",

@@ -93,6 +93,11 @@ pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Re
         notify_buyer(db, &mut tx, order, kind::REFUND_APPROVED, Fen(amount), now).await?;
         resolve_order(db, &mut tx, order, now).await?;
     }
+    if refund_kind == "team_failed" {
+        // The team failed and everything it was paid went back: the order is refunded.
+        let event = OrderEvent::RefundResolved { fully_refunded: true, resume: OrderStatus::Paid };
+        super::orders::apply_in(db, &mut tx, order, OrderStatus::Refunding, event, "system", now).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }
