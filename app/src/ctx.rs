@@ -19,6 +19,8 @@ pub struct Settings {
     pub secret: Vec<u8>,
     /// How long an unpaid order holds its stock.
     pub pay_window_ms: i64,
+    /// How long a group-buy seat is held for a member while they pay.
+    pub seat_hold_ms: i64,
     /// How long after shipping an order completes by itself (the buyer can confirm earlier).
     pub auto_complete_ms: i64,
     pub data_dir: PathBuf,
@@ -64,6 +66,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// This process, as a holder of job leases.
     pub instance: Arc<str>,
+    /// Live team progress for open pages.
+    pub live: Arc<crate::live::Live>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -56,6 +56,9 @@ async fn work(st: &AppState) -> Result<JobReport, AppError> {
             groupbuy::Closed::Nothing => {}
         }
     }
+    if report.expired + report.teams_succeeded + report.teams_failed > 0 {
+        st.live.poke();
+    }
     // Refunds decided above (failed teams, ladder differences) are paid here with the rest.
     for r in refunds::approved_unsettled(&st.db, BATCH).await? {
         match crate::payments::settle_refund(st, r.id).await {

@@ -318,3 +318,15 @@ impl TeamSummary {
             && self.left_ms > 0
     }
 }
+
+/// What an owner sees of one activity.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityStats {
+    pub teams: i64,
+    pub open: i64,
+    pub succeeded: i64,
+    pub failed: i64,
+    /// Paid seats over seats wanted, over teams that have opened, in basis points.
+    pub fill_bp: i64,
+    pub refunded: Fen,
+}

@@ -156,6 +156,8 @@ pub async fn receive(
         .await
     {
         Ok(outcome) => {
+            // A group-buy payment may have moved a team; open team pages hear of it now.
+            st.live.poke();
             if let PaymentOutcome::OrderNotPayable { order_id, refund_id } = outcome {
                 tracing::info!(order_id, refund_id, "payment arrived for an order that cannot take it; refunding");
                 // If the provider is unreachable now, the refund stays approved and the jobs retry it.

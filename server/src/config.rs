@@ -21,6 +21,8 @@ pub struct Config {
     pub base_url: String,
     /// `QUNLI_PAY_WINDOW_MINUTES`, default 15: how long an unpaid order keeps its stock.
     pub pay_window_minutes: i64,
+    /// `QUNLI_SEAT_HOLD_MINUTES`, default 5: how long a group-buy seat waits for its member to pay.
+    pub seat_hold_minutes: i64,
     /// `QUNLI_AUTO_COMPLETE_DAYS`, default 7: days after shipping when an order completes by itself.
     pub auto_complete_days: i64,
     /// `QUNLI_JOB_INTERVAL_SECONDS`, default 10: how often the background jobs run.
@@ -98,6 +100,12 @@ impl Config {
             })?,
             None => 15,
         };
+        let seat_hold_minutes = match get("QUNLI_SEAT_HOLD_MINUTES") {
+            Some(v) => v.trim().parse::<i64>().ok().filter(|m| (1..=60).contains(m)).ok_or_else(|| {
+                err("QUNLI_SEAT_HOLD_MINUTES", format!("`{v}` should be a number of minutes from 1 to 60"))
+            })?,
+            None => 5,
+        };
         let auto_complete_days = match get("QUNLI_AUTO_COMPLETE_DAYS") {
             Some(v) => v.trim().parse::<i64>().ok().filter(|d| (1..=60).contains(d)).ok_or_else(|| {
                 err("QUNLI_AUTO_COMPLETE_DAYS", format!("`{v}` should be a number of days from 1 to 60"))
@@ -139,6 +147,7 @@ impl Config {
             seed_demo,
             base_url,
             pay_window_minutes,
+            seat_hold_minutes,
             auto_complete_days,
             job_interval_seconds,
             test_hooks,
@@ -198,6 +207,7 @@ mod tests {
         assert_eq!(c.base_url, "http://127.0.0.1:3000");
         assert!(c.seed_demo);
         assert_eq!(c.pay_window_minutes, 15);
+        assert_eq!(c.seat_hold_minutes, 5);
         assert_eq!(c.auto_complete_days, 7);
         assert!(!c.test_hooks, "test hooks are off unless asked for");
     }

@@ -48,6 +48,7 @@ pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
         base_url: cfg.base_url.clone(),
         secret: secret.clone(),
         pay_window_ms: cfg.pay_window_minutes * 60_000,
+        seat_hold_ms: cfg.seat_hold_minutes * 60_000,
         auto_complete_ms: cfg.auto_complete_days * 86_400_000,
         test_hooks: cfg.test_hooks,
         data_dir: cfg.data_dir.clone(),
@@ -60,6 +61,7 @@ pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
         clock,
         leptos: leptos_options(cfg),
         instance: app::auth::new_token().0.into(),
+        live: app::live::Live::new(),
     })
 }
 
@@ -153,7 +155,9 @@ pub fn router(state: AppState) -> Router {
     let mut ops = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
-        .route("/webhooks/sandbox", post(sandbox_webhook));
+        .route("/webhooks/sandbox", post(sandbox_webhook))
+        .route("/live/t/{id}", get(live_team))
+        .route("/live/a/{id}", get(live_activity));
     if state.settings.test_hooks {
         tracing::warn!("test hooks are on: /__test/ can move the clock");
         ops = ops.route("/__test/clock", post(test_move_clock)).route("/__test/jobs", post(test_run_jobs));
@@ -288,6 +292,40 @@ async fn upload_photo(
     let cookie =
         format!("{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120", app::api::form::encode_flash(&flash));
     (StatusCode::SEE_OTHER, [(header::LOCATION, location), (header::SET_COOKIE, cookie)]).into_response()
+}
+
+/// Starts the watcher that feeds live team pages (see `app::live`).
+pub fn spawn_live(state: AppState) {
+    tokio::spawn(state.live.clone().run(state));
+}
+
+/// A live stream of a team (`/live/t/{id}`) or of an activity's open teams (`/live/a/{id}`):
+/// the current state first, then each change, as server-sent events.
+async fn live_stream(st: AppState, topic: app::live::Topic) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures::StreamExt;
+    let first = match app::live::snapshot(&st, topic).await {
+        Ok(Some(json)) => json,
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such team\n").into_response(),
+        Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response(),
+    };
+    let updates = tokio_stream::wrappers::BroadcastStream::new(st.live.subscribe()).filter_map(move |m| {
+        // A stream that fell behind skips to the next change (each message is a full state).
+        let out = m.ok().filter(|m| m.topic == topic).map(|m| Ok::<_, std::convert::Infallible>(Event::default().data(m.json.as_str())));
+        futures::future::ready(out)
+    });
+    let stream = futures::stream::once(futures::future::ready(Ok(Event::default().data(first)))).chain(updates);
+    let mut res = Sse::new(stream).keep_alive(KeepAlive::default()).into_response();
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+async fn live_team(State(st): State<AppState>, axum::extract::Path(id): axum::extract::Path<i64>) -> Response {
+    live_stream(st, app::live::Topic::Team(id)).await
+}
+
+async fn live_activity(State(st): State<AppState>, axum::extract::Path(id): axum::extract::Path<i64>) -> Response {
+    live_stream(st, app::live::Topic::Activity(id)).await
 }
 
 /// Runs the background jobs in a loop until the process ends.

@@ -20,6 +20,7 @@ async fn main() {
         }
     };
     server::spawn_jobs(state.clone(), std::time::Duration::from_secs(cfg.job_interval_seconds));
+    server::spawn_live(state.clone());
     let app = server::router(state);
     let listener = match tokio::net::TcpListener::bind(cfg.listen).await {
         Ok(l) => l,

@@ -116,6 +116,23 @@ pub fn finish<T>(
 
 /// For callers other than a browser form, the HTTP status tells what kind of error it is (403
 /// for someone else's community, 404, 401, …). Pages set their own status when they render.
+/// Like `finish`, for a failure that is best explained on another page: the member lands on
+/// `to` with the message (a full team sends them back to the team, which offers the others).
+pub fn finish_at<T>(result: Result<T, AppError>, to: String) -> Result<T, AppError> {
+    if !is_form_post() {
+        return reply(result);
+    }
+    match &result {
+        Err(AppError::SignInRequired) => redirect_to_sign_in(&back()),
+        Err(e) => set_flash(&Flash { error: Some(e.clone()), notice: None, values: vec![] }),
+        Ok(_) => {}
+    }
+    if result.as_ref().err() != Some(&AppError::SignInRequired) {
+        leptos_axum::redirect(&to);
+    }
+    result
+}
+
 pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(e) = &result {
         if !is_form_post() {

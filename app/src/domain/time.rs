@@ -20,6 +20,49 @@ pub fn format_local(ms: i64, zone: &str) -> String {
     format!("{y:04}-{m:02}-{d:02} {:02}:{:02}", rem / 3600, (rem % 3600) / 60)
 }
 
+/// `2026-12-01T20:00` (what a `datetime-local` field holds), for a form's initial value.
+pub fn input_local(ms: i64, zone: &str) -> String {
+    format_local(ms, zone).replacen(' ', "T", 1)
+}
+
+/// Reads `2026-12-01T20:00` or `2026-12-01 20:00` typed in `zone` as UTC milliseconds.
+pub fn parse_local(s: &str, zone: &str) -> Option<i64> {
+    let s = s.trim();
+    let (date, time) = s.split_once(['T', ' '])?;
+    let mut d = date.split('-');
+    let (y, m, day): (i64, i64, i64) = (d.next()?.parse().ok()?, d.next()?.parse().ok()?, d.next()?.parse().ok()?);
+    let mut t = time.split(':');
+    let (h, min): (i64, i64) = (t.next()?.parse().ok()?, t.next()?.parse().ok()?);
+    if d.next().is_some() || !(2000..=2200).contains(&y) || !(1..=12).contains(&m) || !(0..24).contains(&h) {
+        return None;
+    }
+    if !(0..60).contains(&min) || day < 1 || day > days_in_month(y, m) {
+        return None;
+    }
+    let days = days_from_civil(y, m, day);
+    Some(((days * 86_400 + h * 3600 + min * 60) - zone_offset_minutes(zone) * 60) * 1000)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+// Howard Hinnant's civil-to-days algorithm, the inverse of `civil_from_days`.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 // Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).
 fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
@@ -37,6 +80,18 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_times_round_trip() {
+        let ms = parse_local("2026-12-01T20:00", "Asia/Shanghai").unwrap();
+        assert_eq!(format_local(ms, "Asia/Shanghai"), "2026-12-01 20:00");
+        assert_eq!(input_local(ms, "Asia/Shanghai"), "2026-12-01T20:00");
+        assert_eq!(parse_local("2026-12-01 12:00", "UTC"), Some(ms));
+        assert_eq!(parse_local("2028-02-29T00:00", "UTC").map(|m| format_local(m, "UTC")), Some("2028-02-29 00:00".into()));
+        for bad in ["", "2026-02-30T10:00", "2026-13-01T10:00", "2026-12-01T24:00", "2026-12-01", "明天"] {
+            assert_eq!(parse_local(bad, "UTC"), None, "{bad}");
+        }
+    }
 
     #[test]
     fn formats_in_the_community_zone() {

@@ -13,7 +13,7 @@ use crate::domain::groupbuy::{public_name, Activity, TeamOutcome, TeamStatus, Ti
 use crate::domain::money::Fen;
 use crate::domain::order::{OrderEvent, OrderStatus};
 use crate::error::AppError;
-use crate::model::{GroupActivity, TeamMember, TeamSummary};
+use crate::model::{ActivityStats, GroupActivity, TeamMember, TeamSummary};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -185,18 +185,6 @@ pub async fn running_for_product(db: &Db, product: i64, now: i64) -> Result<Opti
     r.map(|r| activity_row(&r)).transpose().map_err(Into::into)
 }
 
-/// What an owner sees of one activity.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ActivityStats {
-    pub teams: i64,
-    pub open: i64,
-    pub succeeded: i64,
-    pub failed: i64,
-    /// Paid seats over seats wanted, over teams that have opened, in basis points.
-    pub fill_bp: i64,
-    pub refunded: Fen,
-}
-
 pub async fn stats(db: &Db, activity: i64) -> Result<ActivityStats, AppError> {
     let r = sqlx::query(
         "SELECT COUNT(*) AS teams, \
@@ -313,6 +301,21 @@ pub async fn teams_of(db: &Db, activity: i64, now: i64) -> Result<Vec<(TeamSumma
         .map(|r| Ok((team_row(r, now)?, Fen(col(r, "refunded")?))))
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
+}
+
+/// A member's latest order in a team and its state.
+pub async fn order_in_team(db: &Db, team: i64, user: i64) -> Result<Option<(i64, OrderStatus)>, AppError> {
+    let r = sqlx::query(
+        "SELECT o.id, o.status FROM team_seats s JOIN orders o ON o.id = s.order_id WHERE s.team_id = $1 AND s.user_id = $2 \
+         ORDER BY s.joined_at DESC, s.id DESC LIMIT 1",
+    )
+    .bind(team)
+    .bind(user)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    let status = OrderStatus::parse(&col::<String>(&r, "status")?).ok_or(AppError::Internal)?;
+    Ok(Some((col(&r, "id")?, status)))
 }
 
 /// The team a member is gathering with in an activity (held or paid, not yet closed), if any.

@@ -112,6 +112,7 @@ pub fn app_state(db: &Db) -> crate::ctx::AppState {
             base_url: "http://127.0.0.1:3000".into(),
             secret,
             pay_window_ms: 15 * 60_000,
+            seat_hold_ms: crate::domain::groupbuy::SEAT_HOLD_MS,
             auto_complete_ms: 7 * 86_400_000,
             data_dir: std::env::temp_dir(),
             client_ip_header: None,
@@ -120,5 +121,6 @@ pub fn app_state(db: &Db) -> crate::ctx::AppState {
         clock: Clock::default(),
         leptos: leptos::config::LeptosOptions::builder().output_name("qunli").build(),
         instance: format!("test-{n}").into(),
+        live: crate::live::Live::new(),
     }
 }

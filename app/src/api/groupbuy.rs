@@ -1,0 +1,359 @@
+//! Group-buy: the team page, opening and joining a team, and the owner's activities.
+
+#![allow(clippy::too_many_arguments)]
+
+use crate::error::AppError;
+use crate::model::{Community, GroupActivity, Product, TeamSummary};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What the product page shows of a running activity.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupOffer {
+    pub activity: GroupActivity,
+    /// Teams open to join, closing soonest first.
+    pub teams: Vec<TeamSummary>,
+    /// The viewer's own team in this activity, if they are in one.
+    pub my_team: Option<i64>,
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) async fn offer_for(product: i64) -> Result<Option<GroupOffer>, AppError> {
+    use crate::{ctx, store};
+    let st = ctx::state();
+    let now = st.clock.now_ms();
+    let Some(activity) = store::groupbuy::running_for_product(&st.db, product, now).await? else {
+        return Ok(None);
+    };
+    let teams = store::groupbuy::open_teams(&st.db, activity.id, now, 10).await?;
+    let my_team = match ctx::request().viewer {
+        Some(v) => store::groupbuy::my_open_team(&st.db, activity.id, v.id).await?,
+        None => None,
+    };
+    Ok(Some(GroupOffer { activity, teams, my_team }))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamData {
+    pub team: TeamSummary,
+    pub activity: GroupActivity,
+    pub product: Product,
+    pub community: Community,
+    /// Other teams of the activity open to join.
+    pub others: Vec<TeamSummary>,
+    /// The viewer's order in this team and its state, if they have one.
+    pub my_order: Option<(i64, crate::domain::order::OrderStatus)>,
+    /// The team the viewer is gathering with in this activity (maybe this one).
+    pub my_team: Option<i64>,
+    /// Whether a new team can be opened now.
+    pub running: bool,
+    /// The address to share, absolute.
+    pub share_url: String,
+    pub image_url: String,
+}
+
+/// A team page: anyone may open it (it is what gets shared).
+#[server(prefix = "/api", endpoint = "load_team")]
+pub async fn load_team(team_id: i64) -> Result<TeamData, AppError> {
+    super::form::reply(
+        async move {
+            use crate::domain::groupbuy::TeamStatus;
+            use crate::{ctx, store};
+            let st = ctx::state();
+            let now = st.clock.now_ms();
+            let team = store::groupbuy::team(&st.db, team_id, now).await?.ok_or(AppError::NotFound)?;
+            // A team whose leader has not paid yet exists only for the leader.
+            let viewer = ctx::request().viewer;
+            let activity = store::groupbuy::activity(&st.db, team.activity_id).await?.ok_or(AppError::NotFound)?;
+            let product = store::products::by_id(&st.db, activity.product_id).await?.ok_or(AppError::NotFound)?;
+            let community = store::communities::by_id(&st.db, product.community_id).await?.ok_or(AppError::NotFound)?;
+            let (my_order, my_team) = match &viewer {
+                Some(v) => (
+                    store::groupbuy::order_in_team(&st.db, team_id, v.id).await?,
+                    store::groupbuy::my_open_team(&st.db, activity.id, v.id).await?,
+                ),
+                None => (None, None),
+            };
+            if team.status == TeamStatus::Pending && my_order.is_none() {
+                return Err(AppError::NotFound);
+            }
+            let others = store::groupbuy::open_teams(&st.db, activity.id, now, 6)
+                .await?
+                .into_iter()
+                .filter(|t| t.id != team_id)
+                .collect();
+            let base = st.settings.base_url.trim_end_matches('/');
+            Ok(TeamData {
+                share_url: format!("{base}/t/{team_id}"),
+                image_url: format!("{base}{}", crate::domain::catalogue::product_image_url(&product.image)),
+                running: activity.rules.is_running(now),
+                team,
+                activity,
+                product,
+                community,
+                others,
+                my_order,
+                my_team,
+            })
+        }
+        .await,
+    )
+}
+
+/// Opens a team (`open:<activity>`) or joins one (`join:<team>`) and sends the member to the
+/// cashier. As with buying now, only the choice, quantity, delivery and note are read: the price
+/// is the activity's, from the database. A team that filled or closed meanwhile sends the member
+/// back to it, where the other open teams are offered.
+#[server(prefix = "/api", endpoint = "group_buy")]
+pub async fn group_buy(
+    product_id: i64,
+    target: String,
+    sku_id: Option<i64>,
+    quantity: String,
+    delivery: Option<String>,
+    note: Option<String>,
+    checkout_key: Option<String>,
+) -> Result<i64, AppError> {
+    use crate::domain::checkout::{parse_checkout_key, parse_note};
+    use crate::domain::order::parse_quantity;
+    use crate::store::groupbuy::{SeatRequest, SeatTarget};
+    use crate::{ctx, store};
+    let delivery_in = delivery.unwrap_or_default();
+    let note_in = note.unwrap_or_default();
+    let parsed = parse_target(&target);
+    let result = async {
+        let v = ctx::viewer()?;
+        let target = parsed.clone().ok_or(AppError::BadRequest)?;
+        let qty = parse_quantity(&quantity)?;
+        let note = parse_note(&note_in)?;
+        let st = ctx::state();
+        let (delivery, ship_to) = super::orders::resolve_delivery(v.id, &delivery_in).await?;
+        let req = SeatRequest {
+            target,
+            sku_id,
+            quantity: qty,
+            delivery,
+            ship_to,
+            note,
+            key: checkout_key.as_deref().and_then(parse_checkout_key),
+        };
+        let now = st.clock.now_ms();
+        let seat = store::groupbuy::take_seat(&st.db, v.id, &req, now, st.settings.seat_hold_ms, "sandbox").await?;
+        st.live.poke();
+        tracing::info!(order_id = seat.created.order_id, team_id = seat.team_id, "group-buy seat taken");
+        let _ = product_id;
+        Ok(seat.created.order_id)
+    }
+    .await;
+    if let (Err(AppError::TeamFull | AppError::TeamClosed | AppError::AlreadyInTeam), Some(SeatTarget::Join { team })) =
+        (&result, &parsed)
+    {
+        return super::form::finish_at(result, format!("/t/{team}"));
+    }
+    let sku = sku_id.map(|s| s.to_string()).unwrap_or_default();
+    super::form::finish(
+        result,
+        |id| super::form::Next::to(format!("/pay/{id}")),
+        &[("quantity", &quantity), ("sku_id", &sku), ("delivery", &delivery_in), ("note", &note_in)],
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn parse_target(s: &str) -> Option<crate::store::groupbuy::SeatTarget> {
+    use crate::store::groupbuy::SeatTarget;
+    let (kind, id) = s.split_once(':')?;
+    let id: i64 = id.parse().ok()?;
+    match kind {
+        "open" => Some(SeatTarget::Open { activity: id }),
+        "join" => Some(SeatTarget::Join { team: id }),
+        _ => None,
+    }
+}
+
+/// What the order page shows for a group-buy order: the price and the team to go back to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuyGroup {
+    pub target: String,
+    pub activity: GroupActivity,
+    pub team: Option<TeamSummary>,
+    pub leader: bool,
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) async fn buy_group(product: i64, target: &str) -> Result<Option<BuyGroup>, AppError> {
+    use crate::store::groupbuy::SeatTarget;
+    use crate::{ctx, store};
+    let st = ctx::state();
+    let now = st.clock.now_ms();
+    let Some(t) = parse_target(target) else { return Ok(None) };
+    let (activity, team, leader) = match t {
+        SeatTarget::Open { activity } => (store::groupbuy::activity(&st.db, activity).await?, None, true),
+        SeatTarget::Join { team } => {
+            let team = store::groupbuy::team(&st.db, team, now).await?.ok_or(AppError::NotFound)?;
+            (store::groupbuy::activity(&st.db, team.activity_id).await?, Some(team), false)
+        }
+    };
+    let activity = activity.filter(|a| a.product_id == product).ok_or(AppError::NotFound)?;
+    Ok(Some(BuyGroup { target: target.to_string(), activity, team, leader }))
+}
+
+// ---- Owner console ----
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityLine {
+    pub activity: GroupActivity,
+    pub stats: crate::model::ActivityStats,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupConsole {
+    pub product: Product,
+    pub community: Community,
+    pub activities: Vec<ActivityLine>,
+    /// The activity being edited, if any.
+    pub editing: Option<GroupActivity>,
+    pub now: i64,
+}
+
+#[cfg(feature = "ssr")]
+async fn owned_product(product_id: i64) -> Result<(Product, Community), AppError> {
+    use crate::{ctx, store};
+    let v = ctx::viewer()?;
+    let st = ctx::state();
+    let p = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+    let c = store::communities::owned(&st.db, p.community_id, v.id).await?;
+    Ok((p, c))
+}
+
+/// A product's activities with their results, and the editor.
+#[server(prefix = "/api", endpoint = "load_group_console")]
+pub async fn load_group_console(product_id: i64, edit: Option<i64>) -> Result<GroupConsole, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let (product, community) = owned_product(product_id).await?;
+            let st = ctx::state();
+            let mut activities = vec![];
+            for a in store::groupbuy::for_product(&st.db, product_id).await? {
+                let stats = store::groupbuy::stats(&st.db, a.id).await?;
+                activities.push(ActivityLine { activity: a, stats });
+            }
+            let editing = edit.and_then(|id| activities.iter().find(|l| l.activity.id == id).map(|l| l.activity.clone()));
+            Ok(GroupConsole { product, community, activities, editing, now: st.clock.now_ms() })
+        }
+        .await,
+    )
+}
+
+/// Creates or changes an activity. Sizes, windows, prices (below the single price) and times are
+/// checked, and two activities on one product may not run at the same time.
+#[server(prefix = "/api", endpoint = "save_group_activity")]
+pub async fn save_group_activity(
+    product_id: i64,
+    activity_id: Option<i64>,
+    team_size: String,
+    team_price: String,
+    leader_price: String,
+    window_hours: String,
+    starts_at: String,
+    ends_at: String,
+    per_member_limit: String,
+    ladder: String,
+    guaranteed: Option<String>,
+) -> Result<i64, AppError> {
+    use crate::domain::groupbuy::{Activity, ActivityInput};
+    use crate::domain::time::parse_local;
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let input = ActivityInput {
+        team_size: team_size.clone(),
+        team_price: team_price.clone(),
+        leader_price: leader_price.clone(),
+        window_hours: window_hours.clone(),
+        starts_at: starts_at.clone(),
+        ends_at: ends_at.clone(),
+        per_member_limit: per_member_limit.clone(),
+        ladder: ladder.clone(),
+        guaranteed: guaranteed.is_some(),
+    };
+    let result = async {
+        let (product, community) = owned_product(product_id).await?;
+        let st = ctx::state();
+        let zone = &community.time_zone;
+        let start = parse_local(&starts_at, zone).ok_or(AppError::BadActivityTimes)?;
+        let end = parse_local(&ends_at, zone).ok_or(AppError::BadActivityTimes)?;
+        let single = product.skus.iter().map(|s| s.price).min().unwrap_or(product.price);
+        let a = Activity::parse(&input, single, start, end)?;
+        match activity_id {
+            Some(id) => {
+                let current = store::groupbuy::activity(&st.db, id).await?.ok_or(AppError::NotFound)?;
+                if current.product_id != product_id {
+                    return Err(AppError::NotFound);
+                }
+                store::groupbuy::update_activity(&st.db, id, &a).await?;
+                Ok(id)
+            }
+            None => store::groupbuy::create_activity(&st.db, product_id, community.id, &a, st.clock.now_ms()).await,
+        }
+    }
+    .await;
+    let g = if guaranteed.is_some() { "on" } else { "" };
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/console/p/{product_id}/group"), Notice::Saved),
+        &[
+            ("team_size", &team_size),
+            ("team_price", &team_price),
+            ("leader_price", &leader_price),
+            ("window_hours", &window_hours),
+            ("starts_at", &starts_at),
+            ("ends_at", &ends_at),
+            ("per_member_limit", &per_member_limit),
+            ("ladder", &ladder),
+            ("guaranteed", g),
+        ],
+    )
+}
+
+/// Ends an activity now; teams already open run to the end of their window.
+#[server(prefix = "/api", endpoint = "end_group_activity")]
+pub async fn end_group_activity(activity_id: i64) -> Result<(), AppError> {
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let mut product = 0;
+    let result = async {
+        let st = ctx::state();
+        let a = store::groupbuy::activity(&st.db, activity_id).await?.ok_or(AppError::NotFound)?;
+        owned_product(a.product_id).await?;
+        product = a.product_id;
+        store::groupbuy::end_activity(&st.db, activity_id, st.clock.now_ms()).await
+    }
+    .await;
+    super::form::finish(result, |_| super::form::Next::with(format!("/console/p/{product}/group"), Notice::Saved), &[])
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityTeams {
+    pub activity: GroupActivity,
+    pub product: Product,
+    pub community: Community,
+    pub stats: crate::model::ActivityStats,
+    /// Each team with what was refunded to its members.
+    pub teams: Vec<(TeamSummary, crate::domain::money::Fen)>,
+}
+
+#[server(prefix = "/api", endpoint = "load_activity_teams")]
+pub async fn load_activity_teams(activity_id: i64) -> Result<ActivityTeams, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let st = ctx::state();
+            let activity = store::groupbuy::activity(&st.db, activity_id).await?.ok_or(AppError::NotFound)?;
+            let (product, community) = owned_product(activity.product_id).await?;
+            let stats = store::groupbuy::stats(&st.db, activity_id).await?;
+            let teams = store::groupbuy::teams_of(&st.db, activity_id, st.clock.now_ms()).await?;
+            Ok(ActivityTeams { activity, product, community, stats, teams })
+        }
+        .await,
+    )
+}
