@@ -113,6 +113,7 @@ mod tests {
             base_url: "http://127.0.0.1:3000".into(),
             secret: vec![],
             pay_window_ms: 0,
+            seat_hold_ms: 0,
             auto_complete_ms: 0,
             data_dir: ".".into(),
             client_ip_header: None,

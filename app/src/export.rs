@@ -107,6 +107,7 @@ mod tests {
             delivery: Delivery::Ship,
             ship_to: "阿梅 13800138000 浙江省杭州市西湖区 文三路 1 号".into(),
             note: "周五, 送到\"门口\"".into(),
+            team_id: None,
             lines: vec![OrderLine {
                 id: 1,
                 product_id: 1,

@@ -301,6 +301,55 @@ catalogue! {
 
     status_pending_payment: "待付款", "Awaiting payment";
     status_awaiting_team: "待成团", "Waiting for team";
+    group_buy: "拼团", "Group buy";
+    buy_alone: "单独购买", "Buy alone";
+    start_team: "发起拼团", "Start a team";
+    join_team: "参加这个团", "Join this team";
+    open_teams_title: "正在拼团，可直接参加", "Open teams you can join";
+    no_open_teams: "还没有人开团，来做第一个团长吧。", "No open teams yet. Start the first one.";
+    go_join: "去参团", "Join";
+    my_team_link: "查看我的团", "See my team";
+    team_title: "拼团详情", "Team";
+    team_open: "拼团中", "Gathering";
+    team_pending: "等待团长付款", "Waiting for the leader to pay";
+    team_succeeded: "拼团成功", "Team complete";
+    team_failed: "未成团，已原路退款", "Did not fill; refunded";
+    leader_badge: "团长", "Leader";
+    seat_empty: "待加入", "Open seat";
+    seat_paying: "付款中", "Paying";
+    invite_friends: "邀请好友参团", "Invite friends";
+    link_copied: "链接已复制，发给好友吧", "Link copied; send it to friends";
+    copy_failed: "复制失败，请长按地址栏复制链接", "Could not copy; copy the address bar instead";
+    team_full_choose: "这个团已满或已结束。可以参加下面的其他团，或自己开一个团。", "This team is full or over. Join another team below, or start your own.";
+    other_teams: "其他正在拼的团", "Other open teams";
+    start_own_team: "我来开一个团", "Start my own team";
+    my_group_order: "我的拼团订单", "My group-buy order";
+    pay_to_keep_seat: "座位已为你保留，请在时限内付款。", "Your seat is held; pay before it runs out.";
+    group_rules: "拼团规则", "How it works";
+    activity_ended_notice: "这个拼团活动已结束。", "This group-buy has ended.";
+    group_activities: "拼团活动", "Group buys";
+    new_activity: "新建拼团活动", "New group buy";
+    edit_activity: "修改拼团活动", "Edit group buy";
+    team_size_label: "成团人数（2–50）", "Team size (2–50)";
+    team_price_label: "拼团价（元）", "Team price (¥)";
+    leader_price_label: "团长价（元，可不填）", "Leader price (¥, optional)";
+    window_hours_label: "成团时限（小时，1–72，默认 24）", "Team window (hours, 1–72, default 24)";
+    starts_at_label: "开始时间", "Starts";
+    ends_at_label: "结束时间", "Ends";
+    group_limit_label: "每人限购（件，默认 1）", "Per member (units, default 1)";
+    ladder_label: "阶梯价（可不填）", "Ladder (optional)";
+    ladder_hint: "例如 5:25.90, 10:22.90：团满 5 人每人 ¥25.90，满 10 人每人 ¥22.90。成员先按拼团价付款，差价成团后自动退回。", "E.g. 5:25.90, 10:22.90: ¥25.90 each at 5 people, ¥22.90 at 10. Members pay the team price; the difference is refunded when the team closes.";
+    guaranteed_label: "成团保障：到时未满也按已付款的人数成团", "Guaranteed: when time runs out, the team completes with whoever paid";
+    save_activity: "保存活动", "Save";
+    end_activity: "立即结束活动", "End now";
+    view_teams: "查看团", "Teams";
+    activity_running: "进行中", "Running";
+    activity_upcoming: "未开始", "Upcoming";
+    activity_ended: "已结束", "Ended";
+    no_activities: "这个商品还没有拼团活动。", "No group buys on this product yet.";
+    teams_title: "团列表", "Teams";
+    no_teams: "还没有人开团。", "No teams yet.";
+    rules_fixed_note: "已有人开团后，规则不能再改，只能调整结束时间。", "Once a team opens, only the end time can change.";
     status_paid: "已支付", "Paid";
     status_shipped: "已发货", "Shipped";
     status_completed: "已完成", "Completed";
@@ -356,6 +405,114 @@ impl Lang {
             (Lang::En, 0, _) => "Free shipping".to_string(),
             (Lang::En, _, 0) => format!("Shipping {}", fee.display()),
             (Lang::En, _, _) => format!("Shipping {}, free from {}", fee.display(), free_over.display()),
+        }
+    }
+
+    /// `3人团`
+    pub fn team_of(self, n: i64) -> String {
+        match self {
+            Lang::Zh => format!("{n}人团"),
+            Lang::En => format!("Team of {n}"),
+        }
+    }
+
+    /// `还差1人`
+    pub fn missing(self, n: i64) -> String {
+        match self {
+            Lang::Zh => format!("还差{n}人"),
+            Lang::En if n == 1 => "1 more needed".into(),
+            Lang::En => format!("{n} more needed"),
+        }
+    }
+
+    /// `23:41:07 后结束`
+    pub fn ends_in(self, countdown: &str) -> String {
+        match self {
+            Lang::Zh => format!("{countdown} 后结束"),
+            Lang::En => format!("ends in {countdown}"),
+        }
+    }
+
+    pub fn team_window(self, hours: i64) -> String {
+        match self {
+            Lang::Zh => format!("团长付款后 {hours} 小时内凑齐人数"),
+            Lang::En => format!("The team has {hours} h from the leader's payment to fill"),
+        }
+    }
+
+    pub fn refund_if_short(self, n: i64) -> String {
+        match self {
+            Lang::Zh => format!("到时间没凑满 {n} 人，已付款项自动原路退回，不收任何费用。"),
+            Lang::En => format!("If {n} people have not paid in time, every payment is refunded automatically."),
+        }
+    }
+
+    pub fn guaranteed_notice(self) -> &'static str {
+        match self {
+            Lang::Zh => "成团保障：到时间没凑满人，也按已付款的人数成团发货。",
+            Lang::En => "Guaranteed team: when time runs out, the team completes with everyone who has paid.",
+        }
+    }
+
+    pub fn ladder_step(self, size: i64, price: Fen) -> String {
+        match self {
+            Lang::Zh => format!("满{size}人 每人{}", price.display()),
+            Lang::En => format!("{size}+ people: {} each", price.display()),
+        }
+    }
+
+    pub fn ladder_notice(self, price: Fen) -> String {
+        match self {
+            Lang::Zh => format!("先按 {} 付款，成团时人越多越便宜，差价自动退回。", price.display()),
+            Lang::En => format!("Pay {} now; if the team closes larger, the difference comes back.", price.display()),
+        }
+    }
+
+    pub fn leader_price(self, price: Fen) -> String {
+        match self {
+            Lang::Zh => format!("团长价 {}", price.display()),
+            Lang::En => format!("Leader pays {}", price.display()),
+        }
+    }
+
+    /// The text shared with a team link.
+    pub fn share_text(self, missing: i64, price: Fen, title: &str) -> String {
+        match self {
+            Lang::Zh => format!("还差{missing}人！{} 一起拼「{title}」", price.display()),
+            Lang::En => format!("{missing} more needed! {title} for {} together", price.display()),
+        }
+    }
+
+    pub fn team_counts(self, s: &crate::model::ActivityStats) -> String {
+        let rate = format!("{}.{}%", s.fill_bp / 100, (s.fill_bp % 100) / 10);
+        match self {
+            Lang::Zh => format!(
+                "开团 {} · 成功 {} · 进行中 {} · 失败 {} · 满员率 {rate} · 已退 {}",
+                s.teams,
+                s.succeeded,
+                s.open,
+                s.failed,
+                s.refunded.display()
+            ),
+            Lang::En => format!(
+                "{} teams · {} complete · {} open · {} failed · {rate} filled · {} refunded",
+                s.teams,
+                s.succeeded,
+                s.open,
+                s.failed,
+                s.refunded.display()
+            ),
+        }
+    }
+
+    pub fn team_status(self, s: crate::domain::groupbuy::TeamStatus) -> &'static str {
+        use crate::domain::groupbuy::TeamStatus;
+        let t = self.t();
+        match s {
+            TeamStatus::Pending => t.team_pending,
+            TeamStatus::Open => t.team_open,
+            TeamStatus::Succeeded => t.team_succeeded,
+            TeamStatus::Failed => t.team_failed,
         }
     }
 

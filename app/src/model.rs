@@ -167,6 +167,8 @@ pub struct Order {
     /// The address (or pickup point) copied at checkout.
     pub ship_to: String,
     pub note: String,
+    /// The group-buy team this order is a seat of.
+    pub team_id: Option<i64>,
     pub lines: Vec<OrderLine>,
     pub events: Vec<OrderEventView>,
     pub refunds: Vec<RefundView>,

@@ -42,6 +42,8 @@ test('a cart across two communities checks out as two orders', async ({ page }) 
   await expect(page).toHaveURL(/\/cart$/);
   await page.goto('/c/salmon');
   await page.getByRole('link', { name: /雪山三文鱼 鲜切中段/ }).click();
+  // This product has a group-buy, so the bar offers 单独购买 and 发起拼团; the order page adds to the cart.
+  await page.getByRole('link', { name: /单独购买/ }).click();
   await page.getByRole('button', { name: '加入购物车' }).click();
   await expect(page.locator('.cart-line')).toHaveCount(2);
 

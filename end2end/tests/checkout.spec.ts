@@ -5,7 +5,7 @@ test('pickup at the community point costs no shipping and the order says where t
   await page.goto('/signup?next=/c/salmon');
   await signUp(page, freshPhone());
   await page.getByRole('link', { name: /雪山三文鱼 鲜切中段/ }).click();
-  await page.getByRole('link', { name: '立即购买' }).click();
+  await page.getByRole('link', { name: /单独购买|立即购买/ }).click();
   // No address yet: the pickup point is the only way, and it is chosen.
   await expect(page.getByRole('radio', { name: /到店自提 雪山牧场杭州门店/ })).toBeChecked();
   await page.getByLabel('订单备注（可不填）').fill('周六上午来拿');
@@ -47,7 +47,7 @@ test('the address book keeps one default and checkout follows it', async ({ page
 
   await page.goto('/c/dates-walnut');
   await page.getByRole('link', { name: /纸皮核桃/ }).click();
-  await page.getByRole('link', { name: '立即购买' }).click();
+  await page.getByRole('link', { name: /单独购买|立即购买/ }).click();
   await expect(page.getByRole('radio', { name: /快递到 公司/ })).toBeChecked();
   await expect(page.getByText('全场包邮')).toBeVisible();
 

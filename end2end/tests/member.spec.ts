@@ -21,7 +21,7 @@ for (const js of [true, false]) {
     test('browse, sign up in one step, buy two, pay in the sandbox', async ({ page }) => {
       await openSalmon(page);
       const productUrl = page.url();
-      await page.getByRole('link', { name: '立即购买' }).click();
+      await page.getByRole('link', { name: /单独购买|立即购买/ }).click();
       // Not signed in: sign-in first, and come back to the purchase afterwards.
       await expect(page).toHaveURL(/\/signin\?next=%2Fbuy%2F\d+|\/signin\?next=\/buy\/\d+/);
       await signUp(page, freshPhone(), js ? '阿梅' : '小周');
@@ -71,7 +71,7 @@ test('without JavaScript, a quantity above the limit is refused with a message a
   await signUp(page, freshPhone());
   await expect(page).toHaveURL(/\/c\/salmon$/);
   await page.getByRole('link', { name: /三文鱼籽/ }).click();
-  await page.getByRole('link', { name: '立即购买' }).click();
+  await page.getByRole('link', { name: /单独购买|立即购买/ }).click();
   await addAddressIfNone(page);
   await page.getByLabel('数量').fill('11');
 

@@ -13,11 +13,13 @@ pub struct BuyData {
     pub addresses: Vec<Address>,
     /// A fresh key for this form: submitting it twice makes one order.
     pub checkout_key: String,
+    /// Buying through a group-buy: which team, at what price.
+    pub group: Option<super::groupbuy::BuyGroup>,
 }
 
 /// The confirmation page for buying a product now.
 #[server(prefix = "/api", endpoint = "load_buy")]
-pub async fn load_buy(product_id: i64) -> Result<BuyData, AppError> {
+pub async fn load_buy(product_id: i64, group: Option<String>) -> Result<BuyData, AppError> {
     super::form::reply(
         async move {
             use crate::domain::catalogue::ProductStatus;
@@ -30,7 +32,11 @@ pub async fn load_buy(product_id: i64) -> Result<BuyData, AppError> {
             }
             let community = store::communities::by_id(&st.db, p.community_id).await?.ok_or(AppError::NotFound)?;
             let addresses = store::addresses::list(&st.db, v.id).await?;
-            Ok(BuyData { product: p, community, addresses, checkout_key: crate::auth::new_token().0 })
+            let group = match group.as_deref() {
+                Some(g) => super::groupbuy::buy_group(product_id, g).await?,
+                None => None,
+            };
+            Ok(BuyData { product: p, community, addresses, checkout_key: crate::auth::new_token().0, group })
         }
         .await,
     )
@@ -151,7 +157,16 @@ pub async fn sandbox_pay(order_id: i64) -> Result<(), AppError> {
         }
     }
     .await;
-    super::form::finish(result, |_| super::form::Next::to(format!("/orders/{order_id}")), &[])
+    // A group-buy member goes back to the team, to see it fill and share it.
+    let team = match &result {
+        Ok(()) => store::groupbuy::team_of_order(&ctx::state().db, order_id).await.ok().flatten(),
+        Err(_) => None,
+    };
+    let next = match team {
+        Some(t) => format!("/t/{t}"),
+        None => format!("/orders/{order_id}"),
+    };
+    super::form::finish(result, |_| super::form::Next::to(next), &[])
 }
 
 #[server(prefix = "/api", endpoint = "load_my_orders")]

@@ -73,6 +73,8 @@ pub struct ProductData {
     pub is_owner: bool,
     /// The description's Markdown as sanitized HTML.
     pub description_html: String,
+    /// The group-buy running on this product, if any.
+    pub group: Option<super::groupbuy::GroupOffer>,
 }
 
 /// A product page. Drafts exist only for their owner; off-sale products stay visible (links to
@@ -91,7 +93,8 @@ pub async fn load_product(id: i64) -> Result<ProductData, AppError> {
                 return Err(AppError::NotFound);
             }
             let description_html = crate::markdown::to_safe_html(&p.description);
-            Ok(ProductData { product: p, community: c, is_owner, description_html })
+            let group = if p.status == ProductStatus::OnSale { super::groupbuy::offer_for(p.id).await? } else { None };
+            Ok(ProductData { product: p, community: c, is_owner, description_html, group })
         }
         .await,
     )

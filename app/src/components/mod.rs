@@ -6,6 +6,7 @@ pub mod form;
 pub mod layout;
 pub mod price;
 pub mod stepper;
+pub mod team;
 
 use crate::error::AppError;
 use crate::i18n::{Lang, Msg};

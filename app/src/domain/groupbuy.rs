@@ -253,9 +253,11 @@ mod tests {
         assert_eq!(a.outcome_at_deadline(2), TeamOutcome::Failed);
     }
 
+    type Case = (fn(&mut ActivityInput), AppError);
+
     #[test]
     fn refuses_bad_activities_with_the_reason() {
-        let cases: Vec<(fn(&mut ActivityInput), AppError)> = vec![
+        let cases: Vec<Case> = vec![
             (|f| f.team_size = "1".into(), AppError::BadTeamSize),
             (|f| f.team_size = "51".into(), AppError::BadTeamSize),
             (|f| f.team_price = "35".into(), AppError::TeamPriceNotBelowSingle),

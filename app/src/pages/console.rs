@@ -339,6 +339,12 @@ pub fn EditProductPage() -> impl IntoView {
         let back = format!("/console/c/{}", d.community.id);
         view! {
             <Page title=t.edit_product back>
+                {d.product.clone().map(|p| view! {
+                    <a class="card community-card" href=format!("/console/p/{}/group", p.id) data-group-link>
+                        <span class="badge badge-team">{t.group_buy}</span>
+                        <div><h3>{t.group_activities}</h3></div>
+                    </a>
+                })}
                 {d.product.clone().map(|p| view! { <Photos p/> })}
                 {d.product.clone().filter(|p| p.has_specs()).map(|p| view! { <SkuTable p/> })}
                 <ProductForm community=d.community p=d.product/>

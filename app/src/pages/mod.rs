@@ -5,6 +5,7 @@ mod account;
 mod addresses;
 mod cart;
 mod console;
+mod groupbuy;
 mod orders;
 mod shop;
 
@@ -12,6 +13,7 @@ pub use account::*;
 pub use addresses::*;
 pub use cart::*;
 pub use console::*;
+pub use groupbuy::{ConsoleActivityTeamsPage, ConsoleGroupPage, TeamPage};
 pub use orders::*;
 pub use shop::*;
 

@@ -17,8 +17,12 @@ use leptos::server_fn::ServerFn;
 pub fn BuyPage() -> impl IntoView {
     let t = t();
     let id = param_id("id");
-    load(load_buy(id), move |d: BuyData| {
+    let group_q = query("group");
+    load(load_buy(id, group_q), move |d: BuyData| {
         let p = d.product;
+        let group = d.group.clone();
+        // Through a group-buy every option costs the activity's price.
+        let group_price = group.as_ref().map(|g| g.activity.rules.unit_price(g.leader));
         let f = flash();
         let qty_error = f.error_for("quantity").map(|e| lang().error(&e));
         let sku_error = f.error_for("sku_id").map(|e| lang().error(&e));
@@ -46,9 +50,29 @@ pub fn BuyPage() -> impl IntoView {
             .filter(|v| !v.is_empty())
             .or_else(|| d.addresses.iter().find(|a| a.is_default).map(|a| format!("addr:{}", a.id)))
             .or_else(|| deliveries.first().map(|d| d.value.clone()));
-        let here = format!("/buy/{}", p.id);
-        let options: Vec<SkuOption> =
-            p.skus.iter().map(|s| SkuOption { id: s.id, label: s.label(), price: s.price.0, stock: s.stock }).collect();
+        let here = match &group {
+            Some(g) => format!("/buy/{}?group={}", p.id, g.target),
+            None => format!("/buy/{}", p.id),
+        };
+        let options: Vec<SkuOption> = p
+            .skus
+            .iter()
+            .map(|s| SkuOption { id: s.id, label: s.label(), price: group_price.unwrap_or(s.price).0, stock: s.stock })
+            .collect();
+        let limit = match &group {
+            Some(g) => p.per_order_limit.min(g.activity.rules.per_member_limit),
+            None => p.per_order_limit,
+        };
+        let title = match &group {
+            Some(g) if g.leader => t.start_team,
+            Some(_) => t.join_team,
+            None => t.confirm_order,
+        };
+        let action = if group.is_some() { crate::api::groupbuy::GroupBuy::url() } else { BuyNow::url() };
+        let back = match group.as_ref().and_then(|g| g.team.as_ref()) {
+            Some(team) => format!("/t/{}", team.id),
+            None => format!("/p/{}", p.id),
+        };
         let spec_name =
             if p.spec2_name.is_empty() { p.spec1_name.clone() } else { format!("{} / {}", p.spec1_name, p.spec2_name) };
         let limits = if p.per_member_limit > 0 {
@@ -61,32 +85,47 @@ pub fn BuyPage() -> impl IntoView {
             lang().per_order_limit(p.per_order_limit, &p.unit)
         };
         view! {
-            <Page title=t.confirm_order back=format!("/p/{}", p.id)>
+            <Page title=title back=back>
                 <crate::app::IslandScripts/>
-                <form method="post" action=BuyNow::url() class="stack" novalidate>
+                <form method="post" action=action class="stack" novalidate>
                     <input type="hidden" name="product_id" value=p.id/>
+                    {group.as_ref().map(|g| view! { <input type="hidden" name="target" value=g.target.clone()/> })}
                     <section class="card order-line">
                         <img src=product_image_url(&p.image) alt="" width="72" height="72"/>
                         <div class="order-line-body">
                             <p class="muted small">{c.name.clone()}</p>
                             <h2 class="order-line-title">{p.title.clone()}</h2>
-                            <PriceTag price=p.price unit=p.unit.clone() from=p.price_varies()/>
+                            {match group_price {
+                                Some(gp) => view! { <PriceTag price=gp original=p.price unit=p.unit.clone()/> }.into_any(),
+                                None => view! { <PriceTag price=p.price unit=p.unit.clone() from=p.price_varies()/> }.into_any(),
+                            }}
                             <p class="muted small">{lang().stock_left(p.stock)}" · "{limits}</p>
                         </div>
                     </section>
                     <input type="hidden" name="checkout_key" value=d.checkout_key/>
                     <section class="card">
-                        <BuyOptions skus=options spec_name=spec_name selected limit=p.per_order_limit initial lang=lang() sku_error quantity_error=qty_error
+                        <BuyOptions skus=options spec_name=spec_name selected limit initial lang=lang() sku_error quantity_error=qty_error
                             deliveries delivery_selected delivery_error shipping_fee=c.shipping_fee.0 free_over=c.free_shipping_over.0/>
                         <a class="text-link" href=format!("/me/addresses/new?next={here}")>{t.add_address}</a>
                         <p class="muted small">{lang().shipping_rule(c.shipping_fee, c.free_shipping_over)}</p>
                         <Field name="note" label=t.note_label maxlength=100/>
                     </section>
-                    <p class="rule">{t.pay_rule}</p>
-                    <div class="button-row">
-                        <button class="btn btn-ghost" type="submit" formaction=crate::api::cart::AddToCart::url()>{t.add_to_cart}</button>
-                        <button class="btn btn-buy" type="submit">{t.submit_and_pay}</button>
-                    </div>
+                    {match &group {
+                        Some(g) => view! {
+                            <super::groupbuy::GroupRules activity=g.activity.clone()/>
+                            <p class="rule">{t.pay_to_keep_seat}</p>
+                            <div class="button-row">
+                                <button class="btn btn-team" type="submit">{t.submit_and_pay}</button>
+                            </div>
+                        }.into_any(),
+                        None => view! {
+                            <p class="rule">{t.pay_rule}</p>
+                            <div class="button-row">
+                                <button class="btn btn-ghost" type="submit" formaction=crate::api::cart::AddToCart::url()>{t.add_to_cart}</button>
+                                <button class="btn btn-buy" type="submit">{t.submit_and_pay}</button>
+                            </div>
+                        }.into_any(),
+                    }}
                 </form>
             </Page>
         }
@@ -242,6 +281,7 @@ pub fn OrderPage() -> impl IntoView {
             <Page title=t.order_title back>
                 <section class="card order-status-card">
                     <p class=status_class(o.status)>{lang().status(o.status)}</p>
+                    {o.team_id.map(|team| view! { <a class="text-link" href=format!("/t/{team}") data-team-link>{t.group_buy}" · "{t.team_title}</a> })}
                     {(o.status == OrderStatus::Paid && d.viewer_is_buyer).then(|| view! { <p>{t.paid_thanks}</p> })}
                     {(o.status == OrderStatus::Cancelled).then(|| view! { <p class="muted">{t.cancelled_note}</p> })}
                     {(o.refunded.0 > 0).then(|| view! {

@@ -117,6 +117,7 @@ pub fn ProductPage() -> impl IntoView {
         let p = d.product;
         let c = d.community;
         let buyable = p.status == ProductStatus::OnSale && p.stock > 0;
+        let group = d.group.clone();
         let action = if buyable {
             let add = if p.skus.len() == 1 {
                 view! {
@@ -131,11 +132,30 @@ pub fn ProductPage() -> impl IntoView {
                 // Options are chosen on the order page, which can also add to the cart.
                 view! { <a class="btn btn-ghost" href=format!("/buy/{}", p.id)>{t.add_to_cart}</a> }.into_any()
             };
-            view! {
-                {add}
-                <a class="btn btn-buy" href=format!("/buy/{}", p.id)>{t.buy_now}</a>
+            match &group {
+                // With a group-buy: buy alone, or start a team (or see the one already started).
+                Some(g) => {
+                    let team_href = match g.my_team {
+                        Some(team) => format!("/t/{team}"),
+                        None => format!("/buy/{}?group=open:{}", p.id, g.activity.id),
+                    };
+                    view! {
+                        <a class="btn btn-buy btn-split" href=format!("/buy/{}", p.id)>
+                            <span class="small">{t.buy_alone}</span><span>{p.price.display()}</span>
+                        </a>
+                        <a class="btn btn-team btn-split" href=team_href data-start-team>
+                            <span class="small">{if g.my_team.is_some() { t.my_team_link } else { t.start_team }}</span>
+                            <span>{g.activity.rules.unit_price(true).display()}</span>
+                        </a>
+                    }
+                    .into_any()
+                }
+                None => view! {
+                    {add}
+                    <a class="btn btn-buy" href=format!("/buy/{}", p.id)>{t.buy_now}</a>
+                }
+                .into_any(),
             }
-            .into_any()
         } else {
             let why = if p.status == ProductStatus::OnSale { t.sold_out } else { t.off_sale };
             view! { <span class="btn btn-disabled" aria-disabled="true">{why}</span> }.into_any()
@@ -184,6 +204,10 @@ pub fn ProductPage() -> impl IntoView {
                         </p>
                     })}
                 </section>
+                {group.clone().map(|g| view! {
+                    <crate::app::IslandScripts/>
+                    <super::groupbuy::GroupOfferBlock offer=g single=p.price unit=p.unit.clone()/>
+                })}
                 <a class="card community-card" href=format!("/c/{}", c.slug)>
                     <img src=cover_url(&c.cover) alt="" width="48" height="48"/>
                     <div>

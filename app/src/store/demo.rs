@@ -4,6 +4,8 @@ use super::{addresses, communities, products, users, Db};
 use crate::domain::account::Account;
 use crate::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput, SkuDraft};
 use crate::domain::checkout::{AddressDraft, ShippingRule};
+use crate::domain::groupbuy::{Activity, DEFAULT_WINDOW_MS};
+use crate::domain::money::Fen;
 use crate::error::AppError;
 
 pub const OWNER_PHONE: &str = "13800000001";
@@ -25,6 +27,8 @@ struct Item {
     original: &'static str,
     stock: i64,
     per_member_limit: i64,
+    /// A group-buy on the product: team size and team price in fen.
+    group: Option<(i64, i64)>,
     spec: Option<DemoSpec>,
 }
 
@@ -56,6 +60,7 @@ const SHOPS: &[Shop] = &[
                 original: "90",
                 stock: 200,
                 per_member_limit: 0,
+                group: Some((3, 2990)),
                 spec: None,
             },
             Item {
@@ -67,6 +72,7 @@ const SHOPS: &[Shop] = &[
                 original: "128",
                 stock: 80,
                 per_member_limit: 0,
+                group: None,
                 spec: None,
             },
             Item {
@@ -78,6 +84,7 @@ const SHOPS: &[Shop] = &[
                 original: "99",
                 stock: 50,
                 per_member_limit: 5,
+                group: None,
                 spec: None,
             },
         ],
@@ -98,6 +105,7 @@ const SHOPS: &[Shop] = &[
                 original: "69",
                 stock: 600,
                 per_member_limit: 0,
+                group: None,
                 spec: Some(DemoSpec {
                     name: "规格",
                     values: &[("500g", "39.9", "69", 400), ("1000g", "75", "128", 200)],
@@ -112,6 +120,7 @@ const SHOPS: &[Shop] = &[
                 original: "45",
                 stock: 300,
                 per_member_limit: 0,
+                group: None,
                 spec: None,
             },
         ],
@@ -131,6 +140,7 @@ const SHOPS: &[Shop] = &[
             original: "128",
             stock: 100,
             per_member_limit: 0,
+            group: None,
             spec: Some(DemoSpec {
                 name: "辣度",
                 values: &[("微辣", "80", "128", 40), ("中辣", "80", "128", 40), ("特辣", "80", "128", 20)],
@@ -180,6 +190,20 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
                 }
                 products::save_skus(db, product, &rows).await?;
             }
+            if let Some((size, price)) = item.group {
+                let rules = Activity {
+                    team_size: size,
+                    team_price: Fen(price),
+                    leader_price: None,
+                    window_ms: DEFAULT_WINDOW_MS,
+                    starts_at: now - 60_000,
+                    ends_at: now + 30 * 86_400_000,
+                    per_member_limit: 2,
+                    ladder: vec![],
+                    guaranteed: false,
+                };
+                super::groupbuy::create_activity(db, product, community, &rules, now).await?;
+            }
         }
         if shop.slug != "crayfish" {
             communities::join(db, community, member, now).await?;
@@ -205,6 +229,8 @@ mod tests {
             let items = products::on_sale_in(&db, salmon.id).await.unwrap();
             assert_eq!(items[0].price.display(), "¥35.00");
             assert_eq!(items[0].original_price.display(), "¥90.00");
+            let group = super::super::groupbuy::running_for_product(&db, items[0].id, 2).await.unwrap().unwrap();
+            assert_eq!((group.rules.team_size, group.rules.team_price.display()), (3, "¥29.90".to_string()));
         })
         .await;
     }

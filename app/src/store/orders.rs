@@ -721,7 +721,7 @@ pub async fn due_for_completion(db: &Db, shipped_before: i64, limit: i64) -> Res
 const ORDER_COLS: &str = "o.id, o.community_id, c.name AS community_name, c.slug AS community_slug, c.time_zone, \
     o.buyer_id, u.nickname AS buyer_name, o.status, o.goods_amount, o.shipping_amount, o.discount_amount, \
     o.total_amount, o.created_at, o.pay_deadline, o.paid_at, o.shipped_at, o.completed_at, o.cancelled_at, \
-    o.carrier, o.tracking_no, o.delivery, o.ship_to, o.note, \
+    o.carrier, o.tracking_no, o.delivery, o.ship_to, o.note, o.team_id, \
     CAST((SELECT COALESCE(SUM(p.refunded_amount), 0) FROM payments p WHERE p.order_id = o.id) AS BIGINT) AS refunded_amount \
     FROM orders o JOIN communities c ON c.id = o.community_id JOIN users u ON u.id = o.buyer_id";
 
@@ -753,6 +753,7 @@ fn order_head(r: &AnyRow) -> Result<Order, sqlx::Error> {
         delivery: Delivery::parse(&col::<String>(r, "delivery")?).unwrap_or(Delivery::Ship),
         ship_to: col(r, "ship_to")?,
         note: col(r, "note")?,
+        team_id: r.try_get("team_id")?,
         lines: vec![],
         events: vec![],
         refunds: vec![],
