@@ -6,6 +6,7 @@
 pub mod config;
 pub mod loadgen;
 pub mod metrics;
+pub mod teamrush;
 
 use app::app::{shell, App};
 use app::ctx::{AppState, Clock, RequestCtx, Settings, FLASH_COOKIE};
@@ -311,7 +312,10 @@ async fn live_stream(st: AppState, topic: app::live::Topic) -> Response {
     };
     let updates = tokio_stream::wrappers::BroadcastStream::new(st.live.subscribe()).filter_map(move |m| {
         // A stream that fell behind skips to the next change (each message is a full state).
-        let out = m.ok().filter(|m| m.topic == topic).map(|m| Ok::<_, std::convert::Infallible>(Event::default().data(m.json.as_str())));
+        let out = m
+            .ok()
+            .filter(|m| m.topic == topic)
+            .map(|m| Ok::<_, std::convert::Infallible>(Event::default().data(m.json.as_str())));
         futures::future::ready(out)
     });
     let stream = futures::stream::once(futures::future::ready(Ok(Event::default().data(first)))).chain(updates);

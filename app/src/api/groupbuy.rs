@@ -238,7 +238,8 @@ pub async fn load_group_console(product_id: i64, edit: Option<i64>) -> Result<Gr
                 let stats = store::groupbuy::stats(&st.db, a.id).await?;
                 activities.push(ActivityLine { activity: a, stats });
             }
-            let editing = edit.and_then(|id| activities.iter().find(|l| l.activity.id == id).map(|l| l.activity.clone()));
+            let editing =
+                edit.and_then(|id| activities.iter().find(|l| l.activity.id == id).map(|l| l.activity.clone()));
             Ok(GroupConsole { product, community, activities, editing, now: st.clock.now_ms() })
         }
         .await,

@@ -87,7 +87,10 @@ mod tests {
         assert_eq!(format_local(ms, "Asia/Shanghai"), "2026-12-01 20:00");
         assert_eq!(input_local(ms, "Asia/Shanghai"), "2026-12-01T20:00");
         assert_eq!(parse_local("2026-12-01 12:00", "UTC"), Some(ms));
-        assert_eq!(parse_local("2028-02-29T00:00", "UTC").map(|m| format_local(m, "UTC")), Some("2028-02-29 00:00".into()));
+        assert_eq!(
+            parse_local("2028-02-29T00:00", "UTC").map(|m| format_local(m, "UTC")),
+            Some("2028-02-29 00:00".into())
+        );
         for bad in ["", "2026-02-30T10:00", "2026-13-01T10:00", "2026-12-01T24:00", "2026-12-01", "明天"] {
             assert_eq!(parse_local(bad, "UTC"), None, "{bad}");
         }

@@ -83,9 +83,10 @@ pub fn TeamPage() -> impl IntoView {
         let share_text = l.share_text(team.missing().max(1), rules.team_price, &p.title);
         let og_title = format!("{} · {}", l.team_of(rules.team_size), p.title);
         let f = flash();
-        let refused = f.error.clone().filter(|e| {
-            matches!(e, crate::error::AppError::TeamFull | crate::error::AppError::TeamClosed)
-        });
+        let refused = f
+            .error
+            .clone()
+            .filter(|e| matches!(e, crate::error::AppError::TeamFull | crate::error::AppError::TeamClosed));
         let join_href = format!("/buy/{}?group=join:{}", p.id, team.id);
         let open_href = format!("/buy/{}?group=open:{}", p.id, d.activity.id);
         let can_open = d.running && d.my_team.is_none();
@@ -215,8 +216,16 @@ fn ActivityForm(product: i64, editing: Option<GroupActivity>, zone: String, now:
     let v = |name: &str, current: Option<String>, default: String| f.value(name).or(current).unwrap_or(default);
     let team_size = v("team_size", a.as_ref().map(|a| a.team_size.to_string()), "3".into());
     let team_price = v("team_price", a.as_ref().map(|a| a.team_price.input_value()), String::new());
-    let leader_price = v("leader_price", a.as_ref().map(|a| a.leader_price.map(|p| p.input_value()).unwrap_or_default()), String::new());
-    let window = v("window_hours", a.as_ref().map(|a| (a.window_ms / crate::domain::groupbuy::HOUR_MS).to_string()), "24".into());
+    let leader_price = v(
+        "leader_price",
+        a.as_ref().map(|a| a.leader_price.map(|p| p.input_value()).unwrap_or_default()),
+        String::new(),
+    );
+    let window = v(
+        "window_hours",
+        a.as_ref().map(|a| (a.window_ms / crate::domain::groupbuy::HOUR_MS).to_string()),
+        "24".into(),
+    );
     let starts = v("starts_at", a.as_ref().map(|a| input_local(a.starts_at, &zone)), input_local(now, &zone));
     let ends = v("ends_at", a.as_ref().map(|a| input_local(a.ends_at, &zone)), input_local(now + 7 * day, &zone));
     let limit = v("per_member_limit", a.as_ref().map(|a| a.per_member_limit.to_string()), "1".into());
