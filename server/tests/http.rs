@@ -535,3 +535,176 @@ async fn descriptions_are_markdown_without_anything_that_runs() {
         assert!(!page.body.contains(bad), "{bad}");
     }
 }
+
+/// A running activity (3人团 ¥29.90) on the shop's product; returns its id.
+async fn group_activity(app: &TestApp, product: i64, community: i64) -> i64 {
+    use app::domain::groupbuy::{Activity, DEFAULT_WINDOW_MS};
+    let now = app.st.clock.now_ms();
+    let rules = Activity {
+        team_size: 3,
+        team_price: Fen(2990),
+        leader_price: None,
+        window_ms: DEFAULT_WINDOW_MS,
+        starts_at: now - 1000,
+        ends_at: now + 86_400_000,
+        per_member_limit: 2,
+        ladder: vec![],
+        guaranteed: false,
+    };
+    store::groupbuy::create_activity(&app.st.db, product, community, &rules, now).await.unwrap()
+}
+
+/// `member` takes a seat through the API and pays at the sandbox cashier; returns the order.
+async fn take_and_pay(app: &TestApp, product: i64, target: &str, cookie: &str) -> i64 {
+    let form = format!("product_id={product}&target={target}&quantity=1&delivery=pickup");
+    let r = app.post("/api/group_buy", &form, Some(cookie), false).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let order: i64 = r.body.trim().parse().unwrap();
+    let paid = app.post("/api/sandbox_pay", &format!("order_id={order}"), Some(cookie), false).await;
+    assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
+    order
+}
+
+#[tokio::test]
+async fn group_buy_owner_endpoints_refuse_other_members_and_change_nothing() {
+    let app = test_app().await;
+    let (_, owner_cookie, community, product) = app.shop().await;
+    let activity = group_activity(&app, product, community).await;
+    let (_, other) = app.member("other").await;
+    let before = store::groupbuy::activity(&app.st.db, activity).await.unwrap().unwrap();
+    let fields = "team_size=2&team_price=1&leader_price=&window_hours=1&starts_at=2026-01-01T00:00&ends_at=2036-01-01T00:00&per_member_limit=9&ladder=";
+    let attempts = [
+        ("/api/load_group_console", format!("product_id={product}")),
+        ("/api/load_activity_teams", format!("activity_id={activity}")),
+        ("/api/save_group_activity", format!("product_id={product}&{fields}")),
+        ("/api/save_group_activity", format!("product_id={product}&activity_id={activity}&{fields}")),
+        ("/api/end_group_activity", format!("activity_id={activity}")),
+    ];
+    for (path, form) in &attempts {
+        let r = app.post(path, form, Some(&other), false).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} {form}: {}", r.body);
+        let anon = app.post(path, form, None, false).await;
+        assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "{path} without a session");
+    }
+    assert_eq!(store::groupbuy::activity(&app.st.db, activity).await.unwrap().unwrap(), before);
+    assert_eq!(store::groupbuy::for_product(&app.st.db, product).await.unwrap().len(), 1);
+    // The owner's own edits go through the same validation: a team price above the single price
+    // is refused with the field it concerns.
+    let dear = fields.replace("team_price=1", "team_price=36");
+    let r = app
+        .post(
+            "/api/save_group_activity",
+            &format!("product_id={product}&activity_id={activity}&{dear}"),
+            Some(&owner_cookie),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("TeamPriceNotBelowSingle"), "{}", r.body);
+    let r = app.post("/api/end_group_activity", &format!("activity_id={activity}"), Some(&owner_cookie), false).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ended = store::groupbuy::activity(&app.st.db, activity).await.unwrap().unwrap();
+    assert!(ended.rules.ends_at <= app.st.clock.now_ms());
+}
+
+#[tokio::test]
+async fn a_full_team_sends_a_member_back_to_it_with_the_reason_and_charges_nothing() {
+    let app = test_app().await;
+    let (_, _, community, product) = app.shop().await;
+    store::communities::update_shipping(
+        &app.st.db,
+        community,
+        app::domain::checkout::ShippingRule::parse("0", "0").unwrap(),
+        "门店",
+    )
+    .await
+    .unwrap();
+    let activity = group_activity(&app, product, community).await;
+    let (_, leader) = app.member("lead").await;
+    let lead_order = take_and_pay(&app, product, &format!("open:{activity}"), &leader).await;
+    let team = store::groupbuy::team_of_order(&app.st.db, lead_order).await.unwrap().unwrap();
+    // The team page is public, with its preview tags.
+    let page = app.get(&format!("/t/{team}"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"property="og:title""#) && page.body.contains("3人团 · 雪山三文鱼"), "{}", page.body);
+    assert!(page.body.contains("还差2人"));
+    for tag in ["b", "c"] {
+        let (_, cookie) = app.member(tag).await;
+        take_and_pay(&app, product, &format!("join:{team}"), &cookie).await;
+    }
+    let t = store::groupbuy::team(&app.st.db, team, app.st.clock.now_ms()).await.unwrap().unwrap();
+    assert_eq!((t.status, t.paid), (app::domain::groupbuy::TeamStatus::Succeeded, 3));
+    // A fourth member posting the join form lands back on the team with the message.
+    let (late_id, late) = app.member("late").await;
+    let form = format!("product_id={product}&target=join:{team}&quantity=1&delivery=pickup");
+    let r = app.post("/api/group_buy", &form, Some(&late), true).await;
+    assert!(r.status.is_redirection(), "{}", r.status);
+    assert_eq!(r.location(), Some(format!("/t/{team}").as_str()));
+    let flash = r.cookies().into_iter().find(|c| c.starts_with("qunli_flash=")).unwrap();
+    let flash = flash.split(';').next().unwrap().to_string();
+    let page = app.get(&format!("/t/{team}"), Some(&format!("{late}; {flash}"))).await;
+    assert!(page.body.contains("这个团已满或已结束"), "{}", page.body);
+    assert!(orders::for_buyer(&app.st.db, late_id).await.unwrap().is_empty());
+    // A team whose leader has not paid is nobody else's business.
+    let (_, lone) = app.member("lone").await;
+    let r = app
+        .post(
+            "/api/group_buy",
+            &format!("product_id={product}&target=open:{activity}&quantity=1&delivery=pickup"),
+            Some(&lone),
+            false,
+        )
+        .await;
+    let pending_order: i64 = r.body.trim().parse().unwrap();
+    let pending = store::groupbuy::team_of_order(&app.st.db, pending_order).await.unwrap().unwrap();
+    assert_eq!(app.get(&format!("/t/{pending}"), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&format!("/t/{pending}"), Some(&lone)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn team_pages_follow_changes_through_server_sent_events() {
+    let app = test_app().await;
+    server::spawn_live(app.st.clone());
+    let (_, _, community, product) = app.shop().await;
+    store::communities::update_shipping(
+        &app.st.db,
+        community,
+        app::domain::checkout::ShippingRule::parse("0", "0").unwrap(),
+        "门店",
+    )
+    .await
+    .unwrap();
+    let activity = group_activity(&app, product, community).await;
+    let (_, leader) = app.member("lead").await;
+    let lead_order = take_and_pay(&app, product, &format!("open:{activity}"), &leader).await;
+    let team = store::groupbuy::team_of_order(&app.st.db, lead_order).await.unwrap().unwrap();
+    let res = app
+        .router
+        .clone()
+        .oneshot(Request::get(format!("/live/t/{team}")).header(header::HOST, HOST).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers().get(header::CONTENT_TYPE).unwrap(), "text/event-stream");
+    let mut body = res.into_body();
+    let mut next_event = async || -> app::model::TeamSummary {
+        let frame =
+            tokio::time::timeout(std::time::Duration::from_secs(5), body.frame()).await.unwrap().unwrap().unwrap();
+        let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
+        let data = text.lines().find_map(|l| l.strip_prefix("data: ")).unwrap_or_else(|| panic!("{text}"));
+        serde_json::from_str(data).unwrap()
+    };
+    let first = next_event().await;
+    assert_eq!((first.paid, first.taken), (1, 1));
+    let (_, friend) = app.member("friend").await;
+    take_and_pay(&app, product, &format!("join:{team}"), &friend).await;
+    // The seat is held, then paid: the stream says so (possibly in one step).
+    let mut last = next_event().await;
+    while last.paid < 2 {
+        last = next_event().await;
+    }
+    assert_eq!((last.paid, last.members.len(), last.missing()), (2, 2, 1));
+    // Unknown teams have no stream.
+    let none = app.get("/live/t/12345", None).await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+}
