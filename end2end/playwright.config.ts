@@ -15,7 +15,7 @@ export default defineConfig({
   // test's unpaid order halfway through.
   projects: [
     { name: 'main', testIgnore: /clock\.spec\.ts/ },
-    { name: 'clock', testMatch: /clock\.spec\.ts/, dependencies: ['main'], fullyParallel: false },
+    { name: 'clock', testMatch: /clock\.spec\.ts/, dependencies: ['main'], fullyParallel: false, workers: 1 },
   ],
   use: {
     ...devices['Pixel 7'],

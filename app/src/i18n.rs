@@ -311,6 +311,7 @@ catalogue! {
     my_team_link: "查看我的团", "See my team";
     team_title: "拼团详情", "Team";
     team_open: "拼团中", "Gathering";
+    team_formed_more: "已成团，人越多越便宜", "Complete; more people, lower price";
     team_pending: "等待团长付款", "Waiting for the leader to pay";
     team_succeeded: "拼团成功", "Team complete";
     team_failed: "未成团，已原路退款", "Did not fill; refunded";

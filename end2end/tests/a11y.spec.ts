@@ -1,6 +1,6 @@
 import { test, expect, Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { freshPhone, signUp, addAddressIfNone } from './helpers';
+import { freshPhone, signUp, signIn, addAddressIfNone, payForSeat, DEMO_OWNER } from './helpers';
 
 async function noSeriousViolations(page: Page, what: string) {
   const result = await new AxeBuilder({ page }).analyze();
@@ -33,4 +33,21 @@ test('the pages of the first slice have no serious or critical accessibility vio
   await noSeriousViolations(page, 'console');
   await page.goto('/console/new');
   await noSeriousViolations(page, 'new community');
+});
+
+test('the group-buy pages have no serious or critical accessibility violations', async ({ page }) => {
+  await page.goto('/signup?next=/c/salmon');
+  await signUp(page, freshPhone());
+  await page.getByRole('link', { name: /雪山三文鱼 鲜切中段/ }).click();
+  await page.getByRole('link', { name: /发起拼团/ }).click();
+  await noSeriousViolations(page, 'group-buy order');
+  await payForSeat(page, '¥29.90');
+  await noSeriousViolations(page, 'team');
+  await signIn(page, DEMO_OWNER.phone, DEMO_OWNER.password);
+  await page.goto('/c/salmon');
+  await page.getByRole('link', { name: /雪山三文鱼 鲜切中段/ }).click();
+  await page.goto(new URL(page.url()).pathname.replace('/p/', '/console/p/') + '/group');
+  await noSeriousViolations(page, 'group-buy console');
+  await page.locator('.activity-card').first().getByRole('link', { name: '查看团' }).click();
+  await noSeriousViolations(page, 'teams');
 });

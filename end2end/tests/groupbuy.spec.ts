@@ -1,16 +1,5 @@
 import { test, expect, Page, Browser } from '@playwright/test';
-import { freshPhone, signUp, signIn, DEMO_OWNER } from './helpers';
-
-/** On the group-buy order page: picks up at the shop (no address needed) and pays the seat. */
-export async function payForSeat(page: Page, amount: string) {
-  await page.getByRole('radio', { name: /到店自提/ }).check();
-  await page.getByRole('button', { name: '提交订单' }).click();
-  await expect(page).toHaveURL(/\/pay\/\d+$/);
-  await expect(page.getByRole('heading', { name: new RegExp(amount.replace('.', '\\.')) })).toBeVisible();
-  await page.getByRole('button', { name: `确认支付 ${amount}` }).click();
-  // Paying a seat leads back to the team.
-  await expect(page).toHaveURL(/\/t\/\d+$/);
-}
+import { freshPhone, signUp, signIn, DEMO_OWNER, payForSeat } from './helpers';
 
 async function member(browser: Browser) {
   const context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
@@ -39,7 +28,8 @@ test('a team opens, is shared, fills from a link and the open-teams list, and ev
   await expect(a.page.locator('[data-team-progress]')).toContainText(/还差2人 · \d\d:\d\d:\d\d 后结束/);
   await expect(seats(a.page)).toHaveCount(1);
   await expect(a.page.locator('[data-seats] .seat.empty')).toHaveCount(2);
-  // Share: no share sheet on this browser, so the link is copied.
+  // Share: no share sheet on this browser, so the link is copied (once the page is interactive).
+  await expect(a.page.locator('.share[data-ready]')).toHaveCount(1);
   await a.page.getByRole('button', { name: '邀请好友参团' }).click();
   await expect(a.page.locator('[data-share-status]')).toHaveText('链接已复制，发给好友吧');
   const copied = await a.page.evaluate(() => navigator.clipboard.readText());
@@ -69,7 +59,8 @@ test('a team opens, is shared, fills from a link and the open-teams list, and ev
   await c.page.goto('/signup');
   await signUp(c.page, freshPhone(), '老王');
   await c.page.goto(productUrl);
-  const row = c.page.locator('.open-team').filter({ hasText: '阿**' });
+  const row = c.page.locator(`.open-team:has(a[href="${new URL(teamUrl).pathname}"])`);
+  await expect(row).toContainText('阿**');
   await expect(row).toContainText('还差1人');
   await row.getByRole('link', { name: '去参团' }).click();
   await expect(c.page).toHaveURL(teamUrl);
@@ -141,7 +132,8 @@ test('an owner sets up a guaranteed group-buy with checked rules, and members se
   await page.getByLabel('成团保障：到时未满也按已付款的人数成团').check();
   await page.getByRole('button', { name: '保存活动' }).click();
   await expect(page.getByRole('status')).toBeVisible();
-  const running = page.locator('.activity-card').filter({ hasText: '进行中' });
+  const runningState = page.locator('.status', { hasText: /^进行中$/ });
+  const running = page.locator('.activity-card').filter({ has: runningState });
   await expect(running).toHaveCount(1);
   await expect(running).toContainText('2人团 ¥19.90');
   // A second activity at the same time on the same product is refused.
@@ -163,7 +155,7 @@ test('an owner sets up a guaranteed group-buy with checked rules, and members se
 
   // The owner ends it; the product page no longer offers it.
   await running.getByRole('button', { name: '立即结束活动' }).click();
-  await expect(page.locator('.activity-card').filter({ hasText: '进行中' })).toHaveCount(0);
+  await expect(page.locator('.activity-card').filter({ has: runningState })).toHaveCount(0);
   await expect(page.locator('.activity-card').first()).toContainText('已结束');
   await page.goto(productPath);
   await expect(page.locator('.group-offer')).toHaveCount(0);

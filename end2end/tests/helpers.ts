@@ -53,3 +53,14 @@ export async function addAddressIfNone(page: Page) {
   await expect(page).toHaveURL(buyUrl);
   await expect(page.getByRole('radio', { name: /快递到 阿梅/ })).toBeChecked();
 }
+
+/** On the group-buy order page: picks up at the shop (no address needed) and pays the seat. */
+export async function payForSeat(page: Page, amount: string) {
+  await page.getByRole('radio', { name: /到店自提/ }).check();
+  await page.getByRole('button', { name: '提交订单' }).click();
+  await expect(page).toHaveURL(/\/pay\/\d+$/);
+  await expect(page.getByRole('heading', { name: new RegExp(amount.replace('.', '\\.')) })).toBeVisible();
+  await page.getByRole('button', { name: `确认支付 ${amount}` }).click();
+  // Paying a seat leads back to the team.
+  await expect(page).toHaveURL(/\/t\/\d+$/);
+}

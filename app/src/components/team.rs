@@ -39,9 +39,10 @@ fn initial(name: &str) -> String {
 }
 
 /// A team's progress: status, countdown, and a seat per member (paid, paying, or open).
-/// `children` (the join button) hide once nobody can join any more.
+/// `children` (the join button) hide once nobody can join any more, unless `keep` (a member's
+/// own links to their order).
 #[island]
-pub fn TeamLive(team: TeamSummary, lang: Lang, children: Children) -> impl IntoView {
+pub fn TeamLive(team: TeamSummary, lang: Lang, keep: bool, children: Children) -> impl IntoView {
     let t = lang.t();
     let (state, set_state) = signal(team.clone());
     let (left, set_left) = signal(team.left_ms);
@@ -104,7 +105,7 @@ pub fn TeamLive(team: TeamSummary, lang: Lang, children: Children) -> impl IntoV
             })
             .collect_view()
     };
-    let hide = move || !state.get().joinable();
+    let hide = move || !keep && !state.get().joinable();
     view! {
         <section class="card team-live" aria-live="polite">
             <p class="team-status">
@@ -148,7 +149,7 @@ pub fn OpenTeamsLive(activity_id: i64, teams: Vec<TeamSummary>, lang: Lang) -> i
                     <li class="open-team">
                         <span class="avatar" aria-hidden="true">{initial(&team.leader_name)}</span>
                         <div class="open-team-body">
-                            <p>{team.leader_name.clone()}" · "<strong>{lang.missing(team.missing().max(1))}</strong></p>
+                            <p>{team.leader_name.clone()}" · "<strong>{if team.missing() > 0 { lang.missing(team.missing()) } else { t.team_formed_more.to_string() }}</strong></p>
                             <p class="muted small">{left}</p>
                         </div>
                         <a class="btn btn-team btn-small" href=format!("/t/{}", team.id)>{t.go_join}</a>
@@ -167,6 +168,9 @@ pub fn OpenTeamsLive(activity_id: i64, teams: Vec<TeamSummary>, lang: Lang) -> i
 pub fn ShareButton(url: String, title: String, text: String, lang: Lang) -> impl IntoView {
     let t = lang.t();
     let (said, set_said) = signal(String::new());
+    // Marks the button as working once the page is interactive (tests wait for it).
+    let (ready, set_ready) = signal(false);
+    Effect::new(move |_| set_ready.set(true));
     let share = {
         let url = url.clone();
         move |_| {
@@ -195,7 +199,7 @@ pub fn ShareButton(url: String, title: String, text: String, lang: Lang) -> impl
         }
     };
     view! {
-        <div class="share">
+        <div class="share" data-ready=move || ready.get().then_some("")>
             <button type="button" class="btn btn-team btn-block" on:click=share>{t.invite_friends}</button>
             <label class="share-link">
                 <span class="sr-only">{t.invite_friends}</span>

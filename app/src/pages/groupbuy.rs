@@ -123,7 +123,7 @@ pub fn TeamPage() -> impl IntoView {
                         </p>
                     </div>
                 </a>
-                <TeamLive team=team.clone() lang=l>
+                <TeamLive team=team.clone() lang=l keep=in_team>
                     {cta}
                 </TeamLive>
                 {(in_team && team.status != TeamStatus::Failed).then(|| view! {

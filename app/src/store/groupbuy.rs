@@ -1232,4 +1232,42 @@ mod tests {
         })
         .await;
     }
+
+    #[tokio::test]
+    async fn the_jobs_end_teams_once_on_two_instances_with_the_clock_moved() {
+        each_db(|db| async move {
+            let a = crate::store::testing::app_state(&db);
+            let b = crate::store::testing::app_state(&db);
+            let now = a.clock.now_ms();
+            let s = shop(&db, "35", 10).await;
+            let rules = Activity { starts_at: now - 1000, ends_at: now + 86_400_000, ..rules(3, false, vec![]) };
+            let act = create_activity(&db, s.product, s.community, &rules, now).await.unwrap();
+            let lead =
+                take_seat(&db, s.buyer, &req(SeatTarget::Open { activity: act }), now, HOLD, "sandbox").await.unwrap();
+            let (h, body) = a.sandbox.success_delivery(
+                &crate::store::orders::payment(&db, lead.created.payment_id).await.unwrap().unwrap(),
+                now,
+            );
+            crate::payments::receive(&a, a.sandbox.as_ref(), &h, &body).await.unwrap();
+            let quiet = crate::jobs::run_once(&a).await.unwrap();
+            assert_eq!((quiet.teams_failed, quiet.teams_succeeded), (0, 0), "not due yet");
+            for st in [&a, &b] {
+                st.clock.advance(crate::domain::groupbuy::DEFAULT_WINDOW_MS);
+            }
+            let (ra, rb) = tokio::join!(crate::jobs::run_once(&a), crate::jobs::run_once(&b));
+            let (ra, rb) = (ra.unwrap(), rb.unwrap());
+            assert_eq!(ra.teams_failed + rb.teams_failed, 1);
+            assert_eq!(ra.refunds_settled + rb.refunds_settled, 1);
+            let o = crate::store::orders::by_id(&db, lead.created.order_id).await.unwrap().unwrap();
+            assert_eq!((o.status, o.refunded), (OrderStatus::Refunded, Fen(2990)));
+            let again = crate::jobs::run_once(&b).await.unwrap();
+            assert_eq!((again.teams_failed, again.refunds_settled), (0, 0));
+            let told: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE kind = 'team_failed'")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+            assert_eq!(told, 1);
+        })
+        .await;
+    }
 }
