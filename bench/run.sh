@@ -4,6 +4,8 @@
 #   - product-page server rendering with wrk on loopback, next to the same HTML served as a
 #     static file by the same server in the same run, and their ratio
 #   - server memory (RSS) under that load
+#   - checkout latency; group-buy join latency under a 200-member rush (SQLite, PostgreSQL)
+#   - live team-page streams held by one process, its RSS, and the time for a change to reach them
 #   - Lighthouse (mobile) scores and LCP / CLS / TBT for the product page
 # Usage: bench/run.sh [seconds per wrk run, default 10]
 set -euo pipefail
@@ -60,7 +62,18 @@ pgdir="$out/pg"
 mkdir -p "$pgdir"; chmod 755 "$out"
 pg_url=$(scripts/pg.sh start "$pgdir" 55499)
 QUNLI_BENCH_PG_URL="$pg_url" target/release/examples/checkout_bench postgres $((secs / 2))
+
+echo
+echo "== group-buy: 200 members join one 30-seat team at once, 10 rounds, through a server process =="
+cargo build --release -p server --example team_bench >/dev/null 2>&1
+target/release/examples/team_bench join target/release/qunli sqlite 10
+QUNLI_BENCH_PG_URL="$pg_url" target/release/examples/team_bench join target/release/qunli postgres 10
 scripts/pg.sh stop "$pgdir"
+
+echo
+echo "== live team pages: 2,000 server-sent event streams on one server process (target >= 2,000) =="
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+target/release/examples/team_bench sse target/release/qunli 2000
 
 echo
 echo "== Lighthouse (mobile emulation, throttled) on $product =="

@@ -22,7 +22,7 @@ async fn main() {
     server::spawn_jobs(state.clone(), std::time::Duration::from_secs(cfg.job_interval_seconds));
     server::spawn_live(state.clone());
     let app = server::router(state);
-    let listener = match tokio::net::TcpListener::bind(cfg.listen).await {
+    let listener = match listen(cfg.listen) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("qunli: QUNLI_LISTEN: cannot listen on {}: {e}", cfg.listen);
@@ -82,4 +82,13 @@ async fn shutdown() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+/// Listens with a deep accept queue: a group-buy rush opens hundreds of connections in the same
+/// instant, and a short queue drops some of them, which then retry a second later.
+fn listen(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(4096)
 }

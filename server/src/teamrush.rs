@@ -180,6 +180,12 @@ pub struct Processes {
     dir: std::path::PathBuf,
 }
 
+impl Processes {
+    pub fn pids(&self) -> Vec<u32> {
+        self.children.iter().map(|c| c.id()).collect()
+    }
+}
+
 impl Drop for Processes {
     fn drop(&mut self) {
         for c in &mut self.children {
