@@ -321,6 +321,15 @@ impl TeamSummary {
     }
 }
 
+/// An open team on the home page, with what it buys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NearlyFull {
+    pub team: TeamSummary,
+    pub title: String,
+    pub image: String,
+    pub price: Fen,
+}
+
 /// What an owner sees of one activity.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityStats {

@@ -48,6 +48,8 @@ test('the group-buy pages have no serious or critical accessibility violations',
   await page.getByRole('link', { name: /雪山三文鱼 鲜切中段/ }).click();
   await page.goto(new URL(page.url()).pathname.replace('/p/', '/console/p/') + '/group');
   await noSeriousViolations(page, 'group-buy console');
+  await expect(page.locator('.activity-card').first()).toContainText(/开团 [1-9]\d*/);
   await page.locator('.activity-card').first().getByRole('link', { name: '查看团' }).click();
+  await expect(page.locator('.team-row').first()).toContainText(/\d+\/3/);
   await noSeriousViolations(page, 'teams');
 });

@@ -13,7 +13,7 @@ use crate::domain::groupbuy::{public_name, Activity, TeamOutcome, TeamStatus, Ti
 use crate::domain::money::Fen;
 use crate::domain::order::{OrderEvent, OrderStatus};
 use crate::error::AppError;
-use crate::model::{ActivityStats, GroupActivity, TeamMember, TeamSummary};
+use crate::model::{ActivityStats, GroupActivity, NearlyFull, TeamMember, TeamSummary};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -173,6 +173,46 @@ pub async fn for_product(db: &Db, product: i64) -> Result<Vec<GroupActivity>, Ap
     rows.iter().map(activity_row).collect::<Result<_, _>>().map_err(Into::into)
 }
 
+/// A community's activities with their products' titles, the latest first.
+pub async fn in_community(db: &Db, community: i64) -> Result<Vec<(GroupActivity, String)>, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACT_COLS}, p.title FROM group_activities a JOIN products p ON p.id = a.product_id \
+         WHERE a.community_id = $1 ORDER BY a.starts_at DESC LIMIT 200"
+    )))
+    .bind(community)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((activity_row(r)?, col(r, "title")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Teams anyone can join that need the fewest members, across communities (for the home page).
+pub async fn nearly_full(db: &Db, now: i64, limit: i64) -> Result<Vec<NearlyFull>, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {TEAM_SELECT}, p.title, p.image, a.team_price FROM {TEAM_FROM} JOIN products p ON p.id = a.product_id \
+         WHERE t.status = 'open' AND t.closed_at IS NULL AND t.expires_at > $1 \
+         AND t.taken < t.capacity AND p.status = 'on_sale' \
+         ORDER BY a.team_size - t.paid, t.expires_at LIMIT $2"
+    )))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(NearlyFull {
+                team: team_row(r, now)?,
+                title: col(r, "title")?,
+                image: col(r, "image")?,
+                price: Fen(col(r, "team_price")?),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
 /// The activity running on a product now, if any.
 pub async fn running_for_product(db: &Db, product: i64, now: i64) -> Result<Option<GroupActivity>, AppError> {
     let r = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -217,9 +257,9 @@ pub async fn stats(db: &Db, activity: i64) -> Result<ActivityStats, AppError> {
     })
 }
 
-const TEAM_COLS: &str = "t.id, t.activity_id, a.product_id, t.status, a.team_size, t.capacity, t.taken, t.paid, \
-    u.nickname AS leader_name, t.expires_at, t.closed_at, a.guaranteed \
-    FROM teams t JOIN group_activities a ON a.id = t.activity_id JOIN users u ON u.id = t.leader_id";
+const TEAM_SELECT: &str = "t.id, t.activity_id, a.product_id, t.status, a.team_size, t.capacity, t.taken, t.paid, \
+    u.nickname AS leader_name, t.expires_at, t.closed_at, a.guaranteed";
+const TEAM_FROM: &str = "teams t JOIN group_activities a ON a.id = t.activity_id JOIN users u ON u.id = t.leader_id";
 
 fn team_row(r: &AnyRow, now: i64) -> Result<TeamSummary, sqlx::Error> {
     let status: String = col(r, "status")?;
@@ -245,7 +285,7 @@ fn team_row(r: &AnyRow, now: i64) -> Result<TeamSummary, sqlx::Error> {
 
 /// A team with its members (leader first, then in the order they joined).
 pub async fn team(db: &Db, id: i64, now: i64) -> Result<Option<TeamSummary>, AppError> {
-    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {TEAM_COLS} WHERE t.id = $1")))
+    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {TEAM_SELECT} FROM {TEAM_FROM} WHERE t.id = $1")))
         .bind(id)
         .fetch_optional(&db.pool)
         .await?
@@ -276,7 +316,7 @@ pub async fn team(db: &Db, id: i64, now: i64) -> Result<Option<TeamSummary>, App
 /// Teams of an activity someone can still join, the ones closing soonest first.
 pub async fn open_teams(db: &Db, activity: i64, now: i64, limit: i64) -> Result<Vec<TeamSummary>, AppError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {TEAM_COLS} WHERE t.activity_id = $1 AND t.status IN ('open', 'succeeded') AND t.closed_at IS NULL \
+        "SELECT {TEAM_SELECT} FROM {TEAM_FROM} WHERE t.activity_id = $1 AND t.status IN ('open', 'succeeded') AND t.closed_at IS NULL \
          AND t.expires_at > $2 AND t.taken < t.capacity ORDER BY t.expires_at, t.id LIMIT $3"
     )))
     .bind(activity)
@@ -290,9 +330,9 @@ pub async fn open_teams(db: &Db, activity: i64, now: i64, limit: i64) -> Result<
 /// Every team of an activity that has opened, the newest first (for its owner).
 pub async fn teams_of(db: &Db, activity: i64, now: i64) -> Result<Vec<(TeamSummary, Fen)>, AppError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {TEAM_COLS}, CAST((SELECT COALESCE(SUM(r.amount), 0) FROM refunds r JOIN orders o ON o.id = r.order_id \
+        "SELECT {TEAM_SELECT}, CAST((SELECT COALESCE(SUM(r.amount), 0) FROM refunds r JOIN orders o ON o.id = r.order_id \
          WHERE o.team_id = t.id AND r.kind <> 'member' AND r.status IN ('approved', 'refunded')) AS BIGINT) AS refunded \
-         WHERE t.activity_id = $1 AND t.opened_at IS NOT NULL ORDER BY t.opened_at DESC, t.id DESC LIMIT 500"
+         FROM {TEAM_FROM} WHERE t.activity_id = $1 AND t.opened_at IS NOT NULL ORDER BY t.opened_at DESC, t.id DESC LIMIT 500"
     )))
     .bind(activity)
     .fetch_all(&db.pool)
@@ -1267,6 +1307,34 @@ mod tests {
                 .await
                 .unwrap();
             assert_eq!(told, 1);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn owners_see_each_team_its_fill_and_refunds() {
+        each_db(|db| async move {
+            let (s, act, lead) = open_team_with(&db, &rules(3, false, vec![]), 10).await;
+            pay(&db, &lead, T0).await;
+            let m = member(&db, "m").await;
+            let seat =
+                take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await.unwrap();
+            pay(&db, &seat, T0 + 1).await;
+            // The home page lists it among the teams closest to filling.
+            let near = nearly_full(&db, T0 + 2, 6).await.unwrap();
+            assert_eq!(near.len(), 1);
+            assert_eq!((near[0].team.id, near[0].team.missing(), near[0].price), (lead.team_id, 1, Fen(2990)));
+            assert_eq!(near[0].title, "雪山三文鱼");
+            let end = T0 + crate::domain::groupbuy::DEFAULT_WINDOW_MS;
+            close_due(&db, lead.team_id, end).await.unwrap();
+            let teams = teams_of(&db, act, end).await.unwrap();
+            assert_eq!(teams.len(), 1);
+            assert_eq!((teams[0].0.status, teams[0].0.paid, teams[0].1), (TeamStatus::Failed, 2, Fen(5980)));
+            let st = stats(&db, act).await.unwrap();
+            assert_eq!((st.teams, st.failed, st.succeeded, st.fill_bp, st.refunded), (1, 1, 0, 6666, Fen(5980)));
+            let listed = in_community(&db, s.community).await.unwrap();
+            assert_eq!((listed.len(), listed[0].0.id, listed[0].1.as_str()), (1, act, "雪山三文鱼"));
+            assert!(nearly_full(&db, end, 6).await.unwrap().is_empty());
         })
         .await;
     }
