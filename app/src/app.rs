@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/t/:id") view=TeamPage ssr=SsrMode::Async/>
                 <Route path=path!("/console/p/:id/group") view=ConsoleGroupPage ssr=SsrMode::Async/>
                 <Route path=path!("/console/g/:id") view=ConsoleActivityTeamsPage ssr=SsrMode::Async/>
+                <Route path=path!("/console/c/:id/group") view=ConsoleCommunityGroupsPage ssr=SsrMode::Async/>
                 <Route path=path!("/orders") view=OrdersPage ssr=SsrMode::Async/>
                 <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
                 <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async/>

@@ -302,6 +302,10 @@ catalogue! {
     status_pending_payment: "待付款", "Awaiting payment";
     status_awaiting_team: "待成团", "Waiting for team";
     group_buy: "拼团", "Group buy";
+    home_teams: "快成团了，差你一个", "Teams about to fill";
+    awaiting_team_note: "等待成团：凑满人数后发货；到时间没凑满，货款自动原路退回。", "Waiting for the team: it ships once the team fills; if time runs out first, you are refunded automatically.";
+    console_group: "拼团", "Group buys";
+    start_activity_on: "在这个商品上开拼团", "Start a group buy on it";
     buy_alone: "单独购买", "Buy alone";
     start_team: "发起拼团", "Start a team";
     join_team: "参加这个团", "Join this team";

@@ -43,6 +43,10 @@ test('the group-buy pages have no serious or critical accessibility violations',
   await noSeriousViolations(page, 'group-buy order');
   await payForSeat(page, '¥29.90');
   await noSeriousViolations(page, 'team');
+  // The home page lists real open teams close to filling.
+  await page.goto('/');
+  await expect(page.locator('.team-card').first()).toContainText(/还差\d人/);
+  await noSeriousViolations(page, 'home with teams');
   await signIn(page, DEMO_OWNER.phone, DEMO_OWNER.password);
   await page.goto('/c/salmon');
   await page.getByRole('link', { name: /雪山三文鱼 鲜切中段/ }).click();
@@ -52,4 +56,10 @@ test('the group-buy pages have no serious or critical accessibility violations',
   await page.locator('.activity-card').first().getByRole('link', { name: '查看团' }).click();
   await expect(page.locator('.team-row').first()).toContainText(/\d+\/3/);
   await noSeriousViolations(page, 'teams');
+  await page.goto('/console');
+  await page.getByRole('link', { name: /雪山三文鱼吃货群/ }).first().click();
+  await page.getByRole('link', { name: '管理社群' }).click();
+  await page.getByRole('navigation', { name: '后台菜单' }).getByRole('link', { name: '拼团' }).click();
+  await expect(page.locator('.activity-card').first()).toContainText('雪山三文鱼 鲜切中段');
+  await noSeriousViolations(page, 'community group-buys');
 });

@@ -334,6 +334,36 @@ pub async fn end_group_activity(activity_id: i64) -> Result<(), AppError> {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunityGroups {
+    pub community: Community,
+    /// Each activity with its product's title and results.
+    pub activities: Vec<(ActivityLine, String)>,
+    pub products: Vec<crate::model::ProductCard>,
+    pub now: i64,
+}
+
+/// All group-buys of a community, and its products to start one on.
+#[server(prefix = "/api", endpoint = "load_community_groups")]
+pub async fn load_community_groups(community_id: i64) -> Result<CommunityGroups, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let mut activities = vec![];
+            for (a, title) in store::groupbuy::in_community(&st.db, community_id).await? {
+                let stats = store::groupbuy::stats(&st.db, a.id).await?;
+                activities.push((ActivityLine { activity: a, stats }, title));
+            }
+            let products = store::products::all_in(&st.db, community_id).await?;
+            Ok(CommunityGroups { community, activities, products, now: st.clock.now_ms() })
+        }
+        .await,
+    )
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityTeams {
     pub activity: GroupActivity,
     pub product: Product,

@@ -10,6 +10,8 @@ pub struct HomeData {
     pub joined: Vec<CommunityCard>,
     pub discover: Vec<CommunityCard>,
     pub popular: Vec<ProductCard>,
+    /// Open teams closest to filling (real teams, real counts).
+    pub teams: Vec<crate::model::NearlyFull>,
 }
 
 #[server(prefix = "/api", endpoint = "load_home")]
@@ -21,7 +23,8 @@ pub async fn load_home() -> Result<HomeData, AppError> {
             let viewer = ctx::request().viewer.map(|v| v.id);
             let all = store::communities::list(&st.db, viewer).await?;
             let (joined, discover) = all.into_iter().partition(|c| c.joined);
-            Ok(HomeData { joined, discover, popular: store::products::popular(&st.db, 10).await? })
+            let teams = store::groupbuy::nearly_full(&st.db, st.clock.now_ms(), 4).await?;
+            Ok(HomeData { joined, discover, popular: store::products::popular(&st.db, 10).await?, teams })
         }
         .await,
     )

@@ -13,16 +13,17 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Section {
+pub enum Section {
     Products,
     Orders,
+    Group,
     Refunds,
     Settings,
 }
 
 /// The console's menu for one community: a row of tabs on phones, a side menu on wide screens.
 #[component]
-fn ConsoleMenu(community: i64, slug: String, active: Section) -> impl IntoView {
+pub fn ConsoleMenu(community: i64, slug: String, active: Section) -> impl IntoView {
     let t = t();
     let item = move |s: Section, href: String, label: &'static str| {
         let current = s == active;
@@ -33,6 +34,7 @@ fn ConsoleMenu(community: i64, slug: String, active: Section) -> impl IntoView {
             {item(Section::Products, format!("/console/c/{community}"), t.console_products)}
             {item(Section::Orders, format!("/console/c/{community}/orders"), t.console_orders)}
             {item(Section::Refunds, format!("/console/c/{community}/refunds"), t.console_refunds)}
+            {item(Section::Group, format!("/console/c/{community}/group"), t.console_group)}
             {item(Section::Settings, format!("/console/c/{community}#settings"), t.edit_community)}
             <a href=format!("/c/{slug}")>{t.view_community_page}</a>
         </nav>

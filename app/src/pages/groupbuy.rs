@@ -297,3 +297,61 @@ pub fn ConsoleActivityTeamsPage() -> impl IntoView {
         }
     })
 }
+
+/// A community's group-buys, with the products to start one on.
+#[component]
+pub fn ConsoleCommunityGroupsPage() -> impl IntoView {
+    use super::console::{ConsoleMenu, Section};
+    let t = t();
+    let id = param_id("id");
+    load(load_community_groups(id), move |d: CommunityGroups| {
+        let c = d.community.clone();
+        let zone = c.time_zone.clone();
+        view! {
+            <Page title=t.group_activities back=format!("/console/c/{}", c.id)>
+                <div class="console">
+                    <ConsoleMenu community=c.id slug=c.slug.clone() active=Section::Group/>
+                    <div class="console-main">
+                        {if d.activities.is_empty() {
+                            view! { <Empty text=t.no_activities/> }.into_any()
+                        } else {
+                            view! {
+                                <div class="card-list">
+                                    {d.activities.iter().map(|(line, title)| {
+                                        let a = &line.activity;
+                                        view! {
+                                            <article class="card activity-card">
+                                                <header class="order-card-head">
+                                                    <strong>{title.clone()}</strong>
+                                                    <span class="status">{activity_state(a, d.now)}</span>
+                                                </header>
+                                                <p>{lang().team_of(a.rules.team_size)}" "{a.rules.team_price.display()}</p>
+                                                <p class="muted small">{format_local(a.rules.starts_at, &zone)}" – "{format_local(a.rules.ends_at, &zone)}</p>
+                                                <p class="small">{lang().team_counts(&line.stats)}</p>
+                                                <div class="button-row">
+                                                    <a class="btn btn-ghost btn-small" href=format!("/console/g/{}", a.id)>{t.view_teams}</a>
+                                                    <a class="btn btn-ghost btn-small" href=format!("/console/p/{}/group", a.product_id)>{t.edit_activity}</a>
+                                                </div>
+                                            </article>
+                                        }
+                                    }).collect_view()}
+                                </div>
+                            }.into_any()
+                        }}
+                        <section class="section">
+                            <h2 class="section-title">{t.new_activity}</h2>
+                            <div class="card-list">
+                                {d.products.iter().map(|p| view! {
+                                    <a class="card row-link" href=format!("/console/p/{}/group", p.id)>
+                                        <span>{p.title.clone()}" · "{p.price.display()}</span>
+                                        <span class="text-link">{t.start_activity_on}</span>
+                                    </a>
+                                }).collect_view()}
+                            </div>
+                        </section>
+                    </div>
+                </div>
+            </Page>
+        }
+    })
+}

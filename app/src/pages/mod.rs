@@ -13,7 +13,7 @@ pub use account::*;
 pub use addresses::*;
 pub use cart::*;
 pub use console::*;
-pub use groupbuy::{ConsoleActivityTeamsPage, ConsoleGroupPage, TeamPage};
+pub use groupbuy::{ConsoleActivityTeamsPage, ConsoleCommunityGroupsPage, ConsoleGroupPage, TeamPage};
 pub use orders::*;
 pub use shop::*;
 

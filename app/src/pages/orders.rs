@@ -281,6 +281,7 @@ pub fn OrderPage() -> impl IntoView {
             <Page title=t.order_title back>
                 <section class="card order-status-card">
                     <p class=status_class(o.status)>{lang().status(o.status)}</p>
+                    {(o.status == OrderStatus::AwaitingTeam).then(|| view! { <p class="muted small">{t.awaiting_team_note}</p> })}
                     {o.team_id.map(|team| view! { <a class="text-link" href=format!("/t/{team}") data-team-link>{t.group_buy}" · "{t.team_title}</a> })}
                     {(o.status == OrderStatus::Paid && d.viewer_is_buyer).then(|| view! { <p>{t.paid_thanks}</p> })}
                     {(o.status == OrderStatus::Cancelled).then(|| view! { <p class="muted">{t.cancelled_note}</p> })}

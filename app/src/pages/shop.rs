@@ -21,6 +21,26 @@ pub fn Home() -> impl IntoView {
                         <CommunityStrip items=d.joined.clone()/>
                     </section>
                 })}
+                {(!d.teams.is_empty()).then(|| view! {
+                    <section class="section">
+                        <h2 class="section-title">{t.home_teams}</h2>
+                        <div class="card-list">
+                            {d.teams.iter().map(|n| view! {
+                                <a class="card team-card" href=format!("/t/{}", n.team.id)>
+                                    <img src=crate::domain::catalogue::product_image_url(&n.image) alt="" width="56" height="56" loading="lazy"/>
+                                    <div class="open-team-body">
+                                        <p class="order-line-title">{n.title.clone()}</p>
+                                        <p class="small">
+                                            <span class="badge badge-team">{lang().team_of(n.team.team_size)}</span>" "
+                                            <strong class="price-inline">{n.price.display()}</strong>" · "{lang().missing(n.team.missing())}
+                                        </p>
+                                    </div>
+                                    <span class="btn btn-team btn-small">{t.go_join}</span>
+                                </a>
+                            }).collect_view()}
+                        </div>
+                    </section>
+                })}
                 <section class="section">
                     <h2 class="section-title">{t.home_popular}</h2>
                     <ProductGrid products=d.popular/>
