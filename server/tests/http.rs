@@ -576,6 +576,7 @@ async fn group_buy_owner_endpoints_refuse_other_members_and_change_nothing() {
     let attempts = [
         ("/api/load_group_console", format!("product_id={product}")),
         ("/api/load_activity_teams", format!("activity_id={activity}")),
+        ("/api/load_community_groups", format!("community_id={community}")),
         ("/api/save_group_activity", format!("product_id={product}&{fields}")),
         ("/api/save_group_activity", format!("product_id={product}&activity_id={activity}&{fields}")),
         ("/api/end_group_activity", format!("activity_id={activity}")),
