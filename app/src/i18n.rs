@@ -303,6 +303,8 @@ catalogue! {
     status_awaiting_team: "待成团", "Waiting for team";
     group_buy: "拼团", "Group buy";
     home_teams: "快成团了，差你一个", "Teams about to fill";
+    team_failed_refund: "拼团未成团，货款原路退回", "The team did not fill; paid back";
+    team_ladder_refund: "团里人更多，退回阶梯差价", "The team grew; the ladder difference paid back";
     awaiting_team_note: "等待成团：凑满人数后发货；到时间没凑满，货款自动原路退回。", "Waiting for the team: it ships once the team fills; if time runs out first, you are refunded automatically.";
     console_group: "拼团", "Group buys";
     start_activity_on: "在这个商品上开拼团", "Start a group buy on it";

@@ -23,6 +23,7 @@ test('a team that does not fill in time is refunded automatically and its member
   await expect(page.locator('[data-team-status]')).toHaveText('未成团，已原路退款');
   await page.getByRole('link', { name: /我的拼团订单/ }).click();
   await expect(page.locator('.order-status-card .status')).toHaveText('已退款');
+  await expect(page.locator('.refunds')).toContainText('拼团未成团，货款原路退回');
   await page.goto('/me/notifications');
   await expect(page.getByText('拼团时间到了，人数不够，未能成团，¥29.90 已原路退回。')).toBeVisible();
   // Running the jobs again changes nothing.

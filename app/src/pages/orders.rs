@@ -354,7 +354,12 @@ pub fn OrderPage() -> impl IntoView {
                         <ul class="refunds">
                             {o.refunds.iter().map(|r| {
                                 let open = r.status == "requested" && !d.viewer_is_buyer;
-                                let reason = if r.kind == "late_payment" { t.late_payment_refund.to_string() } else { r.reason.clone() };
+                                let reason = match r.kind.as_str() {
+                                    "late_payment" => t.late_payment_refund.to_string(),
+                                    "team_failed" => t.team_failed_refund.to_string(),
+                                    "team_ladder" => t.team_ladder_refund.to_string(),
+                                    _ => r.reason.clone(),
+                                };
                                 view! {
                                     <li class="refund">
                                         <p><strong class="price-inline">{r.amount.display()}</strong>" "
