@@ -48,7 +48,7 @@ async fn join(exe: &str, kind: &str, rounds: usize) {
     let url = database(kind, &dir);
     let db = app::store::Db::connect(&url).await.unwrap();
     let rush = teamrush::prepare(&db, 200, now_ms()).await;
-    let servers = teamrush::start(exe, &url, 1).await;
+    let servers = loadgen::start(exe, &url, 1).await;
     let (mut all, mut overfilled, mut odd) = (vec![], 0, 0);
     let started = Instant::now();
     for _ in 0..rounds {
@@ -108,7 +108,7 @@ async fn sse(exe: &str, subscribers: usize) {
     let db = app::store::Db::connect(&url).await.unwrap();
     let rush = teamrush::prepare(&db, 1, now_ms()).await;
     let team = teamrush::open_team(&db, &rush, now_ms()).await;
-    let servers = teamrush::start(exe, &url, 1).await;
+    let servers = loadgen::start(exe, &url, 1).await;
     let pid = servers.pids()[0];
     let addr = servers.addrs[0];
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -57,3 +57,65 @@ pub fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * (sorted_ms.len() as f64 - 1.0)).round() as usize;
     sorted_ms[rank.min(sorted_ms.len() - 1)]
 }
+
+/// Starts `count` server processes of the binary at `exe` on `database_url`; they stop when the
+/// returned guard is dropped.
+pub struct Processes {
+    children: Vec<std::process::Child>,
+    pub addrs: Vec<SocketAddr>,
+    dir: std::path::PathBuf,
+}
+
+impl Processes {
+    pub fn pids(&self) -> Vec<u32> {
+        self.children.iter().map(|c| c.id()).collect()
+    }
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub async fn start(exe: &str, database_url: &str, count: usize) -> Processes {
+    use std::process::{Command, Stdio};
+    let dir = std::env::temp_dir().join(format!("qunli-rush-{}-{}", std::process::id(), rand_suffix()));
+    let mut p = Processes { children: vec![], addrs: vec![], dir: dir.clone() };
+    for _ in 0..count {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(exe)
+            .env("DATABASE_URL", database_url)
+            .env("QUNLI_LISTEN", format!("127.0.0.1:{port}"))
+            .env("QUNLI_DATA_DIR", dir.join(port.to_string()))
+            .env("QUNLI_SECRET", "a-test-secret-that-is-long-enough-0123")
+            .env("QUNLI_DEMO_SEED", "off")
+            .env("QUNLI_LOG", "warn")
+            .env("LEPTOS_SITE_ROOT", &dir)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start a server process");
+        p.children.push(child);
+        p.addrs.push(format!("127.0.0.1:{port}").parse().unwrap());
+    }
+    for addr in &p.addrs {
+        let mut up = false;
+        for _ in 0..300 {
+            if matches!(request(*addr, "GET", "/healthz", "", &[]).await, Ok(r) if r.status == 200) {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(up, "server at {addr} did not start");
+    }
+    p
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}

@@ -4,6 +4,7 @@
 
 use app::domain::groupbuy::TeamStatus;
 use app::store::{self, Db};
+use server::loadgen;
 use server::teamrush::{self, TEAM_SIZE};
 
 const MEMBERS: usize = 200;
@@ -13,7 +14,7 @@ async fn rush(database_url: &str, processes: usize) {
     let db = Db::connect(database_url).await.unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
     let r = teamrush::prepare(&db, MEMBERS, now).await;
-    let servers = teamrush::start(env!("CARGO_BIN_EXE_qunli"), database_url, processes).await;
+    let servers = loadgen::start(env!("CARGO_BIN_EXE_qunli"), database_url, processes).await;
     for round in 0..ROUNDS {
         let team = teamrush::open_team(&db, &r, now + round as i64).await;
         let result = teamrush::join_all(&servers.addrs, &r, team).await;

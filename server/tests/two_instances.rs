@@ -6,19 +6,6 @@ use app::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
 use app::domain::checkout::AddressDraft;
 use app::store::{self, Db};
 use server::loadgen;
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-
-struct Instances(Vec<Child>);
-
-impl Drop for Instances {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
 
 async fn fresh_postgres() -> Option<String> {
     let base = match std::env::var("QUNLI_TEST_PG_URL") {
@@ -36,10 +23,6 @@ async fn fresh_postgres() -> Option<String> {
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
     let (prefix, _) = base.rsplit_once('/').unwrap();
     Some(format!("{prefix}/{name}"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 #[tokio::test]
@@ -74,36 +57,8 @@ async fn two_processes_never_sell_more_than_the_stock() {
         buyers.push((format!("qunli_session={token}"), address));
     }
 
-    let dir = std::env::temp_dir().join(format!("qunli-two-{}", std::process::id()));
-    let ports = [free_port(), free_port()];
-    let mut children = Instances(vec![]);
-    for port in ports {
-        let child = Command::new(env!("CARGO_BIN_EXE_qunli"))
-            .env("DATABASE_URL", &url)
-            .env("QUNLI_LISTEN", format!("127.0.0.1:{port}"))
-            .env("QUNLI_DATA_DIR", dir.join(port.to_string()))
-            .env("QUNLI_SECRET", "a-test-secret-that-is-long-enough-0123")
-            .env("QUNLI_DEMO_SEED", "off")
-            .env("QUNLI_LOG", "warn")
-            .env("LEPTOS_SITE_ROOT", &dir)
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start a server process");
-        children.0.push(child);
-    }
-    let addrs: Vec<SocketAddr> = ports.iter().map(|p| format!("127.0.0.1:{p}").parse().unwrap()).collect();
-    for addr in &addrs {
-        let mut up = false;
-        for _ in 0..200 {
-            if matches!(loadgen::request(*addr, "GET", "/healthz", "", &[]).await, Ok(r) if r.status == 200) {
-                up = true;
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert!(up, "instance at {addr} did not start");
-    }
-
+    let servers = loadgen::start(env!("CARGO_BIN_EXE_qunli"), &url, 2).await;
+    let addrs = servers.addrs.clone();
     let tasks: Vec<_> = buyers
         .into_iter()
         .enumerate()
@@ -129,6 +84,5 @@ async fn two_processes_never_sell_more_than_the_stock() {
     assert_eq!(p.stock, 0);
     let orders: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders").fetch_one(&db.pool).await.unwrap();
     assert_eq!(orders, 10);
-    drop(children);
-    let _ = std::fs::remove_dir_all(dir);
+    drop(servers);
 }

@@ -6,9 +6,9 @@
 //! then stock), so two changes never wait on each other.
 
 use super::notifications::{kind, notify_buyer};
-use super::orders::{apply, insert_line, paid_effects, record_event, release_lines, reserve_line_at, Created};
+use super::orders::{apply, paid_effects, release_lines, reserve_line_at, write_order, Created, NewOrder};
 use super::{col, is_unique_violation, Db, Tx};
-use crate::domain::checkout::{totals, Delivery, ShippingRule};
+use crate::domain::checkout::Delivery;
 use crate::domain::groupbuy::{public_name, Activity, TeamOutcome, TeamStatus, Tier};
 use crate::domain::money::Fen;
 use crate::domain::order::{OrderEvent, OrderStatus};
@@ -67,32 +67,36 @@ async fn check_overlap(tx: &mut Tx, product: i64, a: &Activity, except: Option<i
     Ok(())
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds an activity's rules, in the column order both the insert and the update use.
+fn bind_rules<'q>(q: AnyQuery<'q>, a: &Activity) -> AnyQuery<'q> {
+    q.bind(a.team_size)
+        .bind(a.capacity())
+        .bind(a.team_price.0)
+        .bind(a.leader_price.map(|p| p.0))
+        .bind(a.window_ms)
+        .bind(a.starts_at)
+        .bind(a.ends_at)
+        .bind(a.per_member_limit)
+        .bind(ladder_to_db(&a.ladder))
+        .bind(a.guaranteed as i64)
+}
+
 /// Creates an activity on a product; refused when another activity on it runs at the same time.
 pub async fn create_activity(db: &Db, product: i64, community: i64, a: &Activity, now: i64) -> Result<i64, AppError> {
     let mut tx = db.begin().await?;
     check_overlap(&mut tx, product, a, None).await?;
     let id = db.id();
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO group_activities (id, product_id, community_id, team_size, capacity, team_price, leader_price, \
          window_ms, starts_at, ends_at, per_member_limit, ladder, guaranteed, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(id)
     .bind(product)
-    .bind(community)
-    .bind(a.team_size)
-    .bind(a.capacity())
-    .bind(a.team_price.0)
-    .bind(a.leader_price.map(|p| p.0))
-    .bind(a.window_ms)
-    .bind(a.starts_at)
-    .bind(a.ends_at)
-    .bind(a.per_member_limit)
-    .bind(ladder_to_db(&a.ladder))
-    .bind(a.guaranteed as i64)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    .bind(community);
+    bind_rules(q, a).bind(now).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -118,23 +122,12 @@ pub async fn update_activity(db: &Db, id: i64, a: &Activity) -> Result<(), AppEr
         }
     }
     check_overlap(&mut tx, current.product_id, a, Some(id)).await?;
-    sqlx::query(
+    let q = sqlx::query(
         "UPDATE group_activities SET team_size = $1, capacity = $2, team_price = $3, leader_price = $4, window_ms = $5, \
          starts_at = $6, ends_at = $7, per_member_limit = $8, ladder = $9, guaranteed = $10 WHERE id = $11",
     )
-    .bind(a.team_size)
-    .bind(a.capacity())
-    .bind(a.team_price.0)
-    .bind(a.leader_price.map(|p| p.0))
-    .bind(a.window_ms)
-    .bind(a.starts_at)
-    .bind(a.ends_at)
-    .bind(a.per_member_limit)
-    .bind(ladder_to_db(&a.ladder))
-    .bind(a.guaranteed as i64)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+;
+    bind_rules(q, a).bind(id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -585,53 +578,19 @@ async fn try_take(
     }
     let unit_price = act.rules.unit_price(leader);
     let line = reserve_line_at(&mut tx, buyer, act.product_id, req.sku_id, req.quantity, Some(unit_price)).await?;
-    let r = sqlx::query("SELECT shipping_fee, free_shipping_over, pickup_point FROM communities WHERE id = $1")
-        .bind(line.community_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    let rule = ShippingRule { flat_fee: Fen(col(&r, "shipping_fee")?), free_over: Fen(col(&r, "free_shipping_over")?) };
-    let pickup_point: String = col(&r, "pickup_point")?;
-    let ship_to = match req.delivery {
-        Delivery::Pickup if pickup_point.is_empty() => return Err(AppError::PickupUnavailable.into()),
-        Delivery::Pickup => pickup_point,
-        Delivery::Ship => req.ship_to.clone(),
+    let order = NewOrder {
+        community: line.community_id,
+        buyer,
+        delivery: req.delivery,
+        ship_to: &req.ship_to,
+        note: &req.note,
+        key: req.key.as_deref(),
+        team: Some(team_id),
+        now,
+        pay_deadline: now + hold_ms,
     };
-    let t = totals(&[line.amount], rule, req.delivery)?;
-    let order_id = db.id();
-    sqlx::query(
-        "INSERT INTO orders (id, community_id, buyer_id, status, goods_amount, shipping_amount, discount_amount, \
-         total_amount, created_at, pay_deadline, delivery, ship_to, note, checkout_key, team_id) \
-         VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(order_id)
-    .bind(line.community_id)
-    .bind(buyer)
-    .bind(t.goods.0)
-    .bind(t.shipping.0)
-    .bind(t.discount.0)
-    .bind(t.total.0)
-    .bind(now)
-    .bind(now + hold_ms)
-    .bind(req.delivery.as_str())
-    .bind(&ship_to)
-    .bind(&req.note)
-    .bind(req.key.as_deref())
-    .bind(team_id)
-    .execute(&mut *tx)
-    .await?;
-    insert_line(db, &mut tx, order_id, &line).await?;
-    record_event(db, &mut tx, order_id, None, OrderStatus::PendingPayment, "buyer", now).await?;
-    let payment_id = db.id();
-    sqlx::query(
-        "INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)",
-    )
-    .bind(payment_id)
-    .bind(order_id)
-    .bind(provider)
-    .bind(t.total.0)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let created: Created = write_order::<TakeError>(db, &mut tx, &order, std::slice::from_ref(&line), provider).await?;
+    let order_id = created.order_id;
     sqlx::query(
         "INSERT INTO team_seats (id, team_id, user_id, order_id, is_leader, status, active_activity, unit_price, quantity, joined_at) \
          VALUES ($1, $2, $3, $4, $5, 'held', $6, $7, $8, $9)",
@@ -648,7 +607,7 @@ async fn try_take(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(Seat { created: Created { order_id, payment_id, total: t.total }, team_id })
+    Ok(Seat { created, team_id })
 }
 
 /// Locks a team row for the rest of the transaction and marks it changed.

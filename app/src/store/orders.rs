@@ -241,60 +241,99 @@ async fn place(
     }
     let mut created = vec![];
     for (community, lines) in groups {
-        let r = sqlx::query("SELECT shipping_fee, free_shipping_over, pickup_point FROM communities WHERE id = $1")
-            .bind(community)
-            .fetch_one(&mut *tx)
-            .await?;
-        let rule =
-            ShippingRule { flat_fee: Fen(col(&r, "shipping_fee")?), free_over: Fen(col(&r, "free_shipping_over")?) };
-        let pickup_point: String = col(&r, "pickup_point")?;
-        let ship_to = match c.delivery {
-            Delivery::Pickup if pickup_point.is_empty() => return Err(AppError::PickupUnavailable.into()),
-            Delivery::Pickup => pickup_point,
-            Delivery::Ship => c.ship_to.clone(),
+        let order = NewOrder {
+            community,
+            buyer,
+            delivery: c.delivery,
+            ship_to: &c.ship_to,
+            note: &c.note,
+            key: c.key.as_deref(),
+            team: None,
+            now,
+            pay_deadline: now + pay_window_ms,
         };
-        let amounts: Vec<Fen> = lines.iter().map(|l| l.amount).collect();
-        let t = totals(&amounts, rule, c.delivery)?;
-        let order_id = db.id();
-        sqlx::query(
-            "INSERT INTO orders (id, community_id, buyer_id, status, goods_amount, shipping_amount, discount_amount, \
-             total_amount, created_at, pay_deadline, delivery, ship_to, note, checkout_key) \
-             VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(order_id)
-        .bind(community)
-        .bind(buyer)
-        .bind(t.goods.0)
-        .bind(t.shipping.0)
-        .bind(t.discount.0)
-        .bind(t.total.0)
-        .bind(now)
-        .bind(now + pay_window_ms)
-        .bind(c.delivery.as_str())
-        .bind(&ship_to)
-        .bind(&c.note)
-        .bind(c.key.as_deref())
-        .execute(&mut *tx)
-        .await?;
-        for l in &lines {
-            insert_line(db, &mut tx, order_id, l).await?;
-        }
-        record_event(db, &mut tx, order_id, None, OrderStatus::PendingPayment, "buyer", now).await?;
-        let payment_id = db.id();
-        sqlx::query(
-            "INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)",
-        )
-        .bind(payment_id)
-        .bind(order_id)
-        .bind(provider)
-        .bind(t.total.0)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        created.push(Created { order_id, payment_id, total: t.total });
+        created.push(write_order::<PlaceError>(db, &mut tx, &order, &lines, provider).await?);
     }
     tx.commit().await?;
     Ok(created)
+}
+
+/// An order about to be written: whose, where the goods go, and until when it waits for payment.
+pub(crate) struct NewOrder<'a> {
+    pub community: i64,
+    pub buyer: i64,
+    pub delivery: Delivery,
+    /// The address chosen; for pickup, the community's pickup point is written instead.
+    pub ship_to: &'a str,
+    pub note: &'a str,
+    pub key: Option<&'a str>,
+    /// The group-buy team the order is a seat of.
+    pub team: Option<i64>,
+    pub now: i64,
+    pub pay_deadline: i64,
+}
+
+/// Prices `lines` with the community's shipping rule and writes the order, its lines, its first
+/// timeline entry and its payment, in the caller's transaction. The error type is the caller's,
+/// so it can tell a unique-key collision (a repeated submission) from other failures.
+pub(crate) async fn write_order<E: From<AppError> + From<sqlx::Error>>(
+    db: &Db,
+    tx: &mut Tx,
+    o: &NewOrder<'_>,
+    lines: &[ReservedLine],
+    provider: &str,
+) -> Result<Created, E> {
+    let r = sqlx::query("SELECT shipping_fee, free_shipping_over, pickup_point FROM communities WHERE id = $1")
+        .bind(o.community)
+        .fetch_one(&mut **tx)
+        .await?;
+    let rule = ShippingRule { flat_fee: Fen(col(&r, "shipping_fee")?), free_over: Fen(col(&r, "free_shipping_over")?) };
+    let pickup_point: String = col(&r, "pickup_point")?;
+    let ship_to = match o.delivery {
+        Delivery::Pickup if pickup_point.is_empty() => return Err(AppError::PickupUnavailable.into()),
+        Delivery::Pickup => pickup_point,
+        Delivery::Ship => o.ship_to.to_string(),
+    };
+    let amounts: Vec<Fen> = lines.iter().map(|l| l.amount).collect();
+    let t = totals(&amounts, rule, o.delivery)?;
+    let order_id = db.id();
+    sqlx::query(
+        "INSERT INTO orders (id, community_id, buyer_id, status, goods_amount, shipping_amount, discount_amount, \
+         total_amount, created_at, pay_deadline, delivery, ship_to, note, checkout_key, team_id) \
+         VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(order_id)
+    .bind(o.community)
+    .bind(o.buyer)
+    .bind(t.goods.0)
+    .bind(t.shipping.0)
+    .bind(t.discount.0)
+    .bind(t.total.0)
+    .bind(o.now)
+    .bind(o.pay_deadline)
+    .bind(o.delivery.as_str())
+    .bind(&ship_to)
+    .bind(o.note)
+    .bind(o.key)
+    .bind(o.team)
+    .execute(&mut **tx)
+    .await?;
+    for l in lines {
+        insert_line(db, tx, order_id, l).await?;
+    }
+    record_event(db, tx, order_id, None, OrderStatus::PendingPayment, "buyer", o.now).await?;
+    let payment_id = db.id();
+    sqlx::query(
+        "INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)",
+    )
+    .bind(payment_id)
+    .bind(order_id)
+    .bind(provider)
+    .bind(t.total.0)
+    .bind(o.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(Created { order_id, payment_id, total: t.total })
 }
 
 /// The orders (with their open payments) a checkout key already made.
