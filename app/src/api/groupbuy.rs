@@ -22,10 +22,9 @@ pub(crate) async fn offer_for(product: i64) -> Result<Option<GroupOffer>, AppErr
     use crate::{ctx, store};
     let st = ctx::state();
     let now = st.clock.now_ms();
-    let Some(activity) = store::groupbuy::running_for_product(&st.db, product, now).await? else {
+    let Some((activity, teams)) = store::groupbuy::offer(&st.db, product, now, 10).await? else {
         return Ok(None);
     };
-    let teams = store::groupbuy::open_teams(&st.db, activity.id, now, 10).await?;
     let my_team = match ctx::request().viewer {
         Some(v) => store::groupbuy::my_open_team(&st.db, activity.id, v.id).await?,
         None => None,

@@ -218,6 +218,56 @@ pub async fn running_for_product(db: &Db, product: i64, now: i64) -> Result<Opti
     r.map(|r| activity_row(&r)).transpose().map_err(Into::into)
 }
 
+/// The activity running on a product now with its teams open to join (closing soonest first, at
+/// most `limit`), read in one query: this is on every product page.
+pub async fn offer(
+    db: &Db,
+    product: i64,
+    now: i64,
+    limit: i64,
+) -> Result<Option<(GroupActivity, Vec<TeamSummary>)>, AppError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACT_COLS}, t.id AS team_id, t.status AS team_status, t.capacity AS team_capacity, t.taken, t.paid, \
+         u.nickname AS leader_name, t.expires_at, t.closed_at \
+         FROM group_activities a \
+         LEFT JOIN teams t ON t.activity_id = a.id AND t.status IN ('open', 'succeeded') AND t.closed_at IS NULL \
+           AND t.expires_at > $2 AND t.taken < t.capacity \
+         LEFT JOIN users u ON u.id = t.leader_id \
+         WHERE a.product_id = $1 AND a.starts_at <= $2 AND a.ends_at > $2 \
+         ORDER BY t.expires_at, t.id LIMIT $3"
+    )))
+    .bind(product)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let activity = activity_row(first)?;
+    let mut teams = vec![];
+    for r in &rows {
+        let Some(id) = r.try_get::<Option<i64>, _>("team_id")? else { continue };
+        let status: String = col(r, "team_status")?;
+        let expires_at: Option<i64> = r.try_get("expires_at")?;
+        teams.push(TeamSummary {
+            id,
+            activity_id: activity.id,
+            product_id: product,
+            status: TeamStatus::parse(&status).ok_or(AppError::Internal)?,
+            team_size: activity.rules.team_size,
+            capacity: col(r, "team_capacity")?,
+            taken: col(r, "taken")?,
+            paid: col(r, "paid")?,
+            leader_name: public_name(&col::<String>(r, "leader_name")?),
+            expires_at,
+            left_ms: expires_at.map(|e| (e - now).max(0)).unwrap_or(0),
+            closed: r.try_get::<Option<i64>, _>("closed_at")?.is_some(),
+            guaranteed: activity.rules.guaranteed,
+            members: vec![],
+        });
+    }
+    Ok(Some((activity, teams)))
+}
+
 pub async fn stats(db: &Db, activity: i64) -> Result<ActivityStats, AppError> {
     let r = sqlx::query(
         "SELECT COUNT(*) AS teams, \
@@ -968,12 +1018,17 @@ mod tests {
             assert_eq!(lead.created.total, Fen(2990));
             // Until the leader pays, nobody sees the team.
             assert!(open_teams(&db, act, T0, 10).await.unwrap().is_empty());
+            assert_eq!(offer(&db, s.product, T0, 10).await.unwrap().map(|(a, t)| (a.id, t.len())), Some((act, 0)));
             assert!(matches!(pay(&db, &lead, T0 + 1000).await, PaymentOutcome::Paid { .. }));
             assert_eq!(status(&db, lead.created.order_id).await, OrderStatus::AwaitingTeam);
             let t = team(&db, lead.team_id, T0 + 1000).await.unwrap().unwrap();
             assert_eq!((t.status, t.paid, t.missing()), (TeamStatus::Open, 1, 2));
             assert_eq!(t.expires_at, Some(T0 + 1000 + crate::domain::groupbuy::DEFAULT_WINDOW_MS));
-            assert_eq!(open_teams(&db, act, T0 + 2000, 10).await.unwrap().len(), 1);
+            let open = open_teams(&db, act, T0 + 2000, 10).await.unwrap();
+            assert_eq!(open.len(), 1);
+            // The product page reads the same in one query.
+            let (a, teams) = offer(&db, s.product, T0 + 2000, 10).await.unwrap().unwrap();
+            assert_eq!((a.id, teams), (act, open));
             let mut seats = vec![lead];
             for n in 0..2 {
                 let m = member(&db, "friend").await;

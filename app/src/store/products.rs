@@ -114,7 +114,7 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Product>, AppError> {
         spec1_name: col(&r, "spec1_name")?,
         spec2_name: col(&r, "spec2_name")?,
         skus: skus_of(db, id, false).await?,
-        images: images(db, id).await?,
+        images: with_cover(db, id, col(&r, "image")?).await?,
     }))
 }
 
@@ -122,12 +122,20 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Product>, AppError> {
 pub async fn images(db: &Db, product: i64) -> Result<Vec<String>, AppError> {
     let cover: Option<String> =
         sqlx::query_scalar("SELECT image FROM products WHERE id = $1").bind(product).fetch_optional(&db.pool).await?;
+    match cover {
+        Some(cover) => with_cover(db, product, cover).await,
+        None => Ok(vec![]),
+    }
+}
+
+/// The cover, then the other pictures in order.
+async fn with_cover(db: &Db, product: i64, cover: String) -> Result<Vec<String>, AppError> {
     let rest: Vec<String> =
         sqlx::query_scalar("SELECT image FROM product_images WHERE product_id = $1 ORDER BY sort, image")
             .bind(product)
             .fetch_all(&db.pool)
             .await?;
-    let mut out: Vec<String> = cover.into_iter().collect();
+    let mut out = vec![cover];
     for i in rest {
         if !out.contains(&i) {
             out.push(i);
