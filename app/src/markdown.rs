@@ -3,16 +3,42 @@
 //! no styles; links open safely.
 
 use pulldown_cmark::{html, Options, Parser};
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+fn cleaner() -> &'static ammonia::Builder<'static> {
+    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+    CLEANER.get_or_init(|| {
+        let mut b = ammonia::Builder::default();
+        b.link_rel(Some("nofollow noopener noreferrer")).url_schemes(["http", "https", "mailto"].into_iter().collect());
+        b
+    })
+}
+
+/// Rendered descriptions by their Markdown: the same text always gives the same HTML, so a
+/// product page is not parsed and sanitized again on every view. Bounded; emptied when full.
+fn cache() -> &'static Mutex<HashMap<String, String>> {
+    static CACHE: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    CACHE.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+const CACHE_ENTRIES: usize = 2000;
 
 pub fn to_safe_html(markdown: &str) -> String {
+    if let Some(html) = cache().lock().ok().and_then(|c| c.get(markdown).cloned()) {
+        return html;
+    }
     let parser = Parser::new_ext(markdown, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES);
     let mut raw = String::new();
     html::push_html(&mut raw, parser);
-    ammonia::Builder::default()
-        .link_rel(Some("nofollow noopener noreferrer"))
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .clean(&raw)
-        .to_string()
+    let clean = cleaner().clean(&raw).to_string();
+    if let Ok(mut c) = cache().lock() {
+        if c.len() >= CACHE_ENTRIES {
+            c.clear();
+        }
+        c.insert(markdown.to_string(), clean.clone());
+    }
+    clean
 }
 
 #[cfg(test)]
