@@ -7,4 +7,5 @@ pub mod groupbuy;
 pub mod money;
 pub mod order;
 pub mod payment;
+pub mod referral;
 pub mod time;
