@@ -773,6 +773,14 @@ impl Lang {
             BadCommissionDepth => s("佣金层级为 1 到 3 级。", "Commissions go 1 to 3 levels deep."),
             BadCommissionRate => s("佣金比例和金额不能为负数。", "Rates and amounts cannot be negative."),
             CommissionTooHigh => s("各级佣金加起来不能超过售价的 50%。", "All levels together cannot pass 50 % of the price."),
+            WithdrawalTooSmall => s("每次至少提现 ¥10.00，且要多于手续费。", "Withdraw at least ¥10.00, and more than the fee."),
+            WithdrawalOverBalance { available } => {
+                let a = available.display();
+                match self {
+                    Lang::Zh => format!("可提现余额只有 {a}。"),
+                    Lang::En => format!("Only {a} can be withdrawn."),
+                }
+            }
             BadLevels => s("等级门槛要逐级提高。", "Each level needs a higher threshold than the one before."),
             CartEmpty => s("购物车里没有可以购买的商品。", "There is nothing in the cart that can be bought."),
             ChooseDelivery => s("请选择收货地址，或先新增一个地址。", "Choose an address, or add one first."),

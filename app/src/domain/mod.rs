@@ -4,6 +4,7 @@ pub mod account;
 pub mod catalogue;
 pub mod checkout;
 pub mod groupbuy;
+pub mod ledger;
 pub mod money;
 pub mod order;
 pub mod payment;
