@@ -86,6 +86,11 @@ test('a team opens, is shared, fills from a link and the open-teams list, and ev
   await d.page.goto(teamUrl);
   await expect(d.page.getByRole('link', { name: /参加这个团/ })).toBeHidden();
   await expect(d.page.getByRole('link', { name: '我来开一个团' })).toBeVisible();
+  // An old join link says so before anything is submitted.
+  const teamId = new URL(teamUrl).pathname.split('/').pop();
+  await d.page.goto(`${new URL(productUrl).pathname.replace('/p/', '/buy/')}?group=join:${teamId}`);
+  await expect(d.page.locator('[data-refused]')).toContainText('这个团已满或已结束');
+  await expect(d.page.getByRole('button', { name: '提交订单' })).toHaveCount(0);
   for (const x of [a, b, c, d]) await x.context.close();
 });
 

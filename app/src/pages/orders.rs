@@ -111,6 +111,14 @@ pub fn BuyPage() -> impl IntoView {
                         <Field name="note" label=t.note_label maxlength=100/>
                     </section>
                     {match &group {
+                        // The team filled or ended while the member was on their way here.
+                        Some(g) if g.team.as_ref().is_some_and(|team| !team.joinable()) => {
+                            let team = g.team.as_ref().map(|team| team.id).unwrap_or_default();
+                            view! {
+                                <p class="banner banner-warn" role="alert" data-refused>{t.team_full_choose}</p>
+                                <a class="btn btn-team btn-block" href=format!("/t/{team}")>{t.team_title}</a>
+                            }.into_any()
+                        }
                         Some(g) => view! {
                             <super::groupbuy::GroupRules activity=g.activity.clone()/>
                             <p class="rule">{t.pay_to_keep_seat}</p>
