@@ -22,6 +22,14 @@ pub fn parse_code(s: &str) -> Option<String> {
     ok.then_some(s)
 }
 
+/// The letters codes are made of.
+pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// An 8-letter code from random bytes (one letter per byte).
+pub fn code_from_bytes(bytes: [u8; 8]) -> String {
+    bytes.iter().map(|b| CODE_ALPHABET[*b as usize % CODE_ALPHABET.len()] as char).collect()
+}
+
 /// How a community decides who a member is bound to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BindMode {
@@ -33,6 +41,19 @@ pub enum BindMode {
     LastTouch,
     /// Only members who joined through the link are bound, never existing ones.
     NewMembersOnly,
+}
+
+impl BindOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BindOutcome::Bound => "bound",
+            BindOutcome::Unchanged => "unchanged",
+            BindOutcome::SelfReferral => "self_referral",
+            BindOutcome::WouldCycle => "would_cycle",
+            BindOutcome::KeptExisting => "kept_existing",
+            BindOutcome::NotNew => "not_new",
+        }
+    }
 }
 
 impl Default for BindMode {
@@ -293,6 +314,8 @@ mod tests {
     #[test]
     fn codes_are_short_and_unambiguous() {
         assert_eq!(parse_code(" ab3def "), Some("AB3DEF".into()));
+        let code = code_from_bytes([0, 31, 32, 255, 7, 8, 9, 100]);
+        assert_eq!(parse_code(&code), Some(code.clone()));
         for bad in ["", "ABC", "ABCDEFGHJKLMN", "ABC0EF", "ABCIEF", "AB-DEF", "阿梅阿梅阿梅"] {
             assert_eq!(parse_code(bad), None, "{bad}");
         }

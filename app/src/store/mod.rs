@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod notifications;
 pub mod orders;
 pub mod products;
+pub mod referral;
 pub mod refunds;
 pub mod users;
 
