@@ -140,6 +140,7 @@ pub async fn group_buy(
         let seat = store::groupbuy::take_seat(&st.db, v.id, &req, now, st.settings.seat_hold_ms, "sandbox").await?;
         st.live.poke();
         tracing::info!(order_id = seat.created.order_id, team_id = seat.team_id, "group-buy seat taken");
+        // The team or activity decides the product; the form's product id is not trusted for it.
         let _ = product_id;
         Ok(seat.created.order_id)
     }

@@ -229,8 +229,9 @@ mod tests {
             let items = products::on_sale_in(&db, salmon.id).await.unwrap();
             assert_eq!(items[0].price.display(), "¥35.00");
             assert_eq!(items[0].original_price.display(), "¥90.00");
-            let group = super::super::groupbuy::running_for_product(&db, items[0].id, 2).await.unwrap().unwrap();
+            let (group, teams) = super::super::groupbuy::offer(&db, items[0].id, 2, 10).await.unwrap().unwrap();
             assert_eq!((group.rules.team_size, group.rules.team_price.display()), (3, "¥29.90".to_string()));
+            assert!(teams.is_empty(), "no invented teams");
         })
         .await;
     }

@@ -206,18 +206,6 @@ pub async fn nearly_full(db: &Db, now: i64, limit: i64) -> Result<Vec<NearlyFull
         .map_err(Into::into)
 }
 
-/// The activity running on a product now, if any.
-pub async fn running_for_product(db: &Db, product: i64, now: i64) -> Result<Option<GroupActivity>, AppError> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {ACT_COLS} FROM group_activities a WHERE a.product_id = $1 AND a.starts_at <= $2 AND a.ends_at > $2"
-    )))
-    .bind(product)
-    .bind(now)
-    .fetch_optional(&db.pool)
-    .await?;
-    r.map(|r| activity_row(&r)).transpose().map_err(Into::into)
-}
-
 /// The activity running on a product now with its teams open to join (closing soonest first, at
 /// most `limit`), read in one query: this is on every product page.
 pub async fn offer(
