@@ -79,6 +79,16 @@ pub enum AppError {
     BadLevels,
     WithdrawalTooSmall,
     WithdrawalOverBalance { available: crate::domain::money::Fen },
+    WithdrawalPending,
+    WithdrawalAlreadyDecided,
+    BadWithdrawalFee,
+    BadFreezeDays,
+    BadBindWindow,
+    BadSpendThreshold,
+    BadCommissionOverride,
+    BadApplication,
+    NotDistributor,
+    ProgrammeOff,
     BadUpload,
     BadRefundAmount { max: crate::domain::money::Fen },
     BadRefundReason,
@@ -145,7 +155,13 @@ impl AppError {
             BadLadder => "ladder",
             BadCommissionDepth | BadCommissionRate | CommissionTooHigh => "rates",
             BadLevels => "levels",
-            WithdrawalTooSmall | WithdrawalOverBalance { .. } => "amount",
+            WithdrawalTooSmall | WithdrawalOverBalance { .. } | WithdrawalPending => "amount",
+            BadWithdrawalFee => "withdrawal_fee",
+            BadFreezeDays => "freeze_days",
+            BadBindWindow => "bind_days",
+            BadSpendThreshold => "spend_threshold",
+            BadCommissionOverride => "override",
+            BadApplication => "application",
             BadRefundAmount { .. } => "amount",
             BadRefundReason => "reason",
             BadDecisionNote => "decision_note",
@@ -178,7 +194,11 @@ impl AppError {
             | AppError::AlreadyInTeam
             | AppError::AlreadyLeadingTeam
             | AppError::ActivityNotRunning
-            | AppError::ActivityInUse => 409,
+            | AppError::ActivityInUse
+            | AppError::WithdrawalPending
+            | AppError::WithdrawalAlreadyDecided
+            | AppError::NotDistributor
+            | AppError::ProgrammeOff => 409,
             _ => 400,
         }
     }

@@ -574,6 +574,16 @@ impl Lang {
             ("team_failed", false) => format!("Your team did not fill in time; {a} is refunded to you."),
             ("team_ladder_refund", true) => format!("团里人更多，价格更低了：差价 {a} 已原路退回。"),
             ("team_ladder_refund", false) => format!("Your team grew, so the price fell: {a} is refunded."),
+            ("commission_pending", true) => format!("你推广的订单已支付，佣金 {a} 待结算。"),
+            ("commission_pending", false) => format!("An order you referred was paid: {a} commission pending."),
+            ("commission_settled", true) => format!("佣金 {a} 已结算，可以提现了。"),
+            ("commission_settled", false) => format!("{a} of commission settled and can be withdrawn."),
+            ("withdrawal_paid", true) => format!("提现已打款 {a}。"),
+            ("withdrawal_paid", false) => format!("Your withdrawal of {a} was paid out."),
+            ("withdrawal_rejected", true) => format!("提现 {a} 未通过，金额已退回可提现余额。"),
+            ("withdrawal_rejected", false) => {
+                format!("Your withdrawal of {a} was declined; it is back in your balance.")
+            }
             (_, true) => "订单有新动态。".into(),
             (_, false) => "Something happened to an order.".into(),
         }
@@ -781,6 +791,16 @@ impl Lang {
                     Lang::En => format!("Only {a} can be withdrawn."),
                 }
             }
+            WithdrawalPending => s("你已有一笔提现在审核中，处理完后再申请。", "A withdrawal is already waiting; ask again once it is decided."),
+            WithdrawalAlreadyDecided => s("这笔提现已经处理过了。", "This withdrawal was already decided."),
+            BadWithdrawalFee => s("提现手续费应为 0 到 100 元。", "The withdrawal fee is 0 to 100 yuan."),
+            BadFreezeDays => s("冻结天数应为 7 到 90 天（不能短于退款期）。", "Commissions are held 7 to 90 days (never shorter than the refund window)."),
+            BadBindWindow => s("重新绑定的天数应为 1 到 365 天。", "Re-binding takes 1 to 365 days."),
+            BadSpendThreshold => s("消费门槛应为大于 0 的金额，例如 99。", "The spending threshold is an amount above 0, e.g. 99."),
+            BadCommissionOverride => s("单品佣金填固定金额（如 3.50）或比例（如 12%），不能超过售价的一半；不单独设置请留空。", "A product commission is an amount (3.50) or a rate (12%), at most half the price; leave it empty for the usual rates."),
+            BadApplication => s("申请理由请写 2 到 200 个字。", "Write 2 to 200 characters about yourself."),
+            NotDistributor => s("你还不是这个社群的分销员。", "You are not a distributor in this community yet."),
+            ProgrammeOff => s("这个社群还没有开启分销。", "This community has no referral programme running."),
             BadLevels => s("等级门槛要逐级提高。", "Each level needs a higher threshold than the one before."),
             CartEmpty => s("购物车里没有可以购买的商品。", "There is nothing in the cart that can be bought."),
             ChooseDelivery => s("请选择收货地址，或先新增一个地址。", "Choose an address, or add one first."),

@@ -1,13 +1,13 @@
 //! Background work: cancelling orders left unpaid, completing orders after the waiting time,
-//! retrying refunds the provider has not confirmed. The server runs `run_once` on a timer; tests
-//! call it directly after moving the clock.
+//! retrying refunds the provider has not confirmed, settling commissions whose holding time
+//! passed. The server runs `run_once` on a timer; tests call it directly after moving the clock.
 //!
 //! Safe with several instances on one database: a lease row lets one instance scan at a time,
 //! and every order is moved by a conditional update, so even two runs at once change it once.
 
 use crate::ctx::AppState;
 use crate::error::AppError;
-use crate::store::{groupbuy, jobs, orders, refunds};
+use crate::store::{distribution, groupbuy, jobs, orders, refunds};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +18,8 @@ pub struct JobReport {
     /// Group-buy teams whose window ended: succeeded, and failed (every payment refunded).
     pub teams_succeeded: usize,
     pub teams_failed: usize,
+    /// Frozen commissions whose holding time passed, now withdrawable.
+    pub commissions_settled: usize,
     /// False when another instance held the lease and this run did nothing.
     pub ran: bool,
 }
@@ -67,7 +69,19 @@ async fn work(st: &AppState) -> Result<JobReport, AppError> {
             Err(e) => tracing::warn!(refund = r.id, error = %e, "refund still not settled"),
         }
     }
-    if report.expired + report.completed + report.refunds_settled + report.teams_succeeded + report.teams_failed > 0 {
+    for id in distribution::due_to_settle(&st.db, now, BATCH).await? {
+        if distribution::settle(&st.db, id, now).await? {
+            report.commissions_settled += 1;
+        }
+    }
+    if report.expired
+        + report.completed
+        + report.refunds_settled
+        + report.teams_succeeded
+        + report.teams_failed
+        + report.commissions_settled
+        > 0
+    {
         tracing::info!(?report, "jobs ran");
     }
     Ok(report)

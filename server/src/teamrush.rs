@@ -77,6 +77,7 @@ pub async fn open_team(db: &Db, rush: &Rush, now: i64) -> i64 {
     let leader =
         store::users::create(db, &Account::Email(format!("lead{n}@rush.test")), "h", "团长", now).await.unwrap();
     let req = SeatRequest {
+        referrer: None,
         target: SeatTarget::Open { activity: rush.activity },
         sku_id: None,
         quantity: 1,

@@ -128,6 +128,7 @@ pub async fn group_buy(
         let st = ctx::state();
         let (delivery, ship_to) = super::orders::resolve_delivery(v.id, &delivery_in).await?;
         let req = SeatRequest {
+            referrer: None,
             target,
             sku_id,
             quantity: qty,

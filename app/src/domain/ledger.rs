@@ -26,6 +26,43 @@ pub enum Account {
     FeeIncome,
 }
 
+impl Account {
+    /// The account's name within its community's books, as the store keeps it.
+    pub fn key(self) -> String {
+        match self {
+            Account::Clearing => "clearing".into(),
+            Account::OwnerPayable(_) => "owner".into(),
+            Account::Pending(u) => format!("pending:{u}"),
+            Account::Frozen(u) => format!("frozen:{u}"),
+            Account::Available(u) => format!("available:{u}"),
+            Account::Withdrawing(u) => format!("withdrawing:{u}"),
+            Account::FeeIncome => "fees".into(),
+        }
+    }
+
+    /// A distributor's four accounts, in the order pending, frozen, available, withdrawing.
+    pub fn of_distributor(user: i64) -> [Account; 4] {
+        [Account::Pending(user), Account::Frozen(user), Account::Available(user), Account::Withdrawing(user)]
+    }
+}
+
+impl PostingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostingKind::OrderPaid => "order_paid",
+            PostingKind::Refund => "refund",
+            PostingKind::Accrual => "accrual",
+            PostingKind::Freeze => "freeze",
+            PostingKind::Settle => "settle",
+            PostingKind::Reversal => "reversal",
+            PostingKind::Clawback => "clawback",
+            PostingKind::WithdrawalRequested => "withdrawal_requested",
+            PostingKind::WithdrawalRejected => "withdrawal_rejected",
+            PostingKind::WithdrawalPaid => "withdrawal_paid",
+        }
+    }
+}
+
 /// One line of a posting: positive debits, negative credits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {

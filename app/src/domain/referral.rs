@@ -294,6 +294,100 @@ pub fn freeze_days(chosen: Option<i64>, refund_window_days: i64) -> i64 {
     chosen.unwrap_or(7).max(refund_window_days).max(0)
 }
 
+/// What an order meant for one member of its chain, decided when it was paid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Credit {
+    Credited,
+    /// The community had no programme running.
+    NoProgramme,
+    /// A group-buy order, and the programme does not pay on those.
+    GroupBuy,
+    /// A discounted order, and the programme does not pay on those.
+    Discounted,
+    /// The member was not a distributor when the order was paid.
+    NotDistributor,
+    /// The member's daily cap was reached.
+    Capped,
+    /// The rates gave less than a fen.
+    NothingToPay,
+}
+
+impl Credit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credit::Credited => "credited",
+            Credit::NoProgramme => "no_programme",
+            Credit::GroupBuy => "group_buy",
+            Credit::Discounted => "discounted",
+            Credit::NotDistributor => "not_distributor",
+            Credit::Capped => "capped",
+            Credit::NothingToPay => "nothing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Credit> {
+        [
+            Credit::Credited,
+            Credit::NoProgramme,
+            Credit::GroupBuy,
+            Credit::Discounted,
+            Credit::NotDistributor,
+            Credit::Capped,
+            Credit::NothingToPay,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+}
+
+/// One `Credit` per depth of the chain, stored as `credited,not_distributor`.
+pub fn credits_to_string(c: &[Credit]) -> String {
+    c.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub fn credits_from_str(s: &str) -> Vec<Credit> {
+    s.split(',').filter_map(Credit::parse).collect()
+}
+
+/// Why an order was or was not credited to a member, for "why was this order credited".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Why {
+    /// In the chain at `depth` and credited.
+    Credited { depth: usize },
+    /// In the chain at `depth`, but the order earned this member nothing.
+    NotCredited { depth: usize, because: Credit },
+    /// In the chain, and the order is not paid yet.
+    Unpaid { depth: usize },
+    /// The buyer came through the member's link, but the binding went another way.
+    LinkOnly { outcome: BindOutcome },
+    /// Came through the link and the chain reached the member only past the programme's depth.
+    BeyondDepth,
+}
+
+/// Explains an order to `me` from its snapshot: the chain at creation, the link it came through
+/// and what binding decided, and the credits decided at payment (empty while unpaid).
+pub fn explain(me: i64, chain: &[i64], link: Option<(i64, BindOutcome)>, credits: &[Credit]) -> Option<Why> {
+    if let Some(i) = chain.iter().position(|u| *u == me) {
+        let depth = i + 1;
+        return Some(match credits.get(i) {
+            None if credits.is_empty() => Why::Unpaid { depth },
+            None => Why::BeyondDepth,
+            Some(Credit::Credited) => Why::Credited { depth },
+            Some(c) => Why::NotCredited { depth, because: *c },
+        });
+    }
+    match link {
+        Some((who, outcome)) if who == me => Some(Why::LinkOnly { outcome }),
+        _ => None,
+    }
+}
+
+/// The start of the local day containing `now`, for daily caps (`offset_min` east of UTC).
+pub fn day_start(now: i64, offset_min: i64) -> i64 {
+    let off = offset_min * 60_000;
+    (now + off).div_euclid(DAY_MS) * DAY_MS - off
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,6 +488,26 @@ mod tests {
         assert_eq!(reversal_due(Fen(350), Fen(3500), Fen(1750), Fen(0)), Fen(175));
         assert_eq!(reversal_due(Fen(350), Fen(3500), Fen(3500), Fen(175)), Fen(175));
         assert_eq!(reversal_due(Fen(350), Fen(3500), Fen(3500), Fen(350)), Fen(0));
+    }
+
+    #[test]
+    fn orders_explain_themselves() {
+        let credits = credits_from_str("credited,not_distributor");
+        assert_eq!(credits_to_string(&credits), "credited,not_distributor");
+        assert_eq!(explain(1, &[1, 2], None, &credits), Some(Why::Credited { depth: 1 }));
+        assert_eq!(
+            explain(2, &[1, 2], None, &credits),
+            Some(Why::NotCredited { depth: 2, because: Credit::NotDistributor })
+        );
+        assert_eq!(explain(2, &[1, 2], None, &[]), Some(Why::Unpaid { depth: 2 }));
+        assert_eq!(
+            explain(3, &[1], Some((3, BindOutcome::KeptExisting)), &credits),
+            Some(Why::LinkOnly { outcome: BindOutcome::KeptExisting })
+        );
+        assert_eq!(explain(4, &[1], Some((3, BindOutcome::KeptExisting)), &credits), None);
+        // 00:30 in Shanghai is the same local day as 23:00 the evening before in UTC.
+        let start = day_start(DAY_MS * 100 + 16 * 3_600_000 + 30 * 60_000, 480);
+        assert_eq!(start, DAY_MS * 100 + 16 * 3_600_000);
     }
 
     proptest! {

@@ -435,6 +435,8 @@ pub struct SeatRequest {
     pub ship_to: String,
     pub note: String,
     pub key: Option<String>,
+    /// Who referred the member, from the referral link they came through (if any).
+    pub referrer: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -624,6 +626,7 @@ async fn try_take(
         note: &req.note,
         key: req.key.as_deref(),
         team: Some(team_id),
+        referrer: req.referrer,
         now,
         pay_deadline: now + hold_ms,
     };
@@ -972,6 +975,7 @@ mod tests {
 
     fn req(target: SeatTarget) -> SeatRequest {
         SeatRequest {
+            referrer: None,
             target,
             sku_id: None,
             quantity: 1,

@@ -6,6 +6,7 @@ pub mod addresses;
 pub mod cart;
 pub mod communities;
 pub mod demo;
+pub mod distribution;
 pub mod groupbuy;
 pub mod jobs;
 pub mod notifications;

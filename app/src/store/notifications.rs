@@ -17,6 +17,10 @@ pub mod kind {
     pub const TEAM_SUCCEEDED: &str = "team_succeeded";
     pub const TEAM_FAILED: &str = "team_failed";
     pub const TEAM_LADDER_REFUND: &str = "team_ladder_refund";
+    pub const COMMISSION_PENDING: &str = "commission_pending";
+    pub const COMMISSION_SETTLED: &str = "commission_settled";
+    pub const WITHDRAWAL_PAID: &str = "withdrawal_paid";
+    pub const WITHDRAWAL_REJECTED: &str = "withdrawal_rejected";
 }
 
 pub(crate) async fn notify(

@@ -155,6 +155,8 @@ pub struct Checkout {
     pub ship_to: String,
     pub note: String,
     pub lines: Vec<CheckoutLine>,
+    /// Who referred the member, from the referral link they came through (if any).
+    pub referrer: Option<i64>,
 }
 
 /// Places a checkout: one order per community, each with its lines, shipping by the community's
@@ -249,6 +251,7 @@ async fn place(
             note: &c.note,
             key: c.key.as_deref(),
             team: None,
+            referrer: c.referrer,
             now,
             pay_deadline: now + pay_window_ms,
         };
@@ -269,6 +272,8 @@ pub(crate) struct NewOrder<'a> {
     pub key: Option<&'a str>,
     /// The group-buy team the order is a seat of.
     pub team: Option<i64>,
+    /// The referral link the member came through, if any.
+    pub referrer: Option<i64>,
     pub now: i64,
     pub pay_deadline: i64,
 }
@@ -321,6 +326,7 @@ pub(crate) async fn write_order<E: From<AppError> + From<sqlx::Error>>(
     for l in lines {
         insert_line(db, tx, order_id, l).await?;
     }
+    super::distribution::snapshot_in(db, tx, order_id, o.community, o.buyer, o.referrer, o.now).await?;
     record_event(db, tx, order_id, None, OrderStatus::PendingPayment, "buyer", o.now).await?;
     let payment_id = db.id();
     sqlx::query(
@@ -389,6 +395,7 @@ pub async fn create_buy_now(
     provider: &str,
 ) -> Result<Created, AppError> {
     let c = Checkout {
+        referrer: None,
         key: None,
         delivery: Delivery::Ship,
         ship_to: String::new(),
@@ -585,6 +592,8 @@ pub async fn apply_payment_succeeded(
         // each other.
         super::groupbuy::lock_team(&mut tx, team, now).await?;
     }
+    // The money is at the provider now, whatever becomes of the order.
+    super::distribution::post_payment(db, &mut tx, pay.order_id, pay.amount, now).await?;
     let event = if team.is_some() { OrderEvent::TeamPaymentReceived } else { OrderEvent::PaymentReceived };
     let paid = apply(db, &mut tx, pay.order_id, OrderStatus::PendingPayment, event, provider, now).await?;
     if !paid {
@@ -628,6 +637,7 @@ pub(crate) async fn paid_effects(
     use super::notifications::{kind, notify_buyer, notify_owner};
     notify_buyer(db, tx, order_id, buyer_kind, amount, now).await?;
     notify_owner(db, tx, order_id, kind::NEW_PAID_ORDER, amount, now).await?;
+    super::distribution::accrue(db, tx, order_id, now).await?;
     sqlx::query(
         "UPDATE products SET sold = sold + (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l \
          WHERE l.order_id = $1 AND l.product_id = products.id) \
@@ -741,6 +751,7 @@ pub async fn complete(db: &Db, order_id: i64, actor: &str, now: i64) -> Result<b
         return Ok(false);
     }
     sqlx::query("UPDATE orders SET completed_at = $1 WHERE id = $2").bind(now).bind(order_id).execute(&mut *tx).await?;
+    super::distribution::freeze(db, &mut tx, order_id, now).await?;
     tx.commit().await?;
     Ok(true)
 }

@@ -2,7 +2,7 @@
 //! community). The rules are in `domain::referral`; here they are applied under a per-community
 //! lock, so two bindings made at once can never close a cycle between them.
 
-use super::{col, is_unique_violation, Db};
+use super::{col, is_unique_violation, Db, Tx};
 use crate::domain::referral::{code_from_bytes, decide_binding, BindMode, BindOutcome, Binding};
 use crate::error::AppError;
 
@@ -119,12 +119,32 @@ pub async fn bind(
     now: i64,
 ) -> Result<BindOutcome, AppError> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE communities SET id = id WHERE id = $1").bind(community).execute(&mut *tx).await?;
+    let outcome = bind_in(db, &mut tx, community, member, member_is_new, referrer, mode, now).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// `bind`, in the caller's transaction (an order being placed).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn bind_in(
+    db: &Db,
+    tx: &mut Tx,
+    community: i64,
+    member: i64,
+    member_is_new: bool,
+    referrer: i64,
+    mode: BindMode,
+    now: i64,
+) -> Result<BindOutcome, AppError> {
+    if referrer == member {
+        return Ok(BindOutcome::SelfReferral);
+    }
+    sqlx::query("UPDATE communities SET id = id WHERE id = $1").bind(community).execute(&mut **tx).await?;
     let current =
         sqlx::query("SELECT referrer_id, bound_at FROM referral_bindings WHERE community_id = $1 AND member_id = $2")
             .bind(community)
             .bind(member)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .map(|r| {
                 Ok::<_, sqlx::Error>(Binding { referrer: col(&r, "referrer_id")?, bound_at: col(&r, "bound_at")? })
@@ -139,7 +159,7 @@ pub async fn bind(
             sqlx::query_scalar("SELECT referrer_id FROM referral_bindings WHERE community_id = $1 AND member_id = $2")
                 .bind(community)
                 .bind(at)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         match next {
             Some(n) if !up.contains(&n) && n != referrer => {
@@ -162,7 +182,7 @@ pub async fn bind(
         .bind(member)
         .bind(referrer)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
     if outcome != BindOutcome::SelfReferral {
@@ -175,10 +195,9 @@ pub async fn bind(
         .bind(referrer)
         .bind(outcome.as_str())
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     }
-    tx.commit().await?;
     Ok(outcome)
 }
 

@@ -89,6 +89,8 @@ pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Re
         let r = sqlx::query("SELECT order_id, kind FROM refunds WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
         (col(&r, "order_id")?, col(&r, "kind")?)
     };
+    // The ledger records the money going back, and commissions on the order shrink with it.
+    super::distribution::reverse_for_refund(db, &mut tx, order, id, Fen(amount), now).await?;
     if refund_kind == "member" {
         notify_buyer(db, &mut tx, order, kind::REFUND_APPROVED, Fen(amount), now).await?;
         resolve_order(db, &mut tx, order, now).await?;

@@ -455,6 +455,7 @@ async fn a_checkout_makes_one_order_per_community_with_its_shipping() {
             .await
             .unwrap();
         let c = Checkout {
+            referrer: None,
             key: Some("k-0000000000000001".into()),
             delivery: Delivery::Ship,
             ship_to: "阿梅 13800138000 浙江省杭州市 文三路 1 号".into(),
@@ -499,6 +500,7 @@ async fn a_double_submitted_checkout_creates_its_orders_once() {
     each_db(|db| async move {
         let s = shop(&db, "35", 50).await;
         let c = Checkout {
+            referrer: None,
             key: Some("double-tap-000000000001".into()),
             delivery: Delivery::Ship,
             ship_to: "阿梅".into(),
@@ -604,6 +606,7 @@ async fn owners_find_orders_by_state_number_phone_name_or_address() {
         let c1 = create_buy_now(&db, s.buyer, s.product, None, 1, 1, WINDOW, "sandbox").await.unwrap();
         let other = member(&db, "老周").await;
         let c = Checkout {
+            referrer: None,
             key: None,
             delivery: Delivery::Ship,
             ship_to: "老周 13911112222 上海市徐汇区 漕溪北路 18 号".into(),
