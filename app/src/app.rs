@@ -81,6 +81,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/console/p/:id/group") view=ConsoleGroupPage ssr=SsrMode::Async/>
                 <Route path=path!("/console/g/:id") view=ConsoleActivityTeamsPage ssr=SsrMode::Async/>
                 <Route path=path!("/console/c/:id/group") view=ConsoleCommunityGroupsPage ssr=SsrMode::Async/>
+                <Route path=path!("/c/:slug/promote") view=PromotePage ssr=SsrMode::Async/>
+                <Route path=path!("/c/:slug/leaderboard") view=LeaderboardPage ssr=SsrMode::Async/>
+                <Route path=path!("/me/promote") view=MyPromotionsPage ssr=SsrMode::Async/>
+                <Route path=path!("/console/c/:id/distribution") view=ConsoleDistributionPage ssr=SsrMode::Async/>
+                <Route path=path!("/console/c/:id/distributors") view=ConsoleDistributorsPage ssr=SsrMode::Async/>
+                <Route path=path!("/console/c/:id/commissions") view=ConsoleCommissionsPage ssr=SsrMode::Async/>
+                <Route path=path!("/console/c/:id/withdrawals") view=ConsoleWithdrawalsPage ssr=SsrMode::Async/>
                 <Route path=path!("/orders") view=OrdersPage ssr=SsrMode::Async/>
                 <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async/>
                 <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async/>

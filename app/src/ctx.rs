@@ -87,10 +87,16 @@ pub struct RequestCtx {
     pub client_ip: String,
     /// Unread notifications of the signed-in member (counted for pages only).
     pub unread: i64,
+    /// The member whose referral link brought this visitor (the `?ref=` of this request, or
+    /// the cookie an earlier one left).
+    pub referrer: Option<i64>,
 }
 
 pub const LANG_COOKIE: &str = "qunli_lang";
 pub const FLASH_COOKIE: &str = "qunli_flash";
+pub const REF_COOKIE: &str = "qunli_ref";
+/// How long a referral link is remembered.
+pub const REF_DAYS: i64 = 30;
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get_all(http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(
@@ -124,8 +130,42 @@ impl RequestCtx {
             (Some(v), true) => crate::store::notifications::unread_count(&st.db, v.id).await.unwrap_or(0),
             _ => 0,
         };
-        RequestCtx { viewer, session_hash, lang, flash, client_ip, unread }
+        let referrer = match cookie(headers, REF_COOKIE).and_then(crate::domain::referral::parse_code) {
+            Some(code) => crate::store::referral::user_by_code(&st.db, &code).await.ok().flatten(),
+            None => None,
+        };
+        RequestCtx { viewer, session_hash, lang, flash, client_ip, unread, referrer }
     }
+
+    /// A page opened through a referral link (`?ref=CODE`): records the visit and returns the
+    /// cookie that remembers the referrer for 30 days. Unknown or malformed codes, and members
+    /// opening their own link, are ignored; the page works the same.
+    pub async fn follow_referral_link(&mut self, st: &AppState, path: &str, query: &str) -> Option<String> {
+        let code = url_param(query, "ref").and_then(|c| crate::domain::referral::parse_code(&c))?;
+        let referrer = crate::store::referral::user_by_code(&st.db, &code).await.ok().flatten()?;
+        if self.viewer.as_ref().is_some_and(|v| v.id == referrer) {
+            return None;
+        }
+        let visitor = match &self.viewer {
+            Some(v) => format!("u:{}", v.id),
+            None => format!("v:{}", &auth::token_hash(&self.client_ip)[..16]),
+        };
+        if let Err(e) = crate::store::referral::record_visit(&st.db, referrer, &visitor, path, st.clock.now_ms()).await
+        {
+            tracing::warn!(error = %e, "referral visit not recorded");
+        }
+        self.referrer = Some(referrer);
+        let secure = if st.settings.secure_cookies() { "; Secure" } else { "" };
+        Some(format!("{REF_COOKIE}={code}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", REF_DAYS * 86_400))
+    }
+}
+
+/// One parameter of a query string, decoded.
+fn url_param(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=')?;
+        (k == name).then(|| v.to_string())
+    })
 }
 
 /// The shared state, inside a server function or page.

@@ -73,6 +73,41 @@ pub fn orders_csv(orders: &[Order], lang: Lang) -> Result<Vec<u8>, csv::Error> {
     Ok(out)
 }
 
+/// A community's commissions: order, who earned, who bought, depth, base, amount, reversed, status.
+pub fn commissions_csv(
+    rows: &[crate::model::distribution::CommissionRow],
+    zone: &str,
+    lang: Lang,
+) -> Result<Vec<u8>, csv::Error> {
+    let zh = lang == Lang::Zh;
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
+        let head: [&str; 10] = if zh {
+            ["订单号", "时间", "分销员", "买家", "层级", "计佣金额", "佣金", "已扣回", "状态", "结算时间"]
+        } else {
+            ["Order", "Time", "Distributor", "Buyer", "Level", "Base", "Commission", "Reversed", "Status", "Settles"]
+        };
+        w.write_record(head)?;
+        for r in rows {
+            w.write_record([
+                format!("=\"{}\"", r.order_id),
+                format_local(r.created_at, zone),
+                text_cell(&r.beneficiary),
+                text_cell(&r.buyer),
+                r.depth.to_string(),
+                r.base.number(),
+                r.amount.number(),
+                r.reversed.number(),
+                lang.commission_status(&r.status).to_string(),
+                r.settle_at.map(|t| format_local(t, zone)).unwrap_or_default(),
+            ])?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +172,27 @@ mod tests {
         assert!(row.contains("'=HYPERLINK"), "formula neutralised: {row}");
         assert!(row.contains("雪山三文鱼（2斤）×2,2,70.00,12.00,82.00,0.00"), "{row}");
         assert!(row.ends_with("\"周五, 送到\"\"门口\"\"\""), "quoted: {row}");
+    }
+
+    #[test]
+    fn commissions_export_with_their_status() {
+        use crate::model::distribution::CommissionRow;
+        let row = CommissionRow {
+            id: 1,
+            order_id: 251389290741764096,
+            beneficiary: "阿梅".into(),
+            buyer: "-1+1".into(),
+            depth: 1,
+            base: Fen(3500),
+            amount: Fen(350),
+            reversed: Fen(175),
+            status: "frozen".into(),
+            created_at: 1_795_586_700_000,
+            settle_at: Some(1_795_586_700_000 + 7 * 86_400_000),
+        };
+        let bytes = commissions_csv(&[row], "Asia/Shanghai", Lang::Zh).unwrap();
+        let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+        let line = text.split("\r\n").nth(1).unwrap();
+        assert!(line.contains(",阿梅,'-1+1,1,35.00,3.50,1.75,冻结中,2026-12-02 14:05"), "{line}");
     }
 }

@@ -307,6 +307,90 @@ catalogue! {
     team_ladder_refund: "团里人更多，退回阶梯差价", "The team grew; the ladder difference paid back";
     awaiting_team_note: "等待成团：凑满人数后发货；到时间没凑满，货款自动原路退回。", "Waiting for the team: it ships once the team fills; if time runs out first, you are refunded automatically.";
     console_group: "拼团", "Group buys";
+    console_distribution: "分销", "Distribution";
+    promote_title: "我的推广", "My referrals";
+    distributor: "推广员", "Distributor";
+    application_waiting: "申请已提交，等群主审核。", "Application sent; the owner will review it.";
+    application_rejected: "上次的申请没有通过，可以补充后再申请。", "Your last application was declined; you can apply again.";
+    programme_off: "这个社群还没有开启分销。", "This community has no referral programme.";
+    apply_title: "申请成为推广员", "Apply to become a distributor";
+    application_label: "介绍一下自己（比如你在哪些群里分享）", "About you (e.g. where you share)";
+    application_hint: "2 到 200 个字，群主会看到。", "2 to 200 characters; the owner reads it.";
+    apply_submit: "提交申请", "Apply";
+    my_code: "我的推广码", "My code";
+    share_link: "分享我的推广链接", "Share my link";
+    my_earnings: "我的佣金", "My earnings";
+    balance_available: "可提现", "Withdrawable";
+    balance_pending: "待结算", "Pending";
+    balance_frozen: "冻结中", "Held";
+    balance_withdrawing: "提现中", "Being withdrawn";
+    withdraw_amount: "提现金额（元）", "Amount (yuan)";
+    withdraw_hint: "每次至少 ¥10.00，只能提已结算的佣金；群主审核后打款。", "At least ¥10.00, from settled commission only; the owner pays it out.";
+    withdraw_submit: "申请提现", "Withdraw";
+    withdrawal_requested_notice: "提现申请已提交，等群主打款。", "Withdrawal requested; the owner will pay it out.";
+    withdrawal_fee_label: "手续费", "Fee";
+    payout_label: "实付", "Paid out";
+    my_team: "我的团队", "My team";
+    leaderboard_title: "推广排行榜", "Leaderboard";
+    leaderboard_empty: "还没有人拿到佣金，来做第一个吧。", "Nobody has earned yet. Be the first.";
+    share_products: "分享商品赚佣金", "Share a product";
+    poster: "海报", "Poster";
+    credited_orders: "推广订单", "Referred orders";
+    no_credited_orders: "还没有通过你的链接下单的订单。", "No orders through your link yet.";
+    reversed_label: "已扣回", "Taken back";
+    withdrawal_history: "提现记录", "Withdrawals";
+    no_withdrawals: "还没有提现记录。", "No withdrawals yet.";
+    no_programmes: "你加入的社群还没有开启分销。", "None of your communities runs a referral programme.";
+    programme_title: "分销设置", "Programme";
+    distributors_title: "推广员", "Distributors";
+    commissions_title: "佣金明细", "Commissions";
+    withdrawals_title: "提现审核", "Withdrawals";
+    programme_not_saved: "还没有开启分销：下面是建议的设置，保存后生效。", "No programme yet: these are suggested settings; save to start.";
+    programme_enabled: "开启分销", "Programme on";
+    join_mode_label: "谁能成为推广员", "Who can distribute";
+    join_open: "所有成员", "Every member";
+    join_application: "申请后由群主审核", "By application";
+    join_spend: "消费满一定金额后", "After spending";
+    spend_threshold_label: "消费门槛（元，选“消费满”时填）", "Spending threshold (yuan)";
+    bind_mode_label: "推荐关系怎么绑定", "How referrals bind";
+    bind_window: "有效期内不变，过期后可换绑", "Kept for a period, then re-bindable";
+    bind_first: "首次推荐永久有效", "First referrer, for good";
+    bind_last: "以最近一次推荐为准", "Latest referrer wins";
+    bind_new: "只绑定新成员", "New members only";
+    bind_days_label: "换绑期（天）", "Re-binding after (days)";
+    rates_label: "佣金比例（%）", "Commission rates (%)";
+    rates_hint: "按层级填写，空着表示不发；各级加起来不超过 50%。", "Fill in by level; empty pays nothing; together at most 50 %.";
+    rate1_label: "直接推荐", "Level 1";
+    rate2_label: "二级", "Level 2";
+    rate3_label: "三级", "Level 3";
+    levels_label: "推广员等级", "Levels";
+    levels_hint: "名字:直推业绩门槛（元），如 铜牌:0, 银牌:500。达到自动升级，不会自动降级。", "Name:direct sales threshold (yuan), e.g. Bronze:0, Silver:500. Upgrades are automatic, never downgrades.";
+    daily_cap_label: "每人每日佣金上限（元，可不填）", "Daily cap per distributor (yuan, optional)";
+    pays_group_buy: "拼团订单也发佣金", "Group-buy orders earn commission";
+    pays_discounted: "优惠订单也发佣金", "Discounted orders earn commission";
+    freeze_days_label: "确认收货后冻结天数", "Days held after completion";
+    freeze_days_hint: "7 到 90 天，不短于退款期；到期自动结算为可提现。", "7 to 90 days, never shorter than the refund window; then it becomes withdrawable.";
+    overrides_title: "单品佣金", "Per-product commission";
+    overrides_hint: "填固定金额（如 3.50）或比例（如 12%）替换直接推荐的佣金；空着按通用比例。", "An amount (3.50) or a rate (12%) replaces the level-1 commission; empty uses the rates above.";
+    override_label: "单品佣金", "Product commission";
+    override_placeholder: "如 3.50 或 12%", "e.g. 3.50 or 12%";
+    no_distributors: "还没有推广员。", "No distributors yet.";
+    approve: "通过", "Approve";
+    reject: "拒绝", "Decline";
+    all: "全部", "All";
+    commission_pending: "待结算", "Pending";
+    commission_frozen: "冻结中", "Held";
+    commission_settled: "已结算", "Settled";
+    commission_reversed: "已退回", "Reversed";
+    no_commissions: "还没有佣金。", "No commissions yet.";
+    time_label: "时间", "Time";
+    depth_label: "层级", "Level";
+    commission_label: "佣金", "Commission";
+    withdrawal_note_label: "备注（拒绝时必填）", "Note (required to decline)";
+    mark_paid: "已打款", "Mark paid";
+    withdrawal_pending: "待审核", "Waiting";
+    withdrawal_paid: "已打款", "Paid out";
+    withdrawal_rejected: "未通过", "Declined";
     start_activity_on: "在这个商品上开拼团", "Start a group buy on it";
     buy_alone: "单独购买", "Buy alone";
     start_team: "发起拼团", "Start a team";
@@ -586,6 +670,160 @@ impl Lang {
             }
             (_, true) => "订单有新动态。".into(),
             (_, false) => "Something happened to an order.".into(),
+        }
+    }
+
+    pub fn withdrawal_status(self, s: &str) -> &'static str {
+        let t = self.t();
+        match s {
+            "paid" => t.withdrawal_paid,
+            "rejected" => t.withdrawal_rejected,
+            _ => t.withdrawal_pending,
+        }
+    }
+
+    pub fn commission_status(self, s: &str) -> &'static str {
+        let t = self.t();
+        match s {
+            "frozen" => t.commission_frozen,
+            "settled" => t.commission_settled,
+            "reversed" => t.commission_reversed,
+            _ => t.commission_pending,
+        }
+    }
+
+    pub fn distributor_status(self, s: &str) -> &'static str {
+        match (s, self) {
+            ("applied", Lang::Zh) => "待审核",
+            ("applied", Lang::En) => "Applied",
+            ("rejected", Lang::Zh) => "未通过",
+            ("rejected", Lang::En) => "Declined",
+            (_, Lang::Zh) => "推广中",
+            (_, Lang::En) => "Active",
+        }
+    }
+
+    /// "分享赚 ¥3.50"
+    pub fn share_earn(self, f: Fen) -> String {
+        match self {
+            Lang::Zh => format!("分享赚 {}", f.display()),
+            Lang::En => format!("Share, earn {}", f.display()),
+        }
+    }
+
+    pub fn spend_more(self, left: Fen) -> String {
+        match self {
+            Lang::Zh => format!("在本群再消费 {} 就能成为推广员。", left.display()),
+            Lang::En => format!("Spend {} more here to become a distributor.", left.display()),
+        }
+    }
+
+    pub fn earnings_summary(self, settled: Fen, reversed: Fen) -> String {
+        match self {
+            Lang::Zh => format!("累计结算 {} · 因退款扣回 {}", settled.display(), reversed.display()),
+            Lang::En => {
+                format!("Settled in all {} · taken back after refunds {}", settled.display(), reversed.display())
+            }
+        }
+    }
+
+    pub fn team_sizes(self, l1: i64, l2: i64, visits: i64) -> String {
+        match self {
+            Lang::Zh => format!("直接推荐 {l1} 人 · 二级 {l2} 人 · 链接被打开 {visits} 次"),
+            Lang::En => format!("{l1} referred directly · {l2} at level 2 · link opened {visits} times"),
+        }
+    }
+
+    pub fn last_days(self, days: i64) -> String {
+        match self {
+            Lang::Zh => format!("最近 {days} 天的佣金（扣除退款后）"),
+            Lang::En => format!("Commission of the last {days} days, after refunds"),
+        }
+    }
+
+    pub fn queue_counts(self, applications: i64, withdrawals: i64) -> String {
+        match self {
+            Lang::Zh => format!("待审核申请 {applications} 个 · 待处理提现 {withdrawals} 笔"),
+            Lang::En => format!("{applications} applications and {withdrawals} withdrawals waiting"),
+        }
+    }
+
+    pub fn distributor_figures(self, sales: Fen, earned: Fen, team: i64) -> String {
+        match self {
+            Lang::Zh => format!("直推业绩 {} · 佣金 {} · 直接推荐 {team} 人", sales.display(), earned.display()),
+            Lang::En => format!("Direct sales {} · earned {} · {team} referred", sales.display(), earned.display()),
+        }
+    }
+
+    /// Why an order was or was not credited to the reader.
+    pub fn why(self, w: crate::domain::referral::Why) -> String {
+        use crate::domain::referral::{BindOutcome, Credit, Why};
+        let zh = self == Lang::Zh;
+        let level = |d: usize| {
+            if zh {
+                ["", "直接推荐", "二级推荐", "三级推荐"][d.min(3)].to_string()
+            } else {
+                format!("level {d}")
+            }
+        };
+        match w {
+            Why::Credited { depth } => {
+                if zh {
+                    format!("买家下单时绑定在你的{}关系里，佣金已计入。", level(depth))
+                } else {
+                    format!("The buyer was bound to you ({}) when ordering; commission credited.", level(depth))
+                }
+            }
+            Why::Unpaid { depth } => {
+                if zh {
+                    format!("你是这笔订单的{}，付款后计入佣金。", level(depth))
+                } else {
+                    format!("You are {} on this order; commission counts once it is paid.", level(depth))
+                }
+            }
+            Why::BeyondDepth => {
+                s_(zh, "这笔订单超出了社群设置的分佣层级。", "This order is beyond the levels the programme pays.")
+            }
+            Why::NotCredited { because, .. } => match because {
+                Credit::GroupBuy => {
+                    s_(zh, "拼团订单，社群设置为不发佣金。", "A group-buy order; the programme does not pay on those.")
+                }
+                Credit::Discounted => {
+                    s_(zh, "优惠订单，社群设置为不发佣金。", "A discounted order; the programme does not pay on those.")
+                }
+                Credit::NotDistributor => {
+                    s_(zh, "订单付款时你还不是推广员。", "You were not a distributor when it was paid.")
+                }
+                Credit::Capped => s_(zh, "当天佣金已达上限。", "Your daily cap was reached."),
+                Credit::NoProgramme => {
+                    s_(zh, "订单付款时社群没有开启分销。", "The programme was off when it was paid.")
+                }
+                Credit::NothingToPay => s_(zh, "按比例算下来不足 1 分钱。", "The rate came to less than a fen."),
+                Credit::Credited => String::new(),
+            },
+            Why::LinkOnly { outcome } => match outcome {
+                BindOutcome::KeptExisting | BindOutcome::Unchanged => s_(
+                    zh,
+                    "买家通过你的链接下单，但已绑定其他推荐人，按社群规则保留原绑定。",
+                    "The buyer came through your link but was already bound to someone else, whom the rules keep.",
+                ),
+                BindOutcome::NotNew => s_(
+                    zh,
+                    "买家通过你的链接下单，但不是新成员，社群只绑定新成员。",
+                    "The buyer came through your link but was not new; only new members are bound.",
+                ),
+                BindOutcome::WouldCycle => s_(
+                    zh,
+                    "买家是你的上级推荐人，不能反过来绑定。",
+                    "The buyer referred you, so they cannot be bound to you.",
+                ),
+                BindOutcome::SelfReferral => s_(zh, "自己的订单不发佣金。", "Your own orders earn nothing."),
+                BindOutcome::Bound => s_(
+                    zh,
+                    "买家通过你的链接绑定，订单的推荐链以下单时为准。",
+                    "The buyer bound to you through your link; each order keeps the chain it was placed with.",
+                ),
+            },
         }
     }
 
@@ -870,4 +1108,8 @@ mod tests {
         assert_eq!(Lang::Zh.saving(Fen(5500)), "省¥55");
         assert_eq!(Lang::En.saving(Fen(2910)), "Save ¥29.10");
     }
+}
+
+fn s_(zh: bool, a: &str, b: &str) -> String {
+    if zh { a } else { b }.to_string()
 }

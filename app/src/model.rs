@@ -1,6 +1,8 @@
 //! Shapes of data as pages see them. Shared by the server (which builds them from the store)
 //! and the browser (which receives them from server functions).
 
+pub mod distribution;
+
 use crate::domain::catalogue::ProductStatus;
 use crate::domain::money::Fen;
 use crate::domain::order::OrderStatus;
@@ -181,6 +183,7 @@ pub enum Notice {
     Created,
     AddedToCart,
     RefundRequested,
+    WithdrawalRequested,
 }
 
 /// What a form post leaves for the page it returns to: the error and what was typed (never a

@@ -33,7 +33,8 @@ test('a team opens, is shared, fills from a link and the open-teams list, and ev
   await a.page.getByRole('button', { name: '邀请好友参团' }).click();
   await expect(a.page.locator('[data-share-status]')).toHaveText('链接已复制，发给好友吧');
   const copied = await a.page.evaluate(() => navigator.clipboard.readText());
-  expect(copied).toBe(teamUrl);
+  // The link carries A's referral code, so whoever joins through it is attributed to her.
+  expect(copied).toMatch(new RegExp(`^${teamUrl}\\?ref=[A-Z2-9]{8}$`));
   // The countdown runs.
   const before = await a.page.locator('[data-team-progress]').innerText();
   await expect(a.page.locator('[data-team-progress]')).not.toHaveText(before, { timeout: 3000 });

@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { expect, Browser, Page } from '@playwright/test';
 
 let counter = 0;
 
@@ -63,4 +63,44 @@ export async function payForSeat(page: Page, amount: string) {
   await page.getByRole('button', { name: `确认支付 ${amount}` }).click();
   // Paying a seat leads back to the team.
   await expect(page).toHaveURL(/\/t\/\d+$/);
+}
+
+/** A new member in their own browser context, signed up and signed in. */
+export async function newMember(browser: Browser, nickname: string): Promise<Page> {
+  const page = await (await browser.newContext({ locale: 'zh-CN' })).newPage();
+  await page.goto('/signup');
+  await signUp(page, freshPhone(), nickname);
+  return page;
+}
+
+/** The salmon product's path, e.g. `/p/123`. */
+export async function salmonPath(page: Page): Promise<string> {
+  await page.goto('/c/salmon');
+  await page.getByRole('link', { name: /雪山三文鱼 鲜切中段/ }).first().click();
+  await expect(page).toHaveURL(/\/p\/\d+$/);
+  return new URL(page.url()).pathname;
+}
+
+/** The member's referral code, from their 我的推广 page in the salmon community. */
+export async function referralCode(page: Page): Promise<string> {
+  await page.goto('/c/salmon/promote');
+  const code = (await page.locator('[data-code]').innerText()).trim();
+  expect(code).toMatch(/^[A-Z2-9]{8}$/);
+  return code;
+}
+
+/** Buys `quantity` salmon alone from the page at `url` (a product page, maybe through a link) and pays. */
+export async function buySalmon(page: Page, url: string, quantity: number, total: string): Promise<string> {
+  await page.goto(url);
+  await page.getByRole('link', { name: /单独购买/ }).click();
+  await addAddressIfNone(page);
+  await page.getByLabel('数量').fill(String(quantity));
+  await page.getByRole('button', { name: '提交订单' }).click();
+  await payInSandbox(page, total);
+  return page.url();
+}
+
+/** A balance on the 我的推广 page: `available`, `pending`, `frozen` or `withdrawing`. */
+export function balance(page: Page, which: string) {
+  return page.locator(`[data-balance="${which}"] dd`);
 }

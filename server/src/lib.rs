@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
     };
     let pages = Router::new()
         .route("/console/c/{id}/orders.csv", get(orders_csv))
+        .route("/console/c/{id}/commissions.csv", get(commissions_csv))
         .route(
             "/console/p/{id}/photos",
             post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(app::media::MAX_UPLOAD_BYTES + 64 * 1024)),
@@ -183,11 +184,18 @@ async fn request_context(State(st): State<AppState>, req: Request, next: Next) -
         .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
         .unwrap_or_else(|| "local".into());
     let is_page = req.method() == Method::GET && !req.uri().path().starts_with("/api/");
-    let ctx = RequestCtx::from_headers(&st, req.headers(), ip, is_page).await;
+    let mut ctx = RequestCtx::from_headers(&st, req.headers(), ip, is_page).await;
+    let ref_cookie = match (is_page, req.uri().query()) {
+        (true, Some(q)) if q.contains("ref=") => ctx.follow_referral_link(&st, req.uri().path(), q).await,
+        _ => None,
+    };
     let had_flash = ctx.flash.is_some();
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(ctx);
     let mut res = next.run(Request::from_parts(parts, body)).await;
+    if let Some(c) = ref_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
     if had_flash && is_page {
         // A flash is shown once.
         res.headers_mut().append(
@@ -255,6 +263,25 @@ async fn orders_csv(
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (header::CONTENT_DISPOSITION, format!("attachment; filename=\"orders-{community}.csv\"")),
+                (header::CACHE_CONTROL, "no-store".to_string()),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR).into_response(),
+    }
+}
+
+async fn commissions_csv(
+    State(st): State<AppState>,
+    axum::extract::Path(community): axum::extract::Path<i64>,
+    axum::Extension(ctx): axum::Extension<RequestCtx>,
+) -> Response {
+    match app::api::distribution::commissions_csv(&st, ctx.viewer.as_ref(), ctx.lang, community).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"commissions-{community}.csv\"")),
                 (header::CACHE_CONTROL, "no-store".to_string()),
             ],
             bytes,

@@ -49,6 +49,8 @@ pub struct TeamData {
     /// The address to share, absolute.
     pub share_url: String,
     pub image_url: String,
+    /// "分享赚 ¥X" when group-buy orders pay commission.
+    pub share: Option<super::distribution::ShareEarn>,
 }
 
 /// A team page: anyone may open it (it is what gets shared).
@@ -82,8 +84,17 @@ pub async fn load_team(team_id: i64) -> Result<TeamData, AppError> {
                 .filter(|t| t.id != team_id)
                 .collect();
             let base = st.settings.base_url.trim_end_matches('/');
+            let path = format!("/t/{team_id}");
+            let price = activity.rules.team_price;
+            let share = super::distribution::share_earn_for(community.id, product.id, price, &path, true).await?;
+            // Members share the team with their referral code, so friends who join are theirs.
+            let share_url = match super::distribution::my_link(community.id, &path).await? {
+                Some(link) => link,
+                None => format!("{base}{path}"),
+            };
             Ok(TeamData {
-                share_url: format!("{base}/t/{team_id}"),
+                share,
+                share_url,
                 image_url: format!("{base}{}", crate::domain::catalogue::product_image_url(&product.image)),
                 running: activity.rules.is_running(now),
                 team,
@@ -128,7 +139,7 @@ pub async fn group_buy(
         let st = ctx::state();
         let (delivery, ship_to) = super::orders::resolve_delivery(v.id, &delivery_in).await?;
         let req = SeatRequest {
-            referrer: None,
+            referrer: crate::ctx::request().referrer,
             target,
             sku_id,
             quantity: qty,

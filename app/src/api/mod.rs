@@ -5,6 +5,7 @@ pub mod account;
 pub mod addresses;
 pub mod cart;
 pub mod console;
+pub mod distribution;
 pub mod groupbuy;
 pub mod orders;
 pub mod shop;

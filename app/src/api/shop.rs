@@ -47,6 +47,8 @@ pub struct CommunityData {
     pub products: Vec<ProductCard>,
     pub is_member: bool,
     pub is_owner: bool,
+    /// The community runs a referral programme.
+    pub programme_on: bool,
 }
 
 #[server(prefix = "/api", endpoint = "load_community")]
@@ -63,7 +65,8 @@ pub async fn load_community(slug: String) -> Result<CommunityData, AppError> {
             };
             let is_owner = viewer.map(|v| v.id) == Some(c.owner_id);
             let products = store::products::on_sale_in(&st.db, c.id).await?;
-            Ok(CommunityData { community: c, products, is_member, is_owner })
+            let programme_on = store::distribution::programme(&st.db, c.id).await?.is_some_and(|p| p.enabled);
+            Ok(CommunityData { community: c, products, is_member, is_owner, programme_on })
         }
         .await,
     )
@@ -78,6 +81,8 @@ pub struct ProductData {
     pub description_html: String,
     /// The group-buy running on this product, if any.
     pub group: Option<super::groupbuy::GroupOffer>,
+    /// "分享赚 ¥X" for a distributor.
+    pub share: Option<super::distribution::ShareEarn>,
 }
 
 /// A product page. Drafts exist only for their owner; off-sale products stay visible (links to
@@ -97,7 +102,12 @@ pub async fn load_product(id: i64) -> Result<ProductData, AppError> {
             }
             let description_html = crate::markdown::to_safe_html(&p.description);
             let group = if p.status == ProductStatus::OnSale { super::groupbuy::offer_for(p.id).await? } else { None };
-            Ok(ProductData { product: p, community: c, is_owner, description_html, group })
+            let share = if p.status == ProductStatus::OnSale {
+                super::distribution::share_earn_for(c.id, p.id, p.price, &format!("/p/{}", p.id), false).await?
+            } else {
+                None
+            };
+            Ok(ProductData { product: p, community: c, is_owner, description_html, group, share })
         }
         .await,
     )

@@ -165,7 +165,7 @@ pub fn OpenTeamsLive(activity_id: i64, teams: Vec<TeamSummary>, lang: Lang) -> i
 /// Shares a link with the phone's share sheet (Web Share API), or copies it where there is none.
 /// Without JavaScript the link is shown to copy by hand.
 #[island]
-pub fn ShareButton(url: String, title: String, text: String, lang: Lang) -> impl IntoView {
+pub fn ShareButton(url: String, title: String, text: String, lang: Lang, label: String) -> impl IntoView {
     let t = lang.t();
     let (said, set_said) = signal(String::new());
     // Marks the button as working once the page is interactive (tests wait for it).
@@ -195,14 +195,14 @@ pub fn ShareButton(url: String, title: String, text: String, lang: Lang) -> impl
                 });
             }
             #[cfg(not(feature = "hydrate"))]
-            let _ = (&url, &title, &text, &set_said);
+            let _ = (&url, &title, &text, &set_said, t);
         }
     };
     view! {
         <div class="share" data-ready=move || ready.get().then_some("")>
-            <button type="button" class="btn btn-team btn-block" on:click=share>{t.invite_friends}</button>
+            <button type="button" class="btn btn-team btn-block" on:click=share>{label.clone()}</button>
             <label class="share-link">
-                <span class="sr-only">{t.invite_friends}</span>
+                <span class="sr-only">{label}</span>
                 <input type="text" readonly value=url.clone()/>
             </label>
             <p class="muted small" role="status" data-share-status>{move || { let s = said.get(); if s.is_empty() { "\u{00a0}".to_string() } else { s } }}</p>

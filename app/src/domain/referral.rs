@@ -294,6 +294,172 @@ pub fn freeze_days(chosen: Option<i64>, refund_window_days: i64) -> i64 {
     chosen.unwrap_or(7).max(refund_window_days).max(0)
 }
 
+/// A rate as owners type it, in percent with at most two decimals (`10`, `7.5`, `12%`), in basis
+/// points. Empty reads as none.
+pub fn parse_percent_bp(s: &str) -> Result<Option<i64>, AppError> {
+    let s = s.trim().trim_end_matches(['%', '％']).trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if s.starts_with('-') {
+        return Err(AppError::BadCommissionRate);
+    }
+    // Two decimals of a percent are whole basis points, the same digits as fen of a yuan.
+    Fen::parse_yuan(s).map(|f| Some(f.0)).filter(|_| s.len() <= 6).ok_or(AppError::BadCommissionRate)
+}
+
+/// A per-product commission as typed: `3.50` (fixed) or `12%` (rate); empty for none.
+pub fn parse_override(s: &str, price: Fen) -> Result<Option<Override>, AppError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    let o = if t.ends_with(['%', '％']) {
+        Override::RateBp(parse_percent_bp(t).map_err(|_| AppError::BadCommissionOverride)?.unwrap_or(0))
+    } else {
+        Override::Fixed(Fen::parse_yuan(t).ok_or(AppError::BadCommissionOverride)?)
+    };
+    check_override(o, price).map_err(|_| AppError::BadCommissionOverride)?;
+    Ok(Some(o))
+}
+
+/// `名字:门槛` pairs separated by commas, e.g. `铜牌:0, 银牌:500, 金牌:2000` (thresholds in yuan).
+pub fn parse_levels(s: &str) -> Result<Vec<Level>, AppError> {
+    let mut out = vec![];
+    for part in s.split([',', '，', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+        let (name, threshold) = part.split_once([':', '：']).ok_or(AppError::BadLevels)?;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 10 {
+            return Err(AppError::BadLevels);
+        }
+        let threshold = Fen::parse_yuan(threshold).ok_or(AppError::BadLevels)?;
+        out.push(Level { name: name.to_string(), threshold });
+    }
+    if out.len() > 6 {
+        return Err(AppError::BadLevels);
+    }
+    Ok(out)
+}
+
+pub fn levels_to_string(levels: &[Level]) -> String {
+    levels.iter().map(|l| format!("{}:{}", l.name, l.threshold.input_value())).collect::<Vec<_>>().join(", ")
+}
+
+/// The programme form as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgrammeInput {
+    /// `open`, `application` or `spend`.
+    pub join: String,
+    pub spend_threshold: String,
+    /// `window`, `first`, `last` or `new`.
+    pub bind: String,
+    pub bind_days: String,
+    pub rate1: String,
+    pub rate2: String,
+    pub rate3: String,
+    pub levels: String,
+    pub daily_cap: String,
+    pub pays_group_buy: bool,
+    pub pays_discounted: bool,
+}
+
+impl ProgrammeInput {
+    /// The programme the form describes, checked.
+    pub fn parse(&self) -> Result<Programme, AppError> {
+        let join = match self.join.as_str() {
+            "open" => JoinMode::Open,
+            "application" => JoinMode::ByApplication,
+            "spend" => JoinMode::AfterSpending(
+                Fen::parse_yuan(&self.spend_threshold).filter(|f| f.0 > 0).ok_or(AppError::BadSpendThreshold)?,
+            ),
+            _ => return Err(AppError::BadRequest),
+        };
+        let bind = match self.bind.as_str() {
+            "window" => BindMode::Window {
+                days: self
+                    .bind_days
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|d| (1..=365).contains(d))
+                    .ok_or(AppError::BadBindWindow)?,
+            },
+            "first" => BindMode::FirstTouch,
+            "last" => BindMode::LastTouch,
+            "new" => BindMode::NewMembersOnly,
+            _ => return Err(AppError::BadRequest),
+        };
+        // Rates go as deep as they are filled in; a gap (level 3 without level 2) is an error.
+        let rates = [&self.rate1, &self.rate2, &self.rate3].map(|r| parse_percent_bp(r));
+        let mut rates_bp = vec![];
+        let mut ended = false;
+        for r in rates {
+            match (r?, ended) {
+                (Some(_), true) => return Err(AppError::BadCommissionDepth),
+                (Some(bp), false) => rates_bp.push(bp),
+                (None, _) => ended = true,
+            }
+        }
+        let daily_cap = match self.daily_cap.trim() {
+            "" => None,
+            c => Some(Fen::parse_yuan(c).filter(|f| f.0 > 0).ok_or(AppError::BadCommissionRate)?),
+        };
+        let p = Programme {
+            join,
+            bind,
+            rates_bp,
+            levels: parse_levels(&self.levels)?,
+            daily_cap,
+            pays_group_buy: self.pays_group_buy,
+            pays_discounted: self.pays_discounted,
+        };
+        p.check()?;
+        Ok(p)
+    }
+
+    /// The form filled with a programme.
+    pub fn from_programme(p: &Programme) -> ProgrammeInput {
+        let rate = |i: usize| p.rates_bp.get(i).map(|bp| Fen(*bp).input_value()).unwrap_or_default();
+        let (join, spend_threshold) = match p.join {
+            JoinMode::Open => ("open", String::new()),
+            JoinMode::ByApplication => ("application", String::new()),
+            JoinMode::AfterSpending(f) => ("spend", f.input_value()),
+        };
+        let (bind, bind_days) = match p.bind {
+            BindMode::Window { days } => ("window", days.to_string()),
+            BindMode::FirstTouch => ("first", DEFAULT_WINDOW_DAYS.to_string()),
+            BindMode::LastTouch => ("last", DEFAULT_WINDOW_DAYS.to_string()),
+            BindMode::NewMembersOnly => ("new", DEFAULT_WINDOW_DAYS.to_string()),
+        };
+        ProgrammeInput {
+            join: join.into(),
+            spend_threshold,
+            bind: bind.into(),
+            bind_days,
+            rate1: rate(0),
+            rate2: rate(1),
+            rate3: rate(2),
+            levels: levels_to_string(&p.levels),
+            daily_cap: p.daily_cap.map(|c| c.input_value()).unwrap_or_default(),
+            pays_group_buy: p.pays_group_buy,
+            pays_discounted: p.pays_discounted,
+        }
+    }
+}
+
+/// A programme for a community that has none yet: open, window binding, 10 % and 5 %.
+pub fn default_programme() -> Programme {
+    Programme {
+        join: JoinMode::Open,
+        bind: BindMode::default(),
+        rates_bp: vec![1000, 500],
+        levels: vec![],
+        daily_cap: None,
+        pays_group_buy: false,
+        pays_discounted: true,
+    }
+}
+
 /// What an order meant for one member of its chain, decided when it was paid.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Credit {
@@ -488,6 +654,48 @@ mod tests {
         assert_eq!(reversal_due(Fen(350), Fen(3500), Fen(1750), Fen(0)), Fen(175));
         assert_eq!(reversal_due(Fen(350), Fen(3500), Fen(3500), Fen(175)), Fen(175));
         assert_eq!(reversal_due(Fen(350), Fen(3500), Fen(3500), Fen(350)), Fen(0));
+    }
+
+    #[test]
+    fn the_programme_form_reads_what_owners_type() {
+        let input = ProgrammeInput {
+            join: "open".into(),
+            bind: "window".into(),
+            bind_days: "30".into(),
+            rate1: "10".into(),
+            rate2: "5%".into(),
+            levels: "铜牌:0，银牌:500".into(),
+            pays_discounted: true,
+            ..Default::default()
+        };
+        let p = input.parse().unwrap();
+        assert_eq!(p.rates_bp, vec![1000, 500]);
+        assert_eq!(p.levels[1], Level { name: "银牌".into(), threshold: Fen(50_000) });
+        assert_eq!(ProgrammeInput::from_programme(&p).parse().unwrap(), p);
+        let bad = |f: fn(&mut ProgrammeInput), e: AppError| {
+            let mut i = input.clone();
+            f(&mut i);
+            assert_eq!(i.parse(), Err(e));
+        };
+        bad(|i| i.rate1 = "-5".into(), AppError::BadCommissionRate);
+        bad(|i| i.rate1 = "30".into(), AppError::CommissionTooHigh);
+        bad(|i| i.rate3 = "1".into(), AppError::BadCommissionDepth);
+        bad(|i| i.rate1 = String::new(), AppError::BadCommissionDepth);
+        bad(|i| i.bind_days = "0".into(), AppError::BadBindWindow);
+        bad(|i| i.levels = "银牌:500, 铜牌:0".into(), AppError::BadLevels);
+        bad(|i| i.levels = "银牌".into(), AppError::BadLevels);
+        bad(
+            |i| {
+                i.join = "spend".into();
+                i.spend_threshold = "0".into()
+            },
+            AppError::BadSpendThreshold,
+        );
+        assert_eq!(parse_override("3.50", Fen(3500)), Ok(Some(Override::Fixed(Fen(350)))));
+        assert_eq!(parse_override("12%", Fen(3500)), Ok(Some(Override::RateBp(1200))));
+        assert_eq!(parse_override("", Fen(3500)), Ok(None));
+        assert_eq!(parse_override("20", Fen(3500)), Err(AppError::BadCommissionOverride));
+        assert_eq!(parse_override("abc", Fen(3500)), Err(AppError::BadCommissionOverride));
     }
 
     #[test]

@@ -126,6 +126,7 @@ pub fn MePage() -> impl IntoView {
                         </a>
                         <a class="row-link" href="/cart"><span>{t.cart_title}</span><Icon name="chevron"/></a>
                         <a class="row-link" href="/me/addresses"><span>{t.addresses_title}</span><Icon name="chevron"/></a>
+                        <a class="row-link" href="/me/promote"><span>{t.promote_title}</span><Icon name="chevron"/></a>
                     </section>
                     <section class="card">
                         <a class="row-link" href="/console">

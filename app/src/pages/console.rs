@@ -17,6 +17,7 @@ pub enum Section {
     Products,
     Orders,
     Group,
+    Distribution,
     Refunds,
     Settings,
 }
@@ -35,6 +36,7 @@ pub fn ConsoleMenu(community: i64, slug: String, active: Section) -> impl IntoVi
             {item(Section::Orders, format!("/console/c/{community}/orders"), t.console_orders)}
             {item(Section::Refunds, format!("/console/c/{community}/refunds"), t.console_refunds)}
             {item(Section::Group, format!("/console/c/{community}/group"), t.console_group)}
+            {item(Section::Distribution, format!("/console/c/{community}/distribution"), t.console_distribution)}
             {item(Section::Settings, format!("/console/c/{community}#settings"), t.edit_community)}
             <a href=format!("/c/{slug}")>{t.view_community_page}</a>
         </nav>

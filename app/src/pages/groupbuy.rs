@@ -107,7 +107,7 @@ pub fn TeamPage() -> impl IntoView {
             <Meta property="og:title" content=og_title.clone()/>
             <Meta property="og:description" content=share_text.clone()/>
             <Meta property="og:image" content=d.image_url.clone()/>
-            <Meta property="og:url" content=d.share_url.clone()/>
+            <Meta property="og:url" content=d.share_url.split('?').next().unwrap_or_default().to_string()/>
             <Meta name="description" content=share_text.clone()/>
             <Page title=t.team_title back=format!("/p/{}", p.id)>
                 <crate::app::IslandScripts/>
@@ -128,9 +128,10 @@ pub fn TeamPage() -> impl IntoView {
                 </TeamLive>
                 {(in_team && team.status != TeamStatus::Failed).then(|| view! {
                     <section class="card">
-                        <ShareButton url=d.share_url.clone() title=og_title.clone() text=share_text.clone() lang=l/>
+                        <ShareButton url=d.share_url.clone() title=og_title.clone() text=share_text.clone() lang=l label=t.invite_friends.to_string()/>
                     </section>
                 })}
+                {d.share.clone().map(|s| view! { <super::shop::ShareEarnCard share=s title=og_title.clone() text=share_text.clone()/> })}
                 <GroupRules activity=d.activity.clone()/>
                 {(!d.others.is_empty() || can_open).then(|| view! {
                     <section class="card">

@@ -113,6 +113,9 @@ pub fn CommunityPage() -> impl IntoView {
                         <div class="community-actions">
                             {join_form}
                             {d.is_member.then(|| view! { <span class="badge badge-ok">{t.joined}</span> })}
+                            {(d.is_member && d.programme_on).then(|| view! {
+                                <a class="btn btn-ghost btn-small" href=format!("/c/{}/promote", c.slug) data-promote>{t.promote_title}</a>
+                            })}
                         </div>
                     </div>
                 </section>
@@ -224,8 +227,9 @@ pub fn ProductPage() -> impl IntoView {
                         </p>
                     })}
                 </section>
+                {(group.is_some() || d.share.is_some()).then(|| view! { <crate::app::IslandScripts/> })}
+                {d.share.clone().map(|s| view! { <ShareEarnCard share=s title=p.title.clone() text=c.name.clone()/> })}
                 {group.clone().map(|g| view! {
-                    <crate::app::IslandScripts/>
                     <super::groupbuy::GroupOfferBlock offer=g single=p.price unit=p.unit.clone()/>
                 })}
                 <a class="card community-card" href=format!("/c/{}", c.slug)>
@@ -245,4 +249,18 @@ pub fn ProductPage() -> impl IntoView {
             </Page>
         }
     })
+}
+
+/// "分享赚 ¥X" with the member's link, the share sheet and the poster.
+#[component]
+pub fn ShareEarnCard(share: crate::api::distribution::ShareEarn, title: String, text: String) -> impl IntoView {
+    use crate::components::team::ShareButton;
+    let l = lang();
+    let label = l.share_earn(share.earn);
+    view! {
+        <section class="card share-earn" data-share-earn>
+            <ShareButton url=share.link.clone() title=title text=text lang=l label=label/>
+            <a class="text-link small" href=share.poster.clone()>{t().poster}</a>
+        </section>
+    }
 }

@@ -149,6 +149,30 @@ const SHOPS: &[Shop] = &[
     },
 ];
 
+/// The salmon community's distribution: open to every member, 10 % to the referrer and 5 % to
+/// theirs, three levels by direct sales, group-buy orders not paying commission.
+fn demo_programme() -> super::distribution::ProgrammeRow {
+    use crate::domain::referral::{BindMode, JoinMode, Level, Programme};
+    super::distribution::ProgrammeRow {
+        rules: Programme {
+            join: JoinMode::Open,
+            bind: BindMode::default(),
+            rates_bp: vec![1000, 500],
+            levels: vec![
+                Level { name: "铜牌推广员".into(), threshold: Fen::ZERO },
+                Level { name: "银牌推广员".into(), threshold: Fen::yuan(500) },
+                Level { name: "金牌推广员".into(), threshold: Fen::yuan(2000) },
+            ],
+            daily_cap: None,
+            pays_group_buy: false,
+            pays_discounted: true,
+        },
+        enabled: true,
+        freeze_days: 7,
+        withdrawal_fee: Fen::ZERO,
+    }
+}
+
 /// Writes the demo data if the database has no users yet. `password_hash` is the hash of
 /// `PASSWORD`. Returns whether anything was written.
 pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<bool, AppError> {
@@ -208,6 +232,9 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
         if shop.slug != "crayfish" {
             communities::join(db, community, member, now).await?;
         }
+        if shop.slug == "salmon" {
+            super::distribution::save_programme(db, community, &demo_programme(), now).await?;
+        }
     }
     let home = AddressDraft::parse("阿梅", MEMBER_PHONE, "浙江省杭州市西湖区", "文三路 100 号 3 幢 201")?;
     addresses::add(db, member, &home, true, now).await?;
@@ -232,6 +259,8 @@ mod tests {
             let (group, teams) = super::super::groupbuy::offer(&db, items[0].id, 2, 10).await.unwrap().unwrap();
             assert_eq!((group.rules.team_size, group.rules.team_price.display()), (3, "¥29.90".to_string()));
             assert!(teams.is_empty(), "no invented teams");
+            let p = super::super::distribution::programme(&db, salmon.id).await.unwrap().unwrap();
+            assert_eq!(crate::domain::referral::share_earn(&p.rules, items[0].price, None).display(), "¥3.50");
         })
         .await;
     }

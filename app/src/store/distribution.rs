@@ -8,48 +8,13 @@ use crate::domain::ledger::{self, Account, Posting};
 use crate::domain::money::Fen;
 use crate::domain::referral::{
     commissions, credits_to_string, day_start, reversal_due, under_cap, BindOutcome, Credit, JoinMode, OrderKind,
-    Override, Programme, DAY_MS, MAX_DEPTH,
+    Override, DAY_MS, MAX_DEPTH,
 };
 use crate::domain::time::zone_offset_minutes;
 use crate::error::AppError;
-use serde::{Deserialize, Serialize};
+pub use crate::model::distribution::*;
 use sqlx::Row;
 use std::collections::BTreeMap;
-
-/// A community's programme as the owner set it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProgrammeRow {
-    pub rules: Programme,
-    pub enabled: bool,
-    /// Days a commission stays frozen after its order completes.
-    pub freeze_days: i64,
-    pub withdrawal_fee: Fen,
-}
-
-pub const MIN_FREEZE_DAYS: i64 = 7;
-
-impl ProgrammeRow {
-    pub fn check(&self) -> Result<(), AppError> {
-        self.rules.check()?;
-        if !(MIN_FREEZE_DAYS..=90).contains(&self.freeze_days) {
-            return Err(AppError::BadFreezeDays);
-        }
-        if !(0..=10_000).contains(&self.withdrawal_fee.0) {
-            return Err(AppError::BadWithdrawalFee);
-        }
-        if let crate::domain::referral::BindMode::Window { days } = self.rules.bind {
-            if !(1..=365).contains(&days) {
-                return Err(AppError::BadBindWindow);
-            }
-        }
-        if let JoinMode::AfterSpending(f) = self.rules.join {
-            if f.0 <= 0 {
-                return Err(AppError::BadSpendThreshold);
-            }
-        }
-        Ok(())
-    }
-}
 
 fn programme_from(r: &sqlx::any::AnyRow) -> Result<ProgrammeRow, AppError> {
     let rules: String = col(r, "rules")?;
@@ -158,23 +123,6 @@ pub async fn overrides_in(db: &Db, community: i64) -> Result<BTreeMap<i64, Overr
 
 // ---------------------------------------------------------------------------------------------
 // Distributors
-
-/// Where a member stands in a community's programme.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Standing {
-    Off,
-    Active {
-        level: Option<usize>,
-    },
-    Applied,
-    Rejected,
-    /// The programme takes applications and this member has not applied.
-    MayApply,
-    /// The programme opens after spending; this much is left to spend.
-    SpendMore {
-        left: Fen,
-    },
-}
 
 async fn spent_in(conn: &mut sqlx::AnyConnection, community: i64, user: i64) -> Result<Fen, AppError> {
     let spent: i64 = sqlx::query_scalar(
@@ -425,15 +373,6 @@ pub(crate) async fn post(
         .await?;
     }
     Ok(())
-}
-
-/// A distributor's balances in a community, summed from the ledger.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Balances {
-    pub pending: Fen,
-    pub frozen: Fen,
-    pub available: Fen,
-    pub withdrawing: Fen,
 }
 
 async fn balances_on(conn: &mut sqlx::AnyConnection, community: i64, user: i64) -> Result<Balances, AppError> {
@@ -790,20 +729,6 @@ pub(crate) async fn reverse_for_refund(
 // ---------------------------------------------------------------------------------------------
 // Withdrawals
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Withdrawal {
-    pub id: i64,
-    pub community_id: i64,
-    pub user_id: i64,
-    pub nickname: String,
-    pub amount: Fen,
-    pub fee: Fen,
-    pub status: String,
-    pub note: String,
-    pub requested_at: i64,
-    pub decided_at: Option<i64>,
-}
-
 fn withdrawal_from(r: &sqlx::any::AnyRow) -> Result<Withdrawal, sqlx::Error> {
     Ok(Withdrawal {
         id: col(r, "id")?,
@@ -936,34 +861,6 @@ pub async fn withdrawal_queue(db: &Db, community: i64) -> Result<Vec<Withdrawal>
 // ---------------------------------------------------------------------------------------------
 // What members and owners see
 
-/// One order attributed (or nearly) to a member, with the facts that explain it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreditedOrder {
-    pub order_id: i64,
-    pub buyer: String,
-    pub order_status: String,
-    pub goods: Fen,
-    pub created_at: i64,
-    pub why: Option<crate::domain::referral::Why>,
-    pub commission: Option<Fen>,
-    pub reversed: Fen,
-    pub commission_status: Option<String>,
-    pub settle_at: Option<i64>,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Dashboard {
-    pub balances: Balances,
-    pub settled_total: Fen,
-    pub reversed_total: Fen,
-    pub commissions: i64,
-    /// Members bound to this member, and those bound to them.
-    pub team_l1: i64,
-    pub team_l2: i64,
-    pub visits: i64,
-    pub orders: Vec<CreditedOrder>,
-}
-
 /// A distributor's page: balances from the ledger, totals, team by level and recent orders with why.
 pub async fn dashboard(db: &Db, community: i64, user: i64) -> Result<Dashboard, AppError> {
     let balances = balances(db, community, user).await?;
@@ -1047,21 +944,6 @@ fn bind_outcome_parse(s: &str) -> Option<BindOutcome> {
     .find(|o| o.as_str() == s)
 }
 
-/// A row of the leaderboard or of the owner's distributor list.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DistributorRow {
-    pub user_id: i64,
-    pub nickname: String,
-    pub status: String,
-    pub level: Option<usize>,
-    pub application: String,
-    pub applied_at: i64,
-    /// Direct (level-1) sales attributed, and commission earned net of reversals.
-    pub sales: Fen,
-    pub earned: Fen,
-    pub team: i64,
-}
-
 /// The community's distributors (and applicants) with their sales and earnings, best first.
 pub async fn distributors(db: &Db, community: i64) -> Result<Vec<DistributorRow>, AppError> {
     let rows = sqlx::query(
@@ -1112,20 +994,16 @@ pub async fn leaderboard(db: &Db, community: i64, since: i64, limit: i64) -> Res
         .collect()
 }
 
-/// A commission as the owner lists and exports it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CommissionRow {
-    pub id: i64,
-    pub order_id: i64,
-    pub beneficiary: String,
-    pub buyer: String,
-    pub depth: i64,
-    pub base: Fen,
-    pub amount: Fen,
-    pub reversed: Fen,
-    pub status: String,
-    pub created_at: i64,
-    pub settle_at: Option<i64>,
+/// A community's commissions by status, net of reversals.
+pub async fn commission_totals(db: &Db, community: i64) -> Result<Vec<(String, Fen)>, AppError> {
+    let rows = sqlx::query(
+        "SELECT status, CAST(SUM(amount - reversed) AS BIGINT) AS total FROM commissions WHERE community_id = $1 \
+         GROUP BY status ORDER BY status",
+    )
+    .bind(community)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(|r| Ok((col(r, "status")?, Fen(col(r, "total")?)))).collect()
 }
 
 /// A community's commissions, newest first, optionally of one status.
@@ -1169,7 +1047,7 @@ pub async fn commissions_in(
 mod tests {
     use super::*;
     use crate::domain::checkout::Delivery;
-    use crate::domain::referral::{BindMode, Level, Why};
+    use crate::domain::referral::{BindMode, Level, Programme, Why};
     use crate::store::orders::{self, Checkout, CheckoutLine};
     use crate::store::refunds;
     use crate::store::testing::{each_db, member, shop};

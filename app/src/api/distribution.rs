@@ -1,0 +1,523 @@
+//! Referral and distribution: a member's promotion page, applying, withdrawing, the
+//! leaderboard; the owner's programme, distributors, commissions and withdrawals.
+
+#![allow(clippy::too_many_arguments)]
+
+use crate::domain::money::Fen;
+use crate::domain::referral::ProgrammeInput;
+#[cfg(feature = "ssr")]
+use crate::domain::referral::{Override, Programme};
+use crate::error::AppError;
+use crate::model::distribution::*;
+use crate::model::{Community, ProductCard};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// A product as a distributor shares it: what sharing it earns now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareItem {
+    pub product: ProductCard,
+    pub earn: Fen,
+    pub link: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PromoteData {
+    pub community: Community,
+    pub programme: Option<ProgrammeRow>,
+    pub standing: Standing,
+    pub code: String,
+    /// The community page through the member's link.
+    pub link: String,
+    pub dashboard: Dashboard,
+    pub withdrawals: Vec<Withdrawal>,
+    pub items: Vec<ShareItem>,
+    pub now: i64,
+}
+
+#[cfg(feature = "ssr")]
+fn share_link(base: &str, path: &str, code: &str) -> String {
+    format!("{base}{path}?ref={code}")
+}
+
+/// "我的推广" in one community: standing, link, balances, team, credited orders, withdrawals.
+#[server(prefix = "/api", endpoint = "load_promote")]
+pub async fn load_promote(slug: String) -> Result<PromoteData, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let now = st.clock.now_ms();
+            let community = store::communities::by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
+            let programme = store::distribution::programme(&st.db, community.id).await?;
+            let standing = store::distribution::standing(&st.db, community.id, v.id, now).await?;
+            let code = store::referral::code_for(&st.db, v.id, now).await?;
+            let base = &st.settings.base_url;
+            let dashboard = store::distribution::dashboard(&st.db, community.id, v.id).await?;
+            let withdrawals = store::distribution::withdrawals_of(&st.db, community.id, v.id).await?;
+            let mut items = vec![];
+            if let Some(p) = programme.as_ref().filter(|p| p.enabled) {
+                let overrides = store::distribution::overrides_in(&st.db, community.id).await?;
+                for product in store::products::on_sale_in(&st.db, community.id).await? {
+                    let earn = crate::domain::referral::share_earn(
+                        &p.rules,
+                        product.price,
+                        overrides.get(&product.id).copied(),
+                    );
+                    let link = share_link(base, &format!("/p/{}", product.id), &code);
+                    items.push(ShareItem { product, earn, link });
+                }
+            }
+            let link = share_link(base, &format!("/c/{}", community.slug), &code);
+            Ok(PromoteData { community, programme, standing, code, link, dashboard, withdrawals, items, now })
+        }
+        .await,
+    )
+}
+
+/// A member asks to become a distributor (programmes by application).
+#[server(prefix = "/api", endpoint = "apply_distributor")]
+pub async fn apply_distributor(community_id: i64, application: String) -> Result<(), AppError> {
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let mut slug = String::new();
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let c = store::communities::by_id(&st.db, community_id).await?.ok_or(AppError::NotFound)?;
+        slug = c.slug;
+        store::distribution::apply(&st.db, community_id, v.id, &application, st.clock.now_ms()).await.map(|_| ())
+    }
+    .await;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/c/{slug}/promote"), Notice::Saved),
+        &[("application", &application)],
+    )
+}
+
+/// A distributor asks to withdraw part of their settled balance.
+#[server(prefix = "/api", endpoint = "request_withdrawal")]
+pub async fn request_withdrawal(community_id: i64, amount: String) -> Result<i64, AppError> {
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let mut slug = String::new();
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let c = store::communities::by_id(&st.db, community_id).await?.ok_or(AppError::NotFound)?;
+        slug = c.slug;
+        let amount = Fen::parse_yuan(&amount).ok_or(AppError::WithdrawalTooSmall)?;
+        store::distribution::request_withdrawal(&st.db, community_id, v.id, amount, st.clock.now_ms()).await
+    }
+    .await;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/c/{slug}/promote"), Notice::WithdrawalRequested),
+        &[("amount", &amount)],
+    )
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Leaderboard {
+    pub community: Community,
+    pub days: i64,
+    pub rows: Vec<(String, Fen)>,
+}
+
+/// The community's top earners of the last 30 days, names masked. Public.
+#[server(prefix = "/api", endpoint = "load_leaderboard")]
+pub async fn load_leaderboard(slug: String) -> Result<Leaderboard, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let st = ctx::state();
+            let community = store::communities::by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
+            let days = 30;
+            let since = st.clock.now_ms() - days * crate::domain::referral::DAY_MS;
+            let rows = store::distribution::leaderboard(&st.db, community.id, since, 20).await?;
+            Ok(Leaderboard { community, days, rows })
+        }
+        .await,
+    )
+}
+
+/// The communities a member belongs to that run a programme, with their balance in each.
+#[server(prefix = "/api", endpoint = "load_my_promotions")]
+pub async fn load_my_promotions() -> Result<Vec<(crate::model::CommunityCard, Balances)>, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let mut out = vec![];
+            for c in store::communities::list(&st.db, Some(v.id)).await?.into_iter().filter(|c| c.joined) {
+                if store::distribution::programme(&st.db, c.id).await?.is_some_and(|p| p.enabled) {
+                    let b = store::distribution::balances(&st.db, c.id, v.id).await?;
+                    out.push((c, b));
+                }
+            }
+            Ok(out)
+        }
+        .await,
+    )
+}
+
+/// What a product or team page shows a signed-in member of the programme: "分享赚 ¥X" and the
+/// link that carries their code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareEarn {
+    pub earn: Fen,
+    pub link: String,
+    pub poster: String,
+}
+
+/// The viewer's own link to `path` (with their referral code) when the community runs a
+/// programme, so whoever opens it is attributed to them.
+#[cfg(feature = "ssr")]
+pub(crate) async fn my_link(community: i64, path: &str) -> Result<Option<String>, AppError> {
+    use crate::{ctx, store};
+    let Some(v) = ctx::request().viewer else { return Ok(None) };
+    let st = ctx::state();
+    if !store::distribution::programme(&st.db, community).await?.is_some_and(|p| p.enabled) {
+        return Ok(None);
+    }
+    let code = store::referral::code_for(&st.db, v.id, st.clock.now_ms()).await?;
+    Ok(Some(share_link(&st.settings.base_url, path, &code)))
+}
+
+/// "分享赚 ¥X" for a distributor on a product or team page: `path` is the page to share, `price`
+/// the unit price a referred buyer would pay, `group_buy` whether that is a group-buy price.
+/// None for anyone who would earn nothing.
+#[cfg(feature = "ssr")]
+pub(crate) async fn share_earn_for(
+    community: i64,
+    product: i64,
+    price: Fen,
+    path: &str,
+    group_buy: bool,
+) -> Result<Option<ShareEarn>, AppError> {
+    use crate::domain::referral::{commissions, OrderKind};
+    use crate::{ctx, store};
+    let Some(v) = ctx::request().viewer else { return Ok(None) };
+    let st = ctx::state();
+    let Some(p) = store::distribution::programme(&st.db, community).await?.filter(|p| p.enabled) else {
+        return Ok(None);
+    };
+    let now = st.clock.now_ms();
+    if !matches!(store::distribution::standing(&st.db, community, v.id, now).await?, Standing::Active { .. }) {
+        return Ok(None);
+    }
+    let o = store::distribution::override_of(&st.db, product).await?;
+    let earn = if group_buy {
+        let kind = OrderKind { group_buy: true, discounted: false };
+        commissions(&p.rules, price, 0, &[-1], o, kind).first().map(|a| a.amount).unwrap_or(Fen::ZERO)
+    } else {
+        crate::domain::referral::share_earn(&p.rules, price, o)
+    };
+    if earn.0 <= 0 {
+        return Ok(None);
+    }
+    let Some(link) = my_link(community, path).await? else { return Ok(None) };
+    Ok(Some(ShareEarn { earn, link, poster: format!("/poster/p/{product}.png") }))
+}
+
+// ---- Owner console ----
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistributionConsole {
+    pub community: Community,
+    pub saved: bool,
+    pub enabled: bool,
+    pub input: ProgrammeInput,
+    pub freeze_days: i64,
+    pub withdrawal_fee: Fen,
+    /// Products with their override as typed (`3.50` or `12%`) and what sharing earns.
+    pub products: Vec<(ProductCard, String, Fen)>,
+    pub applications: i64,
+    pub pending_withdrawals: i64,
+}
+
+#[cfg(feature = "ssr")]
+fn override_text(o: Option<Override>) -> String {
+    match o {
+        Some(Override::Fixed(f)) => f.input_value(),
+        Some(Override::RateBp(bp)) => format!("{}%", Fen(bp).input_value()),
+        None => String::new(),
+    }
+}
+
+#[server(prefix = "/api", endpoint = "load_distribution_console")]
+pub async fn load_distribution_console(community_id: i64) -> Result<DistributionConsole, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let row = store::distribution::programme(&st.db, community_id).await?;
+            let rules: Programme =
+                row.as_ref().map(|r| r.rules.clone()).unwrap_or_else(crate::domain::referral::default_programme);
+            let overrides = store::distribution::overrides_in(&st.db, community_id).await?;
+            let products = store::products::all_in(&st.db, community_id)
+                .await?
+                .into_iter()
+                .map(|p| {
+                    let o = overrides.get(&p.id).copied();
+                    let earn = crate::domain::referral::share_earn(&rules, p.price, o);
+                    (p, override_text(o), earn)
+                })
+                .collect();
+            let people = store::distribution::distributors(&st.db, community_id).await?;
+            let queue = store::distribution::withdrawal_queue(&st.db, community_id).await?;
+            Ok(DistributionConsole {
+                community,
+                saved: row.is_some(),
+                enabled: row.as_ref().map(|r| r.enabled).unwrap_or(false),
+                input: ProgrammeInput::from_programme(&rules),
+                freeze_days: row.as_ref().map(|r| r.freeze_days).unwrap_or(MIN_FREEZE_DAYS),
+                withdrawal_fee: row.as_ref().map(|r| r.withdrawal_fee).unwrap_or(Fen::ZERO),
+                products,
+                applications: people.iter().filter(|p| p.status == "applied").count() as i64,
+                pending_withdrawals: queue.iter().filter(|w| w.status == "pending").count() as i64,
+            })
+        }
+        .await,
+    )
+}
+
+/// Saves the programme. Past orders keep their attribution and their commissions.
+#[server(prefix = "/api", endpoint = "save_programme")]
+pub async fn save_programme(
+    community_id: i64,
+    enabled: Option<String>,
+    join: String,
+    spend_threshold: String,
+    bind: String,
+    bind_days: String,
+    rate1: String,
+    rate2: String,
+    rate3: String,
+    levels: String,
+    daily_cap: String,
+    pays_group_buy: Option<String>,
+    pays_discounted: Option<String>,
+    freeze_days: String,
+    withdrawal_fee: String,
+) -> Result<(), AppError> {
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let input = ProgrammeInput {
+        join: join.clone(),
+        spend_threshold: spend_threshold.clone(),
+        bind: bind.clone(),
+        bind_days: bind_days.clone(),
+        rate1: rate1.clone(),
+        rate2: rate2.clone(),
+        rate3: rate3.clone(),
+        levels: levels.clone(),
+        daily_cap: daily_cap.clone(),
+        pays_group_buy: pays_group_buy.is_some(),
+        pays_discounted: pays_discounted.is_some(),
+    };
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        store::communities::owned(&st.db, community_id, v.id).await?;
+        let rules = input.parse()?;
+        let freeze_days = freeze_days.trim().parse::<i64>().map_err(|_| AppError::BadFreezeDays)?;
+        let withdrawal_fee = match withdrawal_fee.trim() {
+            "" => Fen::ZERO,
+            f => Fen::parse_yuan(f).ok_or(AppError::BadWithdrawalFee)?,
+        };
+        let row = ProgrammeRow { rules, enabled: enabled.is_some(), freeze_days, withdrawal_fee };
+        store::distribution::save_programme(&st.db, community_id, &row, st.clock.now_ms()).await
+    }
+    .await;
+    let on = |b: bool| if b { "on" } else { "" };
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/console/c/{community_id}/distribution"), Notice::Saved),
+        &[
+            ("enabled", on(enabled.is_some())),
+            ("join", &join),
+            ("spend_threshold", &spend_threshold),
+            ("bind", &bind),
+            ("bind_days", &bind_days),
+            ("rate1", &rate1),
+            ("rate2", &rate2),
+            ("rate3", &rate3),
+            ("levels", &levels),
+            ("daily_cap", &daily_cap),
+            ("pays_group_buy", on(pays_group_buy.is_some())),
+            ("pays_discounted", on(pays_discounted.is_some())),
+            ("freeze_days", &freeze_days),
+            ("withdrawal_fee", &withdrawal_fee),
+        ],
+    )
+}
+
+/// Sets a product's own level-1 commission (`3.50` or `12%`), or clears it (empty).
+#[server(prefix = "/api", endpoint = "save_commission_override")]
+pub async fn save_commission_override(product_id: i64, value: String) -> Result<(), AppError> {
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let mut community = 0;
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        let p = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+        store::communities::owned(&st.db, p.community_id, v.id).await?;
+        community = p.community_id;
+        let price = p.skus.iter().map(|s| s.price).min().unwrap_or(p.price);
+        let o = crate::domain::referral::parse_override(&value, price)?;
+        store::distribution::set_override(&st.db, product_id, o).await
+    }
+    .await;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/console/c/{community}/distribution#overrides"), Notice::Saved),
+        &[("override", &value)],
+    )
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistributorsData {
+    pub community: Community,
+    pub level_names: Vec<String>,
+    pub rows: Vec<DistributorRow>,
+}
+
+#[server(prefix = "/api", endpoint = "load_distributors")]
+pub async fn load_distributors(community_id: i64) -> Result<DistributorsData, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let level_names = store::distribution::programme(&st.db, community_id)
+                .await?
+                .map(|p| p.rules.levels.into_iter().map(|l| l.name).collect())
+                .unwrap_or_default();
+            let rows = store::distribution::distributors(&st.db, community_id).await?;
+            Ok(DistributorsData { community, level_names, rows })
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "decide_application")]
+pub async fn decide_application(community_id: i64, user_id: i64, approve: String) -> Result<(), AppError> {
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        store::communities::owned(&st.db, community_id, v.id).await?;
+        store::distribution::decide_application(&st.db, community_id, user_id, approve == "yes", st.clock.now_ms())
+            .await
+    }
+    .await;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/console/c/{community_id}/distributors"), Notice::Saved),
+        &[],
+    )
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommissionsData {
+    pub community: Community,
+    pub status: String,
+    pub rows: Vec<CommissionRow>,
+    /// Totals by status (net of reversals).
+    pub totals: Vec<(String, Fen)>,
+}
+
+#[server(prefix = "/api", endpoint = "load_commissions")]
+pub async fn load_commissions(community_id: i64, status: Option<String>) -> Result<CommissionsData, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let status = status.filter(|s| ["pending", "frozen", "settled", "reversed"].contains(&s.as_str()));
+            let rows = store::distribution::commissions_in(&st.db, community_id, status.as_deref(), 200).await?;
+            let totals = store::distribution::commission_totals(&st.db, community_id).await?;
+            Ok(CommissionsData { community, status: status.unwrap_or_default(), rows, totals })
+        }
+        .await,
+    )
+}
+
+/// The commissions of a community as CSV, for the owner.
+#[cfg(feature = "ssr")]
+pub async fn commissions_csv(
+    st: &crate::ctx::AppState,
+    viewer: Option<&crate::model::Viewer>,
+    lang: crate::i18n::Lang,
+    community: i64,
+) -> Result<Vec<u8>, AppError> {
+    use crate::store;
+    let v = viewer.ok_or(AppError::SignInRequired)?;
+    let c = store::communities::owned(&st.db, community, v.id).await?;
+    let rows = store::distribution::commissions_in(&st.db, community, None, 100_000).await?;
+    crate::export::commissions_csv(&rows, &c.time_zone, lang).map_err(|_| AppError::Internal)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WithdrawalsData {
+    pub community: Community,
+    pub rows: Vec<Withdrawal>,
+}
+
+#[server(prefix = "/api", endpoint = "load_withdrawal_queue")]
+pub async fn load_withdrawal_queue(community_id: i64) -> Result<WithdrawalsData, AppError> {
+    super::form::reply(
+        async move {
+            use crate::{ctx, store};
+            let v = ctx::viewer()?;
+            let st = ctx::state();
+            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let rows = store::distribution::withdrawal_queue(&st.db, community_id).await?;
+            Ok(WithdrawalsData { community, rows })
+        }
+        .await,
+    )
+}
+
+/// The owner records a withdrawal as paid out, or turns it down with a reason.
+#[server(prefix = "/api", endpoint = "decide_withdrawal")]
+pub async fn decide_withdrawal(
+    community_id: i64,
+    withdrawal_id: i64,
+    approve: String,
+    decision_note: Option<String>,
+) -> Result<(), AppError> {
+    use crate::model::Notice;
+    use crate::{ctx, store};
+    let note = decision_note.unwrap_or_default();
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        store::communities::owned(&st.db, community_id, v.id).await?;
+        store::distribution::decide_withdrawal(
+            &st.db,
+            community_id,
+            withdrawal_id,
+            approve == "yes",
+            &note,
+            st.clock.now_ms(),
+        )
+        .await
+    }
+    .await;
+    super::form::finish(
+        result,
+        |_| super::form::Next::with(format!("/console/c/{community_id}/withdrawals"), Notice::Saved),
+        &[("decision_note", &note)],
+    )
+}
