@@ -1064,6 +1064,10 @@ impl Lang {
     }
 }
 
+fn s_(zh: bool, a: &str, b: &str) -> String {
+    if zh { a } else { b }.to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1108,8 +1112,4 @@ mod tests {
         assert_eq!(Lang::Zh.saving(Fen(5500)), "省¥55");
         assert_eq!(Lang::En.saving(Fen(2910)), "Save ¥29.10");
     }
-}
-
-fn s_(zh: bool, a: &str, b: &str) -> String {
-    if zh { a } else { b }.to_string()
 }

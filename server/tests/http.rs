@@ -709,3 +709,154 @@ async fn team_pages_follow_changes_through_server_sent_events() {
     let none = app.get("/live/t/12345", None).await;
     assert_eq!(none.status, StatusCode::NOT_FOUND);
 }
+
+/// The owner's distribution endpoints refuse other members and visitors, and change nothing.
+#[tokio::test]
+async fn distribution_owner_endpoints_refuse_other_members_and_change_nothing() {
+    use app::model::distribution::ProgrammeRow;
+    let app = test_app().await;
+    let (_, owner_cookie, community, product) = app.shop().await;
+    let (_, other) = app.member("other").await;
+    let rules = app::domain::referral::default_programme();
+    let row = ProgrammeRow { rules, enabled: true, freeze_days: 7, withdrawal_fee: app::domain::money::Fen(0) };
+    store::distribution::save_programme(&app.st.db, community, &row, 1).await.unwrap();
+    let fields = "join=open&spend_threshold=&bind=last&bind_days=30&rate1=40&rate2=&rate3=&levels=&daily_cap=&freeze_days=7&withdrawal_fee=";
+    let attempts = [
+        ("/api/load_distribution_console", format!("community_id={community}")),
+        ("/api/save_programme", format!("community_id={community}&enabled=on&{fields}")),
+        ("/api/save_commission_override", format!("product_id={product}&value=9")),
+        ("/api/load_distributors", format!("community_id={community}")),
+        ("/api/decide_application", format!("community_id={community}&user_id=1&approve=yes")),
+        ("/api/load_commissions", format!("community_id={community}")),
+        ("/api/load_withdrawal_queue", format!("community_id={community}")),
+        ("/api/decide_withdrawal", format!("community_id={community}&withdrawal_id=1&approve=yes")),
+    ];
+    for (path, form) in &attempts {
+        let r = app.post(path, form, Some(&other), false).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} {form}: {}", r.body);
+        let anon = app.post(path, form, None, false).await;
+        assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "{path} without a session");
+    }
+    assert_eq!(store::distribution::programme(&app.st.db, community).await.unwrap(), Some(row.clone()));
+    assert_eq!(store::distribution::override_of(&app.st.db, product).await.unwrap(), None);
+    let csv = format!("/console/c/{community}/commissions.csv");
+    assert_eq!(app.get(&csv, Some(&other)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&csv, Some(&owner_cookie)).await.status, StatusCode::OK);
+    // The owner's own save is checked: 40 % at level 1 is fine, 60 % is refused and changes nothing.
+    let r = app
+        .post(
+            "/api/save_programme",
+            &format!("community_id={community}&enabled=on&{fields}"),
+            Some(&owner_cookie),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let saved = store::distribution::programme(&app.st.db, community).await.unwrap().unwrap();
+    assert_eq!(saved.rules.rates_bp, vec![4000]);
+    let dear = fields.replace("rate1=40", "rate1=60");
+    let r = app
+        .post("/api/save_programme", &format!("community_id={community}&enabled=on&{dear}"), Some(&owner_cookie), false)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("CommissionTooHigh"), "{}", r.body);
+    assert_eq!(store::distribution::programme(&app.st.db, community).await.unwrap().unwrap(), saved);
+}
+
+/// `?ref=` remembers a real referrer for 30 days and records the visit; anything else is ignored
+/// and the page is the same.
+#[tokio::test]
+async fn referral_links_set_a_cookie_and_record_a_visit_only_for_real_codes() {
+    let app = test_app().await;
+    let (_, _, community, product) = app.shop().await;
+    let _ = community;
+    let (amy, amy_cookie) = app.member("amy").await;
+    let code = store::referral::code_for(&app.st.db, amy, 1).await.unwrap();
+    let r = app.get(&format!("/p/{product}?ref={code}"), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let cookie = r.cookies().into_iter().find(|c| c.starts_with("qunli_ref=")).expect("a referral cookie");
+    assert!(
+        cookie.starts_with(&format!("qunli_ref={code};"))
+            && cookie.contains("Max-Age=2592000")
+            && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    assert_eq!(store::referral::visits_of(&app.st.db, amy).await.unwrap(), 1);
+    for bad in ["NOSUCH23", "%3Cscript%3E", "", "ab"] {
+        let r = app.get(&format!("/p/{product}?ref={bad}"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{bad}");
+        assert!(r.cookies().iter().all(|c| !c.starts_with("qunli_ref=")), "{bad}");
+    }
+    // Opening one's own link records nothing.
+    let r = app.get(&format!("/p/{product}?ref={code}"), Some(&amy_cookie)).await;
+    assert!(r.cookies().iter().all(|c| !c.starts_with("qunli_ref=")));
+    assert_eq!(store::referral::visits_of(&app.st.db, amy).await.unwrap(), 1);
+}
+
+/// Twenty withdrawal requests at the same moment give one request; the rest are told one is waiting.
+#[tokio::test]
+async fn concurrent_withdrawal_requests_make_one() {
+    use app::domain::money::Fen;
+    use app::model::distribution::ProgrammeRow;
+    let app = test_app().await;
+    let (_, _, community, product) = app.shop().await;
+    let row = ProgrammeRow {
+        rules: app::domain::referral::default_programme(),
+        enabled: true,
+        freeze_days: 7,
+        withdrawal_fee: Fen(0),
+    };
+    store::distribution::save_programme(&app.st.db, community, &row, 1).await.unwrap();
+    let (amy, amy_cookie) = app.member("amy").await;
+    let (ben, _) = app.member("ben").await;
+    let now = app.st.clock.now_ms();
+    let c = orders::Checkout {
+        key: None,
+        delivery: app::domain::checkout::Delivery::Ship,
+        ship_to: "阿斌 13800138000 浙江省杭州市 文三路 1 号".into(),
+        note: String::new(),
+        lines: vec![orders::CheckoutLine { product_id: product, sku_id: None, quantity: 10 }],
+        referrer: Some(amy),
+    };
+    let made = orders::checkout(&app.st.db, ben, &c, now, 900_000, "sandbox").await.unwrap();
+    orders::apply_payment_succeeded(&app.st.db, "sandbox", "evt", made[0].payment_id, made[0].total, now)
+        .await
+        .unwrap();
+    orders::ship(&app.st.db, made[0].order_id, "顺丰", "SF1234567890", now).await.unwrap();
+    orders::complete(&app.st.db, made[0].order_id, "buyer", now).await.unwrap();
+    let later = now + 8 * 86_400_000;
+    for id in store::distribution::due_to_settle(&app.st.db, later, 10).await.unwrap() {
+        store::distribution::settle(&app.st.db, id, later).await.unwrap();
+    }
+    assert_eq!(store::distribution::balances(&app.st.db, community, amy).await.unwrap().available, Fen(3500));
+    let mut tasks = vec![];
+    for _ in 0..20 {
+        let (app_router, cookie) = (app.router.clone(), amy_cookie.clone());
+        let form = format!("community_id={community}&amount=30");
+        tasks.push(tokio::spawn(async move {
+            let req = Request::post("/api/request_withdrawal")
+                .header(header::HOST, HOST)
+                .header(header::ORIGIN, format!("http://{HOST}"))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::COOKIE, cookie)
+                .body(Body::from(form))
+                .unwrap();
+            let res = app_router.oneshot(req).await.unwrap();
+            let status = res.status();
+            let body = String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).to_string();
+            (status, body)
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        let (status, body) = t.await.unwrap();
+        match status {
+            StatusCode::OK => ok += 1,
+            StatusCode::CONFLICT => assert!(body.contains("WithdrawalPending"), "{body}"),
+            s => panic!("unexpected {s}: {body}"),
+        }
+    }
+    assert_eq!(ok, 1);
+    let b = store::distribution::balances(&app.st.db, community, amy).await.unwrap();
+    assert_eq!((b.available, b.withdrawing), (Fen(500), Fen(3000)));
+}

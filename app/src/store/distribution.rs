@@ -494,7 +494,7 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
                     cs.push(Credit::NothingToPay);
                     continue;
                 };
-                if !matches!(standing_in(&mut **tx, &p, community, *beneficiary, now).await?, Standing::Active { .. }) {
+                if !matches!(standing_in(tx, &p, community, *beneficiary, now).await?, Standing::Active { .. }) {
                     cs.push(Credit::NotDistributor);
                     continue;
                 }
@@ -763,7 +763,7 @@ pub async fn request_withdrawal(db: &Db, community: i64, user: i64, amount: Fen,
     if pending > 0 {
         return Err(AppError::WithdrawalPending);
     }
-    let available = balances_on(&mut *tx, community, user).await?.available;
+    let available = balances_on(&mut tx, community, user).await?.available;
     ledger::check_withdrawal(amount, available, p.withdrawal_fee)?;
     let id = db.id();
     let inserted = sqlx::query(
