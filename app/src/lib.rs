@@ -29,6 +29,8 @@ pub mod media;
 #[cfg(feature = "ssr")]
 pub mod payments;
 #[cfg(feature = "ssr")]
+pub mod poster;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 #[cfg(feature = "hydrate")]

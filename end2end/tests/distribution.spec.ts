@@ -10,6 +10,11 @@ test('a referred order pays 分享赚; half refunded takes half back', async ({ 
   const link = await share.locator('input').inputValue();
   const code = await referralCode(amy);
   expect(link).toContain(`${path}?ref=${code}`);
+  // The poster is a PNG drawn for her link.
+  const poster = await amy.request.get(`/poster${path}.png`);
+  expect(poster.status()).toBe(200);
+  expect(poster.headers()['content-type']).toBe('image/png');
+  expect((await poster.body()).subarray(1, 4).toString()).toBe('PNG');
 
   // A friend opens the link, signs up, and buys two.
   const ben = await newMember(browser, '阿斌');

@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/console/c/{id}/orders.csv", get(orders_csv))
         .route("/console/c/{id}/commissions.csv", get(commissions_csv))
+        .route("/poster/p/{file}", get(poster))
         .route(
             "/console/p/{id}/photos",
             post(upload_photo).layer(axum::extract::DefaultBodyLimit::max(app::media::MAX_UPLOAD_BYTES + 64 * 1024)),
@@ -287,6 +288,33 @@ async fn commissions_csv(
             bytes,
         )
             .into_response(),
+        Err(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR).into_response(),
+    }
+}
+
+/// A member's share poster for a product, `/poster/p/{id}.png`.
+async fn poster(
+    State(st): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    axum::Extension(ctx): axum::Extension<RequestCtx>,
+) -> Response {
+    let Some(product) = file.strip_suffix(".png").and_then(|id| id.parse::<i64>().ok()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match app::api::distribution::poster_png(&st, ctx.viewer.as_ref(), product).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "image/png".to_string()),
+                (header::CACHE_CONTROL, "private, max-age=3600".to_string()),
+                (header::CONTENT_DISPOSITION, format!("inline; filename=\"qunli-{product}.png\"")),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(app::error::AppError::SignInRequired) => {
+            let next = format!("/signin?next=/poster/p/{product}.png");
+            (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response()
+        }
         Err(e) => StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR).into_response(),
     }
 }

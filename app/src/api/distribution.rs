@@ -223,6 +223,41 @@ pub(crate) async fn share_earn_for(
     Ok(Some(ShareEarn { earn, link, poster: format!("/poster/p/{product}.png") }))
 }
 
+/// A member's share poster for a product (PNG): its picture, price, their code and a QR code of
+/// their link. Drawn once per product, price, picture and link, then read from disk.
+#[cfg(feature = "ssr")]
+pub async fn poster_png(
+    st: &crate::ctx::AppState,
+    viewer: Option<&crate::model::Viewer>,
+    product: i64,
+) -> Result<Vec<u8>, AppError> {
+    use crate::domain::catalogue::ProductStatus;
+    use crate::{media, poster, store};
+    let v = viewer.ok_or(AppError::SignInRequired)?;
+    let p = store::products::by_id(&st.db, product).await?.ok_or(AppError::NotFound)?;
+    if p.status != ProductStatus::OnSale {
+        return Err(AppError::NotFound);
+    }
+    if !store::distribution::programme(&st.db, p.community_id).await?.is_some_and(|p| p.enabled) {
+        return Err(AppError::ProgrammeOff);
+    }
+    let code = store::referral::code_for(&st.db, v.id, st.clock.now_ms()).await?;
+    let link = share_link(&st.settings.base_url, &format!("/p/{product}"), &code);
+    let cache = poster::cache_path(&st.settings.data_dir, product, &p.image, p.price, &link);
+    let site = std::path::PathBuf::from(st.leptos.site_root.to_string());
+    let media = media::media_dir(&st.settings.data_dir);
+    let (key, price) = (p.image.clone(), p.price);
+    tokio::task::spawn_blocking(move || {
+        poster::get_or_render(&cache, || poster::picture(&site, &media, &key), price, &code, &link)
+    })
+    .await
+    .map_err(|_| AppError::Internal)?
+    .map_err(|e| {
+        tracing::error!(error = %e, "poster not drawn");
+        AppError::Internal
+    })
+}
+
 // ---- Owner console ----
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
