@@ -5,6 +5,8 @@
 #     static file by the same server in the same run, and their ratio
 #   - server memory (RSS) under that load
 #   - checkout latency; group-buy join latency under a 200-member rush (SQLite, PostgreSQL)
+#   - distribution: paying an order with a 3-level referral chain, and a distributor's dashboard
+#     over 10,000 commissions (SQLite, PostgreSQL)
 #   - live team-page streams held by one process, its RSS, and the time for a change to reach them
 #   - Lighthouse (mobile) scores and LCP / CLS / TBT for the product page
 # Usage: bench/run.sh [seconds per wrk run, default 10]
@@ -68,6 +70,12 @@ echo "== group-buy: 200 members join one 30-seat team at once, 10 rounds, throug
 cargo build --release -p server --example team_bench >/dev/null 2>&1
 target/release/examples/team_bench join target/release/qunli sqlite 10
 QUNLI_BENCH_PG_URL="$pg_url" target/release/examples/team_bench join target/release/qunli postgres 10
+
+echo
+echo "== distribution: commissions of a 3-level chain posted with the payment; a dashboard over 10,000 commissions =="
+cargo build --release -p server --example distribution_bench >/dev/null 2>&1
+target/release/examples/distribution_bench sqlite 10000
+QUNLI_BENCH_PG_URL="$pg_url" target/release/examples/distribution_bench postgres 10000
 scripts/pg.sh stop "$pgdir"
 
 echo

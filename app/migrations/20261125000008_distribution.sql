@@ -49,10 +49,10 @@ CREATE TABLE order_referrals (
     outcome TEXT,
     created_at BIGINT NOT NULL
 );
-CREATE INDEX order_referrals_l1 ON order_referrals (l1);
-CREATE INDEX order_referrals_l2 ON order_referrals (l2);
-CREATE INDEX order_referrals_l3 ON order_referrals (l3);
-CREATE INDEX order_referrals_link ON order_referrals (link_referrer);
+CREATE INDEX order_referrals_l1 ON order_referrals (l1, created_at);
+CREATE INDEX order_referrals_l2 ON order_referrals (l2, created_at);
+CREATE INDEX order_referrals_l3 ON order_referrals (l3, created_at);
+CREATE INDEX order_referrals_link ON order_referrals (link_referrer, created_at);
 
 -- One commission per order and beneficiary. `reversed` is what refunds took back; the status
 -- moves pending → frozen → settled (or reversed when everything was taken back before settling).
@@ -74,7 +74,8 @@ CREATE TABLE commissions (
     UNIQUE (order_id, beneficiary_id),
     CHECK (reversed >= 0 AND reversed <= amount)
 );
-CREATE INDEX commissions_beneficiary ON commissions (beneficiary_id, community_id, created_at);
+-- Covers the sums of a distributor's page (no table lookups for 10,000 commissions).
+CREATE INDEX commissions_beneficiary ON commissions (beneficiary_id, community_id, status, amount, reversed, created_at);
 CREATE INDEX commissions_community ON commissions (community_id, created_at);
 CREATE INDEX commissions_due ON commissions (status, settle_at);
 
@@ -102,7 +103,7 @@ CREATE TABLE ledger_lines (
     amount BIGINT NOT NULL,
     PRIMARY KEY (posting_id, seq)
 );
-CREATE INDEX ledger_lines_account ON ledger_lines (community_id, account);
+CREATE INDEX ledger_lines_account ON ledger_lines (community_id, account, amount);
 
 -- A distributor's withdrawals. One pending request per member and community at a time.
 CREATE TABLE withdrawals (

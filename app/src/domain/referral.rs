@@ -678,8 +678,14 @@ mod tests {
             assert_eq!(i.parse(), Err(e));
         };
         bad(|i| i.rate1 = "-5".into(), AppError::BadCommissionRate);
-        bad(|i| i.rate1 = "30".into(), AppError::CommissionTooHigh);
-        bad(|i| i.rate3 = "1".into(), AppError::BadCommissionDepth);
+        bad(|i| i.rate1 = "45.01".into(), AppError::CommissionTooHigh);
+        bad(
+            |i| {
+                i.rate2 = String::new();
+                i.rate3 = "1".into()
+            },
+            AppError::BadCommissionDepth,
+        );
         bad(|i| i.rate1 = String::new(), AppError::BadCommissionDepth);
         bad(|i| i.bind_days = "0".into(), AppError::BadBindWindow);
         bad(|i| i.levels = "银牌:500, 铜牌:0".into(), AppError::BadLevels);

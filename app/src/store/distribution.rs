@@ -498,15 +498,20 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
                     cs.push(Credit::NotDistributor);
                     continue;
                 }
-                let earned_today: i64 = sqlx::query_scalar(
-                    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM commissions \
-                     WHERE beneficiary_id = $1 AND community_id = $2 AND created_at >= $3",
-                )
-                .bind(beneficiary)
-                .bind(community)
-                .bind(today)
-                .fetch_one(&mut **tx)
-                .await?;
+                let earned_today: i64 = match p.rules.daily_cap {
+                    None => 0,
+                    Some(_) => {
+                        sqlx::query_scalar(
+                            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM commissions \
+                             WHERE beneficiary_id = $1 AND community_id = $2 AND created_at >= $3",
+                        )
+                        .bind(beneficiary)
+                        .bind(community)
+                        .bind(today)
+                        .fetch_one(&mut **tx)
+                        .await?
+                    }
+                };
                 let amount = under_cap(amount, Fen(earned_today), p.rules.daily_cap);
                 if amount.0 <= 0 {
                     cs.push(Credit::Capped);
@@ -887,8 +892,12 @@ pub async fn dashboard(db: &Db, community: i64, user: i64) -> Result<Dashboard, 
          u.nickname, o.status, o.goods_amount, c.amount, c.reversed, c.status AS c_status, c.settle_at \
          FROM order_referrals r JOIN orders o ON o.id = r.order_id JOIN users u ON u.id = r.buyer_id \
          LEFT JOIN commissions c ON c.order_id = r.order_id AND c.beneficiary_id = $2 \
-         WHERE r.community_id = $1 AND (r.l1 = $2 OR r.l2 = $2 OR r.l3 = $2 OR r.link_referrer = $2) \
-         AND o.status <> 'pending_payment' AND o.status <> 'cancelled' \
+         WHERE r.order_id IN (\
+           SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE l1 = $2 ORDER BY created_at DESC LIMIT 100) x1 \
+           UNION SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE l2 = $2 ORDER BY created_at DESC LIMIT 100) x2 \
+           UNION SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE l3 = $2 ORDER BY created_at DESC LIMIT 100) x3 \
+           UNION SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE link_referrer = $2 ORDER BY created_at DESC LIMIT 100) x4) \
+         AND r.community_id = $1 AND o.status <> 'pending_payment' AND o.status <> 'cancelled' \
          ORDER BY r.created_at DESC LIMIT 50",
     )
     .bind(community)
