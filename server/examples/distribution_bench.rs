@@ -4,7 +4,9 @@
 //!     without a chain, and the difference;
 //!   - a distributor's dashboard (balances from the ledger, totals, team, recent credited orders)
 //!     once they have 10,000 commissions, every one made by a real order and payment.
+//!
 //! Prints figures; never fails on a slow machine.
+//!
 //! Usage: distribution_bench sqlite|postgres [commissions, default 10000]   (postgres reads QUNLI_BENCH_PG_URL)
 
 use app::domain::account::Account;
