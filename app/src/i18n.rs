@@ -662,6 +662,10 @@ impl Lang {
             ("commission_pending", false) => format!("An order you referred was paid: {a} commission pending."),
             ("commission_settled", true) => format!("佣金 {a} 已结算，可以提现了。"),
             ("commission_settled", false) => format!("{a} of commission settled and can be withdrawn."),
+            ("withdrawal_requested", true) => format!("有推广员申请提现 {a}，请在分销 → 提现审核处理。"),
+            ("withdrawal_requested", false) => {
+                format!("A distributor asks to withdraw {a}; see Distribution → Withdrawals.")
+            }
             ("withdrawal_paid", true) => format!("提现已打款 {a}。"),
             ("withdrawal_paid", false) => format!("Your withdrawal of {a} was paid out."),
             ("withdrawal_rejected", true) => format!("提现 {a} 未通过，金额已退回可提现余额。"),

@@ -63,3 +63,24 @@ test('the group-buy pages have no serious or critical accessibility violations',
   await expect(page.locator('.activity-card').first()).toContainText('雪山三文鱼 鲜切中段');
   await noSeriousViolations(page, 'community group-buys');
 });
+
+test('the distribution pages have no serious or critical accessibility violations', async ({ page }) => {
+  await page.goto('/signup?next=/c/salmon');
+  await signUp(page, freshPhone());
+  await page.getByRole('link', { name: /雪山三文鱼 鲜切中段/ }).click();
+  await expect(page.locator('[data-share-earn]')).toBeVisible();
+  await noSeriousViolations(page, 'product with 分享赚');
+  for (const path of ['/c/salmon/promote', '/c/salmon/leaderboard', '/me/promote']) {
+    await page.goto(path);
+    await noSeriousViolations(page, path);
+  }
+  await signIn(page, DEMO_OWNER.phone, DEMO_OWNER.password);
+  await page.goto('/console');
+  await page.getByRole('link', { name: '管理社群' }).first().click();
+  await page.getByRole('navigation', { name: '后台菜单' }).getByRole('link', { name: '分销' }).click();
+  await noSeriousViolations(page, 'programme');
+  for (const name of ['推广员', '佣金明细', '提现审核']) {
+    await page.getByRole('navigation', { name: '分销' }).getByRole('link', { name }).click();
+    await noSeriousViolations(page, name);
+  }
+});

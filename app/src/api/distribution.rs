@@ -168,7 +168,8 @@ pub async fn load_my_promotions() -> Result<Vec<(crate::model::CommunityCard, Ba
 /// link that carries their code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareEarn {
-    pub earn: Fen,
+    /// Computed where it is shown (the server renders it, the browser recomputes it).
+    pub preview: crate::domain::referral::EarnPreview,
     pub link: String,
     pub poster: String,
 }
@@ -198,7 +199,7 @@ pub(crate) async fn share_earn_for(
     path: &str,
     group_buy: bool,
 ) -> Result<Option<ShareEarn>, AppError> {
-    use crate::domain::referral::{commissions, OrderKind};
+    use crate::domain::referral::EarnPreview;
     use crate::{ctx, store};
     let Some(v) = ctx::request().viewer else { return Ok(None) };
     let st = ctx::state();
@@ -209,18 +210,13 @@ pub(crate) async fn share_earn_for(
     if !matches!(store::distribution::standing(&st.db, community, v.id, now).await?, Standing::Active { .. }) {
         return Ok(None);
     }
-    let o = store::distribution::override_of(&st.db, product).await?;
-    let earn = if group_buy {
-        let kind = OrderKind { group_buy: true, discounted: false };
-        commissions(&p.rules, price, 0, &[-1], o, kind).first().map(|a| a.amount).unwrap_or(Fen::ZERO)
-    } else {
-        crate::domain::referral::share_earn(&p.rules, price, o)
-    };
-    if earn.0 <= 0 {
+    let over = store::distribution::override_of(&st.db, product).await?;
+    let preview = EarnPreview { rules: p.rules, over, price, group_buy };
+    if preview.amount().0 <= 0 {
         return Ok(None);
     }
     let Some(link) = my_link(community, path).await? else { return Ok(None) };
-    Ok(Some(ShareEarn { earn, link, poster: format!("/poster/p/{product}.png") }))
+    Ok(Some(ShareEarn { preview, link, poster: format!("/poster/p/{product}.png") }))
 }
 
 /// A member's share poster for a product (PNG): its picture, price, their code and a QR code of

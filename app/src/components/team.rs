@@ -165,8 +165,20 @@ pub fn OpenTeamsLive(activity_id: i64, teams: Vec<TeamSummary>, lang: Lang) -> i
 /// Shares a link with the phone's share sheet (Web Share API), or copies it where there is none.
 /// Without JavaScript the link is shown to copy by hand.
 #[island]
-pub fn ShareButton(url: String, title: String, text: String, lang: Lang, label: String) -> impl IntoView {
+pub fn ShareButton(
+    url: String,
+    title: String,
+    text: String,
+    lang: Lang,
+    label: String,
+    /// For "分享赚 ¥X": the amount is computed here, by the same function as the server's.
+    earn: Option<crate::domain::referral::EarnPreview>,
+) -> impl IntoView {
     let t = lang.t();
+    let label = match &earn {
+        Some(e) => lang.share_earn(e.amount()),
+        None => label,
+    };
     let (said, set_said) = signal(String::new());
     // Marks the button as working once the page is interactive (tests wait for it).
     let (ready, set_ready) = signal(false);

@@ -256,6 +256,31 @@ pub fn share_earn(p: &Programme, price: Fen, o: Option<Override>) -> Fen {
     commissions(p, price, 0, &[SOMEONE], o, OrderKind::default()).first().map(|a| a.amount).unwrap_or(Fen::ZERO)
 }
 
+/// What the "分享赚" preview needs to compute the amount wherever it is shown: the programme, the
+/// product's override and the price a referred buyer pays. The browser and the server call the
+/// same `amount`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarnPreview {
+    pub rules: Programme,
+    pub over: Option<Override>,
+    pub price: Fen,
+    pub group_buy: bool,
+}
+
+impl EarnPreview {
+    pub fn amount(&self) -> Fen {
+        if self.group_buy {
+            let kind = OrderKind { group_buy: true, discounted: false };
+            commissions(&self.rules, self.price, 0, &[-1], self.over, kind)
+                .first()
+                .map(|a| a.amount)
+                .unwrap_or(Fen::ZERO)
+        } else {
+            share_earn(&self.rules, self.price, self.over)
+        }
+    }
+}
+
 /// How much of `amount` fits under a daily cap when `earned_today` is already earned.
 pub fn under_cap(amount: Fen, earned_today: Fen, cap: Option<Fen>) -> Fen {
     match cap {

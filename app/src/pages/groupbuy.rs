@@ -128,7 +128,7 @@ pub fn TeamPage() -> impl IntoView {
                 </TeamLive>
                 {(in_team && team.status != TeamStatus::Failed).then(|| view! {
                     <section class="card">
-                        <ShareButton url=d.share_url.clone() title=og_title.clone() text=share_text.clone() lang=l label=t.invite_friends.to_string()/>
+                        <ShareButton url=d.share_url.clone() title=og_title.clone() text=share_text.clone() lang=l label=t.invite_friends.to_string() earn=None/>
                     </section>
                 })}
                 {d.share.clone().map(|s| view! { <super::shop::ShareEarnCard share=s title=og_title.clone() text=share_text.clone()/> })}

@@ -483,9 +483,15 @@ pub fn NotificationsPage() -> impl IntoView {
                                 };
                                 view! {
                                     <li class="card notification" class:unread=n.unread>
-                                        {match n.order_id {
-                                            Some(id) => view! { <a href=format!("/orders/{id}")>{body}</a> }.into_any(),
-                                            None => body.into_any(),
+                                        {match (n.kind.as_str(), n.order_id) {
+                                            // Commissions and withdrawals are explained on 我的推广,
+                                            // not on the buyer's order.
+                                            ("commission_pending" | "commission_settled" | "withdrawal_paid" | "withdrawal_rejected", _) => {
+                                                view! { <a href="/me/promote">{body}</a> }.into_any()
+                                            }
+                                            ("withdrawal_requested", _) => view! { <a href="/console">{body}</a> }.into_any(),
+                                            (_, Some(id)) => view! { <a href=format!("/orders/{id}")>{body}</a> }.into_any(),
+                                            (_, None) => body.into_any(),
                                         }}
                                     </li>
                                 }

@@ -256,10 +256,9 @@ pub fn ProductPage() -> impl IntoView {
 pub fn ShareEarnCard(share: crate::api::distribution::ShareEarn, title: String, text: String) -> impl IntoView {
     use crate::components::team::ShareButton;
     let l = lang();
-    let label = l.share_earn(share.earn);
     view! {
         <section class="card share-earn" data-share-earn>
-            <ShareButton url=share.link.clone() title=title text=text lang=l label=label/>
+            <ShareButton url=share.link.clone() title=title text=text lang=l label=String::new() earn=Some(share.preview)/>
             <a class="text-link small" href=share.poster.clone()>{t().poster}</a>
         </section>
     }

@@ -790,6 +790,20 @@ pub async fn request_withdrawal(db: &Db, community: i64, user: i64, amount: Fen,
     }
     let refs = Refs { withdrawal: Some(id), ..Refs::default() };
     post(db, &mut tx, community, &ledger::withdrawal_requested(user, amount), refs, now).await?;
+    let owner: i64 = sqlx::query_scalar("SELECT owner_id FROM communities WHERE id = $1")
+        .bind(community)
+        .fetch_one(&mut *tx)
+        .await?;
+    super::notifications::notify(
+        db,
+        &mut tx,
+        owner,
+        super::notifications::kind::WITHDRAWAL_REQUESTED,
+        None,
+        amount,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -19,6 +19,7 @@ pub mod kind {
     pub const TEAM_LADDER_REFUND: &str = "team_ladder_refund";
     pub const COMMISSION_PENDING: &str = "commission_pending";
     pub const COMMISSION_SETTLED: &str = "commission_settled";
+    pub const WITHDRAWAL_REQUESTED: &str = "withdrawal_requested";
     pub const WITHDRAWAL_PAID: &str = "withdrawal_paid";
     pub const WITHDRAWAL_REJECTED: &str = "withdrawal_rejected";
 }
