@@ -1322,6 +1322,184 @@ mod tests {
         .await;
     }
 
+    /// Sums of the ledger lines of one account in a community.
+    async fn account(db: &Db, community: i64, key: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger_lines WHERE community_id = $1 AND account = $2",
+        )
+        .bind(community)
+        .bind(key)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+    }
+
+    async fn scalar(db: &Db, sql: &'static str, community: i64) -> i64 {
+        sqlx::query_scalar(sql).bind(community).fetch_one(&db.pool).await.unwrap()
+    }
+
+    /// Random histories run through the real store: orders along a 3-level chain, partial
+    /// refunds, completions, days passing with settlement, withdrawals approved or declined. After
+    /// every step the books balance, the money at the provider is what came in less what went
+    /// out, every distributor's ledger balances equal their commissions and withdrawals, reversals
+    /// never pass accruals, and a commission taken back in full before settling never settles.
+    #[tokio::test]
+    async fn random_histories_keep_the_books() {
+        use rand::{Rng, SeedableRng};
+        each_db(|db| async move {
+            for seed in 0..8u64 {
+                let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+                let s = shop(&db, "88", 100_000).await;
+                let c = s.community;
+                save_programme(&db, c, &rules(vec![1000, 500, 200]), 0).await.unwrap();
+                let mut people = vec![member(&db, "m").await];
+                for i in 1..5 {
+                    let m = member(&db, "m").await;
+                    buy_paid(&db, m, s.product, 1, Some(people[i - 1]), 1).await;
+                    people.push(m);
+                }
+                let mut orders: Vec<(i64, i64)> = vec![];
+                let mut now = 10;
+                for _ in 0..50 {
+                    now += 1;
+                    match rng.random_range(0..8) {
+                        0 | 1 => {
+                            let buyer = people[rng.random_range(0..people.len())];
+                            orders.push((buy_paid(&db, buyer, s.product, rng.random_range(1..4), None, now).await, buyer));
+                        }
+                        2 if !orders.is_empty() => {
+                            let (order, buyer) = orders[rng.random_range(0..orders.len())];
+                            let o = orders::by_id(&db, order).await.unwrap().unwrap();
+                            let left = o.lines[0].amount.0 - o.refunded.0;
+                            if left > 0 {
+                                let amount = Fen(rng.random_range(1..=left));
+                                let line = o.lines[0].id;
+                                if let Ok(id) = refunds::request(&db, buyer, order, line, amount, "不要了", now).await {
+                                    refunds::approve(&db, id, now).await.unwrap();
+                                    refunds::mark_refunded(&db, id, "sbr", now).await.unwrap();
+                                }
+                            }
+                        }
+                        3 | 4 if !orders.is_empty() => {
+                            let (order, _) = orders[rng.random_range(0..orders.len())];
+                            if orders::ship(&db, order, "顺丰", "SF1234567890", now).await.is_ok() {
+                                orders::complete(&db, order, "buyer", now).await.unwrap();
+                            }
+                        }
+                        5 => {
+                            now += rng.random_range(1..6) * DAY_MS;
+                            for id in due_to_settle(&db, now, 1000).await.unwrap() {
+                                settle(&db, id, now).await.unwrap();
+                            }
+                        }
+                        6 => {
+                            let pending: Option<i64> = sqlx::query_scalar(
+                                "SELECT id FROM withdrawals WHERE community_id = $1 AND status = 'pending' ORDER BY id LIMIT 1",
+                            )
+                            .bind(c)
+                            .fetch_optional(&db.pool)
+                            .await
+                            .unwrap();
+                            if let Some(w) = pending {
+                                decide_withdrawal(&db, c, w, rng.random_bool(0.6), "核对", now).await.unwrap();
+                            }
+                        }
+                        _ => {
+                            // Mostly what can be withdrawn, sometimes more (refused, nothing changes).
+                            let u = people[rng.random_range(0..people.len())];
+                            let available = balances(&db, c, u).await.unwrap().available.0;
+                            let amount = Fen(rng.random_range(900..=available.max(900) + 200));
+                            let _ = request_withdrawal(&db, c, u, amount, now).await;
+                        }
+                    }
+                    books_balance(&db, c).await;
+                    let paid_in = scalar(
+                        &db,
+                        "SELECT CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) FROM payments p JOIN orders o ON o.id = p.order_id \
+                         WHERE o.community_id = $1 AND p.status = 'succeeded'",
+                        c,
+                    )
+                    .await;
+                    let refunded = scalar(
+                        &db,
+                        "SELECT CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) FROM refunds r JOIN orders o ON o.id = r.order_id \
+                         WHERE o.community_id = $1 AND r.status = 'refunded'",
+                        c,
+                    )
+                    .await;
+                    let paid_out = scalar(
+                        &db,
+                        "SELECT CAST(COALESCE(SUM(amount - fee), 0) AS BIGINT) FROM withdrawals WHERE community_id = $1 AND status = 'paid'",
+                        c,
+                    )
+                    .await;
+                    assert_eq!(account(&db, c, "clearing").await, paid_in - refunded - paid_out, "no money made or lost");
+                    for &u in &people {
+                        let net = |status: &'static str| {
+                            let db = db.clone();
+                            async move {
+                                sqlx::query_scalar::<_, i64>(
+                                    "SELECT CAST(COALESCE(SUM(amount - reversed), 0) AS BIGINT) FROM commissions \
+                                     WHERE community_id = $1 AND beneficiary_id = $2 AND status = $3",
+                                )
+                                .bind(c)
+                                .bind(u)
+                                .bind(status)
+                                .fetch_one(&db.pool)
+                                .await
+                                .unwrap()
+                            }
+                        };
+                        let withdrawn = |status: &'static str| {
+                            let db = db.clone();
+                            async move {
+                                sqlx::query_scalar::<_, i64>(
+                                    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM withdrawals \
+                                     WHERE community_id = $1 AND user_id = $2 AND status = $3",
+                                )
+                                .bind(c)
+                                .bind(u)
+                                .bind(status)
+                                .fetch_one(&db.pool)
+                                .await
+                                .unwrap()
+                            }
+                        };
+                        let b = balances(&db, c, u).await;
+                        let b = b.unwrap();
+                        assert_eq!(b.pending.0, net("pending").await);
+                        assert_eq!(b.frozen.0, net("frozen").await);
+                        assert_eq!(b.withdrawing.0, withdrawn("pending").await);
+                        assert_eq!(
+                            b.available.0,
+                            net("settled").await - withdrawn("pending").await - withdrawn("paid").await,
+                            "available = settled commission less what was withdrawn"
+                        );
+                    }
+                    let over: i64 = scalar(&db, "SELECT COUNT(*) FROM commissions WHERE community_id = $1 AND (reversed > amount OR reversed < 0)", c).await;
+                    assert_eq!(over, 0);
+                    let settled_reversed = scalar(
+                        &db,
+                        "SELECT COUNT(*) FROM ledger_postings p JOIN commissions k ON k.id = p.commission_id \
+                         WHERE p.community_id = $1 AND p.kind = 'settle' AND k.status = 'reversed'",
+                        c,
+                    )
+                    .await;
+                    assert_eq!(settled_reversed, 0, "nothing fully refunded before settling ever settles");
+                }
+            }
+            // The histories went through every kind of movement.
+            let kinds: Vec<String> = sqlx::query_scalar("SELECT DISTINCT kind FROM ledger_postings ORDER BY kind")
+                .fetch_all(&db.pool)
+                .await
+                .unwrap();
+            for k in ["accrual", "clawback", "freeze", "refund", "reversal", "settle", "withdrawal_paid", "withdrawal_rejected"] {
+                assert!(kinds.iter().any(|x| x == k), "{k} never happened: {kinds:?}");
+            }
+        })
+        .await;
+    }
+
     #[tokio::test]
     async fn programmes_are_checked_before_saving() {
         each_db(|db| async move {
