@@ -860,3 +860,48 @@ async fn concurrent_withdrawal_requests_make_one() {
     let b = store::distribution::balances(&app.st.db, community, amy).await.unwrap();
     assert_eq!((b.available, b.withdrawing), (Fen(500), Fen(3000)));
 }
+
+/// By application: a member applies through the form, the owner approves through theirs, and
+/// only then does the member stand as a distributor; a short application is refused with the reason.
+#[tokio::test]
+async fn members_apply_and_owners_approve_through_the_forms() {
+    use app::domain::referral::JoinMode;
+    use app::model::distribution::{ProgrammeRow, Standing};
+    let app = test_app().await;
+    let (_, owner_cookie, community, _) = app.shop().await;
+    let mut rules = app::domain::referral::default_programme();
+    rules.join = JoinMode::ByApplication;
+    let row = ProgrammeRow { rules, enabled: true, freeze_days: 7, withdrawal_fee: app::domain::money::Fen(0) };
+    store::distribution::save_programme(&app.st.db, community, &row, 1).await.unwrap();
+    let (amy, amy_cookie) = app.member("amy").await;
+    let now = app.st.clock.now_ms();
+    let standing = || store::distribution::standing(&app.st.db, community, amy, now);
+    assert_eq!(standing().await.unwrap(), Standing::MayApply);
+    let short = app
+        .post("/api/apply_distributor", &format!("community_id={community}&application=x"), Some(&amy_cookie), false)
+        .await;
+    assert_eq!(short.status, StatusCode::BAD_REQUEST);
+    assert!(short.body.contains("BadApplication"), "{}", short.body);
+    assert_eq!(standing().await.unwrap(), Standing::MayApply);
+    let form = format!("community_id={community}&application=%E6%88%91%E6%9C%89%E4%B8%89%E4%B8%AA%E7%BE%A4");
+    let r = app.post("/api/apply_distributor", &form, Some(&amy_cookie), true).await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(standing().await.unwrap(), Standing::Applied);
+    // Amy cannot approve herself; the owner can.
+    let decide = format!("community_id={community}&user_id={amy}&approve=yes");
+    assert_eq!(
+        app.post("/api/decide_application", &decide, Some(&amy_cookie), false).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(standing().await.unwrap(), Standing::Applied);
+    let list = store::distribution::distributors(&app.st.db, community).await.unwrap();
+    assert_eq!((list[0].status.as_str(), list[0].application.as_str()), ("applied", "我有三个群"));
+    let r = app.post("/api/decide_application", &decide, Some(&owner_cookie), false).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(standing().await.unwrap(), Standing::Active { level: None });
+    // Deciding twice finds nothing to decide.
+    assert_eq!(
+        app.post("/api/decide_application", &decide, Some(&owner_cookie), false).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

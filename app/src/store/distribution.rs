@@ -1005,7 +1005,7 @@ pub async fn leaderboard(db: &Db, community: i64, since: i64, limit: i64) -> Res
     let rows = sqlx::query(
         "SELECT u.nickname, CAST(SUM(c.amount - c.reversed) AS BIGINT) AS earned FROM commissions c \
          JOIN users u ON u.id = c.beneficiary_id WHERE c.community_id = $1 AND c.created_at >= $2 \
-         GROUP BY c.beneficiary_id, u.nickname HAVING SUM(c.amount - c.reversed) > 0 ORDER BY earned DESC LIMIT $3",
+         GROUP BY c.beneficiary_id, u.nickname HAVING SUM(c.amount - c.reversed) > 0 ORDER BY earned DESC, c.beneficiary_id LIMIT $3",
     )
     .bind(community)
     .bind(since)
@@ -1194,6 +1194,9 @@ mod tests {
             let bb = balances(&db, c, b).await.unwrap();
             assert_eq!(bb.available, Fen(1800 - 1400));
             assert_eq!(balances(&db, c, a).await.unwrap().available, Fen(1400 - 700));
+            // The leaderboard ranks earnings net of what was taken back, names masked.
+            let board = leaderboard(&db, c, 0, 10).await.unwrap();
+            assert_eq!(board, vec![("a**".to_string(), Fen(700 + 700)), ("b**".to_string(), Fen(1400))]);
             // A clawback bigger than the balance leaves it negative, repaid by later earnings.
             refund(&db, f, order, Fen(7000), now + 2).await;
             assert_eq!(balances(&db, c, b).await.unwrap().available, Fen(1800 - 2800));
