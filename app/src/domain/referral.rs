@@ -585,15 +585,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn programme() -> Programme {
-        Programme {
-            join: JoinMode::Open,
-            bind: BindMode::default(),
-            rates_bp: vec![1000, 500],
-            levels: vec![],
-            daily_cap: None,
-            pays_group_buy: false,
-            pays_discounted: true,
-        }
+        default_programme()
     }
 
     #[test]

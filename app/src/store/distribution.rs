@@ -279,7 +279,7 @@ pub(crate) async fn snapshot_in(
     .fetch_optional(&mut **tx)
     .await?;
     let ancestors: Vec<i64> = match &r {
-        Some(r) => ["l1", "l2", "l3"].iter().map_while(|c| r.try_get::<Option<i64>, _>(*c).ok().flatten()).collect(),
+        Some(r) => chain_of(&r),
         None => vec![],
     };
     let chain = crate::domain::referral::attribution_chain(buyer, &ancestors, MAX_DEPTH);
@@ -304,6 +304,11 @@ pub(crate) async fn snapshot_in(
     Ok(())
 }
 
+/// The `l1`, `l2`, `l3` columns of an attribution snapshot, nearest first, up to the first empty one.
+fn chain_of(r: &sqlx::any::AnyRow) -> Vec<i64> {
+    ["l1", "l2", "l3"].iter().map_while(|c| r.try_get::<Option<i64>, _>(*c).ok().flatten()).collect()
+}
+
 /// The chain an order was attributed to when it was made, nearest first.
 pub async fn order_chain(db: &Db, order: i64) -> Result<Vec<i64>, AppError> {
     let r = sqlx::query("SELECT l1, l2, l3 FROM order_referrals WHERE order_id = $1")
@@ -311,7 +316,7 @@ pub async fn order_chain(db: &Db, order: i64) -> Result<Vec<i64>, AppError> {
         .fetch_optional(&db.pool)
         .await?;
     Ok(match r {
-        Some(r) => ["l1", "l2", "l3"].iter().map_while(|c| r.try_get::<Option<i64>, _>(*c).ok().flatten()).collect(),
+        Some(r) => chain_of(&r),
         None => vec![],
     })
 }
@@ -444,8 +449,7 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
     else {
         return Ok(0);
     };
-    let chain: Vec<i64> =
-        ["l1", "l2", "l3"].iter().map_while(|c| snap.try_get::<Option<i64>, _>(*c).ok().flatten()).collect();
+    let chain = chain_of(&snap);
     let o = sqlx::query(
         "SELECT o.community_id, o.buyer_id, o.goods_amount, o.discount_amount, o.team_id, c.time_zone \
          FROM orders o JOIN communities c ON c.id = o.community_id WHERE o.id = $1",
@@ -920,8 +924,7 @@ pub async fn dashboard(db: &Db, community: i64, user: i64) -> Result<Dashboard, 
     .await?;
     let mut orders = vec![];
     for r in &rows {
-        let chain: Vec<i64> =
-            ["l1", "l2", "l3"].iter().map_while(|c| r.try_get::<Option<i64>, _>(*c).ok().flatten()).collect();
+        let chain = chain_of(r);
         let link =
             match (r.try_get::<Option<i64>, _>("link_referrer")?, r.try_get::<Option<String>, _>("link_outcome")?) {
                 (Some(who), Some(o)) => bind_outcome_parse(&o).map(|o| (who, o)),
@@ -1079,15 +1082,7 @@ mod tests {
 
     fn rules(rates: Vec<i64>) -> ProgrammeRow {
         ProgrammeRow {
-            rules: Programme {
-                join: JoinMode::Open,
-                bind: BindMode::default(),
-                rates_bp: rates,
-                levels: vec![],
-                daily_cap: None,
-                pays_group_buy: false,
-                pays_discounted: true,
-            },
+            rules: Programme { rates_bp: rates, ..crate::domain::referral::default_programme() },
             enabled: true,
             freeze_days: 7,
             withdrawal_fee: Fen::ZERO,
