@@ -278,10 +278,7 @@ pub(crate) async fn snapshot_in(
     .bind(buyer)
     .fetch_optional(&mut **tx)
     .await?;
-    let ancestors: Vec<i64> = match &r {
-        Some(r) => chain_of(&r),
-        None => vec![],
-    };
+    let ancestors: Vec<i64> = r.as_ref().map(chain_of).unwrap_or_default();
     let chain = crate::domain::referral::attribution_chain(buyer, &ancestors, MAX_DEPTH);
     if chain.is_empty() && link_referrer.is_none() {
         return Ok(());
@@ -315,10 +312,7 @@ pub async fn order_chain(db: &Db, order: i64) -> Result<Vec<i64>, AppError> {
         .bind(order)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(match r {
-        Some(r) => chain_of(&r),
-        None => vec![],
-    })
+    Ok(r.as_ref().map(chain_of).unwrap_or_default())
 }
 
 // ---------------------------------------------------------------------------------------------
