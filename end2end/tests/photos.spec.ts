@@ -34,7 +34,8 @@ test('an owner uploads photos and writes the description in Markdown; members se
   await expect(member.locator('.gallery img')).toHaveCount(2);
   const photo = member.locator('.gallery img').first();
   await expect(photo).toHaveAttribute('src', /\/media\/[0-9a-f]{64}-800\.jpg/);
-  expect(await photo.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(800);
+  // Wait for the picture to arrive and decode before reading its size.
+  await expect.poll(() => photo.evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : -1))).toBe(800);
   await expect(member.locator('.description strong')).toHaveText('当天现切');
   await expect(member.locator('.description li')).toHaveCount(2);
   expect(await member.evaluate(() => (window as any).hacked)).toBeUndefined();
