@@ -87,9 +87,9 @@ pub struct RequestCtx {
     pub client_ip: String,
     /// Unread notifications of the signed-in member (counted for pages only).
     pub unread: i64,
-    /// The member whose referral link brought this visitor (the `?ref=` of this request, or
-    /// the cookie an earlier one left).
-    pub referrer: Option<i64>,
+    /// The referral code of the link that brought this visitor (the `?ref=` of this request, or
+    /// the cookie an earlier one left); resolved to a member only when an order needs it.
+    pub ref_code: Option<String>,
 }
 
 pub const LANG_COOKIE: &str = "qunli_lang";
@@ -130,11 +130,8 @@ impl RequestCtx {
             (Some(v), true) => crate::store::notifications::unread_count(&st.db, v.id).await.unwrap_or(0),
             _ => 0,
         };
-        let referrer = match cookie(headers, REF_COOKIE).and_then(crate::domain::referral::parse_code) {
-            Some(code) => crate::store::referral::user_by_code(&st.db, &code).await.ok().flatten(),
-            None => None,
-        };
-        RequestCtx { viewer, session_hash, lang, flash, client_ip, unread, referrer }
+        let ref_code = cookie(headers, REF_COOKIE).and_then(crate::domain::referral::parse_code);
+        RequestCtx { viewer, session_hash, lang, flash, client_ip, unread, ref_code }
     }
 
     /// A page opened through a referral link (`?ref=CODE`): records the visit and returns the
@@ -154,7 +151,7 @@ impl RequestCtx {
         {
             tracing::warn!(error = %e, "referral visit not recorded");
         }
-        self.referrer = Some(referrer);
+        self.ref_code = Some(code.clone());
         let secure = if st.settings.secure_cookies() { "; Secure" } else { "" };
         Some(format!("{REF_COOKIE}={code}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", REF_DAYS * 86_400))
     }
@@ -178,6 +175,14 @@ pub fn request() -> RequestCtx {
     leptos::prelude::use_context::<http::request::Parts>()
         .and_then(|p| p.extensions.get::<RequestCtx>().cloned())
         .unwrap_or_default()
+}
+
+/// The member whose referral link brought the caller, if any (and not the caller themself).
+pub async fn referrer() -> Result<Option<i64>, crate::error::AppError> {
+    let r = request();
+    let Some(code) = r.ref_code else { return Ok(None) };
+    let who = crate::store::referral::user_by_code(&state().db, &code).await?;
+    Ok(who.filter(|w| r.viewer.as_ref().map(|v| v.id) != Some(*w)))
 }
 
 /// The signed-in member, or `SignInRequired`.

@@ -201,7 +201,7 @@ pub async fn checkout_cart(
         }
         let (delivery, ship_to) = super::orders::resolve_delivery(v.id, &delivery_in).await?;
         let c = Checkout {
-            referrer: crate::ctx::request().referrer,
+            referrer: crate::ctx::referrer().await?,
             key: checkout_key.as_deref().and_then(parse_checkout_key),
             delivery,
             ship_to,

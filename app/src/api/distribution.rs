@@ -215,7 +215,8 @@ pub(crate) async fn share_earn_for(
     if preview.amount().0 <= 0 {
         return Ok(None);
     }
-    let Some(link) = my_link(community, path).await? else { return Ok(None) };
+    let code = store::referral::code_for(&st.db, v.id, now).await?;
+    let link = share_link(&st.settings.base_url, path, &code);
     Ok(Some(ShareEarn { preview, link, poster: format!("/poster/p/{product}.png") }))
 }
 

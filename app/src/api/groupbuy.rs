@@ -139,7 +139,7 @@ pub async fn group_buy(
         let st = ctx::state();
         let (delivery, ship_to) = super::orders::resolve_delivery(v.id, &delivery_in).await?;
         let req = SeatRequest {
-            referrer: crate::ctx::request().referrer,
+            referrer: crate::ctx::referrer().await?,
             target,
             sku_id,
             quantity: qty,

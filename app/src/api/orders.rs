@@ -68,7 +68,7 @@ pub async fn buy_now(
         let st = ctx::state();
         let (delivery, ship_to) = resolve_delivery(v.id, &delivery_in).await?;
         let c = Checkout {
-            referrer: crate::ctx::request().referrer,
+            referrer: crate::ctx::referrer().await?,
             key: checkout_key.as_deref().and_then(parse_checkout_key),
             delivery,
             ship_to,
