@@ -662,6 +662,8 @@ impl Lang {
             ("commission_pending", false) => format!("An order you referred was paid: {a} commission pending."),
             ("commission_settled", true) => format!("佣金 {a} 已结算，可以提现了。"),
             ("commission_settled", false) => format!("{a} of commission settled and can be withdrawn."),
+            ("distributor_applied", true) => "有成员申请成为推广员，请在分销 → 推广员审核。".into(),
+            ("distributor_applied", false) => "A member applied to distribute; see Distribution → Distributors.".into(),
             ("withdrawal_requested", true) => format!("有推广员申请提现 {a}，请在分销 → 提现审核处理。"),
             ("withdrawal_requested", false) => {
                 format!("A distributor asks to withdraw {a}; see Distribution → Withdrawals.")

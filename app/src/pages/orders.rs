@@ -489,7 +489,9 @@ pub fn NotificationsPage() -> impl IntoView {
                                             ("commission_pending" | "commission_settled" | "withdrawal_paid" | "withdrawal_rejected", _) => {
                                                 view! { <a href="/me/promote">{body}</a> }.into_any()
                                             }
-                                            ("withdrawal_requested", _) => view! { <a href="/console">{body}</a> }.into_any(),
+                                            ("withdrawal_requested" | "distributor_applied", _) => {
+                                                view! { <a href="/console">{body}</a> }.into_any()
+                                            }
                                             (_, Some(id)) => view! { <a href=format!("/orders/{id}")>{body}</a> }.into_any(),
                                             (_, None) => body.into_any(),
                                         }}

@@ -209,7 +209,8 @@ pub async fn apply(db: &Db, community: i64, user: i64, text: &str, now: i64) -> 
     if p.rules.join != JoinMode::ByApplication {
         return standing(db, community, user, now).await;
     }
-    sqlx::query(
+    let mut tx = db.begin().await?;
+    let fresh = sqlx::query(
         "INSERT INTO distributors (community_id, user_id, status, application, applied_at) VALUES ($1, $2, 'applied', $3, $4) \
          ON CONFLICT (community_id, user_id) DO UPDATE SET status = 'applied', application = excluded.application, \
          applied_at = excluded.applied_at, decided_at = NULL WHERE distributors.status = 'rejected'",
@@ -218,9 +219,32 @@ pub async fn apply(db: &Db, community: i64, user: i64, text: &str, now: i64) -> 
     .bind(user)
     .bind(text)
     .bind(now)
-    .execute(&db.pool)
-    .await?;
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if fresh == 1 {
+        // The owner hears of each new application once.
+        let owner = owner_of(&mut tx, community).await?;
+        super::notifications::notify(
+            db,
+            &mut tx,
+            owner,
+            super::notifications::kind::DISTRIBUTOR_APPLIED,
+            None,
+            Fen::ZERO,
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
     standing(db, community, user, now).await
+}
+
+async fn owner_of(tx: &mut Tx, community: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT owner_id FROM communities WHERE id = $1")
+        .bind(community)
+        .fetch_one(&mut **tx)
+        .await?)
 }
 
 /// The owner lets an applicant in or turns them down, once.
@@ -788,10 +812,7 @@ pub async fn request_withdrawal(db: &Db, community: i64, user: i64, amount: Fen,
     }
     let refs = Refs { withdrawal: Some(id), ..Refs::default() };
     post(db, &mut tx, community, &ledger::withdrawal_requested(user, amount), refs, now).await?;
-    let owner: i64 = sqlx::query_scalar("SELECT owner_id FROM communities WHERE id = $1")
-        .bind(community)
-        .fetch_one(&mut *tx)
-        .await?;
+    let owner = owner_of(&mut tx, community).await?;
     super::notifications::notify(
         db,
         &mut tx,

@@ -20,6 +20,7 @@ pub mod kind {
     pub const COMMISSION_PENDING: &str = "commission_pending";
     pub const COMMISSION_SETTLED: &str = "commission_settled";
     pub const WITHDRAWAL_REQUESTED: &str = "withdrawal_requested";
+    pub const DISTRIBUTOR_APPLIED: &str = "distributor_applied";
     pub const WITHDRAWAL_PAID: &str = "withdrawal_paid";
     pub const WITHDRAWAL_REJECTED: &str = "withdrawal_rejected";
 }
