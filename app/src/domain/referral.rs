@@ -178,6 +178,12 @@ impl Programme {
         if self.daily_cap.is_some_and(|c| c.0 <= 0) {
             return Err(AppError::BadCommissionRate);
         }
+        if matches!(self.bind, BindMode::Window { days } if !(1..=365).contains(&days)) {
+            return Err(AppError::BadBindWindow);
+        }
+        if matches!(self.join, JoinMode::AfterSpending(f) if f.0 <= 0) {
+            return Err(AppError::BadSpendThreshold);
+        }
         if self.levels.windows(2).any(|w| w[1].threshold <= w[0].threshold) {
             return Err(AppError::BadLevels);
         }
@@ -314,9 +320,21 @@ pub enum CommissionStatus {
     Reversed,
 }
 
-/// How long a commission stays frozen: the owner's choice, never shorter than the refund window.
-pub fn freeze_days(chosen: Option<i64>, refund_window_days: i64) -> i64 {
-    chosen.unwrap_or(7).max(refund_window_days).max(0)
+/// Commissions are held this long at least after their order completes (completed orders can
+/// still be refunded), and at most `MAX_FREEZE_DAYS`.
+pub const MIN_FREEZE_DAYS: i64 = 7;
+pub const MAX_FREEZE_DAYS: i64 = 90;
+pub const MAX_WITHDRAWAL_FEE: Fen = Fen(10_000);
+
+/// Checks the hold after completion and the withdrawal fee an owner chose.
+pub fn check_hold(freeze_days: i64, withdrawal_fee: Fen) -> Result<(), AppError> {
+    if !(MIN_FREEZE_DAYS..=MAX_FREEZE_DAYS).contains(&freeze_days) {
+        return Err(AppError::BadFreezeDays);
+    }
+    if withdrawal_fee.0 < 0 || withdrawal_fee > MAX_WITHDRAWAL_FEE {
+        return Err(AppError::BadWithdrawalFee);
+    }
+    Ok(())
 }
 
 /// A rate as owners type it, in percent with at most two decimals (`10`, `7.5`, `12%`), in basis
@@ -394,21 +412,13 @@ impl ProgrammeInput {
         let join = match self.join.as_str() {
             "open" => JoinMode::Open,
             "application" => JoinMode::ByApplication,
-            "spend" => JoinMode::AfterSpending(
-                Fen::parse_yuan(&self.spend_threshold).filter(|f| f.0 > 0).ok_or(AppError::BadSpendThreshold)?,
-            ),
+            "spend" => {
+                JoinMode::AfterSpending(Fen::parse_yuan(&self.spend_threshold).ok_or(AppError::BadSpendThreshold)?)
+            }
             _ => return Err(AppError::BadRequest),
         };
         let bind = match self.bind.as_str() {
-            "window" => BindMode::Window {
-                days: self
-                    .bind_days
-                    .trim()
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|d| (1..=365).contains(d))
-                    .ok_or(AppError::BadBindWindow)?,
-            },
+            "window" => BindMode::Window { days: self.bind_days.trim().parse().map_err(|_| AppError::BadBindWindow)? },
             "first" => BindMode::FirstTouch,
             "last" => BindMode::LastTouch,
             "new" => BindMode::NewMembersOnly,
@@ -661,7 +671,16 @@ mod tests {
         assert_eq!(p.check(), Err(AppError::BadLevels));
         assert_eq!(check_override(Override::Fixed(Fen(1800)), Fen(3500)), Err(AppError::CommissionTooHigh));
         assert_eq!(check_override(Override::RateBp(2000), Fen(3500)), Ok(()));
-        assert_eq!(freeze_days(Some(3), 7), 7);
+        assert_eq!(check_hold(6, Fen::ZERO), Err(AppError::BadFreezeDays));
+        assert_eq!(check_hold(91, Fen::ZERO), Err(AppError::BadFreezeDays));
+        assert_eq!(check_hold(7, Fen(10_001)), Err(AppError::BadWithdrawalFee));
+        assert_eq!(check_hold(7, Fen(100)), Ok(()));
+        p.bind = BindMode::Window { days: 0 };
+        assert_eq!(p.check(), Err(AppError::BadBindWindow));
+        p.bind = BindMode::default();
+        p.join = JoinMode::AfterSpending(Fen::ZERO);
+        assert_eq!(p.check(), Err(AppError::BadSpendThreshold));
+        p.join = JoinMode::Open;
         assert_eq!(under_cap(Fen(500), Fen(800), Some(Fen(1000))), Fen(200));
     }
 

@@ -2,7 +2,7 @@
 //! balances, credited orders, withdrawals, distributors and commissions.
 
 use crate::domain::money::Fen;
-use crate::domain::referral::{JoinMode, Programme};
+use crate::domain::referral::Programme;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
@@ -16,28 +16,13 @@ pub struct ProgrammeRow {
     pub withdrawal_fee: Fen,
 }
 
-pub const MIN_FREEZE_DAYS: i64 = 7;
+pub use crate::domain::referral::MIN_FREEZE_DAYS;
 
 impl ProgrammeRow {
+    /// The rules, the hold and the fee, by the domain's checks.
     pub fn check(&self) -> Result<(), AppError> {
         self.rules.check()?;
-        if !(MIN_FREEZE_DAYS..=90).contains(&self.freeze_days) {
-            return Err(AppError::BadFreezeDays);
-        }
-        if !(0..=10_000).contains(&self.withdrawal_fee.0) {
-            return Err(AppError::BadWithdrawalFee);
-        }
-        if let crate::domain::referral::BindMode::Window { days } = self.rules.bind {
-            if !(1..=365).contains(&days) {
-                return Err(AppError::BadBindWindow);
-            }
-        }
-        if let JoinMode::AfterSpending(f) = self.rules.join {
-            if f.0 <= 0 {
-                return Err(AppError::BadSpendThreshold);
-            }
-        }
-        Ok(())
+        crate::domain::referral::check_hold(self.freeze_days, self.withdrawal_fee)
     }
 }
 

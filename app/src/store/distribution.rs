@@ -1448,44 +1448,29 @@ mod tests {
                     .await;
                     assert_eq!(account(&db, c, "clearing").await, paid_in - refunded - paid_out, "no money made or lost");
                     for &u in &people {
-                        let net = |status: &'static str| {
+                        const NET: &str = "SELECT CAST(COALESCE(SUM(amount - reversed), 0) AS BIGINT) FROM commissions \
+                                           WHERE community_id = $1 AND beneficiary_id = $2 AND status = $3";
+                        const WITHDRAWN: &str = "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM withdrawals \
+                                                 WHERE community_id = $1 AND user_id = $2 AND status = $3";
+                        let sum = |sql: &'static str, status: &'static str| {
                             let db = db.clone();
                             async move {
-                                sqlx::query_scalar::<_, i64>(
-                                    "SELECT CAST(COALESCE(SUM(amount - reversed), 0) AS BIGINT) FROM commissions \
-                                     WHERE community_id = $1 AND beneficiary_id = $2 AND status = $3",
-                                )
-                                .bind(c)
-                                .bind(u)
-                                .bind(status)
-                                .fetch_one(&db.pool)
-                                .await
-                                .unwrap()
+                                sqlx::query_scalar::<_, i64>(sql)
+                                    .bind(c)
+                                    .bind(u)
+                                    .bind(status)
+                                    .fetch_one(&db.pool)
+                                    .await
+                                    .unwrap()
                             }
                         };
-                        let withdrawn = |status: &'static str| {
-                            let db = db.clone();
-                            async move {
-                                sqlx::query_scalar::<_, i64>(
-                                    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM withdrawals \
-                                     WHERE community_id = $1 AND user_id = $2 AND status = $3",
-                                )
-                                .bind(c)
-                                .bind(u)
-                                .bind(status)
-                                .fetch_one(&db.pool)
-                                .await
-                                .unwrap()
-                            }
-                        };
-                        let b = balances(&db, c, u).await;
-                        let b = b.unwrap();
-                        assert_eq!(b.pending.0, net("pending").await);
-                        assert_eq!(b.frozen.0, net("frozen").await);
-                        assert_eq!(b.withdrawing.0, withdrawn("pending").await);
+                        let b = balances(&db, c, u).await.unwrap();
+                        assert_eq!(b.pending.0, sum(NET, "pending").await);
+                        assert_eq!(b.frozen.0, sum(NET, "frozen").await);
+                        assert_eq!(b.withdrawing.0, sum(WITHDRAWN, "pending").await);
                         assert_eq!(
                             b.available.0,
-                            net("settled").await - withdrawn("pending").await - withdrawn("paid").await,
+                            sum(NET, "settled").await - sum(WITHDRAWN, "pending").await - sum(WITHDRAWN, "paid").await,
                             "available = settled commission less what was withdrawn"
                         );
                     }
