@@ -67,7 +67,7 @@ QUNLI_BENCH_PG_URL="$pg_url" target/release/examples/checkout_bench postgres $((
 
 echo
 echo "== group-buy: 200 members join one 30-seat team at once, 10 rounds, through a server process =="
-cargo build --release -p server --example team_bench >/dev/null 2>&1
+cargo build --release -p bench --example team_bench >/dev/null 2>&1
 target/release/examples/team_bench join target/release/qunli sqlite 10
 QUNLI_BENCH_PG_URL="$pg_url" target/release/examples/team_bench join target/release/qunli postgres 10
 

@@ -34,18 +34,21 @@ free_port() {
 
 step "format and lints"
 cargo fmt --all --check
-cargo clippy -p app --features ssr --all-targets -- -D warnings
-cargo clippy -p server --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --features app/test-support -- -D warnings
 cargo clippy -p app --target wasm32-unknown-unknown --features hydrate -- -D warnings
+
+step "the domain crate builds for the browser, without the server's dependencies"
+cargo build -q -p domain --target wasm32-unknown-unknown
+heavy=$(cargo tree -p domain --target wasm32-unknown-unknown -e normal --prefix none | grep -E '^(sqlx|tokio|leptos)' || true)
+[ -z "$heavy" ] || { echo "domain pulls server dependencies into the browser build: $heavy" >&2; exit 1; }
 
 step "throwaway PostgreSQL"
 pg_port=$(free_port 55433)
 pg_url=$(scripts/pg.sh start "$work/pg" "$pg_port")
 echo "$pg_url"
 
-step "unit, store (SQLite + PostgreSQL) and HTTP tests"
-QUNLI_TEST_PG_URL="$pg_url" QUNLI_REQUIRE_PG=1 cargo test -p app --features ssr
-QUNLI_TEST_PG_URL="$pg_url" QUNLI_REQUIRE_PG=1 cargo test -p server
+step "unit, store (SQLite + PostgreSQL), layer and HTTP tests"
+QUNLI_TEST_PG_URL="$pg_url" QUNLI_REQUIRE_PG=1 cargo test --workspace --features app/test-support
 
 step "release build"
 scripts/build-site.sh

@@ -1,8 +1,8 @@
 //! The document shell and the routes.
 
 use crate::components::lang;
+use crate::flash::Flash;
 use crate::i18n::Lang;
-use crate::model::Flash;
 use crate::pages::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};

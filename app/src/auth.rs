@@ -1,13 +1,14 @@
 //! Passwords, session tokens and their cookies.
 
-use crate::ctx::{AppState, Settings};
-use crate::model::Viewer;
-use crate::store::users;
+use crate::settings::Settings;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::Argon2;
 use base64::Engine;
+use domain::model::Viewer;
 use sha2::{Digest, Sha256};
+use store::users;
+use store::Db;
 
 pub const SESSION_DAYS: i64 = 30;
 
@@ -77,8 +78,9 @@ pub fn clear_session_cookie(s: &Settings) -> String {
     format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", session_cookie_name(s))
 }
 
-pub async fn viewer(st: &AppState, token_hash: &str) -> Option<Viewer> {
-    match users::by_session(&st.db, token_hash, st.clock.now_ms()).await {
+/// The member a session token belongs to, if the session is live at `now`.
+pub async fn viewer(db: &Db, token_hash: &str, now: i64) -> Option<Viewer> {
+    match users::by_session(db, token_hash, now).await {
         Ok(Some(u)) => Some(Viewer { id: u.id, account_masked: u.account().masked(), nickname: u.nickname }),
         _ => None,
     }

@@ -1,61 +1,16 @@
 //! Server-side state shared by every request, and what one request knows about its caller.
 
 use crate::auth;
+use crate::flash::{Flash, FLASH_COOKIE};
 use crate::i18n::Lang;
-use crate::model::{Flash, Viewer};
-use crate::payments::Sandbox;
-use crate::store::Db;
+use crate::providers::Sandbox;
+pub use crate::settings::{Changes, Clock, Settings};
 use axum::extract::FromRef;
+use domain::model::Viewer;
 use http::HeaderMap;
 use leptos::config::LeptosOptions;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
-
-#[derive(Clone)]
-pub struct Settings {
-    /// Where members reach this instance, e.g. `https://qunli.example`; links and cookies follow it.
-    pub base_url: String,
-    pub secret: Vec<u8>,
-    /// How long an unpaid order holds its stock.
-    pub pay_window_ms: i64,
-    /// How long a group-buy seat is held for a member while they pay.
-    pub seat_hold_ms: i64,
-    /// How long after shipping an order completes by itself (the buyer can confirm earlier).
-    pub auto_complete_ms: i64,
-    pub data_dir: PathBuf,
-    /// Behind a reverse proxy, the request header that carries the client's address (its
-    /// first entry is used); otherwise the connection's peer address is the client.
-    pub client_ip_header: Option<String>,
-    /// Routes under `/__test/` that move the clock and run the jobs now. Only end-to-end tests
-    /// turn this on (`QUNLI_TEST_HOOKS=1`); it is off in every other run.
-    pub test_hooks: bool,
-}
-
-impl Settings {
-    /// Cookies get `Secure` and the `__Host-` prefix when the site is served over HTTPS.
-    pub fn secure_cookies(&self) -> bool {
-        self.base_url.starts_with("https://")
-    }
-}
-
-/// The time source. Production reads the system clock; tests move `offset` forward.
-#[derive(Clone, Default)]
-pub struct Clock {
-    offset_ms: Arc<AtomicI64>,
-}
-
-impl Clock {
-    pub fn now_ms(&self) -> i64 {
-        let sys =
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as i64;
-        sys + self.offset_ms.load(Ordering::Relaxed)
-    }
-
-    pub fn advance(&self, ms: i64) {
-        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
-    }
-}
+use store::Db;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -66,8 +21,8 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// This process, as a holder of job leases.
     pub instance: Arc<str>,
-    /// Live team progress for open pages.
-    pub live: Arc<crate::live::Live>,
+    /// Poked when a team changes, so open team pages hear of it at once.
+    pub changes: Changes,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -93,7 +48,6 @@ pub struct RequestCtx {
 }
 
 pub const LANG_COOKIE: &str = "qunli_lang";
-pub const FLASH_COOKIE: &str = "qunli_flash";
 pub const REF_COOKIE: &str = "qunli_ref";
 /// How long a referral link is remembered.
 pub const REF_DAYS: i64 = 30;
@@ -118,19 +72,19 @@ impl RequestCtx {
                     .and_then(Lang::from_accept_language)
             })
             .unwrap_or_default();
-        let flash = cookie(headers, FLASH_COOKIE).and_then(crate::api::form::decode_flash);
+        let flash = cookie(headers, FLASH_COOKIE).and_then(crate::flash::decode_flash);
         let (viewer, session_hash) = match cookie(headers, auth::session_cookie_name(&st.settings)) {
             Some(token) => {
                 let hash = auth::token_hash(token);
-                (auth::viewer(st, &hash).await, Some(hash))
+                (auth::viewer(&st.db, &hash, st.clock.now_ms()).await, Some(hash))
             }
             None => (None, None),
         };
         let unread = match (&viewer, is_page) {
-            (Some(v), true) => crate::store::notifications::unread_count(&st.db, v.id).await.unwrap_or(0),
+            (Some(v), true) => store::notifications::unread_count(&st.db, v.id).await.unwrap_or(0),
             _ => 0,
         };
-        let ref_code = cookie(headers, REF_COOKIE).and_then(crate::domain::referral::parse_code);
+        let ref_code = cookie(headers, REF_COOKIE).and_then(domain::referral::parse_code);
         RequestCtx { viewer, session_hash, lang, flash, client_ip, unread, ref_code }
     }
 
@@ -138,8 +92,8 @@ impl RequestCtx {
     /// cookie that remembers the referrer for 30 days. Unknown or malformed codes, and members
     /// opening their own link, are ignored; the page works the same.
     pub async fn follow_referral_link(&mut self, st: &AppState, path: &str, query: &str) -> Option<String> {
-        let code = url_param(query, "ref").and_then(|c| crate::domain::referral::parse_code(&c))?;
-        let referrer = crate::store::referral::user_by_code(&st.db, &code).await.ok().flatten()?;
+        let code = url_param(query, "ref").and_then(|c| domain::referral::parse_code(&c))?;
+        let referrer = store::referral::user_by_code(&st.db, &code).await.ok().flatten()?;
         if self.viewer.as_ref().is_some_and(|v| v.id == referrer) {
             return None;
         }
@@ -147,8 +101,7 @@ impl RequestCtx {
             Some(v) => format!("u:{}", v.id),
             None => format!("v:{}", &auth::token_hash(&self.client_ip)[..16]),
         };
-        if let Err(e) = crate::store::referral::record_visit(&st.db, referrer, &visitor, path, st.clock.now_ms()).await
-        {
+        if let Err(e) = store::referral::record_visit(&st.db, referrer, &visitor, path, st.clock.now_ms()).await {
             tracing::warn!(error = %e, "referral visit not recorded");
         }
         self.ref_code = Some(code.clone());
@@ -181,11 +134,38 @@ pub fn request() -> RequestCtx {
 pub async fn referrer() -> Result<Option<i64>, crate::error::AppError> {
     let r = request();
     let Some(code) = r.ref_code else { return Ok(None) };
-    let who = crate::store::referral::user_by_code(&state().db, &code).await?;
+    let who = store::referral::user_by_code(&state().db, &code).await?;
     Ok(who.filter(|w| r.viewer.as_ref().map(|v| v.id) != Some(*w)))
 }
 
 /// The signed-in member, or `SignInRequired`.
 pub fn viewer() -> Result<Viewer, crate::error::AppError> {
-    request().viewer.ok_or(crate::error::AppError::SignInRequired)
+    request().viewer.ok_or(domain::Error::SignInRequired.into())
+}
+
+#[cfg(feature = "test-support")]
+impl AppState {
+    /// The shared state a server process would have, over `db`, with its own clock and instance
+    /// (two of these on one database behave like two instances).
+    pub fn for_tests(db: &Db) -> AppState {
+        let secret = b"a-test-secret-that-is-long-enough-0123".to_vec();
+        AppState {
+            db: db.clone(),
+            sandbox: Arc::new(Sandbox::new(&secret)),
+            settings: Arc::new(Settings {
+                base_url: "http://127.0.0.1:3000".into(),
+                secret,
+                pay_window_ms: 15 * 60_000,
+                seat_hold_ms: domain::groupbuy::SEAT_HOLD_MS,
+                auto_complete_ms: 7 * 86_400_000,
+                data_dir: std::env::temp_dir(),
+                client_ip_header: None,
+                test_hooks: false,
+            }),
+            clock: Clock::default(),
+            leptos: LeptosOptions::builder().output_name("qunli").build(),
+            instance: format!("test-{}", crate::auth::new_token().0).into(),
+            changes: Changes::default(),
+        }
+    }
 }

@@ -1,119 +1,38 @@
 //! One error type for everything a member can be told. It crosses the server-function boundary
-//! as JSON, is shown through the message catalogue, and never carries internal details: a
-//! database or IO failure becomes `Internal` after it has been logged on the server.
+//! as JSON, is shown through the message catalogue (`i18n`), and never carries internal
+//! details: a broken rule is the domain's typed `Error`; a database or IO failure becomes
+//! `Internal` after it has been logged on the server.
 
 use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
-use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AppError {
-    // Accounts
-    AccountMissing,
-    BadPhone,
-    BadEmail,
-    AccountExists,
-    PasswordTooShort,
-    PasswordTooLong,
-    WrongPassword,
-    TooManyAttempts { minutes: i64 },
-    NicknameTooLong,
-    SignInRequired,
-    // Communities and products
-    BadCommunityName,
-    BadSlug,
-    SlugTaken,
-    BadIntro,
-    BadCover,
-    BadTitle,
-    BadDescription,
-    BadUnit,
-    BadImage,
-    BadPrice,
-    BadOriginalPrice,
-    OriginalNotAbovePrice,
-    BadStock,
-    BadLimit,
-    BadStatus,
-    BadMemberLimit,
-    BadSpecName,
-    BadSpecValues,
-    BadSkuCode,
-    ChooseSku,
-    OverMemberLimit { limit: i64, left: i64 },
-    // Buying
-    NotOnSale,
-    BadQuantity,
-    OverOrderLimit { limit: i64 },
-    SoldOut,
-    NotEnoughStock { left: i64 },
-    OrderNotPayable,
-    BadShippingFee,
-    BadFreeShipping,
-    BadPickupPoint,
-    BadRecipient,
-    BadRecipientPhone,
-    BadRegion,
-    BadAddressDetail,
-    BadNote,
-    ChooseDelivery,
-    CartEmpty,
-    BadTeamSize,
-    BadTeamPrice,
-    TeamPriceNotBelowSingle,
-    BadLeaderPrice,
-    BadTeamWindow,
-    BadActivityTimes,
-    BadLadder,
-    OverlappingActivity,
-    TeamFull,
-    TeamClosed,
-    AlreadyInTeam,
-    AlreadyLeadingTeam,
-    ActivityNotRunning,
-    ActivityInUse,
-    BadCommissionDepth,
-    BadCommissionRate,
-    CommissionTooHigh,
-    BadLevels,
-    WithdrawalTooSmall,
-    WithdrawalOverBalance { available: crate::domain::money::Fen },
-    WithdrawalPending,
-    WithdrawalAlreadyDecided,
-    BadWithdrawalFee,
-    BadFreezeDays,
-    BadBindWindow,
-    BadSpendThreshold,
-    BadCommissionOverride,
-    BadApplication,
-    NotDistributor,
-    ProgrammeOff,
-    BadUpload,
-    BadRefundAmount { max: crate::domain::money::Fen },
-    BadRefundReason,
-    RefundAlreadyOpen,
-    NotRefundable,
-    RefundAlreadyDecided,
-    BadDecisionNote,
-    PickupUnavailable,
-    OrderNotShippable,
-    OrderNotCancellable,
-    OrderNotCompletable,
-    BadCarrier,
-    BadTrackingNo,
-    // General
-    Forbidden,
-    NotFound,
-    BadRequest,
+    /// A rule of the shop said no: bad input, a conflict with the state, no access.
+    Rule(domain::Error),
+    /// Something outside the rules failed; it has been logged, the member is asked to retry.
     Internal,
+}
+
+impl From<domain::Error> for AppError {
+    fn from(e: domain::Error) -> Self {
+        AppError::Rule(e)
+    }
+}
+
+impl PartialEq<domain::Error> for AppError {
+    fn eq(&self, other: &domain::Error) -> bool {
+        matches!(self, AppError::Rule(r) if r == other)
+    }
 }
 
 impl AppError {
     /// The form field this error belongs next to; `None` for a message about the whole form.
     pub fn field(&self) -> Option<&'static str> {
-        use AppError::*;
-        Some(match self {
+        use domain::Error::*;
+        let AppError::Rule(rule) = self else { return None };
+        Some(match rule {
             AccountMissing | BadPhone | BadEmail | AccountExists => "account",
             PasswordTooShort | PasswordTooLong | WrongPassword => "password",
             NicknameTooLong => "nickname",
@@ -173,40 +92,38 @@ impl AppError {
 
     /// HTTP status for API callers.
     pub fn status(&self) -> u16 {
-        match self {
-            AppError::SignInRequired => 401,
-            AppError::Forbidden => 403,
-            AppError::NotFound => 404,
-            AppError::TooManyAttempts { .. } => 429,
-            AppError::Internal => 500,
-            AppError::AccountExists
-            | AppError::SlugTaken
-            | AppError::SoldOut
-            | AppError::OrderNotPayable
-            | AppError::OrderNotShippable
-            | AppError::OrderNotCancellable
-            | AppError::OrderNotCompletable
-            | AppError::RefundAlreadyOpen
-            | AppError::NotRefundable
-            | AppError::RefundAlreadyDecided
-            | AppError::TeamFull
-            | AppError::TeamClosed
-            | AppError::AlreadyInTeam
-            | AppError::AlreadyLeadingTeam
-            | AppError::ActivityNotRunning
-            | AppError::ActivityInUse
-            | AppError::WithdrawalPending
-            | AppError::WithdrawalAlreadyDecided
-            | AppError::NotDistributor
-            | AppError::ProgrammeOff => 409,
+        use domain::Error as E;
+        let rule = match self {
+            AppError::Internal => return 500,
+            AppError::Rule(rule) => rule,
+        };
+        match rule {
+            E::SignInRequired => 401,
+            E::Forbidden => 403,
+            E::NotFound => 404,
+            E::TooManyAttempts { .. } => 429,
+            E::AccountExists
+            | E::SlugTaken
+            | E::SoldOut
+            | E::OrderNotPayable
+            | E::OrderNotShippable
+            | E::OrderNotCancellable
+            | E::OrderNotCompletable
+            | E::RefundAlreadyOpen
+            | E::NotRefundable
+            | E::RefundAlreadyDecided
+            | E::TeamFull
+            | E::TeamClosed
+            | E::AlreadyInTeam
+            | E::AlreadyLeadingTeam
+            | E::ActivityNotRunning
+            | E::ActivityInUse
+            | E::WithdrawalPending
+            | E::WithdrawalAlreadyDecided
+            | E::NotDistributor
+            | E::ProgrammeOff => 409,
             _ => 400,
         }
-    }
-}
-
-impl fmt::Display for AppError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::i18n::Lang::Zh.error(self))
     }
 }
 
@@ -218,9 +135,24 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) | ServerFnErrorErr::MissingArg(_) => {
-                AppError::BadRequest
+                domain::Error::BadRequest.into()
             }
             _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<store::Error> for AppError {
+    fn from(e: store::Error) -> Self {
+        match e {
+            store::Error::Rule(r) => AppError::Rule(r),
+            store::Error::Db(e) => {
+                tracing::error!(error = %e, "database error");
+                AppError::Internal
+            }
+            // Logged where it was found.
+            store::Error::Broken(_) => AppError::Internal,
         }
     }
 }
@@ -230,5 +162,14 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         tracing::error!(error = %e, "database error");
         AppError::Internal
+    }
+}
+
+/// Server handlers outside Leptos (CSV exports, uploads) answer with the status and the message.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        let status = http::StatusCode::from_u16(self.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        (status, [(http::header::CONTENT_TYPE, "text/plain; charset=utf-8")], self.to_string()).into_response()
     }
 }

@@ -2,9 +2,9 @@
 //! correctly), CRLF line ends, order numbers kept as text, and cells that a spreadsheet would take
 //! for a formula neutralised (text members typed could otherwise run as one).
 
-use crate::domain::time::format_local;
 use crate::i18n::Lang;
-use crate::model::Order;
+use domain::model::Order;
+use domain::time::format_local;
 
 /// A cell a member or owner typed: a leading `=`, `+`, `-` or `@` would be read as a formula.
 fn text_cell(s: &str) -> String {
@@ -75,7 +75,7 @@ pub fn orders_csv(orders: &[Order], lang: Lang) -> Result<Vec<u8>, csv::Error> {
 
 /// A community's commissions: order, who earned, who bought, depth, base, amount, reversed, status.
 pub fn commissions_csv(
-    rows: &[crate::model::distribution::CommissionRow],
+    rows: &[domain::model::distribution::CommissionRow],
     zone: &str,
     lang: Lang,
 ) -> Result<Vec<u8>, csv::Error> {
@@ -111,10 +111,10 @@ pub fn commissions_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::checkout::Delivery;
-    use crate::domain::money::Fen;
-    use crate::domain::order::OrderStatus;
-    use crate::model::OrderLine;
+    use domain::checkout::Delivery;
+    use domain::model::OrderLine;
+    use domain::money::Fen;
+    use domain::order::OrderStatus;
 
     fn order() -> Order {
         Order {
@@ -176,7 +176,7 @@ mod tests {
 
     #[test]
     fn commissions_export_with_their_status() {
-        use crate::model::distribution::CommissionRow;
+        use domain::model::distribution::CommissionRow;
         let row = CommissionRow {
             id: 1,
             order_id: 251389290741764096,

@@ -2,9 +2,9 @@
 //! English; a view asks for `t().key` or a formatting method and never spells text itself.
 //! The macro makes a missing translation a compile error.
 
-use crate::domain::money::Fen;
-use crate::domain::order::OrderStatus;
 use crate::error::AppError;
+use domain::money::Fen;
+use domain::order::OrderStatus;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -574,7 +574,7 @@ impl Lang {
         }
     }
 
-    pub fn team_counts(self, s: &crate::model::ActivityStats) -> String {
+    pub fn team_counts(self, s: &domain::model::ActivityStats) -> String {
         let rate = format!("{}.{}%", s.fill_bp / 100, (s.fill_bp % 100) / 10);
         match self {
             Lang::Zh => format!(
@@ -596,8 +596,8 @@ impl Lang {
         }
     }
 
-    pub fn team_status(self, s: crate::domain::groupbuy::TeamStatus) -> &'static str {
-        use crate::domain::groupbuy::TeamStatus;
+    pub fn team_status(self, s: domain::groupbuy::TeamStatus) -> &'static str {
+        use domain::groupbuy::TeamStatus;
         let t = self.t();
         match s {
             TeamStatus::Pending => t.team_pending,
@@ -762,8 +762,8 @@ impl Lang {
     }
 
     /// Why an order was or was not credited to the reader.
-    pub fn why(self, w: crate::domain::referral::Why) -> String {
-        use crate::domain::referral::{BindOutcome, Credit, Why};
+    pub fn why(self, w: domain::referral::Why) -> String {
+        use domain::referral::{BindOutcome, Credit, Why};
         let zh = self == Lang::Zh;
         let level = |d: usize| {
             if zh {
@@ -906,7 +906,15 @@ impl Lang {
 
     /// A plain sentence that says what went wrong and, where it helps, what to do next.
     pub fn error(self, e: &AppError) -> String {
-        use AppError::*;
+        match e {
+            AppError::Rule(rule) => self.rule(rule),
+            AppError::Internal => self.internal_error(),
+        }
+    }
+
+    /// The message for a broken rule.
+    pub fn rule(self, e: &domain::Error) -> String {
+        use domain::Error::*;
         let zh = self == Lang::Zh;
         let s = |zh_text: &str, en_text: &str| if zh { zh_text.to_string() } else { en_text.to_string() };
         match e {
@@ -1063,10 +1071,22 @@ impl Lang {
             BadRequest => {
                 s("请求内容不完整，请刷新页面后重试。", "The request was incomplete. Reload the page and try again.")
             }
-            Internal => {
-                s("服务器出了点问题，请稍后再试。", "Something went wrong on our side. Please try again shortly.")
-            }
         }
+    }
+
+    fn internal_error(self) -> String {
+        s_(
+            self == Lang::Zh,
+            "服务器出了点问题，请稍后再试。",
+            "Something went wrong on our side. Please try again shortly.",
+        )
+    }
+}
+
+/// An error in Chinese, for logs and callers that have no language.
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&Lang::Zh.error(self))
     }
 }
 
@@ -1088,10 +1108,10 @@ mod tests {
     #[test]
     fn every_error_has_a_sentence_in_both_languages() {
         let all = [
-            AppError::BadPhone,
-            AppError::TooManyAttempts { minutes: 3 },
-            AppError::OverOrderLimit { limit: 5 },
-            AppError::NotEnoughStock { left: 2 },
+            AppError::from(domain::Error::BadPhone),
+            domain::Error::TooManyAttempts { minutes: 3 }.into(),
+            domain::Error::OverOrderLimit { limit: 5 }.into(),
+            domain::Error::NotEnoughStock { left: 2 }.into(),
             AppError::Internal,
         ];
         for e in all {
@@ -1100,12 +1120,12 @@ mod tests {
                 assert!(m.ends_with('。') || m.ends_with('.'), "{m}");
             }
         }
-        assert_eq!(Lang::Zh.error(&AppError::NotEnoughStock { left: 2 }), "库存只剩 2 件，请减少数量。");
+        assert_eq!(Lang::Zh.rule(&domain::Error::NotEnoughStock { left: 2 }), "库存只剩 2 件，请减少数量。");
     }
 
     #[test]
     fn every_built_in_picture_has_a_name() {
-        use crate::domain::catalogue::{COVERS, PRODUCT_IMAGES};
+        use domain::catalogue::{COVERS, PRODUCT_IMAGES};
         for key in COVERS.iter().chain(PRODUCT_IMAGES) {
             for l in [Lang::Zh, Lang::En] {
                 assert_ne!(l.picture(key), l.picture("unknown"), "{key}");

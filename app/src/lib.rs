@@ -6,10 +6,9 @@
 pub mod api;
 pub mod app;
 pub mod components;
-pub mod domain;
 pub mod error;
+pub mod flash;
 pub mod i18n;
-pub mod model;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
@@ -19,10 +18,6 @@ pub mod ctx;
 #[cfg(feature = "ssr")]
 pub mod export;
 #[cfg(feature = "ssr")]
-pub mod jobs;
-#[cfg(feature = "ssr")]
-pub mod live;
-#[cfg(feature = "ssr")]
 pub mod markdown;
 #[cfg(feature = "ssr")]
 pub mod media;
@@ -31,7 +26,9 @@ pub mod payments;
 #[cfg(feature = "ssr")]
 pub mod poster;
 #[cfg(feature = "ssr")]
-pub mod store;
+pub mod providers;
+#[cfg(feature = "ssr")]
+pub mod settings;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -27,12 +27,12 @@ pub fn key_for(hash: &str) -> String {
 /// unless the whole photo could be processed.
 pub fn store(data_dir: &Path, bytes: &[u8]) -> Result<String, AppError> {
     if bytes.is_empty() || bytes.len() > MAX_UPLOAD_BYTES {
-        return Err(AppError::BadUpload);
+        return Err(domain::Error::BadUpload.into());
     }
-    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| AppError::BadUpload)?;
+    let reader = ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| domain::Error::BadUpload)?;
     match reader.format() {
         Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif) => {}
-        _ => return Err(AppError::BadUpload),
+        _ => return Err(domain::Error::BadUpload.into()),
     }
     let mut reader = reader;
     let mut limits = Limits::default();
@@ -40,7 +40,7 @@ pub fn store(data_dir: &Path, bytes: &[u8]) -> Result<String, AppError> {
     limits.max_image_height = Some(12_000);
     limits.max_alloc = Some(512 * 1024 * 1024);
     reader.limits(limits);
-    let img = reader.decode().map_err(|_| AppError::BadUpload)?;
+    let img = reader.decode().map_err(|_| domain::Error::BadUpload)?;
     let hash = hex::encode(Sha256::digest(bytes));
     let dir = media_dir(data_dir);
     std::fs::create_dir_all(&dir).map_err(|_| AppError::Internal)?;
@@ -101,7 +101,7 @@ mod tests {
         truncated.truncate(truncated.len() / 2);
         let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>"#.to_vec();
         for bad in [html, truncated, svg, vec![], vec![0u8; MAX_UPLOAD_BYTES + 1]] {
-            assert_eq!(store(&d, &bad), Err(AppError::BadUpload));
+            assert_eq!(store(&d, &bad), Err(domain::Error::BadUpload.into()));
         }
         let stored: Vec<_> = std::fs::read_dir(media_dir(&d)).map(|r| r.collect()).unwrap_or_default();
         assert!(stored.is_empty());

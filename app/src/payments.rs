@@ -1,122 +1,14 @@
-//! Payment providers. Real providers (WeChat Pay, Alipay, Stripe) will implement the same
-//! `PaymentProvider` trait; the built-in sandbox lets the whole flow run without one: a cashier
-//! page, then a webhook signed with HMAC-SHA256 over `timestamp.body`.
+//! What a provider's verified event does to orders, and paying approved refunds back through
+//! the provider they came from. Both are safe to repeat: the event id and the refund id make
+//! each change happen once, on any instance.
 
 use crate::ctx::AppState;
-use crate::domain::money::Fen;
-use crate::domain::payment::timestamp_fresh;
-use crate::store::orders::{self, PaymentOutcome, PaymentRow};
-use crate::store::refunds;
-use hmac::{Hmac, KeyInit, Mac};
+use crate::error::AppError;
+use crate::providers::{PaymentProvider, WebhookError};
+use domain::money::Fen;
 use http::HeaderMap;
-use serde::{Deserialize, Serialize};
-use sha2::Sha256;
-
-/// A provider's notification, after its signature has been checked.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProviderEvent {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub payment_id: i64,
-    pub amount: i64,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WebhookError {
-    /// Missing or wrong signature, stale timestamp, or a body we cannot read: refused with 400
-    /// and nothing changes.
-    Rejected,
-    /// Our side failed; the provider should deliver again later.
-    Unavailable,
-}
-
-pub type ProviderFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
-
-pub trait PaymentProvider: Send + Sync {
-    fn name(&self) -> &'static str;
-    /// Checks a webhook delivery and reads its event.
-    fn verify(&self, headers: &HeaderMap, body: &[u8], now_ms: i64) -> Result<ProviderEvent, WebhookError>;
-    /// Gives `amount` of a payment back. `refund_id` is the idempotency key: asking twice for the
-    /// same refund returns the first result and moves money once. Returns the provider's reference.
-    fn refund(&self, refund_id: i64, payment_id: i64, amount: Fen) -> ProviderFuture<'_, Result<String, WebhookError>>;
-}
-
-pub const TIMESTAMP_HEADER: &str = "x-sandbox-timestamp";
-pub const SIGNATURE_HEADER: &str = "x-sandbox-signature";
-
-pub struct Sandbox {
-    key: Vec<u8>,
-}
-
-type HmacSha256 = Hmac<Sha256>;
-
-impl Sandbox {
-    /// The webhook key is derived from the instance secret, so it never needs configuring.
-    pub fn new(secret: &[u8]) -> Sandbox {
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(secret).expect("HMAC takes any key length");
-        mac.update(b"qunli sandbox webhook key");
-        Sandbox { key: mac.finalize().into_bytes().to_vec() }
-    }
-
-    /// `v1=<hex>` over `"{timestamp}.{body}"`, timestamp in milliseconds.
-    pub fn sign(&self, timestamp_ms: i64, body: &[u8]) -> String {
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(timestamp_ms.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(body);
-        format!("v1={}", hex::encode(mac.finalize().into_bytes()))
-    }
-
-    /// The delivery the sandbox makes when the member taps pay: headers and body.
-    pub fn success_delivery(&self, payment: &PaymentRow, now_ms: i64) -> (HeaderMap, Vec<u8>) {
-        let event = ProviderEvent {
-            id: format!("evt_{}_{}", payment.id, now_ms),
-            kind: "payment.succeeded".into(),
-            payment_id: payment.id,
-            amount: payment.amount.0,
-        };
-        let body = serde_json::to_vec(&event).expect("event serialises");
-        let mut headers = HeaderMap::new();
-        headers.insert(TIMESTAMP_HEADER, now_ms.to_string().parse().expect("digits"));
-        headers.insert(SIGNATURE_HEADER, self.sign(now_ms, &body).parse().expect("ascii"));
-        (headers, body)
-    }
-}
-
-impl PaymentProvider for Sandbox {
-    fn name(&self) -> &'static str {
-        "sandbox"
-    }
-
-    fn verify(&self, headers: &HeaderMap, body: &[u8], now_ms: i64) -> Result<ProviderEvent, WebhookError> {
-        let header = |n: &str| headers.get(n).and_then(|v| v.to_str().ok());
-        let ts: i64 = header(TIMESTAMP_HEADER).and_then(|v| v.parse().ok()).ok_or(WebhookError::Rejected)?;
-        let sig = header(SIGNATURE_HEADER).and_then(|v| v.strip_prefix("v1=")).ok_or(WebhookError::Rejected)?;
-        let sig = hex::decode(sig).map_err(|_| WebhookError::Rejected)?;
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(ts.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(body);
-        // Constant-time comparison.
-        mac.verify_slice(&sig).map_err(|_| WebhookError::Rejected)?;
-        if !timestamp_fresh(now_ms, ts) {
-            return Err(WebhookError::Rejected);
-        }
-        serde_json::from_slice(body).map_err(|_| WebhookError::Rejected)
-    }
-
-    /// The sandbox moves no real money: a refund succeeds at once, and its reference is derived
-    /// from the refund id, so asking again gives the same answer.
-    fn refund(
-        &self,
-        refund_id: i64,
-        _payment_id: i64,
-        _amount: Fen,
-    ) -> ProviderFuture<'_, Result<String, WebhookError>> {
-        Box::pin(async move { Ok(format!("sbr_{refund_id}")) })
-    }
-}
+use store::orders::{self, PaymentOutcome};
+use store::refunds;
 
 /// The provider a payment was made with.
 pub fn provider<'a>(st: &'a AppState, name: &str) -> Option<&'a dyn PaymentProvider> {
@@ -129,15 +21,14 @@ pub fn provider<'a>(st: &'a AppState, name: &str) -> Option<&'a dyn PaymentProvi
 /// Asks the provider to pay an approved refund and records its confirmation. Safe to call again
 /// (from the retry job, or on another instance): the provider call is idempotent by refund id and
 /// the record is a conditional update.
-pub async fn settle_refund(st: &AppState, refund_id: i64) -> Result<bool, crate::error::AppError> {
-    use crate::error::AppError;
-    let Some(r) = refunds::by_id(&st.db, refund_id).await? else { return Err(AppError::NotFound) };
+pub async fn settle_refund(st: &AppState, refund_id: i64) -> Result<bool, AppError> {
+    let Some(r) = refunds::by_id(&st.db, refund_id).await? else { return Err(domain::Error::NotFound.into()) };
     if r.status != "approved" {
         return Ok(false);
     }
     let p = provider(st, &r.provider).ok_or(AppError::Internal)?;
     let reference = p.refund(r.id, r.payment_id, r.amount).await.map_err(|_| AppError::Internal)?;
-    refunds::mark_refunded(&st.db, r.id, &reference, st.clock.now_ms()).await
+    Ok(refunds::mark_refunded(&st.db, r.id, &reference, st.clock.now_ms()).await?)
 }
 
 /// Receives a webhook delivery: the same path for the HTTP endpoint and the sandbox cashier.
@@ -157,7 +48,7 @@ pub async fn receive(
     {
         Ok(outcome) => {
             // A group-buy payment may have moved a team; open team pages hear of it now.
-            st.live.poke();
+            st.changes.poke();
             if let PaymentOutcome::OrderNotPayable { order_id, refund_id } = outcome {
                 tracing::info!(order_id, refund_id, "payment arrived for an order that cannot take it; refunding");
                 // If the provider is unreachable now, the refund stays approved and the jobs retry it.
@@ -167,42 +58,10 @@ pub async fn receive(
             }
             Ok(outcome)
         }
-        Err(crate::error::AppError::Internal) => Err(WebhookError::Unavailable),
-        Err(_) => Err(WebhookError::Rejected),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pay() -> PaymentRow {
-        PaymentRow { id: 7, order_id: 3, provider: "sandbox".into(), amount: Fen(3500), status: "created".into() }
-    }
-
-    #[test]
-    fn a_signed_delivery_verifies() {
-        let sb = Sandbox::new(b"secret");
-        let (h, body) = sb.success_delivery(&pay(), 1_000_000);
-        let ev = sb.verify(&h, &body, 1_000_000 + 299_000).unwrap();
-        assert_eq!((ev.payment_id, ev.amount, ev.kind.as_str()), (7, 3500, "payment.succeeded"));
-    }
-
-    #[test]
-    fn tampering_staleness_and_other_keys_are_rejected() {
-        let sb = Sandbox::new(b"secret");
-        let (h, body) = sb.success_delivery(&pay(), 1_000_000);
-        let mut tampered = body.clone();
-        tampered[10] ^= 1;
-        assert_eq!(sb.verify(&h, &tampered, 1_000_000), Err(WebhookError::Rejected));
-        assert_eq!(sb.verify(&h, &body, 1_000_000 + 300_001), Err(WebhookError::Rejected));
-        assert_eq!(Sandbox::new(b"other").verify(&h, &body, 1_000_000), Err(WebhookError::Rejected));
-        let mut no_sig = h.clone();
-        no_sig.remove(SIGNATURE_HEADER);
-        assert_eq!(sb.verify(&no_sig, &body, 1_000_000), Err(WebhookError::Rejected));
-        // Moving the timestamp invalidates the signature too.
-        let mut moved = h.clone();
-        moved.insert(TIMESTAMP_HEADER, "1000001".parse().unwrap());
-        assert_eq!(sb.verify(&moved, &body, 1_000_000), Err(WebhookError::Rejected));
+        Err(store::Error::Rule(_)) => Err(WebhookError::Rejected),
+        Err(e) => {
+            tracing::error!(error = %e, "payment event not applied");
+            Err(WebhookError::Unavailable)
+        }
     }
 }

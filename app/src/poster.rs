@@ -5,7 +5,7 @@
 //! Text is drawn with a small built-in pixel font (digits, capitals, `¥`, `.`), which is all the
 //! price and the code need; product titles are not drawn, as no CJK font ships with the server.
 
-use crate::domain::money::Fen;
+use domain::money::Fen;
 use image::{imageops, Rgb, RgbImage};
 use qrcode::{Color, QrCode};
 use sha2::{Digest, Sha256};
@@ -129,7 +129,7 @@ pub fn render(picture: &RgbImage, price: Fen, code: &str, link: &str) -> Result<
 /// of a built-in drawing from the site's `img` folder.
 pub fn picture(site_root: &Path, media: &Path, key: &str) -> Option<RgbImage> {
     let path = match key.strip_prefix("up:") {
-        Some(hash) if crate::domain::catalogue::is_upload_key(key) => media.join(format!("{hash}-800.jpg")),
+        Some(hash) if domain::catalogue::is_upload_key(key) => media.join(format!("{hash}-800.jpg")),
         Some(_) => return None,
         None if key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') => {
             site_root.join("img").join(format!("p-{key}.png"))
@@ -189,7 +189,7 @@ mod tests {
         let dark = qr.filter(|(x, y)| *img.get_pixel(*x, *y) == INK).count();
         assert!(dark > 10_000 && dark < 50_000, "{dark}");
         // Every letter a code can have is drawable.
-        for c in crate::domain::referral::CODE_ALPHABET {
+        for c in domain::referral::CODE_ALPHABET {
             assert!(glyph(*c as char).is_some());
         }
     }

@@ -1,12 +1,14 @@
+#![expect(clippy::unwrap_used, reason = "a benchmark: a failed setup step should stop the run where it happens")]
+
 //! Checkout throughput and latency: 50 buyers placing buy-now orders at once for a few seconds,
 //! through the real HTTP server, on SQLite or PostgreSQL. Prints figures; never fails on a slow
 //! machine. Usage: checkout_bench sqlite|postgres [seconds]   (postgres reads QUNLI_BENCH_PG_URL)
 
-use app::domain::account::Account;
-use app::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
-use app::domain::checkout::AddressDraft;
+use bench::loadgen;
+use domain::account::Account;
+use domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
+use domain::checkout::AddressDraft;
 use server::config::Config;
-use server::loadgen;
 use std::time::{Duration, Instant};
 
 const BUYERS: usize = 50;
@@ -34,8 +36,8 @@ async fn main() {
     let db = &st.db;
     let n = st.clock.now_ms();
     let owner =
-        app::store::users::create(db, &Account::Email(format!("owner{n}@bench.test")), "h", "群主", n).await.unwrap();
-    let community = app::store::communities::create(
+        store::users::create(db, &Account::Email(format!("owner{n}@bench.test")), "h", "群主", n).await.unwrap();
+    let community = store::communities::create(
         db,
         owner,
         &CommunityDraft::parse("压测社群", &format!("bench-{n}"), "", "salmon").unwrap(),
@@ -52,16 +54,15 @@ async fn main() {
         status: "on_sale".into(),
         ..Default::default()
     };
-    let product = app::store::products::create(db, community, &ProductDraft::parse(&input).unwrap(), n).await.unwrap();
+    let product = store::products::create(db, community, &ProductDraft::parse(&input).unwrap(), n).await.unwrap();
     let home = AddressDraft::parse("阿梅", "13800138000", "浙江省杭州市", "文三路 1 号").unwrap();
     let mut buyers = vec![];
     for i in 0..BUYERS {
-        let id = app::store::users::create(db, &Account::Email(format!("b{i}-{n}@bench.test")), "h", "买家", n)
-            .await
-            .unwrap();
-        let address = app::store::addresses::add(db, id, &home, true, n).await.unwrap();
+        let id =
+            store::users::create(db, &Account::Email(format!("b{i}-{n}@bench.test")), "h", "买家", n).await.unwrap();
+        let address = store::addresses::add(db, id, &home, true, n).await.unwrap();
         let (token, hash) = app::auth::new_token();
-        app::store::users::create_session(db, &hash, id, n, i64::MAX / 2).await.unwrap();
+        store::users::create_session(db, &hash, id, n, i64::MAX / 2).await.unwrap();
         buyers.push((format!("qunli_session={token}"), address));
     }
 

@@ -1,3 +1,5 @@
+#![expect(clippy::unwrap_used, reason = "a benchmark: a failed setup step should stop the run where it happens")]
+
 //! Distribution figures, on SQLite or PostgreSQL:
 //!   - the payment of an order whose buyer has a 3-level referral chain (three commissions accrued
 //!     and posted to the ledger in the payment's transaction), next to the payment of an order
@@ -9,17 +11,17 @@
 //!
 //! Usage: distribution_bench sqlite|postgres [commissions, default 10000]   (postgres reads QUNLI_BENCH_PG_URL)
 
-use app::domain::account::Account;
-use app::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
-use app::domain::checkout::Delivery;
-use app::domain::money::Fen;
-use app::domain::referral::{BindMode, JoinMode, Programme};
-use app::model::distribution::ProgrammeRow;
-use app::store::orders::{self, Checkout, CheckoutLine};
-use app::store::{distribution, Db};
+use bench::loadgen::percentile;
+use domain::account::Account;
+use domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
+use domain::checkout::Delivery;
+use domain::model::distribution::ProgrammeRow;
+use domain::money::Fen;
+use domain::referral::{BindMode, JoinMode, Programme};
 use server::config::Config;
-use server::loadgen::percentile;
 use std::time::Instant;
+use store::orders::{self, Checkout, CheckoutLine};
+use store::{distribution, Db};
 
 const TIMED: usize = 300;
 const WORKERS: usize = 8;
@@ -101,13 +103,11 @@ async fn main() {
     let user = |tag: String| {
         let db = db.clone();
         async move {
-            app::store::users::create(&db, &Account::Email(format!("{tag}@bench.test")), "h", "成员", now)
-                .await
-                .unwrap()
+            store::users::create(&db, &Account::Email(format!("{tag}@bench.test")), "h", "成员", now).await.unwrap()
         }
     };
     let owner = user(format!("owner{now}")).await;
-    let community = app::store::communities::create(
+    let community = store::communities::create(
         &db,
         owner,
         &CommunityDraft::parse("分销压测", &format!("dist-{now}"), "", "salmon").unwrap(),
@@ -124,8 +124,7 @@ async fn main() {
         status: "on_sale".into(),
         ..Default::default()
     };
-    let product =
-        app::store::products::create(&db, community, &ProductDraft::parse(&input).unwrap(), now).await.unwrap();
+    let product = store::products::create(&db, community, &ProductDraft::parse(&input).unwrap(), now).await.unwrap();
     let programme = ProgrammeRow {
         rules: Programme {
             join: JoinMode::Open,

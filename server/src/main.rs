@@ -19,8 +19,7 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    server::spawn_jobs(state.clone(), std::time::Duration::from_secs(cfg.job_interval_seconds));
-    server::spawn_live(state.clone());
+    server::jobs::spawn(state.clone(), std::time::Duration::from_secs(cfg.job_interval_seconds));
     let app = server::router(state);
     let listener = match listen(cfg.listen) {
         Ok(l) => l,
@@ -38,9 +37,9 @@ async fn main() {
         println!(
             "Qunli: {}  (demo owner {} / member {}, password {})",
             cfg.base_url,
-            app::store::demo::OWNER_PHONE,
-            app::store::demo::MEMBER_PHONE,
-            app::store::demo::PASSWORD
+            store::demo::OWNER_PHONE,
+            store::demo::MEMBER_PHONE,
+            store::demo::PASSWORD
         );
     } else {
         println!("Qunli: {}", cfg.base_url);

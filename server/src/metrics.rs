@@ -96,7 +96,7 @@ pub async fn render(State(st): State<AppState>, Extension(m): Extension<Arc<Metr
     let body = out.trim_end().trim_end_matches("# EOF").to_string();
     let mut text = body;
     text.push_str("# HELP qunli_orders Orders by state.\n# TYPE qunli_orders gauge\n");
-    match app::store::orders::totals_by_status(&st.db).await {
+    match store::orders::totals_by_status(&st.db).await {
         Ok(rows) => {
             for (status, n) in rows {
                 text.push_str(&format!("qunli_orders{{status=\"{status}\"}} {n}\n"));

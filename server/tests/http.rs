@@ -1,17 +1,19 @@
+#![allow(clippy::unwrap_used, reason = "a test stops where its setup fails")]
+
 //! The HTTP surface through the real router (`tower::ServiceExt::oneshot`): server functions,
 //! the sandbox webhook, request safety, owner checks and escaping.
 
 use app::ctx::AppState;
-use app::domain::account::Account;
-use app::domain::money::Fen;
-use app::domain::order::OrderStatus;
-use app::store::{self, orders};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
+use domain::account::Account;
+use domain::money::Fen;
+use domain::order::OrderStatus;
 use http_body_util::BodyExt;
 use server::config::Config;
 use std::sync::atomic::{AtomicU64, Ordering};
+use store::{self, orders};
 use tower::ServiceExt;
 
 static SEQ: AtomicU64 = AtomicU64::new(0);
@@ -111,7 +113,7 @@ impl TestApp {
 
     /// An owner's community with one product on sale (¥35.00, was ¥90.00, 20 in stock).
     async fn shop(&self) -> (i64, String, i64, i64) {
-        use app::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
+        use domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
         let (owner, cookie) = self.member("owner").await;
         let n = SEQ.fetch_add(1, Ordering::Relaxed);
         let community = store::communities::create(
@@ -218,8 +220,8 @@ async fn bad_sign_up_goes_back_with_the_message_and_writes_nothing() {
     assert_eq!(r.location(), Some("/signup"));
     let flash = r.cookies().into_iter().find(|c| c.starts_with("qunli_flash=")).expect("flash cookie");
     let value = flash.trim_start_matches("qunli_flash=").split(';').next().unwrap().to_string();
-    let f = app::api::form::decode_flash(&value).unwrap();
-    assert_eq!(f.error, Some(app::error::AppError::BadPhone));
+    let f = app::flash::decode_flash(&value).unwrap();
+    assert_eq!(f.error, Some(app::error::AppError::Rule(domain::Error::BadPhone)));
     assert_eq!(f.value("account").as_deref(), Some("1380013800"));
     assert_eq!(f.value("nickname").as_deref(), Some("阿梅"));
     assert_eq!(f.value("password"), None, "a password is never echoed");
@@ -272,7 +274,7 @@ async fn owner_endpoints_refuse_other_members_and_change_nothing() {
 
 #[tokio::test]
 async fn buy_now_charges_the_server_price_whatever_the_client_sends() {
-    use app::domain::checkout::AddressDraft;
+    use domain::checkout::AddressDraft;
     let app = test_app().await;
     let (_, _, _, product) = app.shop().await;
     let (buyer, cookie) = app.member("buyer").await;
@@ -328,7 +330,8 @@ async fn the_sandbox_webhook_is_signed_fresh_and_applied_once() {
     let (_, _, _, product) = app.shop().await;
     let (buyer, _) = app.member("buyer").await;
     let now = app.st.clock.now_ms();
-    let created = orders::create_buy_now(&app.st.db, buyer, product, None, 1, now, 900_000, "sandbox").await.unwrap();
+    let created =
+        store::testing::create_buy_now(&app.st.db, buyer, product, None, 1, now, 900_000, "sandbox").await.unwrap();
     let payment = orders::payment(&app.st.db, created.payment_id).await.unwrap().unwrap();
     let deliver = |headers: axum::http::HeaderMap, body: Vec<u8>| {
         let mut b = Request::post("/webhooks/sandbox")
@@ -370,7 +373,7 @@ async fn the_cashier_pays_through_the_webhook_and_only_for_the_buyer() {
     let (buyer, cookie) = app.member("buyer").await;
     let (_, stranger) = app.member("stranger").await;
     let created =
-        orders::create_buy_now(&app.st.db, buyer, product, None, 3, app.st.clock.now_ms(), 900_000, "sandbox")
+        store::testing::create_buy_now(&app.st.db, buyer, product, None, 3, app.st.clock.now_ms(), 900_000, "sandbox")
             .await
             .unwrap();
     let cashier = app.get(&format!("/pay/{}", created.order_id), Some(&cookie)).await;
@@ -394,7 +397,8 @@ async fn only_the_owner_ships_and_only_the_buyer_confirms() {
     let (buyer_id, buyer) = app.member("buyer").await;
     let (_, other) = app.member("other").await;
     let now = app.st.clock.now_ms();
-    let c = orders::create_buy_now(&app.st.db, buyer_id, product, None, 1, now, 900_000, "sandbox").await.unwrap();
+    let c =
+        store::testing::create_buy_now(&app.st.db, buyer_id, product, None, 1, now, 900_000, "sandbox").await.unwrap();
     orders::apply_payment_succeeded(&app.st.db, "sandbox", "evt", c.payment_id, Fen(3500), now).await.unwrap();
     let ship = format!("order_id={}&carrier=%E9%A1%BA%E4%B8%B0&tracking_no=SF1234567890", c.order_id);
     for who in [&other, &buyer] {
@@ -435,7 +439,7 @@ async fn owners_export_their_orders_as_csv_and_nobody_else_can() {
     let (buyer, _) = app.member("阿梅").await;
     let (_, other) = app.member("other").await;
     let now = app.st.clock.now_ms();
-    let c = orders::create_buy_now(&app.st.db, buyer, product, None, 2, now, 900_000, "sandbox").await.unwrap();
+    let c = store::testing::create_buy_now(&app.st.db, buyer, product, None, 2, now, 900_000, "sandbox").await.unwrap();
     orders::apply_payment_succeeded(&app.st.db, "sandbox", "evt", c.payment_id, c.total, now).await.unwrap();
     let path = format!("/console/c/{community}/orders.csv?tab=paid");
     let r = app.get(&path, Some(&owner)).await;
@@ -514,7 +518,7 @@ async fn owners_upload_photos_checked_by_content_and_served_with_long_caching() 
 
 #[tokio::test]
 async fn descriptions_are_markdown_without_anything_that_runs() {
-    use app::domain::catalogue::{ProductDraft, ProductInput};
+    use domain::catalogue::{ProductDraft, ProductInput};
     let app = test_app().await;
     let (_, _, _, product) = app.shop().await;
     let input = ProductInput {
@@ -538,7 +542,7 @@ async fn descriptions_are_markdown_without_anything_that_runs() {
 
 /// A running activity (3人团 ¥29.90) on the shop's product; returns its id.
 async fn group_activity(app: &TestApp, product: i64, community: i64) -> i64 {
-    use app::domain::groupbuy::{Activity, DEFAULT_WINDOW_MS};
+    use domain::groupbuy::{Activity, DEFAULT_WINDOW_MS};
     let now = app.st.clock.now_ms();
     let rules = Activity {
         team_size: 3,
@@ -615,7 +619,7 @@ async fn a_full_team_sends_a_member_back_to_it_with_the_reason_and_charges_nothi
     store::communities::update_shipping(
         &app.st.db,
         community,
-        app::domain::checkout::ShippingRule::parse("0", "0").unwrap(),
+        domain::checkout::ShippingRule::parse("0", "0").unwrap(),
         "门店",
     )
     .await
@@ -634,7 +638,7 @@ async fn a_full_team_sends_a_member_back_to_it_with_the_reason_and_charges_nothi
         take_and_pay(&app, product, &format!("join:{team}"), &cookie).await;
     }
     let t = store::groupbuy::team(&app.st.db, team, app.st.clock.now_ms()).await.unwrap().unwrap();
-    assert_eq!((t.status, t.paid), (app::domain::groupbuy::TeamStatus::Succeeded, 3));
+    assert_eq!((t.status, t.paid), (domain::groupbuy::TeamStatus::Succeeded, 3));
     // A fourth member posting the join form lands back on the team with the message.
     let (late_id, late) = app.member("late").await;
     let form = format!("product_id={product}&target=join:{team}&quantity=1&delivery=pickup");
@@ -665,12 +669,11 @@ async fn a_full_team_sends_a_member_back_to_it_with_the_reason_and_charges_nothi
 #[tokio::test]
 async fn team_pages_follow_changes_through_server_sent_events() {
     let app = test_app().await;
-    server::spawn_live(app.st.clone());
     let (_, _, community, product) = app.shop().await;
     store::communities::update_shipping(
         &app.st.db,
         community,
-        app::domain::checkout::ShippingRule::parse("0", "0").unwrap(),
+        domain::checkout::ShippingRule::parse("0", "0").unwrap(),
         "门店",
     )
     .await
@@ -688,7 +691,7 @@ async fn team_pages_follow_changes_through_server_sent_events() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers().get(header::CONTENT_TYPE).unwrap(), "text/event-stream");
     let mut body = res.into_body();
-    let mut next_event = async || -> app::model::TeamSummary {
+    let mut next_event = async || -> domain::model::TeamSummary {
         let frame =
             tokio::time::timeout(std::time::Duration::from_secs(5), body.frame()).await.unwrap().unwrap().unwrap();
         let text = String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap();
@@ -713,12 +716,12 @@ async fn team_pages_follow_changes_through_server_sent_events() {
 /// The owner's distribution endpoints refuse other members and visitors, and change nothing.
 #[tokio::test]
 async fn distribution_owner_endpoints_refuse_other_members_and_change_nothing() {
-    use app::model::distribution::ProgrammeRow;
+    use domain::model::distribution::ProgrammeRow;
     let app = test_app().await;
     let (_, owner_cookie, community, product) = app.shop().await;
     let (_, other) = app.member("other").await;
-    let rules = app::domain::referral::default_programme();
-    let row = ProgrammeRow { rules, enabled: true, freeze_days: 7, withdrawal_fee: app::domain::money::Fen(0) };
+    let rules = domain::referral::default_programme();
+    let row = ProgrammeRow { rules, enabled: true, freeze_days: 7, withdrawal_fee: domain::money::Fen(0) };
     store::distribution::save_programme(&app.st.db, community, &row, 1).await.unwrap();
     let fields = "join=open&spend_threshold=&bind=last&bind_days=30&rate1=40&rate2=&rate3=&levels=&daily_cap=&freeze_days=7&withdrawal_fee=";
     let attempts = [
@@ -796,12 +799,12 @@ async fn referral_links_set_a_cookie_and_record_a_visit_only_for_real_codes() {
 /// Twenty withdrawal requests at the same moment give one request; the rest are told one is waiting.
 #[tokio::test]
 async fn concurrent_withdrawal_requests_make_one() {
-    use app::domain::money::Fen;
-    use app::model::distribution::ProgrammeRow;
+    use domain::model::distribution::ProgrammeRow;
+    use domain::money::Fen;
     let app = test_app().await;
     let (_, _, community, product) = app.shop().await;
     let row = ProgrammeRow {
-        rules: app::domain::referral::default_programme(),
+        rules: domain::referral::default_programme(),
         enabled: true,
         freeze_days: 7,
         withdrawal_fee: Fen(0),
@@ -812,7 +815,7 @@ async fn concurrent_withdrawal_requests_make_one() {
     let now = app.st.clock.now_ms();
     let c = orders::Checkout {
         key: None,
-        delivery: app::domain::checkout::Delivery::Ship,
+        delivery: domain::checkout::Delivery::Ship,
         ship_to: "阿斌 13800138000 浙江省杭州市 文三路 1 号".into(),
         note: String::new(),
         lines: vec![orders::CheckoutLine { product_id: product, sku_id: None, quantity: 10 }],
@@ -865,13 +868,13 @@ async fn concurrent_withdrawal_requests_make_one() {
 /// only then does the member stand as a distributor; a short application is refused with the reason.
 #[tokio::test]
 async fn members_apply_and_owners_approve_through_the_forms() {
-    use app::domain::referral::JoinMode;
-    use app::model::distribution::{ProgrammeRow, Standing};
+    use domain::model::distribution::{ProgrammeRow, Standing};
+    use domain::referral::JoinMode;
     let app = test_app().await;
     let (_, owner_cookie, community, _) = app.shop().await;
-    let mut rules = app::domain::referral::default_programme();
+    let mut rules = domain::referral::default_programme();
     rules.join = JoinMode::ByApplication;
-    let row = ProgrammeRow { rules, enabled: true, freeze_days: 7, withdrawal_fee: app::domain::money::Fen(0) };
+    let row = ProgrammeRow { rules, enabled: true, freeze_days: 7, withdrawal_fee: domain::money::Fen(0) };
     store::distribution::save_programme(&app.st.db, community, &row, 1).await.unwrap();
     let (amy, amy_cookie) = app.member("amy").await;
     let now = app.st.clock.now_ms();

@@ -1,11 +1,13 @@
+#![allow(clippy::unwrap_used, reason = "a test stops where its setup fails")]
+
 //! 200 members join one 30-seat team at the same moment through real server processes, 20 times
 //! over: on SQLite, on PostgreSQL, and on PostgreSQL behind two processes. Every time the team
 //! ends with exactly 30 paid members; every other member is told it is full and has no order.
 
-use app::domain::groupbuy::TeamStatus;
-use app::store::{self, Db};
-use server::loadgen;
-use server::teamrush::{self, TEAM_SIZE};
+use bench::loadgen;
+use bench::teamrush::{self, TEAM_SIZE};
+use domain::groupbuy::TeamStatus;
+use store::{self, Db};
 
 const MEMBERS: usize = 200;
 const ROUNDS: usize = 20;
@@ -52,29 +54,14 @@ async fn a_team_never_overfills_on_sqlite() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
-async fn fresh_postgres(tag: &str) -> Option<String> {
-    let Ok(base) = std::env::var("QUNLI_TEST_PG_URL") else {
-        assert!(std::env::var("QUNLI_REQUIRE_PG").is_err(), "QUNLI_REQUIRE_PG is set but QUNLI_TEST_PG_URL is not");
-        eprintln!("QUNLI_TEST_PG_URL is not set: the PostgreSQL rush was not run");
-        return None;
-    };
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let name = format!("qunli_rush_{tag}_{}", std::process::id());
-    let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    Some(format!("{prefix}/{name}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_team_never_overfills_on_postgres() {
-    let Some(url) = fresh_postgres("one").await else { return };
+    let Some(url) = store::testing::postgres_url().await else { return };
     rush(&url, 1).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_team_never_overfills_across_two_processes() {
-    let Some(url) = fresh_postgres("two").await else { return };
+    let Some(url) = store::testing::postgres_url().await else { return };
     rush(&url, 2).await;
 }

@@ -1,33 +1,17 @@
+#![allow(clippy::unwrap_used, reason = "a test stops where its setup fails")]
+
 //! Two real server processes on one PostgreSQL database: 100 concurrent checkouts for the last
 //! 10 units give exactly 10 orders, the rest a clear "sold out", and nothing else.
 
-use app::domain::account::Account;
-use app::domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
-use app::domain::checkout::AddressDraft;
-use app::store::{self, Db};
-use server::loadgen;
-
-async fn fresh_postgres() -> Option<String> {
-    let base = match std::env::var("QUNLI_TEST_PG_URL") {
-        Ok(u) => u,
-        Err(_) => {
-            assert!(std::env::var("QUNLI_REQUIRE_PG").is_err(), "QUNLI_REQUIRE_PG is set but QUNLI_TEST_PG_URL is not");
-            eprintln!("QUNLI_TEST_PG_URL is not set: the two-instance test needs PostgreSQL and was not run");
-            return None;
-        }
-    };
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let name = format!("qunli_two_{}", std::process::id());
-    let mut admin = sqlx::AnyConnection::connect(&base).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await.unwrap();
-    let (prefix, _) = base.rsplit_once('/').unwrap();
-    Some(format!("{prefix}/{name}"))
-}
+use bench::loadgen;
+use domain::account::Account;
+use domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
+use domain::checkout::AddressDraft;
+use store::{self, Db};
 
 #[tokio::test]
 async fn two_processes_never_sell_more_than_the_stock() {
-    let Some(url) = fresh_postgres().await else { return };
+    let Some(url) = store::testing::postgres_url().await else { return };
     let db = Db::connect(&url).await.unwrap();
     let owner = store::users::create(&db, &Account::Email("owner@qunli.test".into()), "h", "群主", 1).await.unwrap();
     let community = store::communities::create(

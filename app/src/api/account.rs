@@ -3,7 +3,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 async fn start_session(user_id: i64) -> Result<(), AppError> {
-    use crate::{auth, ctx, store::users};
+    use crate::{auth, ctx};
+    use store::users;
     let st = ctx::state();
     // A new token at every sign-in: a session fixed before sign-in is never promoted.
     if let Some(old) = ctx::request().session_hash {
@@ -22,7 +23,7 @@ async fn start_session(user_id: i64) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 fn after_sign_in(next: Option<String>) -> super::form::Next {
-    super::form::Next::to(crate::domain::account::safe_next(next.as_deref()).unwrap_or_else(|| "/me".into()))
+    super::form::Next::to(domain::account::safe_next(next.as_deref()).unwrap_or_else(|| "/me".into()))
 }
 
 /// Creates an account with a phone number or e-mail and a password, and signs in.
@@ -33,8 +34,9 @@ pub async fn sign_up(
     nickname: Option<String>,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::domain::account::{check_new_password, parse_nickname, Account};
-    use crate::{auth, ctx, store::users};
+    use crate::{auth, ctx};
+    use domain::account::{check_new_password, parse_nickname, Account};
+    use store::users;
     let nickname = nickname.unwrap_or_default();
     let result = async {
         let acct = Account::parse(&account)?;
@@ -42,7 +44,7 @@ pub async fn sign_up(
         let name = parse_nickname(&nickname, &acct)?;
         let st = ctx::state();
         if users::exists(&st.db, &acct).await? {
-            return Err(AppError::AccountExists);
+            return Err(domain::Error::AccountExists.into());
         }
         let hash = auth::hash_password(password.clone()).await?;
         let id = users::create(&st.db, &acct, &hash, &name, st.clock.now_ms()).await?;
@@ -61,8 +63,9 @@ pub async fn sign_up(
 /// limit holds across server instances.
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(account: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::domain::account::{check_sign_in_limit, Account, SIGN_IN_LIMITS, SIGN_IN_WINDOW_MS};
-    use crate::{auth, ctx, store::users};
+    use crate::{auth, ctx};
+    use domain::account::{check_sign_in_limit, Account, SIGN_IN_LIMITS, SIGN_IN_WINDOW_MS};
+    use store::users;
     let result = async {
         let acct = Account::parse(&account)?;
         let st = ctx::state();
@@ -84,7 +87,7 @@ pub async fn sign_in(account: String, password: String, next: Option<String>) ->
         if !ok {
             users::record_failure(&st.db, &acct_scope, now).await?;
             users::record_failure(&st.db, &ip_scope, now).await?;
-            return Err(AppError::WrongPassword);
+            return Err(domain::Error::WrongPassword.into());
         }
         users::clear_failures(&st.db, &acct_scope).await?;
         start_session(user_id).await
@@ -96,7 +99,8 @@ pub async fn sign_in(account: String, password: String, next: Option<String>) ->
 
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::{auth, ctx, store::users};
+    use crate::{auth, ctx};
+    use store::users;
     let st = ctx::state();
     if let Some(hash) = ctx::request().session_hash {
         users::delete_session(&st.db, &hash).await?;
@@ -109,7 +113,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[server(prefix = "/api", endpoint = "set_language")]
 pub async fn set_language(lang: String) -> Result<(), AppError> {
     use crate::i18n::Lang;
-    let result = Lang::from_code(&lang).ok_or(AppError::BadRequest);
+    let result = Lang::from_code(&lang).ok_or(domain::Error::BadRequest);
     if let Ok(l) = result {
         super::form::set_cookie(&format!(
             "{}={}; Path=/; SameSite=Lax; Max-Age=31536000",
@@ -117,5 +121,5 @@ pub async fn set_language(lang: String) -> Result<(), AppError> {
             l.code()
         ));
     }
-    super::form::finish(result.map(|_| ()), |_| super::form::Next::to("/me"), &[])
+    super::form::finish(result.map(|_| ()).map_err(AppError::from), |_| super::form::Next::to("/me"), &[])
 }

@@ -1,16 +1,16 @@
 //! The member's address book.
 
 use crate::error::AppError;
-use crate::model::Address;
+use domain::model::Address;
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "load_addresses")]
 pub async fn load_addresses() -> Result<Vec<Address>, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
-            store::addresses::list(&ctx::state().db, v.id).await
+            Ok(store::addresses::list(&ctx::state().db, v.id).await?)
         }
         .await,
     )
@@ -26,14 +26,14 @@ pub async fn add_address(
     make_default: Option<String>,
     next: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::domain::account::safe_next;
-    use crate::domain::checkout::AddressDraft;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use domain::account::safe_next;
+    use domain::checkout::AddressDraft;
     let result = async {
         let v = ctx::viewer()?;
         let a = AddressDraft::parse(&name, &phone, &region, &detail)?;
         let st = ctx::state();
-        store::addresses::add(&st.db, v.id, &a, make_default.is_some(), st.clock.now_ms()).await
+        Ok(store::addresses::add(&st.db, v.id, &a, make_default.is_some(), st.clock.now_ms()).await?)
     }
     .await;
     let back = safe_next(next.as_deref()).unwrap_or_else(|| "/me/addresses".into());
@@ -47,10 +47,10 @@ pub async fn add_address(
 
 #[server(prefix = "/api", endpoint = "remove_address")]
 pub async fn remove_address(address_id: i64) -> Result<(), AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let result = async {
         let v = ctx::viewer()?;
-        store::addresses::remove(&ctx::state().db, v.id, address_id).await
+        Ok(store::addresses::remove(&ctx::state().db, v.id, address_id).await?)
     }
     .await;
     super::form::finish(result, |_| super::form::Next::to("/me/addresses"), &[])
@@ -58,10 +58,10 @@ pub async fn remove_address(address_id: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "set_default_address")]
 pub async fn set_default_address(address_id: i64) -> Result<(), AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let result = async {
         let v = ctx::viewer()?;
-        store::addresses::set_default(&ctx::state().db, v.id, address_id).await
+        Ok(store::addresses::set_default(&ctx::state().db, v.id, address_id).await?)
     }
     .await;
     super::form::finish(result, |_| super::form::Next::to("/me/addresses"), &[])

@@ -1,8 +1,8 @@
 //! The cart and its checkout.
 
 use crate::error::AppError;
-use crate::model::CartItem;
-use crate::model::{Address, Community};
+use domain::model::CartItem;
+use domain::model::{Address, Community};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -14,7 +14,7 @@ pub const CART_COOKIE: &str = "qunli_cart";
 pub(crate) fn holder(create: bool) -> Option<String> {
     use crate::{auth, ctx};
     if let Some(v) = ctx::request().viewer {
-        return Some(crate::store::cart::member_holder(v.id));
+        return Some(store::cart::member_holder(v.id));
     }
     let parts = use_context::<http::request::Parts>()?;
     if let Some(token) = ctx::cookie(&parts.headers, CART_COOKIE) {
@@ -31,7 +31,7 @@ pub(crate) fn holder(create: bool) -> Option<String> {
 /// At sign-in: the visitor's cart joins the member's.
 #[cfg(feature = "ssr")]
 pub(crate) async fn merge_visitor_cart(user: i64) -> Result<(), AppError> {
-    use crate::{auth, ctx, store};
+    use crate::{auth, ctx};
     let Some(parts) = use_context::<http::request::Parts>() else { return Ok(()) };
     if let Some(token) = ctx::cookie(&parts.headers, CART_COOKIE) {
         let from = format!("v:{}", auth::token_hash(token));
@@ -62,7 +62,7 @@ async fn grouped(items: Vec<CartItem>) -> Result<Vec<CartGroup>, AppError> {
         match groups.iter_mut().find(|g| g.community_id == item.community_id) {
             Some(g) => g.items.push(item),
             None => {
-                let c = crate::store::communities::by_id(db, item.community_id).await?.ok_or(AppError::NotFound)?;
+                let c = store::communities::by_id(db, item.community_id).await?.ok_or(domain::Error::NotFound)?;
                 groups.push(CartGroup { community_id: c.id, community_name: c.name, items: vec![item] });
             }
         }
@@ -74,7 +74,7 @@ async fn grouped(items: Vec<CartItem>) -> Result<Vec<CartGroup>, AppError> {
 pub async fn load_cart() -> Result<CartData, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let signed_in = ctx::request().viewer.is_some();
             let items = match holder(false) {
                 Some(h) => store::cart::items(&ctx::state().db, &h).await?,
@@ -89,14 +89,14 @@ pub async fn load_cart() -> Result<CartData, AppError> {
 /// Adds an option of a product to the cart; visitors get a cart that survives signing in.
 #[server(prefix = "/api", endpoint = "add_to_cart")]
 pub async fn add_to_cart(product_id: i64, sku_id: Option<i64>, quantity: String) -> Result<(), AppError> {
-    use crate::domain::order::parse_quantity;
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
+    use domain::order::parse_quantity;
     let result = async {
         let qty = parse_quantity(&quantity)?;
         let st = ctx::state();
         let h = holder(true).ok_or(AppError::Internal)?;
-        store::cart::add(&st.db, &h, product_id, sku_id, qty, st.clock.now_ms()).await
+        Ok(store::cart::add(&st.db, &h, product_id, sku_id, qty, st.clock.now_ms()).await?)
     }
     .await;
     let sku = sku_id.map(|s| s.to_string()).unwrap_or_default();
@@ -109,11 +109,11 @@ pub async fn add_to_cart(product_id: i64, sku_id: Option<i64>, quantity: String)
 
 #[server(prefix = "/api", endpoint = "update_cart_item")]
 pub async fn update_cart_item(item_id: i64, quantity: String) -> Result<(), AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let result = async {
-        let q: i64 = quantity.trim().parse().map_err(|_| AppError::BadQuantity)?;
-        let h = holder(false).ok_or(AppError::NotFound)?;
-        store::cart::set_quantity(&ctx::state().db, &h, item_id, q).await
+        let q: i64 = quantity.trim().parse().map_err(|_| domain::Error::BadQuantity)?;
+        let h = holder(false).ok_or(domain::Error::NotFound)?;
+        Ok(store::cart::set_quantity(&ctx::state().db, &h, item_id, q).await?)
     }
     .await;
     super::form::finish(result, |_| super::form::Next::to("/cart"), &[])
@@ -121,10 +121,10 @@ pub async fn update_cart_item(item_id: i64, quantity: String) -> Result<(), AppE
 
 #[server(prefix = "/api", endpoint = "remove_cart_item")]
 pub async fn remove_cart_item(item_id: i64) -> Result<(), AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let result = async {
-        let h = holder(false).ok_or(AppError::NotFound)?;
-        store::cart::remove(&ctx::state().db, &h, item_id).await
+        let h = holder(false).ok_or(domain::Error::NotFound)?;
+        Ok(store::cart::remove(&ctx::state().db, &h, item_id).await?)
     }
     .await;
     super::form::finish(result, |_| super::form::Next::to("/cart"), &[])
@@ -149,8 +149,8 @@ pub struct CheckoutData {
 pub async fn load_checkout() -> Result<CheckoutData, AppError> {
     super::form::reply(
         async move {
-            use crate::domain::checkout::CartLineState;
-            use crate::{ctx, store};
+            use crate::ctx;
+            use domain::checkout::CartLineState;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let all = store::cart::items(&st.db, &store::cart::member_holder(v.id)).await?;
@@ -160,8 +160,9 @@ pub async fn load_checkout() -> Result<CheckoutData, AppError> {
                 match groups.iter_mut().find(|g| g.community.id == item.community_id) {
                     Some(g) => g.items.push(item),
                     None => {
-                        let community =
-                            store::communities::by_id(&st.db, item.community_id).await?.ok_or(AppError::NotFound)?;
+                        let community = store::communities::by_id(&st.db, item.community_id)
+                            .await?
+                            .ok_or(domain::Error::NotFound)?;
                         groups.push(CheckoutGroup { community, items: vec![item] });
                     }
                 }
@@ -181,9 +182,9 @@ pub async fn checkout_cart(
     note: Option<String>,
     checkout_key: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::domain::checkout::{parse_checkout_key, parse_note, CartLineState};
-    use crate::store::orders::{Checkout, CheckoutLine};
-    use crate::{ctx, store};
+    use crate::ctx;
+    use domain::checkout::{parse_checkout_key, parse_note, CartLineState};
+    use store::orders::{Checkout, CheckoutLine};
     let delivery_in = delivery.unwrap_or_default();
     let note_in = note.unwrap_or_default();
     let result = async {
@@ -197,7 +198,7 @@ pub async fn checkout_cart(
             .filter(|i| i.state == CartLineState::Ready)
             .collect();
         if items.is_empty() {
-            return Err(AppError::CartEmpty);
+            return Err(domain::Error::CartEmpty.into());
         }
         let (delivery, ship_to) = super::orders::resolve_delivery(v.id, &delivery_in).await?;
         let c = Checkout {

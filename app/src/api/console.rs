@@ -5,7 +5,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
-use crate::model::{Community, CommunityCard, Order, Product, ProductCard};
+use domain::model::{Community, CommunityCard, Order, Product, ProductCard};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 pub async fn load_console_home() -> Result<Vec<CommunityCard>, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
-            store::communities::owned_by(&ctx::state().db, v.id).await
+            Ok(store::communities::owned_by(&ctx::state().db, v.id).await?)
         }
         .await,
     )
@@ -23,14 +23,14 @@ pub async fn load_console_home() -> Result<Vec<CommunityCard>, AppError> {
 
 #[server(prefix = "/api", endpoint = "create_community")]
 pub async fn create_community(name: String, slug: String, intro: String, cover: String) -> Result<i64, AppError> {
-    use crate::domain::catalogue::CommunityDraft;
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
+    use domain::catalogue::CommunityDraft;
     let result = async {
         let v = ctx::viewer()?;
         let draft = CommunityDraft::parse(&name, &slug, &intro, &cover)?;
         let st = ctx::state();
-        store::communities::create(&st.db, v.id, &draft, st.clock.now_ms()).await
+        Ok(store::communities::create(&st.db, v.id, &draft, st.clock.now_ms()).await?)
     }
     .await;
     super::form::finish(
@@ -50,7 +50,7 @@ pub struct ConsoleCommunity {
 pub async fn load_console_community(community_id: i64) -> Result<ConsoleCommunity, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let community = store::communities::owned(&st.db, community_id, v.id).await?;
@@ -69,15 +69,15 @@ pub async fn update_community(
     intro: String,
     cover: String,
 ) -> Result<(), AppError> {
-    use crate::domain::catalogue::CommunityDraft;
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
+    use domain::catalogue::CommunityDraft;
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
         store::communities::owned(&st.db, community_id, v.id).await?;
         let draft = CommunityDraft::parse(&name, &slug, &intro, &cover)?;
-        store::communities::update(&st.db, community_id, &draft).await
+        Ok(store::communities::update(&st.db, community_id, &draft).await?)
     }
     .await;
     super::form::finish(
@@ -101,14 +101,14 @@ pub async fn load_product_editor(
 ) -> Result<ProductEditor, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let product = match product_id {
-                Some(id) => Some(store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?),
+                Some(id) => Some(store::products::by_id(&st.db, id).await?.ok_or(domain::Error::NotFound)?),
                 None => None,
             };
-            let cid = product.as_ref().map(|p| p.community_id).or(community_id).ok_or(AppError::BadRequest)?;
+            let cid = product.as_ref().map(|p| p.community_id).or(community_id).ok_or(domain::Error::BadRequest)?;
             let community = store::communities::owned(&st.db, cid, v.id).await?;
             Ok(ProductEditor { community, product })
         }
@@ -136,9 +136,9 @@ pub async fn save_product(
     spec2_name: Option<String>,
     spec2_values: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::domain::catalogue::{ProductDraft, ProductInput};
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
+    use domain::catalogue::{ProductDraft, ProductInput};
     let input = ProductInput {
         title,
         description,
@@ -164,15 +164,15 @@ pub async fn save_product(
         let now = st.clock.now_ms();
         match product_id {
             Some(id) => {
-                let existing = store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?;
+                let existing = store::products::by_id(&st.db, id).await?.ok_or(domain::Error::NotFound)?;
                 // The product must belong to the community the owner was checked against.
                 if existing.community_id != community_id {
-                    return Err(AppError::Forbidden);
+                    return Err(domain::Error::Forbidden.into());
                 }
                 store::products::update(&st.db, id, &draft, now).await?;
                 Ok(id)
             }
-            None => store::products::create(&st.db, community_id, &draft, now).await,
+            None => Ok(store::products::create(&st.db, community_id, &draft, now).await?),
         }
     }
     .await;
@@ -220,7 +220,7 @@ pub async fn load_console_orders(
 ) -> Result<ConsoleOrders, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let community = store::communities::owned(&st.db, community_id, v.id).await?;
@@ -233,9 +233,9 @@ pub async fn load_console_orders(
 }
 
 #[cfg(feature = "ssr")]
-fn order_filter(tab: Option<&str>, q: Option<String>) -> crate::store::orders::OrderFilter {
-    crate::store::orders::OrderFilter {
-        statuses: crate::domain::order::tab_statuses(tab.unwrap_or("all")),
+fn order_filter(tab: Option<&str>, q: Option<String>) -> store::orders::OrderFilter {
+    store::orders::OrderFilter {
+        statuses: domain::order::tab_statuses(tab.unwrap_or("all")),
         search: q.filter(|q| !q.trim().is_empty()),
     }
 }
@@ -244,14 +244,13 @@ fn order_filter(tab: Option<&str>, q: Option<String>) -> crate::store::orders::O
 #[cfg(feature = "ssr")]
 pub async fn orders_csv(
     st: &crate::ctx::AppState,
-    viewer: Option<&crate::model::Viewer>,
+    viewer: Option<&domain::model::Viewer>,
     lang: crate::i18n::Lang,
     community_id: i64,
     tab: Option<&str>,
     q: Option<String>,
 ) -> Result<Vec<u8>, AppError> {
-    use crate::store;
-    let v = viewer.ok_or(AppError::SignInRequired)?;
+    let v = viewer.ok_or(domain::Error::SignInRequired)?;
     store::communities::owned(&st.db, community_id, v.id).await?;
     let orders = store::orders::search_in_community(&st.db, community_id, &order_filter(tab, q)).await?;
     crate::export::orders_csv(&orders, lang).map_err(|_| AppError::Internal)
@@ -260,16 +259,16 @@ pub async fn orders_csv(
 /// The owner ships a paid order with a carrier and tracking number.
 #[server(prefix = "/api", endpoint = "ship_order")]
 pub async fn ship_order(order_id: i64, carrier: String, tracking_no: String) -> Result<(), AppError> {
-    use crate::domain::order::parse_shipment;
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
+    use domain::order::parse_shipment;
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
-        let order = store::orders::by_id(&st.db, order_id).await?.ok_or(AppError::NotFound)?;
+        let order = store::orders::by_id(&st.db, order_id).await?.ok_or(domain::Error::NotFound)?;
         store::communities::owned(&st.db, order.community_id, v.id).await?;
         let (carrier, tracking) = parse_shipment(&carrier, &tracking_no)?;
-        store::orders::ship(&st.db, order_id, &carrier, &tracking, st.clock.now_ms()).await
+        Ok(store::orders::ship(&st.db, order_id, &carrier, &tracking, st.clock.now_ms()).await?)
     }
     .await;
     super::form::finish(
@@ -296,13 +295,13 @@ pub struct SkuRow {
 /// Saves the price, original price, stock and code of each of a product's SKUs.
 #[server(prefix = "/api", endpoint = "save_skus")]
 pub async fn save_skus(product_id: i64, skus: Vec<SkuRow>) -> Result<(), AppError> {
-    use crate::domain::catalogue::SkuDraft;
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
+    use domain::catalogue::SkuDraft;
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
-        let product = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+        let product = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
         store::communities::owned(&st.db, product.community_id, v.id).await?;
         let rows = skus
             .iter()
@@ -337,16 +336,16 @@ pub async fn update_shipping(
     free_shipping_over: String,
     pickup_point: String,
 ) -> Result<(), AppError> {
-    use crate::domain::checkout::{parse_pickup_point, ShippingRule};
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
+    use domain::checkout::{parse_pickup_point, ShippingRule};
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
         store::communities::owned(&st.db, community_id, v.id).await?;
         let rule = ShippingRule::parse(&shipping_fee, &free_shipping_over)?;
         let pickup = parse_pickup_point(&pickup_point)?;
-        store::communities::update_shipping(&st.db, community_id, rule, &pickup).await
+        Ok(store::communities::update_shipping(&st.db, community_id, rule, &pickup).await?)
     }
     .await;
     super::form::finish(
@@ -363,13 +362,13 @@ pub async fn update_shipping(
 /// The owner approves a refund request: decided once, then paid back through the provider.
 #[server(prefix = "/api", endpoint = "approve_refund")]
 pub async fn approve_refund(refund_id: i64) -> Result<(), AppError> {
-    use crate::model::Notice;
-    use crate::{ctx, payments, store};
+    use crate::flash::Notice;
+    use crate::{ctx, payments};
     let mut order = 0;
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
-        let (community, o) = store::refunds::community_of(&st.db, refund_id).await?.ok_or(AppError::NotFound)?;
+        let (community, o) = store::refunds::community_of(&st.db, refund_id).await?.ok_or(domain::Error::NotFound)?;
         order = o;
         store::communities::owned(&st.db, community, v.id).await?;
         store::refunds::approve(&st.db, refund_id, st.clock.now_ms()).await?;
@@ -386,17 +385,17 @@ pub async fn approve_refund(refund_id: i64) -> Result<(), AppError> {
 /// The owner turns a refund request down, saying why.
 #[server(prefix = "/api", endpoint = "reject_refund")]
 pub async fn reject_refund(refund_id: i64, decision_note: String) -> Result<(), AppError> {
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
     let mut order = 0;
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
-        let (community, o) = store::refunds::community_of(&st.db, refund_id).await?.ok_or(AppError::NotFound)?;
+        let (community, o) = store::refunds::community_of(&st.db, refund_id).await?.ok_or(domain::Error::NotFound)?;
         order = o;
         store::communities::owned(&st.db, community, v.id).await?;
-        let note = crate::domain::order::parse_decision_note(&decision_note)?;
-        store::refunds::reject(&st.db, refund_id, &note, st.clock.now_ms()).await
+        let note = domain::order::parse_decision_note(&decision_note)?;
+        Ok(store::refunds::reject(&st.db, refund_id, &note, st.clock.now_ms()).await?)
     }
     .await;
     super::form::finish(
@@ -410,14 +409,14 @@ pub async fn reject_refund(refund_id: i64, decision_note: String) -> Result<(), 
 pub struct RefundQueue {
     pub community: Community,
     /// (refund, order id, buyer name)
-    pub open: Vec<(crate::model::RefundView, i64, String)>,
+    pub open: Vec<(domain::model::RefundView, i64, String)>,
 }
 
 #[server(prefix = "/api", endpoint = "load_refund_queue")]
 pub async fn load_refund_queue(community_id: i64) -> Result<RefundQueue, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let community = store::communities::owned(&st.db, community_id, v.id).await?;
@@ -432,33 +431,33 @@ pub async fn load_refund_queue(community_id: i64) -> Result<RefundQueue, AppErro
 #[cfg(feature = "ssr")]
 pub async fn upload_photo(
     st: &crate::ctx::AppState,
-    viewer: Option<&crate::model::Viewer>,
+    viewer: Option<&domain::model::Viewer>,
     product_id: i64,
     bytes: Vec<u8>,
 ) -> Result<(), AppError> {
-    use crate::{media, store};
-    let v = viewer.ok_or(AppError::SignInRequired)?;
-    let product = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+    use crate::media;
+    let v = viewer.ok_or(domain::Error::SignInRequired)?;
+    let product = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
     store::communities::owned(&st.db, product.community_id, v.id).await?;
     let data_dir = st.settings.data_dir.clone();
     // Decoding and resizing are CPU work: off the async threads.
     let hash = tokio::task::spawn_blocking(move || media::store(&data_dir, &bytes))
         .await
         .map_err(|_| AppError::Internal)??;
-    store::products::add_image(&st.db, product_id, &media::key_for(&hash)).await
+    Ok(store::products::add_image(&st.db, product_id, &media::key_for(&hash)).await?)
 }
 
 /// Takes a photo off a product.
 #[server(prefix = "/api", endpoint = "remove_product_image")]
 pub async fn remove_product_image(product_id: i64, image: String) -> Result<(), AppError> {
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
-        let product = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+        let product = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
         store::communities::owned(&st.db, product.community_id, v.id).await?;
-        store::products::remove_image(&st.db, product_id, &image).await
+        Ok(store::products::remove_image(&st.db, product_id, &image).await?)
     }
     .await;
     super::form::finish(
@@ -471,15 +470,15 @@ pub async fn remove_product_image(product_id: i64, image: String) -> Result<(), 
 /// Moves a product up or down in its community's list.
 #[server(prefix = "/api", endpoint = "move_product")]
 pub async fn move_product(product_id: i64, direction: String) -> Result<(), AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let mut community = 0;
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
-        let product = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+        let product = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
         community = product.community_id;
         store::communities::owned(&st.db, community, v.id).await?;
-        store::products::move_product(&st.db, product_id, direction == "up").await
+        Ok(store::products::move_product(&st.db, product_id, direction == "up").await?)
     }
     .await;
     super::form::finish(result, |_| super::form::Next::to(format!("/console/c/{community}")), &[])

@@ -3,13 +3,13 @@
 
 #![allow(clippy::too_many_arguments)]
 
-use crate::domain::money::Fen;
-use crate::domain::referral::ProgrammeInput;
-#[cfg(feature = "ssr")]
-use crate::domain::referral::{Override, Programme};
 use crate::error::AppError;
-use crate::model::distribution::*;
-use crate::model::{Community, ProductCard};
+use domain::model::distribution::*;
+use domain::model::{Community, ProductCard};
+use domain::money::Fen;
+use domain::referral::ProgrammeInput;
+#[cfg(feature = "ssr")]
+use domain::referral::{Override, Programme};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -45,11 +45,11 @@ fn share_link(base: &str, path: &str, code: &str) -> String {
 pub async fn load_promote(slug: String) -> Result<PromoteData, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let now = st.clock.now_ms();
-            let community = store::communities::by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
+            let community = store::communities::by_slug(&st.db, &slug).await?.ok_or(domain::Error::NotFound)?;
             let programme = store::distribution::programme(&st.db, community.id).await?;
             let standing = store::distribution::standing(&st.db, community.id, v.id, now).await?;
             let code = store::referral::code_for(&st.db, v.id, now).await?;
@@ -60,11 +60,8 @@ pub async fn load_promote(slug: String) -> Result<PromoteData, AppError> {
             if let Some(p) = programme.as_ref().filter(|p| p.enabled) {
                 let overrides = store::distribution::overrides_in(&st.db, community.id).await?;
                 for product in store::products::on_sale_in(&st.db, community.id).await? {
-                    let earn = crate::domain::referral::share_earn(
-                        &p.rules,
-                        product.price,
-                        overrides.get(&product.id).copied(),
-                    );
+                    let earn =
+                        domain::referral::share_earn(&p.rules, product.price, overrides.get(&product.id).copied());
                     let link = share_link(base, &format!("/p/{}", product.id), &code);
                     items.push(ShareItem { product, earn, link });
                 }
@@ -79,15 +76,15 @@ pub async fn load_promote(slug: String) -> Result<PromoteData, AppError> {
 /// A member asks to become a distributor (programmes by application).
 #[server(prefix = "/api", endpoint = "apply_distributor")]
 pub async fn apply_distributor(community_id: i64, application: String) -> Result<(), AppError> {
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
     let mut slug = String::new();
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
-        let c = store::communities::by_id(&st.db, community_id).await?.ok_or(AppError::NotFound)?;
+        let c = store::communities::by_id(&st.db, community_id).await?.ok_or(domain::Error::NotFound)?;
         slug = c.slug;
-        store::distribution::apply(&st.db, community_id, v.id, &application, st.clock.now_ms()).await.map(|_| ())
+        Ok(store::distribution::apply(&st.db, community_id, v.id, &application, st.clock.now_ms()).await.map(|_| ())?)
     }
     .await;
     super::form::finish(
@@ -100,16 +97,16 @@ pub async fn apply_distributor(community_id: i64, application: String) -> Result
 /// A distributor asks to withdraw part of their settled balance.
 #[server(prefix = "/api", endpoint = "request_withdrawal")]
 pub async fn request_withdrawal(community_id: i64, amount: String) -> Result<i64, AppError> {
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
     let mut slug = String::new();
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
-        let c = store::communities::by_id(&st.db, community_id).await?.ok_or(AppError::NotFound)?;
+        let c = store::communities::by_id(&st.db, community_id).await?.ok_or(domain::Error::NotFound)?;
         slug = c.slug;
-        let amount = Fen::parse_yuan(&amount).ok_or(AppError::WithdrawalTooSmall)?;
-        store::distribution::request_withdrawal(&st.db, community_id, v.id, amount, st.clock.now_ms()).await
+        let amount = Fen::parse_yuan(&amount).ok_or(domain::Error::WithdrawalTooSmall)?;
+        Ok(store::distribution::request_withdrawal(&st.db, community_id, v.id, amount, st.clock.now_ms()).await?)
     }
     .await;
     super::form::finish(
@@ -131,11 +128,11 @@ pub struct Leaderboard {
 pub async fn load_leaderboard(slug: String) -> Result<Leaderboard, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let st = ctx::state();
-            let community = store::communities::by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
+            let community = store::communities::by_slug(&st.db, &slug).await?.ok_or(domain::Error::NotFound)?;
             let days = 30;
-            let since = st.clock.now_ms() - days * crate::domain::referral::DAY_MS;
+            let since = st.clock.now_ms() - days * domain::referral::DAY_MS;
             let rows = store::distribution::leaderboard(&st.db, community.id, since, 20).await?;
             Ok(Leaderboard { community, days, rows })
         }
@@ -145,10 +142,10 @@ pub async fn load_leaderboard(slug: String) -> Result<Leaderboard, AppError> {
 
 /// The communities a member belongs to that run a programme, with their balance in each.
 #[server(prefix = "/api", endpoint = "load_my_promotions")]
-pub async fn load_my_promotions() -> Result<Vec<(crate::model::CommunityCard, Balances)>, AppError> {
+pub async fn load_my_promotions() -> Result<Vec<(domain::model::CommunityCard, Balances)>, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let mut out = vec![];
@@ -169,7 +166,7 @@ pub async fn load_my_promotions() -> Result<Vec<(crate::model::CommunityCard, Ba
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShareEarn {
     /// Computed where it is shown (the server renders it, the browser recomputes it).
-    pub preview: crate::domain::referral::EarnPreview,
+    pub preview: domain::referral::EarnPreview,
     pub link: String,
     pub poster: String,
 }
@@ -178,7 +175,7 @@ pub struct ShareEarn {
 /// programme, so whoever opens it is attributed to them.
 #[cfg(feature = "ssr")]
 pub(crate) async fn my_link(community: i64, path: &str) -> Result<Option<String>, AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let Some(v) = ctx::request().viewer else { return Ok(None) };
     let st = ctx::state();
     if !store::distribution::programme(&st.db, community).await?.is_some_and(|p| p.enabled) {
@@ -199,8 +196,8 @@ pub(crate) async fn share_earn_for(
     path: &str,
     group_buy: bool,
 ) -> Result<Option<ShareEarn>, AppError> {
-    use crate::domain::referral::EarnPreview;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use domain::referral::EarnPreview;
     let Some(v) = ctx::request().viewer else { return Ok(None) };
     let st = ctx::state();
     let Some(p) = store::distribution::programme(&st.db, community).await?.filter(|p| p.enabled) else {
@@ -225,18 +222,18 @@ pub(crate) async fn share_earn_for(
 #[cfg(feature = "ssr")]
 pub async fn poster_png(
     st: &crate::ctx::AppState,
-    viewer: Option<&crate::model::Viewer>,
+    viewer: Option<&domain::model::Viewer>,
     product: i64,
 ) -> Result<Vec<u8>, AppError> {
-    use crate::domain::catalogue::ProductStatus;
-    use crate::{media, poster, store};
-    let v = viewer.ok_or(AppError::SignInRequired)?;
-    let p = store::products::by_id(&st.db, product).await?.ok_or(AppError::NotFound)?;
+    use crate::{media, poster};
+    use domain::catalogue::ProductStatus;
+    let v = viewer.ok_or(domain::Error::SignInRequired)?;
+    let p = store::products::by_id(&st.db, product).await?.ok_or(domain::Error::NotFound)?;
     if p.status != ProductStatus::OnSale {
-        return Err(AppError::NotFound);
+        return Err(domain::Error::NotFound.into());
     }
     if !store::distribution::programme(&st.db, p.community_id).await?.is_some_and(|p| p.enabled) {
-        return Err(AppError::ProgrammeOff);
+        return Err(domain::Error::ProgrammeOff.into());
     }
     let code = store::referral::code_for(&st.db, v.id, st.clock.now_ms()).await?;
     let link = share_link(&st.settings.base_url, &format!("/p/{product}"), &code);
@@ -284,20 +281,20 @@ fn override_text(o: Option<Override>) -> String {
 pub async fn load_distribution_console(community_id: i64) -> Result<DistributionConsole, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let community = store::communities::owned(&st.db, community_id, v.id).await?;
             let row = store::distribution::programme(&st.db, community_id).await?;
             let rules: Programme =
-                row.as_ref().map(|r| r.rules.clone()).unwrap_or_else(crate::domain::referral::default_programme);
+                row.as_ref().map(|r| r.rules.clone()).unwrap_or_else(domain::referral::default_programme);
             let overrides = store::distribution::overrides_in(&st.db, community_id).await?;
             let products = store::products::all_in(&st.db, community_id)
                 .await?
                 .into_iter()
                 .map(|p| {
                     let o = overrides.get(&p.id).copied();
-                    let earn = crate::domain::referral::share_earn(&rules, p.price, o);
+                    let earn = domain::referral::share_earn(&rules, p.price, o);
                     (p, override_text(o), earn)
                 })
                 .collect();
@@ -338,8 +335,8 @@ pub async fn save_programme(
     freeze_days: String,
     withdrawal_fee: String,
 ) -> Result<(), AppError> {
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
     let input = ProgrammeInput {
         join: join.clone(),
         spend_threshold: spend_threshold.clone(),
@@ -358,13 +355,13 @@ pub async fn save_programme(
         let st = ctx::state();
         store::communities::owned(&st.db, community_id, v.id).await?;
         let rules = input.parse()?;
-        let freeze_days = freeze_days.trim().parse::<i64>().map_err(|_| AppError::BadFreezeDays)?;
+        let freeze_days = freeze_days.trim().parse::<i64>().map_err(|_| domain::Error::BadFreezeDays)?;
         let withdrawal_fee = match withdrawal_fee.trim() {
             "" => Fen::ZERO,
-            f => Fen::parse_yuan(f).ok_or(AppError::BadWithdrawalFee)?,
+            f => Fen::parse_yuan(f).ok_or(domain::Error::BadWithdrawalFee)?,
         };
         let row = ProgrammeRow { rules, enabled: enabled.is_some(), freeze_days, withdrawal_fee };
-        store::distribution::save_programme(&st.db, community_id, &row, st.clock.now_ms()).await
+        Ok(store::distribution::save_programme(&st.db, community_id, &row, st.clock.now_ms()).await?)
     }
     .await;
     let on = |b: bool| if b { "on" } else { "" };
@@ -393,18 +390,18 @@ pub async fn save_programme(
 /// Sets a product's own level-1 commission (`3.50` or `12%`), or clears it (empty).
 #[server(prefix = "/api", endpoint = "save_commission_override")]
 pub async fn save_commission_override(product_id: i64, value: String) -> Result<(), AppError> {
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
     let mut community = 0;
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
-        let p = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+        let p = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
         store::communities::owned(&st.db, p.community_id, v.id).await?;
         community = p.community_id;
         let price = p.skus.iter().map(|s| s.price).min().unwrap_or(p.price);
-        let o = crate::domain::referral::parse_override(&value, price)?;
-        store::distribution::set_override(&st.db, product_id, o).await
+        let o = domain::referral::parse_override(&value, price)?;
+        Ok(store::distribution::set_override(&st.db, product_id, o).await?)
     }
     .await;
     super::form::finish(
@@ -425,7 +422,7 @@ pub struct DistributorsData {
 pub async fn load_distributors(community_id: i64) -> Result<DistributorsData, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let community = store::communities::owned(&st.db, community_id, v.id).await?;
@@ -442,14 +439,14 @@ pub async fn load_distributors(community_id: i64) -> Result<DistributorsData, Ap
 
 #[server(prefix = "/api", endpoint = "decide_application")]
 pub async fn decide_application(community_id: i64, user_id: i64, approve: String) -> Result<(), AppError> {
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
         store::communities::owned(&st.db, community_id, v.id).await?;
-        store::distribution::decide_application(&st.db, community_id, user_id, approve == "yes", st.clock.now_ms())
-            .await
+        Ok(store::distribution::decide_application(&st.db, community_id, user_id, approve == "yes", st.clock.now_ms())
+            .await?)
     }
     .await;
     super::form::finish(
@@ -472,7 +469,7 @@ pub struct CommissionsData {
 pub async fn load_commissions(community_id: i64, status: Option<String>) -> Result<CommissionsData, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let community = store::communities::owned(&st.db, community_id, v.id).await?;
@@ -489,12 +486,11 @@ pub async fn load_commissions(community_id: i64, status: Option<String>) -> Resu
 #[cfg(feature = "ssr")]
 pub async fn commissions_csv(
     st: &crate::ctx::AppState,
-    viewer: Option<&crate::model::Viewer>,
+    viewer: Option<&domain::model::Viewer>,
     lang: crate::i18n::Lang,
     community: i64,
 ) -> Result<Vec<u8>, AppError> {
-    use crate::store;
-    let v = viewer.ok_or(AppError::SignInRequired)?;
+    let v = viewer.ok_or(domain::Error::SignInRequired)?;
     let c = store::communities::owned(&st.db, community, v.id).await?;
     let rows = store::distribution::commissions_in(&st.db, community, None, 100_000).await?;
     crate::export::commissions_csv(&rows, &c.time_zone, lang).map_err(|_| AppError::Internal)
@@ -510,7 +506,7 @@ pub struct WithdrawalsData {
 pub async fn load_withdrawal_queue(community_id: i64) -> Result<WithdrawalsData, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let community = store::communities::owned(&st.db, community_id, v.id).await?;
@@ -529,14 +525,14 @@ pub async fn decide_withdrawal(
     approve: String,
     decision_note: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
     let note = decision_note.unwrap_or_default();
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
         store::communities::owned(&st.db, community_id, v.id).await?;
-        store::distribution::decide_withdrawal(
+        Ok(store::distribution::decide_withdrawal(
             &st.db,
             community_id,
             withdrawal_id,
@@ -544,7 +540,7 @@ pub async fn decide_withdrawal(
             &note,
             st.clock.now_ms(),
         )
-        .await
+        .await?)
     }
     .await;
     super::form::finish(

@@ -3,37 +3,13 @@
 //! the form with the message and what was typed, carried in a short-lived cookie (a "flash").
 //! Callers that send JSON get the result or the error as the value instead.
 
-use crate::ctx::FLASH_COOKIE;
 use crate::error::AppError;
-use crate::model::{Flash, Notice};
-use base64::Engine;
+use crate::flash::{encode_flash, Flash, Notice, FLASH_COOKIE};
 use http::header::{ACCEPT, REFERER, SET_COOKIE};
 use http::request::Parts;
 use http::{HeaderValue, StatusCode};
 use leptos::prelude::{expect_context, use_context};
 use leptos_axum::ResponseOptions;
-
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-/// A cookie holds about 4 KB; long values are cut so the error itself always gets through.
-const MAX_FLASH_BYTES: usize = 3000;
-
-pub fn encode_flash(f: &Flash) -> String {
-    let mut f = f.clone();
-    loop {
-        let s = B64.encode(serde_json::to_vec(&f).unwrap_or_default());
-        if s.len() <= MAX_FLASH_BYTES || f.values.is_empty() {
-            return s;
-        }
-        // Drop the longest value until it fits.
-        let longest = f.values.iter().enumerate().max_by_key(|(_, (_, v))| v.len()).map(|(i, _)| i).unwrap_or(0);
-        f.values.remove(longest);
-    }
-}
-
-pub fn decode_flash(s: &str) -> Option<Flash> {
-    serde_json::from_slice(&B64.decode(s).ok()?).ok()
-}
 
 fn parts() -> Option<Parts> {
     use_context::<Parts>()
@@ -101,7 +77,7 @@ pub fn finish<T>(
             }
             leptos_axum::redirect(&n.to);
         }
-        Err(AppError::SignInRequired) => redirect_to_sign_in(&back()),
+        Err(AppError::Rule(domain::Error::SignInRequired)) => redirect_to_sign_in(&back()),
         Err(e) => {
             set_flash(&Flash {
                 error: Some(e.clone()),
@@ -123,11 +99,11 @@ pub fn finish_at<T>(result: Result<T, AppError>, to: String) -> Result<T, AppErr
         return reply(result);
     }
     match &result {
-        Err(AppError::SignInRequired) => redirect_to_sign_in(&back()),
+        Err(AppError::Rule(domain::Error::SignInRequired)) => redirect_to_sign_in(&back()),
         Err(e) => set_flash(&Flash { error: Some(e.clone()), notice: None, values: vec![] }),
         Ok(_) => {}
     }
-    if result.as_ref().err() != Some(&AppError::SignInRequired) {
+    if !matches!(result, Err(AppError::Rule(domain::Error::SignInRequired))) {
         leptos_axum::redirect(&to);
     }
     result
@@ -164,22 +140,6 @@ fn url_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn flash_round_trips_and_fits_a_cookie() {
-        let f = Flash {
-            error: Some(AppError::BadPhone),
-            notice: None,
-            values: vec![("account".into(), "1380013800".into()), ("description".into(), "长".repeat(5000))],
-        };
-        let enc = encode_flash(&f);
-        assert!(enc.len() <= MAX_FLASH_BYTES);
-        let back = decode_flash(&enc).unwrap();
-        assert_eq!(back.error, Some(AppError::BadPhone));
-        assert_eq!(back.value("account").as_deref(), Some("1380013800"));
-        assert_eq!(back.value("description"), None);
-        assert_eq!(decode_flash("not base64!"), None);
-    }
 
     #[test]
     fn escapes_next_paths() {

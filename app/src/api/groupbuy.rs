@@ -3,7 +3,7 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
-use crate::model::{Community, GroupActivity, Product, TeamSummary};
+use domain::model::{Community, GroupActivity, Product, TeamSummary};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -19,7 +19,7 @@ pub struct GroupOffer {
 
 #[cfg(feature = "ssr")]
 pub(crate) async fn offer_for(product: i64) -> Result<Option<GroupOffer>, AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let st = ctx::state();
     let now = st.clock.now_ms();
     let Some((activity, teams)) = store::groupbuy::offer(&st.db, product, now, 10).await? else {
@@ -41,7 +41,7 @@ pub struct TeamData {
     /// Other teams of the activity open to join.
     pub others: Vec<TeamSummary>,
     /// The viewer's order in this team and its state, if they have one.
-    pub my_order: Option<(i64, crate::domain::order::OrderStatus)>,
+    pub my_order: Option<(i64, domain::order::OrderStatus)>,
     /// The team the viewer is gathering with in this activity (maybe this one).
     pub my_team: Option<i64>,
     /// Whether a new team can be opened now.
@@ -58,16 +58,17 @@ pub struct TeamData {
 pub async fn load_team(team_id: i64) -> Result<TeamData, AppError> {
     super::form::reply(
         async move {
-            use crate::domain::groupbuy::TeamStatus;
-            use crate::{ctx, store};
+            use crate::ctx;
+            use domain::groupbuy::TeamStatus;
             let st = ctx::state();
             let now = st.clock.now_ms();
-            let team = store::groupbuy::team(&st.db, team_id, now).await?.ok_or(AppError::NotFound)?;
+            let team = store::groupbuy::team(&st.db, team_id, now).await?.ok_or(domain::Error::NotFound)?;
             // A team whose leader has not paid yet exists only for the leader.
             let viewer = ctx::request().viewer;
-            let activity = store::groupbuy::activity(&st.db, team.activity_id).await?.ok_or(AppError::NotFound)?;
-            let product = store::products::by_id(&st.db, activity.product_id).await?.ok_or(AppError::NotFound)?;
-            let community = store::communities::by_id(&st.db, product.community_id).await?.ok_or(AppError::NotFound)?;
+            let activity = store::groupbuy::activity(&st.db, team.activity_id).await?.ok_or(domain::Error::NotFound)?;
+            let product = store::products::by_id(&st.db, activity.product_id).await?.ok_or(domain::Error::NotFound)?;
+            let community =
+                store::communities::by_id(&st.db, product.community_id).await?.ok_or(domain::Error::NotFound)?;
             let (my_order, my_team) = match &viewer {
                 Some(v) => (
                     store::groupbuy::order_in_team(&st.db, team_id, v.id).await?,
@@ -76,7 +77,7 @@ pub async fn load_team(team_id: i64) -> Result<TeamData, AppError> {
                 None => (None, None),
             };
             if team.status == TeamStatus::Pending && my_order.is_none() {
-                return Err(AppError::NotFound);
+                return Err(domain::Error::NotFound.into());
             }
             let others = store::groupbuy::open_teams(&st.db, activity.id, now, 6)
                 .await?
@@ -95,7 +96,7 @@ pub async fn load_team(team_id: i64) -> Result<TeamData, AppError> {
             Ok(TeamData {
                 share,
                 share_url,
-                image_url: format!("{base}{}", crate::domain::catalogue::product_image_url(&product.image)),
+                image_url: format!("{base}{}", domain::catalogue::product_image_url(&product.image)),
                 running: activity.rules.is_running(now),
                 team,
                 activity,
@@ -124,16 +125,16 @@ pub async fn group_buy(
     note: Option<String>,
     checkout_key: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::domain::checkout::{parse_checkout_key, parse_note};
-    use crate::domain::order::parse_quantity;
-    use crate::store::groupbuy::{SeatRequest, SeatTarget};
-    use crate::{ctx, store};
+    use crate::ctx;
+    use domain::checkout::{parse_checkout_key, parse_note};
+    use domain::order::parse_quantity;
+    use store::groupbuy::{SeatRequest, SeatTarget};
     let delivery_in = delivery.unwrap_or_default();
     let note_in = note.unwrap_or_default();
     let parsed = parse_target(&target);
     let result = async {
         let v = ctx::viewer()?;
-        let target = parsed.clone().ok_or(AppError::BadRequest)?;
+        let target = parsed.clone().ok_or(domain::Error::BadRequest)?;
         let qty = parse_quantity(&quantity)?;
         let note = parse_note(&note_in)?;
         let st = ctx::state();
@@ -150,15 +151,17 @@ pub async fn group_buy(
         };
         let now = st.clock.now_ms();
         let seat = store::groupbuy::take_seat(&st.db, v.id, &req, now, st.settings.seat_hold_ms, "sandbox").await?;
-        st.live.poke();
+        st.changes.poke();
         tracing::info!(order_id = seat.created.order_id, team_id = seat.team_id, "group-buy seat taken");
         // The team or activity decides the product; the form's product id is not trusted for it.
         let _ = product_id;
         Ok(seat.created.order_id)
     }
     .await;
-    if let (Err(AppError::TeamFull | AppError::TeamClosed | AppError::AlreadyInTeam), Some(SeatTarget::Join { team })) =
-        (&result, &parsed)
+    if let (
+        Err(AppError::Rule(domain::Error::TeamFull | domain::Error::TeamClosed | domain::Error::AlreadyInTeam)),
+        Some(SeatTarget::Join { team }),
+    ) = (&result, &parsed)
     {
         return super::form::finish_at(result, format!("/t/{team}"));
     }
@@ -171,8 +174,8 @@ pub async fn group_buy(
 }
 
 #[cfg(feature = "ssr")]
-fn parse_target(s: &str) -> Option<crate::store::groupbuy::SeatTarget> {
-    use crate::store::groupbuy::SeatTarget;
+fn parse_target(s: &str) -> Option<store::groupbuy::SeatTarget> {
+    use store::groupbuy::SeatTarget;
     let (kind, id) = s.split_once(':')?;
     let id: i64 = id.parse().ok()?;
     match kind {
@@ -193,19 +196,19 @@ pub struct BuyGroup {
 
 #[cfg(feature = "ssr")]
 pub(crate) async fn buy_group(product: i64, target: &str) -> Result<Option<BuyGroup>, AppError> {
-    use crate::store::groupbuy::SeatTarget;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use store::groupbuy::SeatTarget;
     let st = ctx::state();
     let now = st.clock.now_ms();
     let Some(t) = parse_target(target) else { return Ok(None) };
     let (activity, team, leader) = match t {
         SeatTarget::Open { activity } => (store::groupbuy::activity(&st.db, activity).await?, None, true),
         SeatTarget::Join { team } => {
-            let team = store::groupbuy::team(&st.db, team, now).await?.ok_or(AppError::NotFound)?;
+            let team = store::groupbuy::team(&st.db, team, now).await?.ok_or(domain::Error::NotFound)?;
             (store::groupbuy::activity(&st.db, team.activity_id).await?, Some(team), false)
         }
     };
-    let activity = activity.filter(|a| a.product_id == product).ok_or(AppError::NotFound)?;
+    let activity = activity.filter(|a| a.product_id == product).ok_or(domain::Error::NotFound)?;
     Ok(Some(BuyGroup { target: target.to_string(), activity, team, leader }))
 }
 
@@ -214,7 +217,7 @@ pub(crate) async fn buy_group(product: i64, target: &str) -> Result<Option<BuyGr
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActivityLine {
     pub activity: GroupActivity,
-    pub stats: crate::model::ActivityStats,
+    pub stats: domain::model::ActivityStats,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -229,10 +232,10 @@ pub struct GroupConsole {
 
 #[cfg(feature = "ssr")]
 async fn owned_product(product_id: i64) -> Result<(Product, Community), AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let v = ctx::viewer()?;
     let st = ctx::state();
-    let p = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+    let p = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
     let c = store::communities::owned(&st.db, p.community_id, v.id).await?;
     Ok((p, c))
 }
@@ -242,7 +245,7 @@ async fn owned_product(product_id: i64) -> Result<(Product, Community), AppError
 pub async fn load_group_console(product_id: i64, edit: Option<i64>) -> Result<GroupConsole, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let (product, community) = owned_product(product_id).await?;
             let st = ctx::state();
             let mut activities = vec![];
@@ -274,10 +277,10 @@ pub async fn save_group_activity(
     ladder: String,
     guaranteed: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::domain::groupbuy::{Activity, ActivityInput};
-    use crate::domain::time::parse_local;
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
+    use domain::groupbuy::{Activity, ActivityInput};
+    use domain::time::parse_local;
     let input = ActivityInput {
         team_size: team_size.clone(),
         team_price: team_price.clone(),
@@ -293,20 +296,22 @@ pub async fn save_group_activity(
         let (product, community) = owned_product(product_id).await?;
         let st = ctx::state();
         let zone = &community.time_zone;
-        let start = parse_local(&starts_at, zone).ok_or(AppError::BadActivityTimes)?;
-        let end = parse_local(&ends_at, zone).ok_or(AppError::BadActivityTimes)?;
+        let start = parse_local(&starts_at, zone).ok_or(domain::Error::BadActivityTimes)?;
+        let end = parse_local(&ends_at, zone).ok_or(domain::Error::BadActivityTimes)?;
         let single = product.skus.iter().map(|s| s.price).min().unwrap_or(product.price);
         let a = Activity::parse(&input, single, start, end)?;
         match activity_id {
             Some(id) => {
-                let current = store::groupbuy::activity(&st.db, id).await?.ok_or(AppError::NotFound)?;
+                let current = store::groupbuy::activity(&st.db, id).await?.ok_or(domain::Error::NotFound)?;
                 if current.product_id != product_id {
-                    return Err(AppError::NotFound);
+                    return Err(domain::Error::NotFound.into());
                 }
                 store::groupbuy::update_activity(&st.db, id, &a).await?;
                 Ok(id)
             }
-            None => store::groupbuy::create_activity(&st.db, product_id, community.id, &a, st.clock.now_ms()).await,
+            None => {
+                Ok(store::groupbuy::create_activity(&st.db, product_id, community.id, &a, st.clock.now_ms()).await?)
+            }
         }
     }
     .await;
@@ -331,15 +336,15 @@ pub async fn save_group_activity(
 /// Ends an activity now; teams already open run to the end of their window.
 #[server(prefix = "/api", endpoint = "end_group_activity")]
 pub async fn end_group_activity(activity_id: i64) -> Result<(), AppError> {
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
     let mut product = 0;
     let result = async {
         let st = ctx::state();
-        let a = store::groupbuy::activity(&st.db, activity_id).await?.ok_or(AppError::NotFound)?;
+        let a = store::groupbuy::activity(&st.db, activity_id).await?.ok_or(domain::Error::NotFound)?;
         owned_product(a.product_id).await?;
         product = a.product_id;
-        store::groupbuy::end_activity(&st.db, activity_id, st.clock.now_ms()).await
+        Ok(store::groupbuy::end_activity(&st.db, activity_id, st.clock.now_ms()).await?)
     }
     .await;
     super::form::finish(result, |_| super::form::Next::with(format!("/console/p/{product}/group"), Notice::Saved), &[])
@@ -350,7 +355,7 @@ pub struct CommunityGroups {
     pub community: Community,
     /// Each activity with its product's title and results.
     pub activities: Vec<(ActivityLine, String)>,
-    pub products: Vec<crate::model::ProductCard>,
+    pub products: Vec<domain::model::ProductCard>,
     pub now: i64,
 }
 
@@ -359,7 +364,7 @@ pub struct CommunityGroups {
 pub async fn load_community_groups(community_id: i64) -> Result<CommunityGroups, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let community = store::communities::owned(&st.db, community_id, v.id).await?;
@@ -380,18 +385,18 @@ pub struct ActivityTeams {
     pub activity: GroupActivity,
     pub product: Product,
     pub community: Community,
-    pub stats: crate::model::ActivityStats,
+    pub stats: domain::model::ActivityStats,
     /// Each team with what was refunded to its members.
-    pub teams: Vec<(TeamSummary, crate::domain::money::Fen)>,
+    pub teams: Vec<(TeamSummary, domain::money::Fen)>,
 }
 
 #[server(prefix = "/api", endpoint = "load_activity_teams")]
 pub async fn load_activity_teams(activity_id: i64) -> Result<ActivityTeams, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let st = ctx::state();
-            let activity = store::groupbuy::activity(&st.db, activity_id).await?.ok_or(AppError::NotFound)?;
+            let activity = store::groupbuy::activity(&st.db, activity_id).await?.ok_or(domain::Error::NotFound)?;
             let (product, community) = owned_product(activity.product_id).await?;
             let stats = store::groupbuy::stats(&st.db, activity_id).await?;
             let teams = store::groupbuy::teams_of(&st.db, activity_id, st.clock.now_ms()).await?;

@@ -1,7 +1,7 @@
 //! Buying, paying, and the member's orders.
 
 use crate::error::AppError;
-use crate::model::{Address, Community, Order, Product, Viewer};
+use domain::model::{Address, Community, Order, Product, Viewer};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -22,15 +22,15 @@ pub struct BuyData {
 pub async fn load_buy(product_id: i64, group: Option<String>) -> Result<BuyData, AppError> {
     super::form::reply(
         async move {
-            use crate::domain::catalogue::ProductStatus;
-            use crate::{ctx, store};
+            use crate::ctx;
+            use domain::catalogue::ProductStatus;
             let v = ctx::viewer()?;
             let st = ctx::state();
-            let p = store::products::by_id(&st.db, product_id).await?.ok_or(AppError::NotFound)?;
+            let p = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
             if p.status == ProductStatus::Draft {
-                return Err(AppError::NotFound);
+                return Err(domain::Error::NotFound.into());
             }
-            let community = store::communities::by_id(&st.db, p.community_id).await?.ok_or(AppError::NotFound)?;
+            let community = store::communities::by_id(&st.db, p.community_id).await?.ok_or(domain::Error::NotFound)?;
             let addresses = store::addresses::list(&st.db, v.id).await?;
             let group = match group.as_deref() {
                 Some(g) => super::groupbuy::buy_group(product_id, g).await?,
@@ -55,10 +55,10 @@ pub async fn buy_now(
     note: Option<String>,
     checkout_key: Option<String>,
 ) -> Result<i64, AppError> {
-    use crate::domain::checkout::{parse_checkout_key, parse_note};
-    use crate::domain::order::parse_quantity;
-    use crate::store::orders::{Checkout, CheckoutLine};
-    use crate::{ctx, store};
+    use crate::ctx;
+    use domain::checkout::{parse_checkout_key, parse_note};
+    use domain::order::parse_quantity;
+    use store::orders::{Checkout, CheckoutLine};
     let delivery_in = delivery.unwrap_or_default();
     let note_in = note.unwrap_or_default();
     let result = async {
@@ -95,13 +95,13 @@ pub async fn buy_now(
 pub(crate) async fn resolve_delivery(
     user: i64,
     choice: &str,
-) -> Result<(crate::domain::checkout::Delivery, String), AppError> {
-    use crate::domain::checkout::Delivery;
+) -> Result<(domain::checkout::Delivery, String), AppError> {
+    use domain::checkout::Delivery;
     if choice == "pickup" {
         return Ok((Delivery::Pickup, String::new()));
     }
-    let id: i64 = choice.strip_prefix("addr:").and_then(|s| s.parse().ok()).ok_or(AppError::ChooseDelivery)?;
-    let a = crate::store::addresses::get(&crate::ctx::state().db, user, id).await?.ok_or(AppError::ChooseDelivery)?;
+    let id: i64 = choice.strip_prefix("addr:").and_then(|s| s.parse().ok()).ok_or(domain::Error::ChooseDelivery)?;
+    let a = store::addresses::get(&crate::ctx::state().db, user, id).await?.ok_or(domain::Error::ChooseDelivery)?;
     Ok((Delivery::Ship, a.one_line()))
 }
 
@@ -111,17 +111,17 @@ pub struct CashierData {
     /// False when the order no longer waits for payment.
     pub payable: bool,
     /// Other orders of the same checkout still waiting for payment: (id, community, total).
-    pub others: Vec<(i64, String, crate::domain::money::Fen)>,
+    pub others: Vec<(i64, String, domain::money::Fen)>,
 }
 
 #[cfg(feature = "ssr")]
 async fn own_order(order_id: i64) -> Result<(Viewer, Order), AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let v = ctx::viewer()?;
-    let o = store::orders::by_id(&ctx::state().db, order_id).await?.ok_or(AppError::NotFound)?;
+    let o = store::orders::by_id(&ctx::state().db, order_id).await?.ok_or(domain::Error::NotFound)?;
     if o.buyer_id != v.id {
         // Someone else's order does not exist, as far as this member can tell.
-        return Err(AppError::NotFound);
+        return Err(domain::Error::NotFound.into());
     }
     Ok((v, o))
 }
@@ -130,10 +130,10 @@ async fn own_order(order_id: i64) -> Result<(Viewer, Order), AppError> {
 pub async fn load_cashier(order_id: i64) -> Result<CashierData, AppError> {
     super::form::reply(
         async move {
-            use crate::domain::order::OrderStatus;
+            use domain::order::OrderStatus;
             let (v, order) = own_order(order_id).await?;
             let payable = order.status == OrderStatus::PendingPayment;
-            let others = crate::store::orders::unpaid_siblings(&crate::ctx::state().db, v.id, order_id).await?;
+            let others = store::orders::unpaid_siblings(&crate::ctx::state().db, v.id, order_id).await?;
             Ok(CashierData { order, payable, others })
         }
         .await,
@@ -144,17 +144,17 @@ pub async fn load_cashier(order_id: i64) -> Result<CashierData, AppError> {
 /// webhook through the same receiver as the HTTP endpoint, then the member sees the order.
 #[server(prefix = "/api", endpoint = "sandbox_pay")]
 pub async fn sandbox_pay(order_id: i64) -> Result<(), AppError> {
-    use crate::{ctx, payments, store};
+    use crate::{ctx, payments};
     let result = async {
         own_order(order_id).await?;
         let st = ctx::state();
-        let payment = store::orders::open_payment(&st.db, order_id).await?.ok_or(AppError::OrderNotPayable)?;
+        let payment = store::orders::open_payment(&st.db, order_id).await?.ok_or(domain::Error::OrderNotPayable)?;
         let (headers, body) = st.sandbox.success_delivery(&payment, st.clock.now_ms());
         match payments::receive(&st, st.sandbox.as_ref(), &headers, &body).await {
             Ok(store::orders::PaymentOutcome::Paid { .. }) | Ok(store::orders::PaymentOutcome::Duplicate) => Ok(()),
-            Ok(store::orders::PaymentOutcome::OrderNotPayable { .. }) => Err(AppError::OrderNotPayable),
-            Err(payments::WebhookError::Rejected) => Err(AppError::BadRequest),
-            Err(payments::WebhookError::Unavailable) => Err(AppError::Internal),
+            Ok(store::orders::PaymentOutcome::OrderNotPayable { .. }) => Err(domain::Error::OrderNotPayable.into()),
+            Err(crate::providers::WebhookError::Rejected) => Err(domain::Error::BadRequest.into()),
+            Err(crate::providers::WebhookError::Unavailable) => Err(AppError::Internal),
         }
     }
     .await;
@@ -174,11 +174,11 @@ pub async fn sandbox_pay(order_id: i64) -> Result<(), AppError> {
 pub async fn load_my_orders(tab: Option<String>) -> Result<Vec<Order>, AppError> {
     super::form::reply(
         async move {
-            use crate::domain::order::tab_statuses;
-            use crate::{ctx, store};
+            use crate::ctx;
+            use domain::order::tab_statuses;
             let v = ctx::viewer()?;
             let statuses = tab_statuses(tab.as_deref().unwrap_or("all"));
-            store::orders::for_buyer_in(&ctx::state().db, v.id, &statuses).await
+            Ok(store::orders::for_buyer_in(&ctx::state().db, v.id, &statuses).await?)
         }
         .await,
     )
@@ -197,19 +197,19 @@ pub struct OrderData {
 pub async fn load_order(order_id: i64) -> Result<OrderData, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
-            let o = store::orders::by_id(&st.db, order_id).await?.ok_or(AppError::NotFound)?;
+            let o = store::orders::by_id(&st.db, order_id).await?.ok_or(domain::Error::NotFound)?;
             let auto_complete_at = o.shipped_at.map(|at| at + st.settings.auto_complete_ms);
             if o.buyer_id == v.id {
                 return Ok(OrderData { order: o, viewer_is_buyer: true, auto_complete_at });
             }
-            let c = store::communities::by_id(&st.db, o.community_id).await?.ok_or(AppError::NotFound)?;
+            let c = store::communities::by_id(&st.db, o.community_id).await?.ok_or(domain::Error::NotFound)?;
             if c.owner_id == v.id {
                 return Ok(OrderData { order: o, viewer_is_buyer: false, auto_complete_at });
             }
-            Err(AppError::NotFound)
+            Err(domain::Error::NotFound.into())
         }
         .await,
     )
@@ -227,7 +227,7 @@ pub struct MeData {
 pub async fn load_me() -> Result<MeData, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let Some(v) = ctx::request().viewer else {
                 return Ok(MeData { viewer: None, counts: HashMap::new(), owns_communities: false });
             };
@@ -247,12 +247,12 @@ pub async fn load_me() -> Result<MeData, AppError> {
 /// The buyer gives up an unpaid order; its stock goes back at once.
 #[server(prefix = "/api", endpoint = "cancel_order")]
 pub async fn cancel_order(order_id: i64) -> Result<(), AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let result = async {
         own_order(order_id).await?;
         let st = ctx::state();
         if !store::orders::cancel_unpaid(&st.db, order_id, "buyer", st.clock.now_ms()).await? {
-            return Err(AppError::OrderNotCancellable);
+            return Err(domain::Error::OrderNotCancellable.into());
         }
         Ok(())
     }
@@ -263,12 +263,12 @@ pub async fn cancel_order(order_id: i64) -> Result<(), AppError> {
 /// The buyer confirms the parcel arrived, before the automatic completion.
 #[server(prefix = "/api", endpoint = "confirm_receipt")]
 pub async fn confirm_receipt(order_id: i64) -> Result<(), AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let result = async {
         own_order(order_id).await?;
         let st = ctx::state();
         if !store::orders::complete(&st.db, order_id, "buyer", st.clock.now_ms()).await? {
-            return Err(AppError::OrderNotCompletable);
+            return Err(domain::Error::OrderNotCompletable.into());
         }
         Ok(())
     }
@@ -279,17 +279,19 @@ pub async fn confirm_receipt(order_id: i64) -> Result<(), AppError> {
 /// The member asks for money back on one line of a paid order, with a reason.
 #[server(prefix = "/api", endpoint = "request_refund")]
 pub async fn request_refund(order_id: i64, line_id: i64, amount: String, reason: String) -> Result<(), AppError> {
-    use crate::domain::money::Fen;
-    use crate::domain::order::parse_refund_reason;
-    use crate::model::Notice;
-    use crate::{ctx, store};
+    use crate::ctx;
+    use crate::flash::Notice;
+    use domain::money::Fen;
+    use domain::order::parse_refund_reason;
     let result = async {
         let v = ctx::viewer()?;
         // A malformed figure is treated as zero, which the domain refuses with the most that can be asked.
         let fen = Fen::parse_yuan(&amount).unwrap_or(Fen::ZERO);
         let reason = parse_refund_reason(&reason)?;
         let st = ctx::state();
-        store::refunds::request(&st.db, v.id, order_id, line_id, fen, &reason, st.clock.now_ms()).await.map(|_| ())
+        Ok(store::refunds::request(&st.db, v.id, order_id, line_id, fen, &reason, st.clock.now_ms())
+            .await
+            .map(|_| ())?)
     }
     .await;
     super::form::finish(
@@ -301,7 +303,7 @@ pub async fn request_refund(order_id: i64, line_id: i64, amount: String, reason:
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationsData {
-    pub items: Vec<crate::model::Notification>,
+    pub items: Vec<domain::model::Notification>,
 }
 
 /// The member's notifications, newest first; opening them marks them read.
@@ -309,7 +311,7 @@ pub struct NotificationsData {
 pub async fn load_notifications() -> Result<NotificationsData, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
             let items = store::notifications::list_and_mark_read(&st.db, v.id, st.clock.now_ms()).await?;

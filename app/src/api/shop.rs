@@ -1,7 +1,7 @@
 //! Browsing: home, communities, products; joining and leaving.
 
 use crate::error::AppError;
-use crate::model::{Community, CommunityCard, Product, ProductCard};
+use domain::model::{Community, CommunityCard, Product, ProductCard};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -11,14 +11,14 @@ pub struct HomeData {
     pub discover: Vec<CommunityCard>,
     pub popular: Vec<ProductCard>,
     /// Open teams closest to filling (real teams, real counts).
-    pub teams: Vec<crate::model::NearlyFull>,
+    pub teams: Vec<domain::model::NearlyFull>,
 }
 
 #[server(prefix = "/api", endpoint = "load_home")]
 pub async fn load_home() -> Result<HomeData, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let st = ctx::state();
             let viewer = ctx::request().viewer.map(|v| v.id);
             let all = store::communities::list(&st.db, viewer).await?;
@@ -34,8 +34,8 @@ pub async fn load_home() -> Result<HomeData, AppError> {
 pub async fn load_communities() -> Result<Vec<CommunityCard>, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
-            store::communities::list(&ctx::state().db, ctx::request().viewer.map(|v| v.id)).await
+            use crate::ctx;
+            Ok(store::communities::list(&ctx::state().db, ctx::request().viewer.map(|v| v.id)).await?)
         }
         .await,
     )
@@ -55,9 +55,9 @@ pub struct CommunityData {
 pub async fn load_community(slug: String) -> Result<CommunityData, AppError> {
     super::form::reply(
         async move {
-            use crate::{ctx, store};
+            use crate::ctx;
             let st = ctx::state();
-            let c = store::communities::by_slug(&st.db, &slug).await?.ok_or(AppError::NotFound)?;
+            let c = store::communities::by_slug(&st.db, &slug).await?.ok_or(domain::Error::NotFound)?;
             let viewer = ctx::request().viewer;
             let is_member = match &viewer {
                 Some(v) => store::communities::is_member(&st.db, c.id, v.id).await?,
@@ -91,14 +91,14 @@ pub struct ProductData {
 pub async fn load_product(id: i64) -> Result<ProductData, AppError> {
     super::form::reply(
         async move {
-            use crate::domain::catalogue::ProductStatus;
-            use crate::{ctx, store};
+            use crate::ctx;
+            use domain::catalogue::ProductStatus;
             let st = ctx::state();
-            let p = store::products::by_id(&st.db, id).await?.ok_or(AppError::NotFound)?;
-            let c = store::communities::by_id(&st.db, p.community_id).await?.ok_or(AppError::NotFound)?;
+            let p = store::products::by_id(&st.db, id).await?.ok_or(domain::Error::NotFound)?;
+            let c = store::communities::by_id(&st.db, p.community_id).await?.ok_or(domain::Error::NotFound)?;
             let is_owner = ctx::request().viewer.map(|v| v.id) == Some(c.owner_id);
             if p.status == ProductStatus::Draft && !is_owner {
-                return Err(AppError::NotFound);
+                return Err(domain::Error::NotFound.into());
             }
             let description_html = crate::markdown::to_safe_html(&p.description);
             let group = if p.status == ProductStatus::OnSale { super::groupbuy::offer_for(p.id).await? } else { None };
@@ -115,11 +115,11 @@ pub async fn load_product(id: i64) -> Result<ProductData, AppError> {
 
 #[server(prefix = "/api", endpoint = "join_community")]
 pub async fn join_community(community_id: i64) -> Result<(), AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
-        store::communities::join(&st.db, community_id, v.id, st.clock.now_ms()).await
+        Ok(store::communities::join(&st.db, community_id, v.id, st.clock.now_ms()).await?)
     }
     .await;
     let back = slug_path(community_id).await;
@@ -128,10 +128,10 @@ pub async fn join_community(community_id: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/api", endpoint = "leave_community")]
 pub async fn leave_community(community_id: i64) -> Result<(), AppError> {
-    use crate::{ctx, store};
+    use crate::ctx;
     let result = async {
         let v = ctx::viewer()?;
-        store::communities::leave(&ctx::state().db, community_id, v.id).await
+        Ok(store::communities::leave(&ctx::state().db, community_id, v.id).await?)
     }
     .await;
     let back = slug_path(community_id).await;
@@ -140,7 +140,7 @@ pub async fn leave_community(community_id: i64) -> Result<(), AppError> {
 
 #[cfg(feature = "ssr")]
 async fn slug_path(community_id: i64) -> String {
-    match crate::store::communities::by_id(&crate::ctx::state().db, community_id).await {
+    match store::communities::by_id(&crate::ctx::state().db, community_id).await {
         Ok(Some(c)) => format!("/c/{}", c.slug),
         _ => "/c".into(),
     }

@@ -1,7 +1,7 @@
 use super::price::PriceTag;
 use super::{lang, t};
-use crate::domain::catalogue::{cover_url, product_thumb_url};
-use crate::model::{CommunityCard, ProductCard};
+use domain::catalogue::{cover_url, product_thumb_url};
+use domain::model::{CommunityCard, ProductCard};
 use leptos::prelude::*;
 
 /// Square image, two-line title, price tag; the whole card is the link.

@@ -1,7 +1,7 @@
 //! Form fields that show their error next to them and keep what was typed.
 
 use super::{flash, lang, t};
-use crate::model::Notice;
+use crate::flash::Notice;
 use leptos::prelude::*;
 
 /// The outcome of the last form on this page: a notice, or an error that belongs to no field.
@@ -104,7 +104,7 @@ pub fn PictureChoice(
                     view! {
                         <label class="picture-option">
                             <input type="radio" name=name value=key.clone() checked=checked/>
-                            <img src=crate::domain::catalogue::product_thumb_url(&key) alt=t().photo_alt width="64" height="64" loading="lazy"/>
+                            <img src=domain::catalogue::product_thumb_url(&key) alt=t().photo_alt width="64" height="64" loading="lazy"/>
                         </label>
                     }
                 }).collect_view()}

@@ -94,7 +94,7 @@ pub fn ErrorPage(error: AppError, path: String) -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
         use http::StatusCode;
-        if error == AppError::SignInRequired {
+        if error == domain::Error::SignInRequired {
             crate::api::form::redirect_to_sign_in(&path);
         } else if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
             res.set_status(StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
@@ -102,8 +102,9 @@ pub fn ErrorPage(error: AppError, path: String) -> impl IntoView {
     }
     let _ = &path;
     let t = t();
-    let title = if error == AppError::NotFound { t.not_found_title } else { t.error_title };
-    let body = if error == AppError::NotFound { t.not_found_body.to_string() } else { super::lang().error(&error) };
+    let title = if error == domain::Error::NotFound { t.not_found_title } else { t.error_title };
+    let body =
+        if error == domain::Error::NotFound { t.not_found_body.to_string() } else { super::lang().error(&error) };
     view! {
         <Page title=title back="/".to_string()>
             <div class="empty">

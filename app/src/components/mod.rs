@@ -9,8 +9,8 @@ pub mod stepper;
 pub mod team;
 
 use crate::error::AppError;
+use crate::flash::Flash;
 use crate::i18n::{Lang, Msg};
-use crate::model::Flash;
 use leptos::either::Either;
 use leptos::prelude::*;
 use std::future::Future;

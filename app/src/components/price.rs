@@ -1,6 +1,6 @@
 use super::lang;
-use crate::domain::catalogue::saving;
-use crate::domain::money::Fen;
+use domain::catalogue::saving;
+use domain::money::Fen;
 use leptos::prelude::*;
 
 /// `¥35.00/斤 ¥90.00 省¥55`: the price large and red with a smaller `¥`, the struck original

@@ -3,11 +3,11 @@
 //! adds − / + buttons and a live total computed with the same domain function the server charges
 //! with.
 
-use crate::domain::catalogue::ProductStatus;
-use crate::domain::checkout::{totals, Delivery, ShippingRule};
-use crate::domain::money::Fen;
-use crate::domain::order::{quote_buy_now, SaleItem};
 use crate::i18n::Lang;
+use domain::catalogue::ProductStatus;
+use domain::checkout::{totals, Delivery, ShippingRule};
+use domain::money::Fen;
+use domain::order::{quote_buy_now, SaleItem};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +28,7 @@ pub struct DeliveryOption {
 }
 
 #[island]
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "an island takes its props as arguments")]
 pub fn BuyOptions(
     skus: Vec<SkuOption>,
     /// The options' name: `辣度`, `重量 / 辣度`.

@@ -3,9 +3,9 @@
 //! browser they follow the server's live stream (`/live/…`, server-sent events) and tick the
 //! countdown every second.
 
-use crate::domain::groupbuy::countdown;
 use crate::i18n::Lang;
-use crate::model::TeamSummary;
+use domain::groupbuy::countdown;
+use domain::model::TeamSummary;
 use leptos::prelude::*;
 
 /// Follows a live stream, calling `on` with each message's data. Browser only.
@@ -64,7 +64,7 @@ pub fn TeamLive(team: TeamSummary, lang: Lang, keep: bool, children: Children) -
     };
     let progress = move || {
         let s = state.get();
-        let gathering = s.joinable() || (s.status == crate::domain::groupbuy::TeamStatus::Open && !s.closed);
+        let gathering = s.joinable() || (s.status == domain::groupbuy::TeamStatus::Open && !s.closed);
         if gathering && left.get() > 0 {
             let missing = if s.missing() > 0 { format!("{} · ", lang.missing(s.missing())) } else { String::new() };
             format!("{missing}{}", lang.ends_in(&countdown(left.get())))
@@ -172,7 +172,7 @@ pub fn ShareButton(
     lang: Lang,
     label: String,
     /// For "分享赚 ¥X": the amount is computed here, by the same function as the server's.
-    earn: Option<crate::domain::referral::EarnPreview>,
+    earn: Option<domain::referral::EarnPreview>,
 ) -> impl IntoView {
     let t = lang.t();
     let label = match &earn {

@@ -4,7 +4,7 @@ use crate::api::orders::{load_me, MeData};
 use crate::components::form::Field;
 use crate::components::layout::{Icon, Page, Tab};
 use crate::components::{flash, lang, load, t};
-use crate::domain::account::safe_next;
+use domain::account::safe_next;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 

@@ -3,8 +3,8 @@ use crate::api::addresses::*;
 use crate::components::form::Field;
 use crate::components::layout::{Empty, Page};
 use crate::components::{load, t};
-use crate::domain::account::safe_next;
-use crate::model::Address;
+use domain::account::safe_next;
+use domain::model::Address;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 

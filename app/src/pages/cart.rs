@@ -2,10 +2,10 @@ use crate::api::cart::*;
 use crate::components::form::Field;
 use crate::components::layout::{Empty, Page};
 use crate::components::{flash, lang, load, t};
-use crate::domain::catalogue::product_image_url;
-use crate::domain::checkout::{totals, CartLineState, Delivery};
-use crate::domain::money::Fen;
-use crate::model::CartItem;
+use domain::catalogue::product_image_url;
+use domain::checkout::{totals, CartLineState, Delivery};
+use domain::model::CartItem;
+use domain::money::Fen;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -16,7 +16,7 @@ fn state_text(s: CartLineState) -> Option<String> {
         CartLineState::OffSale => Some(t.state_off_sale.to_string()),
         CartLineState::SoldOut => Some(t.sold_out.to_string()),
         CartLineState::NotEnough { left } => Some(lang().left(left)),
-        CartLineState::OverLimit { limit } => Some(lang().error(&crate::error::AppError::OverOrderLimit { limit })),
+        CartLineState::OverLimit { limit } => Some(lang().rule(&domain::Error::OverOrderLimit { limit })),
     }
 }
 

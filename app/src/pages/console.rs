@@ -5,10 +5,10 @@ use crate::components::form::{Field, PictureChoice, SelectField};
 use crate::components::layout::{Empty, Page};
 use crate::components::price::PriceTag;
 use crate::components::{lang, load, t};
-use crate::domain::catalogue::{cover_url, product_image_url, ProductStatus, COVERS, PRODUCT_IMAGES};
-use crate::domain::order::ORDER_TABS;
-use crate::model::{Community, Product};
 use crate::pages::orders::OrderCard;
+use domain::catalogue::{cover_url, product_image_url, ProductStatus, COVERS, PRODUCT_IMAGES};
+use domain::model::{Community, Product};
+use domain::order::ORDER_TABS;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -262,7 +262,7 @@ fn Photos(p: Product) -> impl IntoView {
             <ul class="photo-list">
                 {p.images.iter().map(|key| view! {
                     <li>
-                        <img src=crate::domain::catalogue::product_thumb_url(key) alt=t.photo_alt width="96" height="96" loading="lazy"/>
+                        <img src=domain::catalogue::product_thumb_url(key) alt=t.photo_alt width="96" height="96" loading="lazy"/>
                         {(!last).then(|| view! {
                             <form method="post" action=RemoveProductImage::url()>
                                 <input type="hidden" name="product_id" value=p.id/>

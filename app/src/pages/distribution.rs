@@ -7,15 +7,15 @@ use crate::components::form::{Field, SelectField};
 use crate::components::layout::{Empty, Page, Tab};
 use crate::components::team::ShareButton;
 use crate::components::{flash, lang, load, t};
-use crate::domain::ledger::MIN_WITHDRAWAL;
-use crate::domain::time::format_local;
-use crate::model::distribution::{Standing, Withdrawal};
+use domain::ledger::MIN_WITHDRAWAL;
+use domain::model::distribution::{Standing, Withdrawal};
+use domain::time::format_local;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
 /// The four balances, from the ledger.
 #[component]
-fn BalanceGrid(b: crate::model::distribution::Balances) -> impl IntoView {
+fn BalanceGrid(b: domain::model::distribution::Balances) -> impl IntoView {
     let t = t();
     view! {
         <dl class="balance-grid" data-balances>
@@ -247,7 +247,7 @@ fn DistributionNav(community: i64, active: Sub) -> impl IntoView {
 }
 
 /// Wraps a distribution console page: title, console menu, sub-navigation.
-fn console_page(c: crate::model::Community, title: &'static str, sub: Sub, body: AnyView) -> impl IntoView {
+fn console_page(c: domain::model::Community, title: &'static str, sub: Sub, body: AnyView) -> impl IntoView {
     use super::console::{ConsoleMenu, Section};
     view! {
         <Page title=title back=format!("/console/c/{}", c.id)>

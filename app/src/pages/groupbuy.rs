@@ -8,11 +8,11 @@ use crate::components::layout::{Empty, Page};
 use crate::components::price::PriceTag;
 use crate::components::team::{OpenTeamsLive, ShareButton, TeamLive};
 use crate::components::{flash, lang, load, t};
-use crate::domain::catalogue::product_image_url;
-use crate::domain::groupbuy::TeamStatus;
-use crate::domain::order::OrderStatus;
-use crate::domain::time::{format_local, input_local};
-use crate::model::GroupActivity;
+use domain::catalogue::product_image_url;
+use domain::groupbuy::TeamStatus;
+use domain::model::GroupActivity;
+use domain::order::OrderStatus;
+use domain::time::{format_local, input_local};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Meta;
@@ -28,7 +28,7 @@ pub fn GroupRules(activity: GroupActivity) -> impl IntoView {
             <h2 class="section-title">{t.group_rules}</h2>
             <ul class="rule-list">
                 <li>{l.team_of(a.team_size)}" "{a.team_price.display()}{a.leader_price.map(|p| format!(" · {}", l.leader_price(p)))}</li>
-                <li>{l.team_window(a.window_ms / crate::domain::groupbuy::HOUR_MS)}</li>
+                <li>{l.team_window(a.window_ms / domain::groupbuy::HOUR_MS)}</li>
                 {(!a.ladder.is_empty()).then(|| view! {
                     <li>
                         {a.ladder.iter().map(|s| l.ladder_step(s.size, s.price)).collect::<Vec<_>>().join(" · ")}
@@ -48,7 +48,7 @@ pub fn GroupRules(activity: GroupActivity) -> impl IntoView {
 
 /// The product page's group-buy band: price, rules, and the open teams to join.
 #[component]
-pub fn GroupOfferBlock(offer: GroupOffer, single: crate::domain::money::Fen, unit: String) -> impl IntoView {
+pub fn GroupOfferBlock(offer: GroupOffer, single: domain::money::Fen, unit: String) -> impl IntoView {
     let t = t();
     let a = offer.activity.clone();
     view! {
@@ -86,7 +86,7 @@ pub fn TeamPage() -> impl IntoView {
         let refused = f
             .error
             .clone()
-            .filter(|e| matches!(e, crate::error::AppError::TeamFull | crate::error::AppError::TeamClosed));
+            .filter(|e| matches!(e, crate::error::AppError::Rule(domain::Error::TeamFull | domain::Error::TeamClosed)));
         let join_href = format!("/buy/{}?group=join:{}", p.id, team.id);
         let open_href = format!("/buy/{}?group=open:{}", p.id, d.activity.id);
         let can_open = d.running && d.my_team.is_none();
@@ -222,11 +222,8 @@ fn ActivityForm(product: i64, editing: Option<GroupActivity>, zone: String, now:
         a.as_ref().map(|a| a.leader_price.map(|p| p.input_value()).unwrap_or_default()),
         String::new(),
     );
-    let window = v(
-        "window_hours",
-        a.as_ref().map(|a| (a.window_ms / crate::domain::groupbuy::HOUR_MS).to_string()),
-        "24".into(),
-    );
+    let window =
+        v("window_hours", a.as_ref().map(|a| (a.window_ms / domain::groupbuy::HOUR_MS).to_string()), "24".into());
     let starts = v("starts_at", a.as_ref().map(|a| input_local(a.starts_at, &zone)), input_local(now, &zone));
     let ends = v("ends_at", a.as_ref().map(|a| input_local(a.ends_at, &zone)), input_local(now + 7 * day, &zone));
     let limit = v("per_member_limit", a.as_ref().map(|a| a.per_member_limit.to_string()), "1".into());

@@ -19,6 +19,7 @@ pub use groupbuy::{ConsoleActivityTeamsPage, ConsoleCommunityGroupsPage, Console
 pub use orders::*;
 pub use shop::*;
 
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -39,5 +40,5 @@ fn query(name: &str) -> Option<String> {
 #[component]
 pub fn NotFound() -> impl IntoView {
     use crate::components::layout::ErrorPage;
-    view! { <ErrorPage error=crate::error::AppError::NotFound path=String::new()/> }
+    view! { <ErrorPage error=AppError::from(domain::Error::NotFound) path=String::new()/> }
 }

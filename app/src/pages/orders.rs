@@ -5,11 +5,11 @@ use crate::components::layout::{Empty, Page, Tab};
 use crate::components::price::PriceTag;
 use crate::components::stepper::{BuyOptions, DeliveryOption, SkuOption};
 use crate::components::{flash, lang, load, t};
-use crate::domain::catalogue::product_image_url;
-use crate::domain::checkout::Delivery;
-use crate::domain::order::{refundable_status, OrderStatus};
-use crate::domain::time::format_local;
-use crate::model::{Order, OrderLine};
+use domain::catalogue::product_image_url;
+use domain::checkout::Delivery;
+use domain::model::{Order, OrderLine};
+use domain::order::{refundable_status, OrderStatus};
+use domain::time::format_local;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -436,7 +436,7 @@ pub fn RefundRequestPage() -> impl IntoView {
             .refunds
             .iter()
             .filter(|r| r.line_id == Some(line_id) && r.kind == "member" && r.status != "rejected")
-            .fold(crate::domain::money::Fen::ZERO, |a, r| crate::domain::money::Fen(a.0 + r.amount.0));
+            .fold(domain::money::Fen::ZERO, |a, r| domain::money::Fen(a.0 + r.amount.0));
         view! {
             <Page title=t.request_refund back=format!("/orders/{}", o.id)>
                 {match line {

@@ -4,7 +4,7 @@ use crate::components::cards::{CommunityRow, CommunityStrip, ProductGrid};
 use crate::components::layout::{Empty, Icon, Page, Tab};
 use crate::components::price::PriceTag;
 use crate::components::{lang, load, t};
-use crate::domain::catalogue::{cover_url, product_image_url, ProductStatus};
+use domain::catalogue::{cover_url, product_image_url, ProductStatus};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
@@ -27,7 +27,7 @@ pub fn Home() -> impl IntoView {
                         <div class="card-list">
                             {d.teams.iter().map(|n| view! {
                                 <a class="card team-card" href=format!("/t/{}", n.team.id)>
-                                    <img src=crate::domain::catalogue::product_image_url(&n.image) alt="" width="56" height="56" loading="lazy"/>
+                                    <img src=domain::catalogue::product_image_url(&n.image) alt="" width="56" height="56" loading="lazy"/>
                                     <div class="open-team-body">
                                         <p class="order-line-title">{n.title.clone()}</p>
                                         <p class="small">

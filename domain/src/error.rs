@@ -1,0 +1,117 @@
+//! What can go wrong by the shop's rules, as values. The domain names the problem; it says
+//! nothing about how a member is told (the app maps each variant to a message in their
+//! language, a form field and an HTTP status). Failures outside the rules (a database that is
+//! down) are not here: the layers that meet them add them.
+
+use crate::money::Fen;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Error {
+    // Accounts
+    AccountMissing,
+    BadPhone,
+    BadEmail,
+    AccountExists,
+    PasswordTooShort,
+    PasswordTooLong,
+    WrongPassword,
+    TooManyAttempts { minutes: i64 },
+    NicknameTooLong,
+    SignInRequired,
+    // Communities and products
+    BadCommunityName,
+    BadSlug,
+    SlugTaken,
+    BadIntro,
+    BadCover,
+    BadTitle,
+    BadDescription,
+    BadUnit,
+    BadImage,
+    BadPrice,
+    BadOriginalPrice,
+    OriginalNotAbovePrice,
+    BadStock,
+    BadLimit,
+    BadStatus,
+    BadMemberLimit,
+    BadSpecName,
+    BadSpecValues,
+    BadSkuCode,
+    ChooseSku,
+    OverMemberLimit { limit: i64, left: i64 },
+    // Buying
+    NotOnSale,
+    BadQuantity,
+    OverOrderLimit { limit: i64 },
+    SoldOut,
+    NotEnoughStock { left: i64 },
+    OrderNotPayable,
+    BadShippingFee,
+    BadFreeShipping,
+    BadPickupPoint,
+    BadRecipient,
+    BadRecipientPhone,
+    BadRegion,
+    BadAddressDetail,
+    BadNote,
+    ChooseDelivery,
+    CartEmpty,
+    BadTeamSize,
+    BadTeamPrice,
+    TeamPriceNotBelowSingle,
+    BadLeaderPrice,
+    BadTeamWindow,
+    BadActivityTimes,
+    BadLadder,
+    OverlappingActivity,
+    TeamFull,
+    TeamClosed,
+    AlreadyInTeam,
+    AlreadyLeadingTeam,
+    ActivityNotRunning,
+    ActivityInUse,
+    BadCommissionDepth,
+    BadCommissionRate,
+    CommissionTooHigh,
+    BadLevels,
+    WithdrawalTooSmall,
+    WithdrawalOverBalance { available: Fen },
+    WithdrawalPending,
+    WithdrawalAlreadyDecided,
+    BadWithdrawalFee,
+    BadFreezeDays,
+    BadBindWindow,
+    BadSpendThreshold,
+    BadCommissionOverride,
+    BadApplication,
+    NotDistributor,
+    ProgrammeOff,
+    BadUpload,
+    BadRefundAmount { max: Fen },
+    BadRefundReason,
+    RefundAlreadyOpen,
+    NotRefundable,
+    RefundAlreadyDecided,
+    BadDecisionNote,
+    PickupUnavailable,
+    OrderNotShippable,
+    OrderNotCancellable,
+    OrderNotCompletable,
+    BadCarrier,
+    BadTrackingNo,
+    // General
+    Forbidden,
+    NotFound,
+    BadRequest,
+}
+
+impl std::fmt::Display for Error {
+    /// The variant's name, for logs and test output; members see the app's message instead.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+impl std::error::Error for Error {}

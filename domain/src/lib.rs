@@ -1,0 +1,22 @@
+//! Qunli's rules and value types: pure functions over plain data, no I/O, no async, no
+//! framework. The server calls them to decide, and the browser calls the same functions to
+//! preview (the 分享赚 figure, a cart's total), so a rule is written once.
+//!
+//! `model` holds the read models the store returns and the pages show; with the `sqlx`
+//! feature (the server build) they can be read straight from rows.
+
+pub mod access;
+pub mod account;
+pub mod catalogue;
+pub mod checkout;
+pub mod error;
+pub mod groupbuy;
+pub mod ledger;
+pub mod model;
+pub mod money;
+pub mod order;
+pub mod payment;
+pub mod referral;
+pub mod time;
+
+pub use error::Error;

@@ -1,0 +1,103 @@
+//! Background work: cancelling orders left unpaid, completing orders after the waiting time,
+//! retrying refunds the provider has not confirmed, settling commissions whose holding time
+//! passed. The server runs `run_once` on a timer (`spawn`); tests call it directly after moving
+//! the clock, and end-to-end tests through `/__test/jobs`.
+//!
+//! Safe with several instances on one database: a lease row lets one instance scan at a time,
+//! and every order is moved by a conditional update, so even two runs at once change it once.
+
+use app::ctx::AppState;
+use app::error::AppError;
+use serde::{Deserialize, Serialize};
+use store::{distribution, groupbuy, jobs, orders, refunds};
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobReport {
+    pub expired: usize,
+    pub completed: usize,
+    pub refunds_settled: usize,
+    /// Group-buy teams whose window ended: succeeded, and failed (every payment refunded).
+    pub teams_succeeded: usize,
+    pub teams_failed: usize,
+    /// Frozen commissions whose holding time passed, now withdrawable.
+    pub commissions_settled: usize,
+    /// False when another instance held the lease and this run did nothing.
+    pub ran: bool,
+}
+
+const BATCH: i64 = 200;
+const LEASE_MS: i64 = 60_000;
+
+pub async fn run_once(st: &AppState) -> Result<JobReport, AppError> {
+    let now = st.clock.now_ms();
+    if !jobs::try_lease(&st.db, "orders", &st.instance, now, LEASE_MS).await? {
+        return Ok(JobReport::default());
+    }
+    let result = work(st).await;
+    jobs::release(&st.db, "orders", &st.instance).await?;
+    result
+}
+
+async fn work(st: &AppState) -> Result<JobReport, AppError> {
+    let mut report = JobReport { ran: true, ..Default::default() };
+    let now = st.clock.now_ms();
+    for id in orders::due_for_expiry(&st.db, now, BATCH).await? {
+        if orders::cancel_unpaid(&st.db, id, "system", now).await? {
+            report.expired += 1;
+        }
+    }
+    let shipped_before = now - st.settings.auto_complete_ms;
+    for id in orders::due_for_completion(&st.db, shipped_before, BATCH).await? {
+        if orders::complete(&st.db, id, "system", now).await? {
+            report.completed += 1;
+        }
+    }
+    for id in groupbuy::due(&st.db, now, BATCH).await? {
+        match groupbuy::close_due(&st.db, id, now).await? {
+            groupbuy::Closed::Succeeded { .. } => report.teams_succeeded += 1,
+            groupbuy::Closed::Failed { .. } => report.teams_failed += 1,
+            groupbuy::Closed::Nothing => {}
+        }
+    }
+    if report.expired + report.teams_succeeded + report.teams_failed > 0 {
+        st.changes.poke();
+    }
+    // Refunds decided above (failed teams, ladder differences) are paid here with the rest.
+    for r in refunds::approved_unsettled(&st.db, BATCH).await? {
+        match app::payments::settle_refund(st, r.id).await {
+            Ok(true) => report.refunds_settled += 1,
+            Ok(false) => {}
+            Err(e) => tracing::warn!(refund = r.id, error = %e, "refund still not settled"),
+        }
+    }
+    for id in distribution::due_to_settle(&st.db, now, BATCH).await? {
+        if distribution::settle(&st.db, id, now).await? {
+            report.commissions_settled += 1;
+        }
+    }
+    if report.expired
+        + report.completed
+        + report.refunds_settled
+        + report.teams_succeeded
+        + report.teams_failed
+        + report.commissions_settled
+        > 0
+    {
+        tracing::info!(?report, "jobs ran");
+    }
+    Ok(report)
+}
+
+/// Runs the background jobs in a loop until the process ends.
+pub fn spawn(state: AppState, every: std::time::Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = run_once(&state).await {
+                tracing::error!(error = %e, "background jobs failed; retrying next tick");
+            }
+        }
+    });
+}

@@ -1,0 +1,163 @@
+//! The whole HTTP surface: Leptos pages and server functions, static files, files and streams,
+//! webhooks and operations endpoints, and the layers every request passes (metrics,
+//! compression, the same-origin guard, the request context).
+
+use crate::metrics::{self, Metrics};
+use crate::{files, guard, hooks, sse};
+use app::app::{shell, App};
+use app::ctx::{AppState, RequestCtx};
+use app::flash::FLASH_COOKIE;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let metrics = Arc::new(Metrics::new());
+    let routes = generate_route_list(App);
+    let opts = state.leptos.clone();
+    let not_found = {
+        let (opts, st) = (opts.clone(), state.clone());
+        leptos_axum::render_app_to_stream_with_context(
+            move || leptos::prelude::provide_context(st.clone()),
+            move || shell(opts.clone()),
+        )
+    };
+    let pages = Router::new()
+        .route("/console/c/{id}/orders.csv", get(files::orders_csv))
+        .route("/console/c/{id}/commissions.csv", get(files::commissions_csv))
+        .route("/poster/p/{file}", get(files::poster))
+        .route(
+            "/console/p/{id}/photos",
+            post(files::upload_photo)
+                .layer(axum::extract::DefaultBodyLimit::max(app::media::MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
+        .leptos_routes_with_context(&state, routes, || {}, {
+            let opts = opts.clone();
+            move || shell(opts.clone())
+        })
+        .fallback(move |req: Request| {
+            let not_found = not_found.clone();
+            async move {
+                let mut res = not_found(req).await;
+                if res.status() == StatusCode::OK {
+                    *res.status_mut() = StatusCode::NOT_FOUND;
+                }
+                res
+            }
+        })
+        .layer(middleware::from_fn_with_state(state.clone(), request_context));
+
+    let site = state.leptos.site_root.to_string();
+    // Bundle files carry their content hash in the name, so they can be cached for good.
+    let immutable = SetResponseHeaderLayer::overriding(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    let daily = SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    let assets = Router::new()
+        .nest_service(
+            "/pkg",
+            tower::ServiceBuilder::new()
+                .layer(immutable)
+                .service(ServeDir::new(format!("{site}/pkg")).precompressed_br().precompressed_gzip()),
+        )
+        .nest_service("/img", ServeDir::new(format!("{site}/img")).precompressed_br().precompressed_gzip())
+        // Uploaded photos: named by content hash, so they never change and can be cached for good.
+        .nest_service(
+            "/media",
+            tower::ServiceBuilder::new()
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=31536000, immutable"),
+                ))
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::X_CONTENT_TYPE_OPTIONS,
+                    HeaderValue::from_static("nosniff"),
+                ))
+                .service(ServeDir::new(app::media::media_dir(&state.settings.data_dir))),
+        )
+        .route_service(
+            "/icons.svg",
+            ServeFile::new(format!("{site}/icons.svg")).precompressed_br().precompressed_gzip(),
+        )
+        .route_service("/favicon.ico", ServeFile::new(format!("{site}/favicon.ico")))
+        .route_service("/favicon.svg", ServeFile::new(format!("{site}/favicon.svg")))
+        .layer(daily);
+
+    let mut ops = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::render))
+        .route("/webhooks/sandbox", post(hooks::sandbox_webhook))
+        .route("/live/t/{id}", get(sse::team))
+        .route("/live/a/{id}", get(sse::activity));
+    if state.settings.test_hooks {
+        tracing::warn!("test hooks are on: /__test/ can move the clock");
+        ops =
+            ops.route("/__test/clock", post(hooks::test_move_clock)).route("/__test/jobs", post(hooks::test_run_jobs));
+    }
+    ops.merge(assets)
+        .with_state(state.clone())
+        .layer(axum::Extension(metrics.clone()))
+        .layer(axum::Extension(sse::Live::new()))
+        .merge(pages.with_state(state))
+        .layer(middleware::from_fn(guard::same_origin_only))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
+        .layer(middleware::from_fn_with_state(metrics, metrics::observe))
+}
+
+/// Resolves who is calling (session cookie), their language, and any flash left by the last
+/// form, once per request; pages and server functions read it from the request extensions.
+async fn request_context(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let forwarded = st.settings.client_ip_header.as_deref().and_then(|h| {
+        let v = req.headers().get(h)?.to_str().ok()?;
+        v.split(',').next().map(|ip| ip.trim().to_string()).filter(|ip| !ip.is_empty())
+    });
+    let ip = forwarded
+        .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
+        .unwrap_or_else(|| "local".into());
+    let is_page = req.method() == Method::GET && !req.uri().path().starts_with("/api/");
+    let mut ctx = RequestCtx::from_headers(&st, req.headers(), ip, is_page).await;
+    let ref_cookie = match (is_page, req.uri().query()) {
+        (true, Some(q)) if q.contains("ref=") => ctx.follow_referral_link(&st, req.uri().path(), q).await,
+        _ => None,
+    };
+    let had_flash = ctx.flash.is_some();
+    let (mut parts, body) = req.into_parts();
+    parts.extensions.insert(ctx);
+    let mut res = next.run(Request::from_parts(parts, body)).await;
+    if let Some(c) = ref_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    if had_flash && is_page {
+        // A flash is shown once.
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_str(&format!("{FLASH_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"))
+                .expect("ascii"),
+        );
+    }
+    res
+}
+
+async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
+    match st.db.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n")
+        }
+    }
+}

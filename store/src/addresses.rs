@@ -1,0 +1,153 @@
+//! A member's address book.
+
+use super::{col, Db};
+use crate::Error;
+use domain::checkout::AddressDraft;
+use domain::model::Address;
+use domain::Error as Rule;
+use sqlx::any::AnyRow;
+
+fn row(r: &AnyRow) -> Result<Address, sqlx::Error> {
+    Ok(Address {
+        id: col(r, "id")?,
+        name: col(r, "name")?,
+        phone: col(r, "phone")?,
+        region: col(r, "region")?,
+        detail: col(r, "detail")?,
+        is_default: col::<i64>(r, "is_default")? == 1,
+    })
+}
+
+const COLS: &str = "id, name, phone, region, detail, CAST(is_default AS BIGINT) AS is_default FROM addresses";
+
+/// The member's addresses, the default first.
+pub async fn list(db: &Db, user: i64) -> Result<Vec<Address>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLS} WHERE user_id = $1 AND removed = 0 ORDER BY is_default DESC, id DESC"
+    )))
+    .bind(user)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(row).collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// One of the member's own addresses; another member's is not found.
+pub async fn get(db: &Db, user: i64, id: i64) -> Result<Option<Address>, Error> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE id = $1 AND user_id = $2 AND removed = 0")))
+        .bind(id)
+        .bind(user)
+        .fetch_optional(&db.pool)
+        .await?;
+    r.map(|r| row(&r)).transpose().map_err(Into::into)
+}
+
+/// Adds an address; the first one, or one marked default, becomes the default.
+pub async fn add(db: &Db, user: i64, a: &AddressDraft, make_default: bool, now: i64) -> Result<i64, Error> {
+    let id = db.id();
+    let mut tx = db.begin().await?;
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1 AND removed = 0")
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+    let default = make_default || existing == 0;
+    if default {
+        sqlx::query("UPDATE addresses SET is_default = 0 WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "INSERT INTO addresses (id, user_id, name, phone, region, detail, is_default, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(user)
+    .bind(&a.name)
+    .bind(&a.phone)
+    .bind(&a.region)
+    .bind(&a.detail)
+    .bind(default as i64)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Hides an address from the book. If it was the default, the newest remaining one takes over.
+pub async fn remove(db: &Db, user: i64, id: i64) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    let n =
+        sqlx::query("UPDATE addresses SET removed = 1, is_default = 0 WHERE id = $1 AND user_id = $2 AND removed = 0")
+            .bind(id)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if n == 0 {
+        return Err(Rule::NotFound.into());
+    }
+    let has_default: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1 AND removed = 0 AND is_default = 1")
+            .bind(user)
+            .fetch_one(&mut *tx)
+            .await?;
+    if has_default == 0 {
+        sqlx::query(
+            "UPDATE addresses SET is_default = 1 WHERE id = (SELECT id FROM addresses WHERE user_id = $1 AND removed = 0 \
+             ORDER BY id DESC LIMIT 1)",
+        )
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_default(db: &Db, user: i64, id: i64) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    let mine: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE id = $1 AND user_id = $2 AND removed = 0")
+        .bind(id)
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+    if mine == 0 {
+        return Err(Rule::NotFound.into());
+    }
+    sqlx::query("UPDATE addresses SET is_default = CASE WHEN id = $1 THEN 1 ELSE 0 END WHERE user_id = $2")
+        .bind(id)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{each_db, member};
+
+    fn addr(name: &str) -> AddressDraft {
+        AddressDraft::parse(name, "13800138000", "浙江省杭州市西湖区", "文三路 1 号").unwrap()
+    }
+
+    #[tokio::test]
+    async fn one_default_address_per_member() {
+        each_db(|db| async move {
+            let mei = member(&db, "mei").await;
+            let other = member(&db, "other").await;
+            let a = add(&db, mei, &addr("家"), false, 1).await.unwrap();
+            let b = add(&db, mei, &addr("公司"), false, 2).await.unwrap();
+            let list = list(&db, mei).await.unwrap();
+            assert_eq!((list[0].id, list[0].is_default), (a, true), "the first address is the default");
+            set_default(&db, mei, b).await.unwrap();
+            assert_eq!(super::list(&db, mei).await.unwrap()[0].id, b);
+            assert_eq!(set_default(&db, other, a).await, Err(Rule::NotFound.into()), "not someone else's");
+            assert_eq!(get(&db, other, a).await.unwrap(), None);
+            remove(&db, mei, b).await.unwrap();
+            let list = super::list(&db, mei).await.unwrap();
+            assert_eq!((list.len(), list[0].id, list[0].is_default), (1, a, true), "the default moves on");
+            assert_eq!(remove(&db, other, a).await, Err(Rule::NotFound.into()));
+        })
+        .await;
+    }
+}

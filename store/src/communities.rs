@@ -1,0 +1,256 @@
+//! Communities and their members.
+
+use super::{col, is_unique_violation, Db};
+use crate::Error;
+use domain::catalogue::{CommunityDraft, JoinPolicy};
+use domain::checkout::ShippingRule;
+use domain::model::{Community, CommunityCard};
+use domain::money::Fen;
+use domain::Error as Rule;
+use sqlx::any::AnyRow;
+
+const CARD_COLS: &str = "c.id, c.slug, c.name, c.intro, c.cover, c.member_count";
+
+fn card(r: &AnyRow, joined: bool) -> Result<CommunityCard, sqlx::Error> {
+    Ok(CommunityCard {
+        id: col(r, "id")?,
+        slug: col(r, "slug")?,
+        name: col(r, "name")?,
+        intro: col(r, "intro")?,
+        cover: col(r, "cover")?,
+        member_count: col(r, "member_count")?,
+        joined,
+    })
+}
+
+/// Every community, the viewer's own first, then the largest.
+pub async fn list(db: &Db, viewer: Option<i64>) -> Result<Vec<CommunityCard>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CARD_COLS}, CAST(CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS joined \
+         FROM communities c LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $1 \
+         ORDER BY joined DESC, c.member_count DESC, c.id"
+    )))
+    .bind(viewer.unwrap_or(0))
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(|r| card(r, col::<i64>(r, "joined")? == 1)).collect::<Result<_, _>>().map_err(Into::into)
+}
+
+pub async fn owned_by(db: &Db, owner: i64) -> Result<Vec<CommunityCard>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CARD_COLS} FROM communities c WHERE c.owner_id = $1 ORDER BY c.id"
+    )))
+    .bind(owner)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(|r| card(r, true)).collect::<Result<_, _>>().map_err(Into::into)
+}
+
+fn community(r: &AnyRow) -> Result<Community, sqlx::Error> {
+    Ok(Community {
+        id: col(r, "id")?,
+        slug: col(r, "slug")?,
+        name: col(r, "name")?,
+        intro: col(r, "intro")?,
+        cover: col(r, "cover")?,
+        member_count: col(r, "member_count")?,
+        owner_id: col(r, "owner_id")?,
+        owner_name: col(r, "owner_name")?,
+        join_policy: col(r, "join_policy")?,
+        time_zone: col(r, "time_zone")?,
+        shipping_fee: Fen(col(r, "shipping_fee")?),
+        free_shipping_over: Fen(col(r, "free_shipping_over")?),
+        pickup_point: col(r, "pickup_point")?,
+    })
+}
+
+const FULL: &str = "SELECT c.id, c.slug, c.name, c.intro, c.cover, c.member_count, c.owner_id, \
+    u.nickname AS owner_name, c.join_policy, c.time_zone, c.shipping_fee, c.free_shipping_over, c.pickup_point \
+    FROM communities c JOIN users u ON u.id = c.owner_id";
+
+pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Community>, Error> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.slug = $1")))
+        .bind(slug)
+        .fetch_optional(&db.pool)
+        .await?;
+    r.map(|r| community(&r)).transpose().map_err(Into::into)
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<Community>, Error> {
+    let r =
+        sqlx::query(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.id = $1"))).bind(id).fetch_optional(&db.pool).await?;
+    r.map(|r| community(&r)).transpose().map_err(Into::into)
+}
+
+/// The community, if `user` owns it; `NotFound` or `Forbidden` otherwise. Every owner action
+/// starts here.
+pub async fn owned(db: &Db, id: i64, user: i64) -> Result<Community, Error> {
+    let c = by_id(db, id).await?.ok_or(Rule::NotFound)?;
+    if c.owner_id != user {
+        return Err(Rule::Forbidden.into());
+    }
+    Ok(c)
+}
+
+/// Creates a community owned by `owner`, who becomes its first member.
+pub async fn create(db: &Db, owner: i64, d: &CommunityDraft, now: i64) -> Result<i64, Error> {
+    let id = db.id();
+    let mut tx = db.begin().await?;
+    let res = sqlx::query(
+        "INSERT INTO communities (id, slug, name, intro, cover, owner_id, member_count, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, 1, $7)",
+    )
+    .bind(id)
+    .bind(&d.slug)
+    .bind(&d.name)
+    .bind(&d.intro)
+    .bind(&d.cover)
+    .bind(owner)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match res {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => return Err(Rule::SlugTaken.into()),
+        Err(e) => return Err(e.into()),
+    }
+    sqlx::query("INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'owner', $3)")
+        .bind(id)
+        .bind(owner)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update(db: &Db, id: i64, d: &CommunityDraft) -> Result<(), Error> {
+    let res = sqlx::query("UPDATE communities SET slug = $1, name = $2, intro = $3, cover = $4 WHERE id = $5")
+        .bind(&d.slug)
+        .bind(&d.name)
+        .bind(&d.intro)
+        .bind(&d.cover)
+        .bind(id)
+        .execute(&db.pool)
+        .await;
+    match res {
+        Ok(_) => Ok(()),
+        Err(e) if is_unique_violation(&e) => Err(Rule::SlugTaken.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Sets how the community charges shipping and where members can collect instead.
+pub async fn update_shipping(db: &Db, id: i64, rule: ShippingRule, pickup_point: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE communities SET shipping_fee = $1, free_shipping_over = $2, pickup_point = $3 WHERE id = $4")
+        .bind(rule.flat_fee.0)
+        .bind(rule.free_over.0)
+        .bind(pickup_point)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn is_member(db: &Db, community: i64, user: i64) -> Result<bool, Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND user_id = $2")
+        .bind(community)
+        .bind(user)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Joins an open community. Joining twice is harmless and counts once.
+pub async fn join(db: &Db, community: i64, user: i64, now: i64) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    let policy: Option<String> = sqlx::query_scalar("SELECT join_policy FROM communities WHERE id = $1")
+        .bind(community)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let policy = JoinPolicy::parse(policy.as_deref().ok_or(Rule::NotFound)?)
+        .ok_or_else(|| Error::broken("unknown JoinPolicy in a row"))?;
+    if !policy.joins_directly() {
+        return Err(Rule::Forbidden.into());
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'member', $3) \
+         ON CONFLICT (community_id, user_id) DO NOTHING",
+    )
+    .bind(community)
+    .bind(user)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        sqlx::query("UPDATE communities SET member_count = member_count + 1 WHERE id = $1")
+            .bind(community)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Leaves a community. The owner cannot leave their own community.
+pub async fn leave(db: &Db, community: i64, user: i64) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    let deleted = sqlx::query("DELETE FROM memberships WHERE community_id = $1 AND user_id = $2 AND role = 'member'")
+        .bind(community)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if deleted == 1 {
+        sqlx::query("UPDATE communities SET member_count = member_count - 1 WHERE id = $1")
+            .bind(community)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::each_db;
+    use crate::users;
+    use domain::account::Account;
+
+    fn draft(slug: &str) -> CommunityDraft {
+        CommunityDraft::parse("三文鱼吃货群", slug, "<script>alert(1)</script>", "salmon").unwrap()
+    }
+
+    #[tokio::test]
+    async fn owner_creates_and_members_join_and_leave() {
+        each_db(|db| async move {
+            let owner = users::create(&db, &Account::Phone("13900000001".into()), "h", "群主", 1).await.unwrap();
+            let mei = users::create(&db, &Account::Phone("13900000002".into()), "h", "阿梅", 1).await.unwrap();
+            let id = create(&db, owner, &draft("salmon"), 5).await.unwrap();
+            assert_eq!(create(&db, owner, &draft("salmon"), 6).await, Err(Rule::SlugTaken.into()));
+            let c = by_slug(&db, "salmon").await.unwrap().unwrap();
+            assert_eq!((c.member_count, c.owner_name.as_str()), (1, "群主"));
+            assert_eq!(c.intro, "<script>alert(1)</script>", "stored as typed; escaped when rendered");
+
+            join(&db, id, mei, 7).await.unwrap();
+            join(&db, id, mei, 8).await.unwrap();
+            assert_eq!(by_id(&db, id).await.unwrap().unwrap().member_count, 2);
+            let listed = list(&db, Some(mei)).await.unwrap();
+            assert!(listed[0].joined);
+
+            leave(&db, id, owner).await.unwrap();
+            leave(&db, id, mei).await.unwrap();
+            leave(&db, id, mei).await.unwrap();
+            assert_eq!(by_id(&db, id).await.unwrap().unwrap().member_count, 1);
+            assert!(is_member(&db, id, owner).await.unwrap());
+            assert!(!is_member(&db, id, mei).await.unwrap());
+
+            assert_eq!(owned(&db, id, mei).await, Err(Rule::Forbidden.into()));
+            assert_eq!(owned(&db, id, owner).await.unwrap().id, id);
+            assert_eq!(owned(&db, 42, owner).await, Err(Rule::NotFound.into()));
+        })
+        .await;
+    }
+}

@@ -1,0 +1,1181 @@
+//! Group-buy activities, teams and seats.
+//!
+//! A seat is taken with one conditional update on the team's `taken` count (`taken < capacity`,
+//! backed by a CHECK), so a team never holds more members than it may, however many requests and
+//! server processes race for it. Every change to a team locks the team row first (then orders,
+//! then stock), so two changes never wait on each other.
+
+use super::notifications::{kind, notify_buyer};
+use super::orders::{apply, paid_effects, release_lines, reserve_line_at, write_order, Created, NewOrder};
+use super::{col, is_unique_violation, Db, Tx};
+use crate::Error;
+use domain::checkout::Delivery;
+use domain::groupbuy::{public_name, Activity, TeamOutcome, TeamStatus, Tier};
+use domain::model::{ActivityStats, GroupActivity, NearlyFull, TeamMember, TeamSummary};
+use domain::money::Fen;
+use domain::order::{OrderEvent, OrderStatus};
+use domain::Error as Rule;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+const ACT_COLS: &str = "a.id, a.product_id, a.community_id, a.team_size, a.capacity, a.team_price, a.leader_price, \
+    a.window_ms, a.starts_at, a.ends_at, a.per_member_limit, a.ladder, a.guaranteed, a.created_at";
+
+fn ladder_to_db(tiers: &[Tier]) -> String {
+    tiers.iter().map(|t| format!("{}:{}", t.size, t.price.0)).collect::<Vec<_>>().join(",")
+}
+
+fn ladder_from_db(s: &str) -> Vec<Tier> {
+    s.split(',')
+        .filter_map(|p| {
+            let (size, price) = p.split_once(':')?;
+            Some(Tier { size: size.parse().ok()?, price: Fen(price.parse().ok()?) })
+        })
+        .collect()
+}
+
+fn activity_row(r: &AnyRow) -> Result<GroupActivity, sqlx::Error> {
+    Ok(GroupActivity {
+        id: col(r, "id")?,
+        product_id: col(r, "product_id")?,
+        community_id: col(r, "community_id")?,
+        created_at: col(r, "created_at")?,
+        rules: Activity {
+            team_size: col(r, "team_size")?,
+            team_price: Fen(col(r, "team_price")?),
+            leader_price: r.try_get::<Option<i64>, _>("leader_price")?.map(Fen),
+            window_ms: col(r, "window_ms")?,
+            starts_at: col(r, "starts_at")?,
+            ends_at: col(r, "ends_at")?,
+            per_member_limit: col(r, "per_member_limit")?,
+            ladder: ladder_from_db(&col::<String>(r, "ladder")?),
+            guaranteed: col::<i64>(r, "guaranteed")? == 1,
+        },
+    })
+}
+
+async fn check_overlap(tx: &mut Tx, product: i64, a: &Activity, except: Option<i64>) -> Result<(), Error> {
+    let rows = sqlx::query("SELECT id, starts_at, ends_at FROM group_activities WHERE product_id = $1")
+        .bind(product)
+        .fetch_all(&mut **tx)
+        .await?;
+    for r in &rows {
+        let id: i64 = col(r, "id")?;
+        if Some(id) != except && a.overlaps(col(r, "starts_at")?, col(r, "ends_at")?) {
+            return Err(Rule::OverlappingActivity.into());
+        }
+    }
+    Ok(())
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds an activity's rules, in the column order both the insert and the update use.
+fn bind_rules<'q>(q: AnyQuery<'q>, a: &Activity) -> AnyQuery<'q> {
+    q.bind(a.team_size)
+        .bind(a.capacity())
+        .bind(a.team_price.0)
+        .bind(a.leader_price.map(|p| p.0))
+        .bind(a.window_ms)
+        .bind(a.starts_at)
+        .bind(a.ends_at)
+        .bind(a.per_member_limit)
+        .bind(ladder_to_db(&a.ladder))
+        .bind(a.guaranteed as i64)
+}
+
+/// Creates an activity on a product; refused when another activity on it runs at the same time.
+pub async fn create_activity(db: &Db, product: i64, community: i64, a: &Activity, now: i64) -> Result<i64, Error> {
+    let mut tx = db.begin().await?;
+    check_overlap(&mut tx, product, a, None).await?;
+    let id = db.id();
+    let q = sqlx::query(
+        "INSERT INTO group_activities (id, product_id, community_id, team_size, capacity, team_price, leader_price, \
+         window_ms, starts_at, ends_at, per_member_limit, ladder, guaranteed, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(id)
+    .bind(product)
+    .bind(community);
+    bind_rules(q, a).bind(now).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Changes an activity. Once a team has been opened, its rules are what its members paid for:
+/// only the end of the activity may still move.
+pub async fn update_activity(db: &Db, id: i64, a: &Activity) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    let current =
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ACT_COLS} FROM group_activities a WHERE a.id = $1")))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| activity_row(&r))
+            .transpose()?
+            .ok_or(Rule::NotFound)?;
+    let teams: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM teams WHERE activity_id = $1").bind(id).fetch_one(&mut *tx).await?;
+    if teams > 0 {
+        let only_end_moved = Activity { ends_at: current.rules.ends_at, ..a.clone() } == current.rules;
+        if !only_end_moved {
+            return Err(Rule::ActivityInUse.into());
+        }
+    }
+    check_overlap(&mut tx, current.product_id, a, Some(id)).await?;
+    let q = sqlx::query(
+        "UPDATE group_activities SET team_size = $1, capacity = $2, team_price = $3, leader_price = $4, window_ms = $5, \
+         starts_at = $6, ends_at = $7, per_member_limit = $8, ladder = $9, guaranteed = $10 WHERE id = $11",
+    )
+;
+    bind_rules(q, a).bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends an activity now: no new teams; teams already open run to the end of their window.
+pub async fn end_activity(db: &Db, id: i64, now: i64) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE group_activities SET starts_at = CASE WHEN starts_at >= $1 THEN $1 - 1 ELSE starts_at END, ends_at = $1 \
+         WHERE id = $2 AND ends_at > $1",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn activity(db: &Db, id: i64) -> Result<Option<GroupActivity>, Error> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ACT_COLS} FROM group_activities a WHERE a.id = $1")))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    r.map(|r| activity_row(&r)).transpose().map_err(Into::into)
+}
+
+/// A product's activities, the latest first.
+pub async fn for_product(db: &Db, product: i64) -> Result<Vec<GroupActivity>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACT_COLS} FROM group_activities a WHERE a.product_id = $1 ORDER BY a.starts_at DESC"
+    )))
+    .bind(product)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(activity_row).collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// A community's activities with their products' titles, the latest first.
+pub async fn in_community(db: &Db, community: i64) -> Result<Vec<(GroupActivity, String)>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACT_COLS}, p.title FROM group_activities a JOIN products p ON p.id = a.product_id \
+         WHERE a.community_id = $1 ORDER BY a.starts_at DESC LIMIT 200"
+    )))
+    .bind(community)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((activity_row(r)?, col(r, "title")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Teams anyone can join that need the fewest members, across communities (for the home page).
+pub async fn nearly_full(db: &Db, now: i64, limit: i64) -> Result<Vec<NearlyFull>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {TEAM_SELECT}, p.title, p.image, a.team_price FROM {TEAM_FROM} JOIN products p ON p.id = a.product_id \
+         WHERE t.status = 'open' AND t.closed_at IS NULL AND t.expires_at > $1 \
+         AND t.taken < t.capacity AND p.status = 'on_sale' \
+         ORDER BY a.team_size - t.paid, t.expires_at LIMIT $2"
+    )))
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(NearlyFull {
+                team: team_row(r, now)?,
+                title: col(r, "title")?,
+                image: col(r, "image")?,
+                price: Fen(col(r, "team_price")?),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// The activity running on a product now with its teams open to join (closing soonest first, at
+/// most `limit`), read in one query: this is on every product page.
+pub async fn offer(
+    db: &Db,
+    product: i64,
+    now: i64,
+    limit: i64,
+) -> Result<Option<(GroupActivity, Vec<TeamSummary>)>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {ACT_COLS}, t.id AS team_id, t.status AS team_status, t.capacity AS team_capacity, t.taken, t.paid, \
+         u.nickname AS leader_name, t.expires_at, t.closed_at \
+         FROM group_activities a \
+         LEFT JOIN teams t ON t.activity_id = a.id AND t.status IN ('open', 'succeeded') AND t.closed_at IS NULL \
+           AND t.expires_at > $2 AND t.taken < t.capacity \
+         LEFT JOIN users u ON u.id = t.leader_id \
+         WHERE a.product_id = $1 AND a.starts_at <= $2 AND a.ends_at > $2 \
+         ORDER BY t.expires_at, t.id LIMIT $3"
+    )))
+    .bind(product)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let activity = activity_row(first)?;
+    let mut teams = vec![];
+    for r in &rows {
+        let Some(id) = r.try_get::<Option<i64>, _>("team_id")? else { continue };
+        let status: String = col(r, "team_status")?;
+        let expires_at: Option<i64> = r.try_get("expires_at")?;
+        teams.push(TeamSummary {
+            id,
+            activity_id: activity.id,
+            product_id: product,
+            status: TeamStatus::parse(&status).ok_or_else(|| Error::broken("unknown TeamStatus in a row"))?,
+            team_size: activity.rules.team_size,
+            capacity: col(r, "team_capacity")?,
+            taken: col(r, "taken")?,
+            paid: col(r, "paid")?,
+            leader_name: public_name(&col::<String>(r, "leader_name")?),
+            expires_at,
+            left_ms: expires_at.map(|e| (e - now).max(0)).unwrap_or(0),
+            closed: r.try_get::<Option<i64>, _>("closed_at")?.is_some(),
+            guaranteed: activity.rules.guaranteed,
+            members: vec![],
+        });
+    }
+    Ok(Some((activity, teams)))
+}
+
+pub async fn stats(db: &Db, activity: i64) -> Result<ActivityStats, Error> {
+    let r = sqlx::query(
+        "SELECT COUNT(*) AS teams, \
+         CAST(COALESCE(SUM(CASE WHEN t.status = 'open' THEN 1 ELSE 0 END), 0) AS BIGINT) AS open, \
+         CAST(COALESCE(SUM(CASE WHEN t.status = 'succeeded' THEN 1 ELSE 0 END), 0) AS BIGINT) AS succeeded, \
+         CAST(COALESCE(SUM(CASE WHEN t.status = 'failed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS failed, \
+         CAST(COALESCE(SUM(t.paid), 0) AS BIGINT) AS paid, \
+         CAST(COALESCE(SUM(a.team_size), 0) AS BIGINT) AS wanted \
+         FROM teams t JOIN group_activities a ON a.id = t.activity_id WHERE t.activity_id = $1 AND t.opened_at IS NOT NULL",
+    )
+    .bind(activity)
+    .fetch_one(&db.pool)
+    .await?;
+    let refunded: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) FROM refunds r JOIN orders o ON o.id = r.order_id \
+         JOIN teams t ON t.id = o.team_id WHERE t.activity_id = $1 AND r.kind IN ('team_failed', 'team_ladder', 'late_payment') \
+         AND r.status IN ('approved', 'refunded')",
+    )
+    .bind(activity)
+    .fetch_one(&db.pool)
+    .await?;
+    let (paid, wanted): (i64, i64) = (col(&r, "paid")?, col(&r, "wanted")?);
+    Ok(ActivityStats {
+        teams: col(&r, "teams")?,
+        open: col(&r, "open")?,
+        succeeded: col(&r, "succeeded")?,
+        failed: col(&r, "failed")?,
+        fill_bp: if wanted > 0 { paid * 10_000 / wanted } else { 0 },
+        refunded: Fen(refunded),
+    })
+}
+
+const TEAM_SELECT: &str = "t.id, t.activity_id, a.product_id, t.status, a.team_size, t.capacity, t.taken, t.paid, \
+    u.nickname AS leader_name, t.expires_at, t.closed_at, a.guaranteed";
+const TEAM_FROM: &str = "teams t JOIN group_activities a ON a.id = t.activity_id JOIN users u ON u.id = t.leader_id";
+
+fn team_row(r: &AnyRow, now: i64) -> Result<TeamSummary, sqlx::Error> {
+    let status: String = col(r, "status")?;
+    let expires_at: Option<i64> = r.try_get("expires_at")?;
+    Ok(TeamSummary {
+        id: col(r, "id")?,
+        activity_id: col(r, "activity_id")?,
+        product_id: col(r, "product_id")?,
+        status: TeamStatus::parse(&status)
+            .ok_or_else(|| sqlx::Error::Decode(format!("team status {status}").into()))?,
+        team_size: col(r, "team_size")?,
+        capacity: col(r, "capacity")?,
+        taken: col(r, "taken")?,
+        paid: col(r, "paid")?,
+        leader_name: public_name(&col::<String>(r, "leader_name")?),
+        expires_at,
+        left_ms: expires_at.map(|e| (e - now).max(0)).unwrap_or(0),
+        closed: r.try_get::<Option<i64>, _>("closed_at")?.is_some(),
+        guaranteed: col::<i64>(r, "guaranteed")? == 1,
+        members: vec![],
+    })
+}
+
+/// A team with its members (leader first, then in the order they joined).
+pub async fn team(db: &Db, id: i64, now: i64) -> Result<Option<TeamSummary>, Error> {
+    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {TEAM_SELECT} FROM {TEAM_FROM} WHERE t.id = $1")))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut t = team_row(&r, now)?;
+    let seats = sqlx::query(
+        "SELECT u.nickname, s.is_leader, s.status FROM team_seats s JOIN users u ON u.id = s.user_id \
+         WHERE s.team_id = $1 AND s.status IN ('held', 'paid', 'refunded') ORDER BY s.is_leader DESC, s.joined_at, s.id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
+    t.members = seats
+        .iter()
+        .map(|s| {
+            Ok(TeamMember {
+                name: public_name(&col::<String>(s, "nickname")?),
+                is_leader: col::<i64>(s, "is_leader")? == 1,
+                paid: col::<String>(s, "status")? != "held",
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(Some(t))
+}
+
+/// Teams of an activity someone can still join, the ones closing soonest first.
+pub async fn open_teams(db: &Db, activity: i64, now: i64, limit: i64) -> Result<Vec<TeamSummary>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {TEAM_SELECT} FROM {TEAM_FROM} WHERE t.activity_id = $1 AND t.status IN ('open', 'succeeded') AND t.closed_at IS NULL \
+         AND t.expires_at > $2 AND t.taken < t.capacity ORDER BY t.expires_at, t.id LIMIT $3"
+    )))
+    .bind(activity)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(|r| team_row(r, now)).collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// Every team of an activity that has opened, the newest first (for its owner).
+pub async fn teams_of(db: &Db, activity: i64, now: i64) -> Result<Vec<(TeamSummary, Fen)>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {TEAM_SELECT}, CAST((SELECT COALESCE(SUM(r.amount), 0) FROM refunds r JOIN orders o ON o.id = r.order_id \
+         WHERE o.team_id = t.id AND r.kind <> 'member' AND r.status IN ('approved', 'refunded')) AS BIGINT) AS refunded \
+         FROM {TEAM_FROM} WHERE t.activity_id = $1 AND t.opened_at IS NOT NULL ORDER BY t.opened_at DESC, t.id DESC LIMIT 500"
+    )))
+    .bind(activity)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((team_row(r, now)?, Fen(col(r, "refunded")?))))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// A member's latest order in a team and its state.
+pub async fn order_in_team(db: &Db, team: i64, user: i64) -> Result<Option<(i64, OrderStatus)>, Error> {
+    let r = sqlx::query(
+        "SELECT o.id, o.status FROM team_seats s JOIN orders o ON o.id = s.order_id WHERE s.team_id = $1 AND s.user_id = $2 \
+         ORDER BY s.joined_at DESC, s.id DESC LIMIT 1",
+    )
+    .bind(team)
+    .bind(user)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    let status = OrderStatus::parse(&col::<String>(&r, "status")?)
+        .ok_or_else(|| Error::broken("unknown OrderStatus in a row"))?;
+    Ok(Some((col(&r, "id")?, status)))
+}
+
+/// The team a member is gathering with in an activity (held or paid, not yet closed), if any.
+pub async fn my_open_team(db: &Db, activity: i64, user: i64) -> Result<Option<i64>, Error> {
+    Ok(sqlx::query_scalar("SELECT team_id FROM team_seats WHERE active_activity = $1 AND user_id = $2")
+        .bind(activity)
+        .bind(user)
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// The team of an order, if it is a group-buy order.
+pub async fn team_of_order(db: &Db, order: i64) -> Result<Option<i64>, Error> {
+    Ok(sqlx::query_scalar("SELECT team_id FROM orders WHERE id = $1")
+        .bind(order)
+        .fetch_optional(&db.pool)
+        .await?
+        .flatten())
+}
+
+/// Teams changed at or after `since` (by this process or any other): (team, activity, updated_at).
+pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<(i64, i64, i64)>, Error> {
+    let rows = sqlx::query("SELECT id, activity_id, updated_at FROM teams WHERE updated_at >= $1 ORDER BY updated_at")
+        .bind(since)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((col(r, "id")?, col(r, "activity_id")?, col(r, "updated_at")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// What a member asks for: open a team in an activity, or join a team.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SeatTarget {
+    Open { activity: i64 },
+    Join { team: i64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SeatRequest {
+    pub target: SeatTarget,
+    pub sku_id: Option<i64>,
+    pub quantity: i64,
+    pub delivery: Delivery,
+    pub ship_to: String,
+    pub note: String,
+    pub key: Option<String>,
+    /// Who referred the member, from the referral link they came through (if any).
+    pub referrer: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seat {
+    pub created: Created,
+    pub team_id: i64,
+}
+
+/// Takes a seat (opening the team for a leader) and makes its order, held for `hold_ms` while
+/// the member pays. The same checkout key returns the first seat.
+pub async fn take_seat(
+    db: &Db,
+    buyer: i64,
+    req: &SeatRequest,
+    now: i64,
+    hold_ms: i64,
+    provider: &str,
+) -> Result<Seat, Error> {
+    if let Some(key) = &req.key {
+        if let Some(seat) = by_key(db, buyer, key).await? {
+            return Ok(seat);
+        }
+    }
+    match try_take(db, buyer, req, now, hold_ms, provider).await {
+        Err(TakeError::Unique) => {
+            // The same member raced themself: a repeated submission, or a second team.
+            if let Some(key) = &req.key {
+                if let Some(seat) = by_key(db, buyer, key).await? {
+                    return Ok(seat);
+                }
+            }
+            Err(Rule::AlreadyInTeam.into())
+        }
+        Err(TakeError::App(e)) => Err(e),
+        Ok(seat) => Ok(seat),
+    }
+}
+
+enum TakeError {
+    Unique,
+    App(Error),
+}
+
+impl From<Error> for TakeError {
+    fn from(e: Error) -> Self {
+        TakeError::App(e)
+    }
+}
+
+impl From<Rule> for TakeError {
+    fn from(e: Rule) -> Self {
+        TakeError::App(e.into())
+    }
+}
+
+impl From<sqlx::Error> for TakeError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_unique_violation(&e) {
+            TakeError::Unique
+        } else {
+            TakeError::App(e.into())
+        }
+    }
+}
+
+async fn by_key(db: &Db, buyer: i64, key: &str) -> Result<Option<Seat>, Error> {
+    let r = sqlx::query(
+        "SELECT o.id, o.total_amount, o.team_id, (SELECT MIN(p.id) FROM payments p WHERE p.order_id = o.id) AS payment_id \
+         FROM orders o WHERE o.buyer_id = $1 AND o.checkout_key = $2 AND o.team_id IS NOT NULL",
+    )
+    .bind(buyer)
+    .bind(key)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    Ok(Some(Seat {
+        created: Created {
+            order_id: col(&r, "id")?,
+            payment_id: col(&r, "payment_id")?,
+            total: Fen(col(&r, "total_amount")?),
+        },
+        team_id: col(&r, "team_id")?,
+    }))
+}
+
+async fn load_activity(tx: &mut Tx, id: i64) -> Result<GroupActivity, Error> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ACT_COLS} FROM group_activities a WHERE a.id = $1")))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| activity_row(&r))
+        .transpose()?
+        .ok_or(Rule::NotFound.into())
+}
+
+async fn try_take(
+    db: &Db,
+    buyer: i64,
+    req: &SeatRequest,
+    now: i64,
+    hold_ms: i64,
+    provider: &str,
+) -> Result<Seat, TakeError> {
+    let mut tx = db.begin().await?;
+    let (team_id, act, leader) = match req.target {
+        SeatTarget::Join { team } => {
+            // The one statement that decides who gets a seat.
+            let taken = sqlx::query(
+                "UPDATE teams SET taken = taken + 1, updated_at = $2 WHERE id = $1 AND status IN ('open', 'succeeded') \
+                 AND closed_at IS NULL AND expires_at > $2 AND taken < capacity",
+            )
+            .bind(team)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if taken != 1 {
+                let r = sqlx::query("SELECT taken, capacity, status, closed_at FROM teams WHERE id = $1")
+                    .bind(team)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(Rule::NotFound)?;
+                let full = col::<i64>(&r, "taken")? >= col::<i64>(&r, "capacity")?;
+                let failed = col::<String>(&r, "status")? == "failed";
+                return Err(if full && !failed { Rule::TeamFull } else { Rule::TeamClosed }.into());
+            }
+            let activity: i64 = sqlx::query_scalar("SELECT activity_id FROM teams WHERE id = $1")
+                .bind(team)
+                .fetch_one(&mut *tx)
+                .await?;
+            (team, load_activity(&mut tx, activity).await?, false)
+        }
+        SeatTarget::Open { activity } => {
+            let act = load_activity(&mut tx, activity).await?;
+            if !act.rules.is_running(now) {
+                return Err(Rule::ActivityNotRunning.into());
+            }
+            let team = db.id();
+            sqlx::query(
+                "INSERT INTO teams (id, activity_id, leader_id, status, capacity, taken, paid, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'pending', $4, 1, 0, $5, $5)",
+            )
+            .bind(team)
+            .bind(activity)
+            .bind(buyer)
+            .bind(act.rules.capacity())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            (team, act, true)
+        }
+    };
+    let mine: Option<i64> =
+        sqlx::query_scalar("SELECT team_id FROM team_seats WHERE active_activity = $1 AND user_id = $2")
+            .bind(act.id)
+            .bind(buyer)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(t) = mine {
+        return Err(if t == team_id || !leader { Rule::AlreadyInTeam } else { Rule::AlreadyLeadingTeam }.into());
+    }
+    let limit = act.rules.per_member_limit;
+    let counted = sqlx::query(
+        "INSERT INTO group_member_units (activity_id, user_id, quantity) VALUES ($1, $2, $3) \
+         ON CONFLICT (activity_id, user_id) DO UPDATE SET quantity = group_member_units.quantity + excluded.quantity \
+         WHERE group_member_units.quantity + excluded.quantity <= $4",
+    )
+    .bind(act.id)
+    .bind(buyer)
+    .bind(req.quantity)
+    .bind(limit)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if counted != 1 || req.quantity > limit {
+        let had: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(MAX(quantity), 0) FROM group_member_units WHERE activity_id = $1 AND user_id = $2",
+        )
+        .bind(act.id)
+        .bind(buyer)
+        .fetch_one(&mut *tx)
+        .await?;
+        let already = if counted == 1 { had - req.quantity } else { had };
+        return Err(Rule::OverMemberLimit { limit, left: (limit - already).max(0) }.into());
+    }
+    let unit_price = act.rules.unit_price(leader);
+    let line = reserve_line_at(&mut tx, buyer, act.product_id, req.sku_id, req.quantity, Some(unit_price)).await?;
+    let order = NewOrder {
+        community: line.community_id,
+        buyer,
+        delivery: req.delivery,
+        ship_to: &req.ship_to,
+        note: &req.note,
+        key: req.key.as_deref(),
+        team: Some(team_id),
+        referrer: req.referrer,
+        now,
+        pay_deadline: now + hold_ms,
+    };
+    let created: Created = write_order::<TakeError>(db, &mut tx, &order, std::slice::from_ref(&line), provider).await?;
+    let order_id = created.order_id;
+    sqlx::query(
+        "INSERT INTO team_seats (id, team_id, user_id, order_id, is_leader, status, active_activity, unit_price, quantity, joined_at) \
+         VALUES ($1, $2, $3, $4, $5, 'held', $6, $7, $8, $9)",
+    )
+    .bind(db.id())
+    .bind(team_id)
+    .bind(buyer)
+    .bind(order_id)
+    .bind(leader as i64)
+    .bind(act.id)
+    .bind(unit_price.0)
+    .bind(req.quantity)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Seat { created, team_id })
+}
+
+/// Locks a team row for the rest of the transaction and marks it changed.
+pub(crate) async fn lock_team(tx: &mut Tx, team: i64, now: i64) -> Result<(), Error> {
+    sqlx::query("UPDATE teams SET updated_at = $2 WHERE id = $1").bind(team).bind(now).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// A seat's payment arrived while it was held (the order just moved to `awaiting_team`): the
+/// seat counts as paid, the leader's payment opens the team and starts its clock, and a team
+/// that now has enough members succeeds in the same transaction.
+pub(crate) async fn seat_paid(db: &Db, tx: &mut Tx, team: i64, order: i64, now: i64) -> Result<(), Error> {
+    let moved =
+        sqlx::query("UPDATE team_seats SET status = 'paid', paid_at = $1 WHERE order_id = $2 AND status = 'held'")
+            .bind(now)
+            .bind(order)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    if moved != 1 {
+        tracing::error!(order, team, "a paid group-buy order had no held seat");
+        return Err(Error::Broken("a paid group-buy order had no held seat"));
+    }
+    sqlx::query("UPDATE teams SET paid = paid + 1 WHERE id = $1").bind(team).execute(&mut **tx).await?;
+    sqlx::query(
+        "UPDATE teams SET status = 'open', opened_at = $1, \
+         expires_at = $1 + (SELECT window_ms FROM group_activities a WHERE a.id = teams.activity_id) \
+         WHERE id = $2 AND status = 'pending'",
+    )
+    .bind(now)
+    .bind(team)
+    .execute(&mut **tx)
+    .await?;
+    let (status, paid, act) = team_state(tx, team).await?;
+    let status = if status == TeamStatus::Open && paid >= act.rules.team_size {
+        sqlx::query("UPDATE teams SET status = 'succeeded' WHERE id = $1 AND status = 'open'")
+            .bind(team)
+            .execute(&mut **tx)
+            .await?;
+        TeamStatus::Succeeded
+    } else {
+        status
+    };
+    if status == TeamStatus::Succeeded {
+        // The team's orders (or, for a team already formed, the newcomer's) are ready to ship.
+        release_awaiting(db, tx, team, now).await?;
+        let capacity: i64 =
+            sqlx::query_scalar("SELECT capacity FROM teams WHERE id = $1").bind(team).fetch_one(&mut **tx).await?;
+        if paid >= capacity {
+            close_formed(db, tx, team, &act.rules, paid, now).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn team_state(tx: &mut Tx, team: i64) -> Result<(TeamStatus, i64, GroupActivity), Error> {
+    let r = sqlx::query("SELECT status, paid, activity_id FROM teams WHERE id = $1")
+        .bind(team)
+        .fetch_one(&mut **tx)
+        .await?;
+    let status =
+        TeamStatus::parse(&col::<String>(&r, "status")?).ok_or_else(|| Error::broken("unknown TeamStatus in a row"))?;
+    let act = load_activity(tx, col(&r, "activity_id")?).await?;
+    Ok((status, col(&r, "paid")?, act))
+}
+
+/// Orders of a succeeded team still waiting for it become paid, with the usual notices.
+async fn release_awaiting(db: &Db, tx: &mut Tx, team: i64, now: i64) -> Result<(), Error> {
+    let rows = sqlx::query("SELECT id, total_amount FROM orders WHERE team_id = $1 AND status = 'awaiting_team'")
+        .bind(team)
+        .fetch_all(&mut **tx)
+        .await?;
+    for r in &rows {
+        let id: i64 = col(r, "id")?;
+        if apply(db, tx, id, OrderStatus::AwaitingTeam, OrderEvent::TeamSucceeded, "system", now).await? {
+            paid_effects(db, tx, id, kind::TEAM_SUCCEEDED, Fen(col(r, "total_amount")?), now).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A formed team stops taking members (full, or its window ended): the ladder difference goes
+/// back to each member, decided here once.
+async fn close_formed(db: &Db, tx: &mut Tx, team: i64, rules: &Activity, paid: i64, now: i64) -> Result<(), Error> {
+    let closed = sqlx::query("UPDATE teams SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
+        .bind(now)
+        .bind(team)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if closed != 1 {
+        return Ok(());
+    }
+    sqlx::query("UPDATE team_seats SET active_activity = NULL WHERE team_id = $1")
+        .bind(team)
+        .execute(&mut **tx)
+        .await?;
+    let seats = sqlx::query(
+        "SELECT s.order_id, s.unit_price, s.quantity, p.id AS payment_id FROM team_seats s \
+         JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' WHERE s.team_id = $1 AND s.status = 'paid'",
+    )
+    .bind(team)
+    .fetch_all(&mut **tx)
+    .await?;
+    for s in &seats {
+        let back = rules.ladder_refund(paid, Fen(col(s, "unit_price")?), col(s, "quantity")?);
+        if back.0 > 0 {
+            let order: i64 = col(s, "order_id")?;
+            insert_refund(db, tx, order, col(s, "payment_id")?, "team_ladder", back, now).await?;
+            notify_buyer(db, tx, order, kind::TEAM_LADDER_REFUND, back, now).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn insert_refund(
+    db: &Db,
+    tx: &mut Tx,
+    order: i64,
+    payment: i64,
+    refund_kind: &str,
+    amount: Fen,
+    now: i64,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO refunds (id, order_id, payment_id, kind, amount, reason, status, created_at, decided_at) \
+         VALUES ($1, $2, $3, $4, $5, $4, 'approved', $6, $6)",
+    )
+    .bind(db.id())
+    .bind(order)
+    .bind(payment)
+    .bind(refund_kind)
+    .bind(amount.0)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An unpaid group-buy order was cancelled (its hold ran out, or the member gave up): its seat
+/// returns to the team. A leader who never paid leaves a team nobody else could see; it ends.
+pub(crate) async fn seat_released(tx: &mut Tx, team: i64, order: i64, now: i64) -> Result<(), Error> {
+    let seat =
+        sqlx::query("SELECT user_id, quantity, is_leader FROM team_seats WHERE order_id = $1 AND status = 'held'")
+            .bind(order)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(seat) = seat else { return Ok(()) };
+    sqlx::query(
+        "UPDATE team_seats SET status = 'released', active_activity = NULL WHERE order_id = $1 AND status = 'held'",
+    )
+    .bind(order)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE teams SET taken = taken - 1 WHERE id = $1").bind(team).execute(&mut **tx).await?;
+    give_back_units(tx, team, col(&seat, "user_id")?, col(&seat, "quantity")?).await?;
+    if col::<i64>(&seat, "is_leader")? == 1 {
+        sqlx::query("UPDATE teams SET status = 'failed', closed_at = $1 WHERE id = $2 AND status = 'pending'")
+            .bind(now)
+            .bind(team)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn give_back_units(tx: &mut Tx, team: i64, user: i64, quantity: i64) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE group_member_units SET quantity = quantity - $1 WHERE user_id = $2 AND quantity >= $1 \
+         AND activity_id = (SELECT activity_id FROM teams WHERE id = $3)",
+    )
+    .bind(quantity)
+    .bind(user)
+    .bind(team)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Teams whose window has ended and that are not closed yet.
+pub async fn due(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM teams WHERE status IN ('open', 'succeeded') AND closed_at IS NULL AND expires_at <= $1 \
+         ORDER BY expires_at LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// How a team's window ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Closed {
+    /// Someone else closed it first, or it is not due.
+    Nothing,
+    /// It succeeded (or had already); refunds are ladder differences to pay.
+    Succeeded { refunds: Vec<i64> },
+    /// It failed; refunds return every payment.
+    Failed { refunds: Vec<i64> },
+}
+
+/// Ends a team whose window is over, exactly once (the conditional updates decide between
+/// racing jobs): seats still being paid for are released, then the team succeeds (enough
+/// members, or a guaranteed team with at least one) or fails and every payment goes back.
+pub async fn close_due(db: &Db, team: i64, now: i64) -> Result<Closed, Error> {
+    let mut tx = db.begin().await?;
+    lock_team(&mut tx, team, now).await?;
+    let r = sqlx::query("SELECT status, closed_at, expires_at FROM teams WHERE id = $1")
+        .bind(team)
+        .fetch_one(&mut *tx)
+        .await?;
+    let expires: Option<i64> = r.try_get("expires_at")?;
+    let closed: Option<i64> = r.try_get("closed_at")?;
+    let status =
+        TeamStatus::parse(&col::<String>(&r, "status")?).ok_or_else(|| Error::broken("unknown TeamStatus in a row"))?;
+    if closed.is_some()
+        || expires.is_none_or(|e| e > now)
+        || !matches!(status, TeamStatus::Open | TeamStatus::Succeeded)
+    {
+        return Ok(Closed::Nothing);
+    }
+    // Members still at the cashier lose their seat: the team is over.
+    let held = sqlx::query("SELECT order_id FROM team_seats WHERE team_id = $1 AND status = 'held'")
+        .bind(team)
+        .fetch_all(&mut *tx)
+        .await?;
+    for h in &held {
+        let order: i64 = col(h, "order_id")?;
+        if apply(db, &mut tx, order, OrderStatus::PendingPayment, OrderEvent::Cancel, "system", now).await? {
+            sqlx::query("UPDATE orders SET cancelled_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(order)
+                .execute(&mut *tx)
+                .await?;
+            release_lines(&mut tx, order).await?;
+            seat_released(&mut tx, team, order, now).await?;
+        }
+    }
+    let (_, paid, act) = team_state(&mut tx, team).await?;
+    let before: Vec<i64> = automatic_refunds(&mut tx, team).await?;
+    let outcome =
+        if status == TeamStatus::Succeeded { TeamOutcome::Succeeded } else { act.rules.outcome_at_deadline(paid) };
+    match outcome {
+        TeamOutcome::Succeeded => {
+            sqlx::query("UPDATE teams SET status = 'succeeded' WHERE id = $1").bind(team).execute(&mut *tx).await?;
+            release_awaiting(db, &mut tx, team, now).await?;
+            close_formed(db, &mut tx, team, &act.rules, paid, now).await?;
+        }
+        TeamOutcome::Failed => {
+            let done =
+                sqlx::query("UPDATE teams SET status = 'failed', closed_at = $1 WHERE id = $2 AND status = 'open'")
+                    .bind(now)
+                    .bind(team)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+            if done != 1 {
+                return Ok(Closed::Nothing);
+            }
+            let seats = sqlx::query(
+                "SELECT s.order_id, s.user_id, s.quantity, p.id AS payment_id, p.amount FROM team_seats s \
+                 JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' WHERE s.team_id = $1 AND s.status = 'paid'",
+            )
+            .bind(team)
+            .fetch_all(&mut *tx)
+            .await?;
+            for s in &seats {
+                let order: i64 = col(s, "order_id")?;
+                if !apply(db, &mut tx, order, OrderStatus::AwaitingTeam, OrderEvent::TeamFailed, "system", now).await? {
+                    continue;
+                }
+                let amount = Fen(col(s, "amount")?);
+                insert_refund(db, &mut tx, order, col(s, "payment_id")?, "team_failed", amount, now).await?;
+                notify_buyer(db, &mut tx, order, kind::TEAM_FAILED, amount, now).await?;
+                // Nothing was sent: the goods go back on sale.
+                release_lines(&mut tx, order).await?;
+                give_back_units(&mut tx, team, col(s, "user_id")?, col(s, "quantity")?).await?;
+            }
+            sqlx::query("UPDATE team_seats SET status = 'refunded', active_activity = NULL WHERE team_id = $1 AND status = 'paid'")
+                .bind(team)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    let refunds: Vec<i64> =
+        automatic_refunds(&mut tx, team).await?.into_iter().filter(|id| !before.contains(id)).collect();
+    tx.commit().await?;
+    Ok(match outcome {
+        TeamOutcome::Succeeded => Closed::Succeeded { refunds },
+        TeamOutcome::Failed => Closed::Failed { refunds },
+    })
+}
+
+async fn automatic_refunds(tx: &mut Tx, team: i64) -> Result<Vec<i64>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT r.id FROM refunds r JOIN orders o ON o.id = r.order_id WHERE o.team_id = $1 AND r.kind <> 'member'",
+    )
+    .bind(team)
+    .fetch_all(&mut **tx)
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orders::{cancel_unpaid, PaymentOutcome};
+    use crate::testing::{each_db, member, shop};
+
+    use crate::testing::team::*;
+
+    #[tokio::test]
+    async fn a_team_fills_and_every_order_becomes_paid() {
+        each_db(|db| async move {
+            let (s, act, lead) = open_team_with(&db, &rules(3, false, vec![]), 100).await;
+            assert_eq!(lead.created.total, Fen(2990));
+            // Until the leader pays, nobody sees the team.
+            assert!(open_teams(&db, act, T0, 10).await.unwrap().is_empty());
+            assert_eq!(offer(&db, s.product, T0, 10).await.unwrap().map(|(a, t)| (a.id, t.len())), Some((act, 0)));
+            assert!(matches!(pay(&db, &lead, T0 + 1000).await, PaymentOutcome::Paid { .. }));
+            assert_eq!(status(&db, lead.created.order_id).await, OrderStatus::AwaitingTeam);
+            let t = team(&db, lead.team_id, T0 + 1000).await.unwrap().unwrap();
+            assert_eq!((t.status, t.paid, t.missing()), (TeamStatus::Open, 1, 2));
+            assert_eq!(t.expires_at, Some(T0 + 1000 + domain::groupbuy::DEFAULT_WINDOW_MS));
+            let open = open_teams(&db, act, T0 + 2000, 10).await.unwrap();
+            assert_eq!(open.len(), 1);
+            // The product page reads the same in one query.
+            let (a, teams) = offer(&db, s.product, T0 + 2000, 10).await.unwrap().unwrap();
+            assert_eq!((a.id, teams), (act, open));
+            let mut seats = vec![lead];
+            for n in 0..2 {
+                let m = member(&db, "friend").await;
+                let seat = take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0 + 5000, HOLD, "sandbox")
+                    .await
+                    .unwrap();
+                assert_eq!(seat.team_id, lead.team_id);
+                pay(&db, &seat, T0 + 6000 + n).await;
+                seats.push(seat);
+            }
+            let t = team(&db, lead.team_id, T0 + 7000).await.unwrap().unwrap();
+            assert_eq!((t.status, t.paid, t.members.len(), t.closed), (TeamStatus::Succeeded, 3, 3, true));
+            assert!(t.members[0].is_leader && t.members.iter().all(|m| m.paid));
+            for seat in &seats {
+                assert_eq!(status(&db, seat.created.order_id).await, OrderStatus::Paid);
+            }
+            let p = crate::products::by_id(&db, s.product).await.unwrap().unwrap();
+            assert_eq!(p.sold, 3);
+            // A fourth member is told the team is full, and nothing is made for them.
+            let late = member(&db, "late").await;
+            let err = take_seat(&db, late, &req(SeatTarget::Join { team: lead.team_id }), T0 + 8000, HOLD, "sandbox")
+                .await
+                .unwrap_err();
+            assert_eq!(err, Rule::TeamFull);
+            assert!(crate::orders::for_buyer(&db, late).await.unwrap().is_empty());
+            // The leader may open a new team now that the first one closed.
+            take_seat(&db, s.buyer, &req(SeatTarget::Open { activity: act }), T0 + 9000, HOLD, "sandbox")
+                .await
+                .unwrap();
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn one_open_team_per_member_and_no_joining_twice() {
+        each_db(|db| async move {
+            let (s, act, lead) = open_team_with(&db, &rules(3, false, vec![]), 100).await;
+            pay(&db, &lead, T0).await;
+            let again = take_seat(&db, s.buyer, &req(SeatTarget::Open { activity: act }), T0, HOLD, "sandbox").await;
+            assert_eq!(again.unwrap_err(), Rule::AlreadyLeadingTeam);
+            let own = take_seat(&db, s.buyer, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await;
+            assert_eq!(own.unwrap_err(), Rule::AlreadyInTeam);
+            let m = member(&db, "m").await;
+            take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await.unwrap();
+            let twice = take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await;
+            assert_eq!(twice.unwrap_err(), Rule::AlreadyInTeam);
+            let other = take_seat(&db, m, &req(SeatTarget::Open { activity: act }), T0, HOLD, "sandbox").await;
+            assert_eq!(other.unwrap_err(), Rule::AlreadyLeadingTeam);
+            // The refused attempts left the team as it was.
+            let t = team(&db, lead.team_id, T0).await.unwrap().unwrap();
+            assert_eq!((t.taken, t.paid), (2, 1));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn concurrent_joins_never_overfill_a_team() {
+        each_db(|db| async move {
+            let (_s, _act, lead) = open_team_with(&db, &rules(10, false, vec![]), 1000).await;
+            pay(&db, &lead, T0).await;
+            let mut members = vec![];
+            for _ in 0..60 {
+                members.push(member(&db, "rush").await);
+            }
+            let tasks: Vec<_> = members
+                .into_iter()
+                .map(|m| {
+                    let db = db.clone();
+                    tokio::spawn(async move {
+                        let r =
+                            take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0 + 10, HOLD, "sandbox")
+                                .await;
+                        if let Ok(seat) = &r {
+                            pay(&db, seat, T0 + 20).await;
+                        }
+                        r
+                    })
+                })
+                .collect();
+            let mut won = 0;
+            for t in tasks {
+                match t.await.unwrap() {
+                    Ok(_) => won += 1,
+                    Err(e) => assert_eq!(e, Rule::TeamFull),
+                }
+            }
+            assert_eq!(won, 9);
+            let t = team(&db, lead.team_id, T0 + 30).await.unwrap().unwrap();
+            assert_eq!((t.taken, t.paid, t.status), (10, 10, TeamStatus::Succeeded));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_guaranteed_team_completes_with_whoever_paid() {
+        each_db(|db| async move {
+            let (_s, _act, lead) = open_team_with(&db, &rules(3, true, vec![]), 10).await;
+            pay(&db, &lead, T0).await;
+            let end = T0 + domain::groupbuy::DEFAULT_WINDOW_MS;
+            assert!(matches!(close_due(&db, lead.team_id, end).await.unwrap(), Closed::Succeeded { .. }));
+            assert_eq!(status(&db, lead.created.order_id).await, OrderStatus::Paid);
+            let t = team(&db, lead.team_id, end).await.unwrap().unwrap();
+            assert_eq!((t.status, t.paid, t.closed), (TeamStatus::Succeeded, 1, true));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn an_unpaid_seat_returns_to_the_team() {
+        each_db(|db| async move {
+            let (_s, act, lead) = open_team_with(&db, &rules(2, false, vec![]), 10).await;
+            pay(&db, &lead, T0).await;
+            let m = member(&db, "m").await;
+            let seat =
+                take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await.unwrap();
+            assert_eq!(team(&db, lead.team_id, T0).await.unwrap().unwrap().taken, 2);
+            // Full while the seat is held.
+            let other = member(&db, "o").await;
+            let full = take_seat(&db, other, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await;
+            assert_eq!(full.unwrap_err(), Rule::TeamFull);
+            assert!(cancel_unpaid(&db, seat.created.order_id, "system", T0 + HOLD).await.unwrap());
+            let t = team(&db, lead.team_id, T0 + HOLD).await.unwrap().unwrap();
+            assert_eq!((t.taken, t.paid, t.status), (1, 1, TeamStatus::Open));
+            // Its payment, arriving late, is refunded; the seat went to someone else.
+            assert!(matches!(pay(&db, &seat, T0 + HOLD + 1).await, PaymentOutcome::OrderNotPayable { .. }));
+            let seat2 =
+                take_seat(&db, other, &req(SeatTarget::Join { team: lead.team_id }), T0 + HOLD + 2, HOLD, "sandbox")
+                    .await
+                    .unwrap();
+            pay(&db, &seat2, T0 + HOLD + 3).await;
+            assert_eq!(team(&db, lead.team_id, T0 + HOLD + 4).await.unwrap().unwrap().status, TeamStatus::Succeeded);
+            // The member whose hold ran out can take part again.
+            assert_eq!(my_open_team(&db, act, m).await.unwrap(), None);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn activities_on_one_product_do_not_overlap() {
+        each_db(|db| async move {
+            let s = shop(&db, "35", 10).await;
+            let a = rules(3, false, vec![]);
+            let id = create_activity(&db, s.product, s.community, &a, T0).await.unwrap();
+            let clash = Activity { starts_at: a.ends_at - 1, ends_at: a.ends_at + 1000, ..a.clone() };
+            assert_eq!(
+                create_activity(&db, s.product, s.community, &clash, T0).await,
+                Err(Rule::OverlappingActivity.into())
+            );
+            let after = Activity { starts_at: a.ends_at, ends_at: a.ends_at + 1000, ..a.clone() };
+            create_activity(&db, s.product, s.community, &after, T0).await.unwrap();
+            // Rules may change until someone opens a team; then only the end moves.
+            update_activity(&db, id, &Activity { team_size: 4, ..a.clone() }).await.unwrap();
+            let lead =
+                take_seat(&db, s.buyer, &req(SeatTarget::Open { activity: id }), T0, HOLD, "sandbox").await.unwrap();
+            assert_eq!(lead.created.total, Fen(2990));
+            let changed = Activity { team_size: 5, ..a.clone() };
+            assert_eq!(update_activity(&db, id, &changed).await, Err(Rule::ActivityInUse.into()));
+            end_activity(&db, id, T0 + 10).await.unwrap();
+            let late = member(&db, "late").await;
+            let r = take_seat(&db, late, &req(SeatTarget::Open { activity: id }), T0 + 20, HOLD, "sandbox").await;
+            assert_eq!(r.unwrap_err(), Rule::ActivityNotRunning);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn owners_see_each_team_its_fill_and_refunds() {
+        each_db(|db| async move {
+            let (s, act, lead) = open_team_with(&db, &rules(3, false, vec![]), 10).await;
+            pay(&db, &lead, T0).await;
+            let m = member(&db, "m").await;
+            let seat =
+                take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await.unwrap();
+            pay(&db, &seat, T0 + 1).await;
+            // The home page lists it among the teams closest to filling.
+            let near = nearly_full(&db, T0 + 2, 6).await.unwrap();
+            assert_eq!(near.len(), 1);
+            assert_eq!((near[0].team.id, near[0].team.missing(), near[0].price), (lead.team_id, 1, Fen(2990)));
+            assert_eq!(near[0].title, "雪山三文鱼");
+            let end = T0 + domain::groupbuy::DEFAULT_WINDOW_MS;
+            close_due(&db, lead.team_id, end).await.unwrap();
+            let teams = teams_of(&db, act, end).await.unwrap();
+            assert_eq!(teams.len(), 1);
+            assert_eq!((teams[0].0.status, teams[0].0.paid, teams[0].1), (TeamStatus::Failed, 2, Fen(5980)));
+            let st = stats(&db, act).await.unwrap();
+            assert_eq!((st.teams, st.failed, st.succeeded, st.fill_bp, st.refunded), (1, 1, 0, 6666, Fen(5980)));
+            let listed = in_community(&db, s.community).await.unwrap();
+            assert_eq!((listed.len(), listed[0].0.id, listed[0].1.as_str()), (1, act, "雪山三文鱼"));
+            assert!(nearly_full(&db, end, 6).await.unwrap().is_empty());
+        })
+        .await;
+    }
+}

@@ -1,0 +1,608 @@
+use super::*;
+use crate::testing::{create_buy_now, each_db, member, shop};
+use crate::{products, Db};
+
+const WINDOW: i64 = 15 * 60 * 1000;
+
+async fn stock(db: &Db, product: i64) -> i64 {
+    products::by_id(db, product).await.unwrap().unwrap().stock
+}
+
+#[tokio::test]
+async fn buy_now_charges_the_database_price_and_reserves_stock() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 12).await;
+        let c = create_buy_now(&db, s.buyer, s.product, None, 3, 1_000, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(c.total, Fen(10500));
+        assert_eq!(stock(&db, s.product).await, 9);
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!(o.status, OrderStatus::PendingPayment);
+        assert_eq!((o.lines.len(), o.lines[0].quantity, o.lines[0].unit_price), (1, 3, Fen(3500)));
+        assert_eq!(o.pay_deadline, 1_000 + WINDOW);
+        assert_eq!(o.events.len(), 1);
+        let p = open_payment(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!((p.id, p.amount), (c.payment_id, Fen(10500)));
+        assert_eq!(for_buyer(&db, s.buyer).await.unwrap().len(), 1);
+        assert_eq!(for_community(&db, s.community).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn refused_buys_change_nothing() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 4).await;
+        for (qty, want) in [
+            (0, Rule::BadQuantity),
+            (-1, Rule::BadQuantity),
+            (6, Rule::OverOrderLimit { limit: 5 }),
+            (5, Rule::NotEnoughStock { left: 4 }),
+        ] {
+            assert_eq!(
+                create_buy_now(&db, s.buyer, s.product, None, qty, 1, WINDOW, "sandbox").await,
+                Err(want.into())
+            );
+        }
+        assert_eq!(create_buy_now(&db, s.buyer, 999, None, 1, 1, WINDOW, "sandbox").await, Err(Rule::NotFound.into()));
+        // Off sale, and a cart put together before it went off sale: refused too.
+        sqlx::query("UPDATE products SET status = 'off_sale' WHERE id = $1")
+            .bind(s.product)
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, None, 1, 1, WINDOW, "sandbox").await,
+            Err(Rule::NotOnSale.into())
+        );
+        assert_eq!(stock(&db, s.product).await, 4);
+        assert!(for_buyer(&db, s.buyer).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_buyers_never_take_more_than_the_stock() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 10).await;
+        let mut buyers = vec![];
+        for i in 0..100 {
+            buyers.push(member(&db, &format!("b{i}")).await);
+        }
+        let tasks: Vec<_> = buyers
+            .into_iter()
+            .map(|b| {
+                let db = db.clone();
+                tokio::spawn(async move { create_buy_now(&db, b, s.product, None, 1, 1, WINDOW, "sandbox").await })
+            })
+            .collect();
+        let (mut ok, mut sold_out) = (0, 0);
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(crate::Error::Rule(Rule::SoldOut)) => sold_out += 1,
+                Err(e) => panic!("unexpected error {e:?}"),
+            }
+        }
+        assert_eq!((ok, sold_out), (10, 90));
+        assert_eq!(stock(&db, s.product).await, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_payment_event_applies_once_however_often_it_arrives() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 10).await;
+        let c = create_buy_now(&db, s.buyer, s.product, None, 2, 1, WINDOW, "sandbox").await.unwrap();
+        // Wrong amount: refused, nothing recorded.
+        assert_eq!(
+            apply_payment_succeeded(&db, "sandbox", "evt_1", c.payment_id, Fen(1), 5).await,
+            Err(Rule::BadRequest.into())
+        );
+        assert_eq!(by_id(&db, c.order_id).await.unwrap().unwrap().status, OrderStatus::PendingPayment);
+
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    apply_payment_succeeded(&db, "sandbox", "evt_1", c.payment_id, Fen(7000), 10).await
+                })
+            })
+            .collect();
+        let mut paid = 0;
+        for t in tasks {
+            match t.await.unwrap().unwrap() {
+                PaymentOutcome::Paid { order_id } => {
+                    assert_eq!(order_id, c.order_id);
+                    paid += 1
+                }
+                PaymentOutcome::Duplicate => {}
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(paid, 1);
+        // A second, different event for the same payment changes nothing either.
+        assert_eq!(
+            apply_payment_succeeded(&db, "sandbox", "evt_2", c.payment_id, Fen(7000), 11).await,
+            Ok(PaymentOutcome::Duplicate)
+        );
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!((o.status, o.paid_at), (OrderStatus::Paid, Some(10)));
+        assert_eq!(o.events.len(), 2);
+        let p = products::by_id(&db, s.product).await.unwrap().unwrap();
+        assert_eq!((p.sold, p.stock), (2, 8));
+        assert_eq!(open_payment(&db, c.order_id).await.unwrap(), None);
+        assert_eq!(status_counts(&db, s.buyer).await.unwrap().get(&OrderStatus::Paid), Some(&1));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unpaid_orders_expire_once_and_give_their_stock_back() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let mut ids = vec![];
+        for _ in 0..3 {
+            ids.push(
+                create_buy_now(&db, s.buyer, s.product, None, 2, 1_000, WINDOW, "sandbox").await.unwrap().order_id,
+            );
+        }
+        assert_eq!(stock(&db, s.product).await, 14);
+        assert!(due_for_expiry(&db, 1_000 + WINDOW - 1, 100).await.unwrap().is_empty());
+        let due = due_for_expiry(&db, 1_000 + WINDOW, 100).await.unwrap();
+        assert_eq!(due.len(), 3);
+        // Two instances expire the same orders at the same moment: each order is cancelled once.
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                let (db, due) = (db.clone(), due.clone());
+                tokio::spawn(async move {
+                    let mut n = 0;
+                    for id in due {
+                        if cancel_unpaid(&db, id, "system", 1_000 + WINDOW).await.unwrap() {
+                            n += 1;
+                        }
+                    }
+                    n
+                })
+            })
+            .collect();
+        let mut cancelled = 0;
+        for r in runs {
+            cancelled += r.await.unwrap();
+        }
+        assert_eq!(cancelled, 3);
+        assert_eq!(stock(&db, s.product).await, 20, "stock returned exactly once");
+        for id in ids {
+            let o = by_id(&db, id).await.unwrap().unwrap();
+            assert_eq!((o.status, o.cancelled_at), (OrderStatus::Cancelled, Some(1_000 + WINDOW)));
+            assert_eq!(o.events.last().map(|e| e.actor.as_str()), Some("system"));
+        }
+        assert!(due_for_expiry(&db, 10 * WINDOW, 100).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn money_that_arrives_after_cancellation_goes_back_once() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let c = create_buy_now(&db, s.buyer, s.product, None, 1, 1_000, WINDOW, "sandbox").await.unwrap();
+        assert!(cancel_unpaid(&db, c.order_id, "buyer", 2_000).await.unwrap());
+        let outcome =
+            apply_payment_succeeded(&db, "sandbox", "evt_late", c.payment_id, Fen(3500), 3_000).await.unwrap();
+        let PaymentOutcome::OrderNotPayable { order_id, refund_id } = outcome else { panic!("{outcome:?}") };
+        assert_eq!(order_id, c.order_id);
+        assert_eq!(
+            apply_payment_succeeded(&db, "sandbox", "evt_late", c.payment_id, Fen(3500), 3_001).await,
+            Ok(PaymentOutcome::Duplicate)
+        );
+        // Settling the refund twice at once records it once.
+        let settles: Vec<_> = (0..2)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(
+                    async move { crate::refunds::mark_refunded(&db, refund_id, "sbr_1", 4_000).await.unwrap() },
+                )
+            })
+            .collect();
+        let mut settled = 0;
+        for t in settles {
+            settled += t.await.unwrap() as i32;
+        }
+        assert_eq!(settled, 1);
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!((o.status, o.refunded), (OrderStatus::Cancelled, Fen(3500)));
+        assert_eq!(stock(&db, s.product).await, 20);
+        assert_eq!(products::by_id(&db, s.product).await.unwrap().unwrap().sold, 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn paid_orders_ship_and_complete_once() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let c = create_buy_now(&db, s.buyer, s.product, None, 1, 1_000, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(ship(&db, c.order_id, "顺丰", "SF1234567", 1_500).await, Err(Rule::OrderNotShippable.into()));
+        apply_payment_succeeded(&db, "sandbox", "evt", c.payment_id, Fen(3500), 2_000).await.unwrap();
+        assert!(!complete(&db, c.order_id, "buyer", 2_500).await.unwrap(), "not shipped yet");
+        ship(&db, c.order_id, "顺丰", "SF1234567", 3_000).await.unwrap();
+        assert_eq!(ship(&db, c.order_id, "顺丰", "SF7654321", 3_100).await, Err(Rule::OrderNotShippable.into()));
+        assert!(due_for_completion(&db, 2_999, 10).await.unwrap().is_empty());
+        assert_eq!(due_for_completion(&db, 3_000, 10).await.unwrap(), vec![c.order_id]);
+        let tasks: Vec<_> = (0..2)
+            .map(|i| {
+                let db = db.clone();
+                tokio::spawn(async move {
+                    complete(&db, c.order_id, if i == 0 { "buyer" } else { "system" }, 4_000).await.unwrap()
+                })
+            })
+            .collect();
+        let mut done = 0;
+        for t in tasks {
+            done += t.await.unwrap() as i32;
+        }
+        assert_eq!(done, 1);
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!(o.status, OrderStatus::Completed);
+        assert_eq!((o.carrier.as_deref(), o.tracking_no.as_deref()), (Some("顺丰"), Some("SF1234567")));
+        let path: Vec<_> = o.events.iter().map(|e| e.to).collect();
+        assert_eq!(
+            path,
+            vec![OrderStatus::PendingPayment, OrderStatus::Paid, OrderStatus::Shipped, OrderStatus::Completed]
+        );
+    })
+    .await;
+}
+
+async fn with_specs(db: &Db, s: &crate::testing::Shop) -> Vec<domain::model::Sku> {
+    use domain::catalogue::{ProductDraft, ProductInput, SkuDraft};
+    let input = ProductInput {
+        title: "雪山三文鱼".into(),
+        image: "salmon".into(),
+        unit: "份".into(),
+        price: "35".into(),
+        stock: "10".into(),
+        per_order_limit: "10".into(),
+        status: "on_sale".into(),
+        spec1_name: "重量".into(),
+        spec1_values: "1斤,2斤,5斤".into(),
+        ..Default::default()
+    };
+    products::update(db, s.product, &ProductDraft::parse(&input).unwrap(), 5).await.unwrap();
+    let skus = products::skus_of(db, s.product, false).await.unwrap();
+    let rows: Vec<_> = skus
+        .iter()
+        .zip([("35", "90", "10"), ("68", "", "5"), ("165", "400", "2")])
+        .map(|(k, (p, o, st))| (k.id, SkuDraft::parse(p, o, st, "").unwrap()))
+        .collect();
+    products::save_skus(db, s.product, &rows).await.unwrap();
+    products::skus_of(db, s.product, false).await.unwrap()
+}
+
+#[tokio::test]
+async fn skus_have_their_own_price_and_stock() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let skus = with_specs(&db, &s).await;
+        assert_eq!(skus.iter().map(|k| k.label()).collect::<Vec<_>>(), vec!["1斤", "2斤", "5斤"]);
+        let p = products::by_id(&db, s.product).await.unwrap().unwrap();
+        assert_eq!((p.price, p.original_price, p.stock), (Fen(3500), Fen(9000), 17), "lowest price, total stock");
+        assert!(p.price_varies());
+
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, None, 1, 1, WINDOW, "sandbox").await,
+            Err(Rule::ChooseSku.into())
+        );
+        let other = shop(&db, "10", 5).await;
+        let foreign = products::skus_of(&db, other.product, false).await.unwrap()[0].id;
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, Some(foreign), 1, 1, WINDOW, "sandbox").await,
+            Err(Rule::ChooseSku.into()),
+            "a SKU of another product"
+        );
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, Some(skus[2].id), 3, 1, WINDOW, "sandbox").await,
+            Err(Rule::NotEnoughStock { left: 2 }.into())
+        );
+        let c = create_buy_now(&db, s.buyer, s.product, Some(skus[1].id), 2, 1, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(c.total, Fen(13600));
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!((o.lines[0].spec.as_str(), o.lines[0].sku_id), ("2斤", skus[1].id));
+        let after = products::skus_of(&db, s.product, false).await.unwrap();
+        assert_eq!(after.iter().map(|k| k.stock).collect::<Vec<_>>(), vec![10, 3, 2]);
+        assert_eq!(products::by_id(&db, s.product).await.unwrap().unwrap().stock, 15);
+        cancel_unpaid(&db, c.order_id, "buyer", 2).await.unwrap();
+        assert_eq!(products::skus_of(&db, s.product, false).await.unwrap()[1].stock, 5);
+        assert_eq!(products::by_id(&db, s.product).await.unwrap().unwrap().stock, 17);
+        // The SKU table refuses a row of another product, and changes nothing.
+        let row = domain::catalogue::SkuDraft::parse("1", "", "999", "").unwrap();
+        assert_eq!(
+            products::save_skus(&db, s.product, &[(skus[0].id, row.clone()), (foreign, row)]).await,
+            Err(Rule::Forbidden.into())
+        );
+        assert_eq!(products::skus_of(&db, s.product, false).await.unwrap()[0].price, Fen(3500));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn editing_specs_keeps_existing_rows_and_retires_removed_ones() {
+    use domain::catalogue::{ProductDraft, ProductInput};
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let skus = with_specs(&db, &s).await;
+        let input = ProductInput {
+            title: "雪山三文鱼".into(),
+            image: "salmon".into(),
+            price: "300".into(),
+            stock: "1".into(),
+            status: "on_sale".into(),
+            spec1_name: "重量".into(),
+            spec1_values: "2斤, 5斤, 10斤".into(),
+            ..Default::default()
+        };
+        products::update(&db, s.product, &ProductDraft::parse(&input).unwrap(), 9).await.unwrap();
+        let now = products::skus_of(&db, s.product, false).await.unwrap();
+        assert_eq!(now.iter().map(|k| k.label()).collect::<Vec<_>>(), vec!["2斤", "5斤", "10斤"]);
+        assert_eq!((now[0].id, now[0].price), (skus[1].id, Fen(6800)), "kept its own price");
+        assert_eq!((now[2].price, now[2].stock), (Fen(30000), 1), "new combination starts from the form");
+        let all = products::skus_of(&db, s.product, true).await.unwrap();
+        assert!(all.iter().any(|k| k.id == skus[0].id && !k.active), "1斤 retired, not deleted");
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, Some(skus[0].id), 1, 10, WINDOW, "sandbox").await,
+            Err(Rule::ChooseSku.into())
+        );
+        let p = products::by_id(&db, s.product).await.unwrap().unwrap();
+        assert_eq!((p.price, p.stock), (Fen(6800), 8));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_per_member_limit_holds_under_concurrent_orders() {
+    use domain::catalogue::{ProductDraft, ProductInput};
+    each_db(|db| async move {
+        let s = shop(&db, "49", 100).await;
+        let input = ProductInput {
+            title: "三文鱼籽".into(),
+            image: "salmon-roe".into(),
+            price: "49".into(),
+            stock: "100".into(),
+            per_member_limit: "3".into(),
+            status: "on_sale".into(),
+            ..Default::default()
+        };
+        products::update(&db, s.product, &ProductDraft::parse(&input).unwrap(), 2).await.unwrap();
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, None, 4, 3, WINDOW, "sandbox").await,
+            Err(Rule::OverMemberLimit { limit: 3, left: 3 }.into())
+        );
+        let first = create_buy_now(&db, s.buyer, s.product, None, 2, 3, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(
+            create_buy_now(&db, s.buyer, s.product, None, 2, 3, WINDOW, "sandbox").await,
+            Err(Rule::OverMemberLimit { limit: 3, left: 1 }.into())
+        );
+        cancel_unpaid(&db, first.order_id, "buyer", 4).await.unwrap();
+        // Ten orders of one at once from the same member: exactly three go through.
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let db = db.clone();
+                tokio::spawn(
+                    async move { create_buy_now(&db, s.buyer, s.product, None, 1, 5, WINDOW, "sandbox").await },
+                )
+            })
+            .collect();
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => ok += 1,
+                Err(crate::Error::Rule(Rule::OverMemberLimit { limit: 3, .. })) => {}
+                Err(e) => panic!("{e:?}"),
+            }
+        }
+        assert_eq!(ok, 3);
+        assert_eq!(stock(&db, s.product).await, 97);
+        // Another member has their own allowance.
+        let other = member(&db, "other").await;
+        assert!(create_buy_now(&db, other, s.product, None, 3, 6, WINDOW, "sandbox").await.is_ok());
+    })
+    .await;
+}
+
+fn line(product: i64, quantity: i64) -> CheckoutLine {
+    CheckoutLine { product_id: product, sku_id: None, quantity }
+}
+
+#[tokio::test]
+async fn a_checkout_makes_one_order_per_community_with_its_shipping() {
+    use crate::communities;
+    use domain::checkout::{Delivery, ShippingRule};
+    each_db(|db| async move {
+        let salmon = shop(&db, "35", 50).await;
+        let snacks = shop(&db, "39.9", 50).await;
+        communities::update_shipping(&db, salmon.community, ShippingRule::parse("8", "99").unwrap(), "").await.unwrap();
+        communities::update_shipping(&db, snacks.community, ShippingRule::parse("6", "").unwrap(), "雪山牧场门店")
+            .await
+            .unwrap();
+        let c = Checkout {
+            referrer: None,
+            key: Some("k-0000000000000001".into()),
+            delivery: Delivery::Ship,
+            ship_to: "阿梅 13800138000 浙江省杭州市 文三路 1 号".into(),
+            note: "周五前到".into(),
+            lines: vec![line(salmon.product, 2), line(snacks.product, 1)],
+        };
+        let made = checkout(&db, salmon.buyer, &c, 10, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(made.len(), 2);
+        let a = by_id(&db, made[0].order_id).await.unwrap().unwrap();
+        let b = by_id(&db, made[1].order_id).await.unwrap().unwrap();
+        assert_eq!((a.community_id, a.goods, a.shipping, a.total), (salmon.community, Fen(7000), Fen(800), Fen(7800)));
+        assert_eq!((b.community_id, b.goods, b.shipping, b.total), (snacks.community, Fen(3990), Fen(600), Fen(4590)));
+        assert_eq!((a.ship_to.as_str(), a.note.as_str()), ("阿梅 13800138000 浙江省杭州市 文三路 1 号", "周五前到"));
+        assert_eq!(open_payment(&db, b.id).await.unwrap().unwrap().amount, Fen(4590));
+
+        // Submitting the same checkout again returns the same orders and takes nothing more.
+        let again = checkout(&db, salmon.buyer, &c, 11, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(again, made);
+        assert_eq!(stock(&db, salmon.product).await, 48);
+
+        // Pickup is free but only where the community has a pickup point.
+        let pickup =
+            Checkout { key: None, delivery: Delivery::Pickup, lines: vec![line(salmon.product, 1)], ..c.clone() };
+        assert_eq!(
+            checkout(&db, salmon.buyer, &pickup, 12, WINDOW, "sandbox").await,
+            Err(Rule::PickupUnavailable.into())
+        );
+        assert_eq!(stock(&db, salmon.product).await, 48, "the refused checkout took nothing");
+        let pickup = Checkout { lines: vec![line(snacks.product, 1)], ..pickup };
+        let p = checkout(&db, salmon.buyer, &pickup, 13, WINDOW, "sandbox").await.unwrap();
+        let o = by_id(&db, p[0].order_id).await.unwrap().unwrap();
+        assert_eq!((o.delivery, o.shipping, o.ship_to.as_str()), (Delivery::Pickup, Fen::ZERO, "雪山牧场门店"));
+
+        // Free shipping from the threshold on.
+        let big = Checkout { key: None, lines: vec![line(salmon.product, 3)], ..c.clone() };
+        let t = checkout(&db, salmon.buyer, &big, 14, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(t[0].total, Fen(10500));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_double_submitted_checkout_creates_its_orders_once() {
+    use domain::checkout::Delivery;
+    each_db(|db| async move {
+        let s = shop(&db, "35", 50).await;
+        let c = Checkout {
+            referrer: None,
+            key: Some("double-tap-000000000001".into()),
+            delivery: Delivery::Ship,
+            ship_to: "阿梅".into(),
+            note: String::new(),
+            lines: vec![line(s.product, 2)],
+        };
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (db, c) = (db.clone(), c.clone());
+                tokio::spawn(async move { checkout(&db, s.buyer, &c, 20, WINDOW, "sandbox").await.unwrap() })
+            })
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        for t in tasks {
+            for created in t.await.unwrap() {
+                seen.insert(created.order_id);
+            }
+        }
+        assert_eq!(seen.len(), 1);
+        assert_eq!(for_buyer(&db, s.buyer).await.unwrap().len(), 1);
+        assert_eq!(stock(&db, s.product).await, 48);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_line_is_refunded_in_parts_never_beyond_what_it_cost() {
+    use crate::refunds;
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let c = create_buy_now(&db, s.buyer, s.product, None, 2, 1, WINDOW, "sandbox").await.unwrap();
+        let line = by_id(&db, c.order_id).await.unwrap().unwrap().lines[0].id;
+        assert_eq!(
+            refunds::request(&db, s.buyer, c.order_id, line, Fen(100), "不想要了", 2).await,
+            Err(Rule::NotRefundable.into()),
+            "not paid yet"
+        );
+        apply_payment_succeeded(&db, "sandbox", "evt", c.payment_id, Fen(7000), 3).await.unwrap();
+        let other = member(&db, "other").await;
+        assert_eq!(
+            refunds::request(&db, other, c.order_id, line, Fen(100), "不想要了", 4).await,
+            Err(Rule::NotFound.into())
+        );
+        assert_eq!(
+            refunds::request(&db, s.buyer, c.order_id, line, Fen(7001), "不想要了", 4).await,
+            Err(Rule::BadRefundAmount { max: Fen(7000) }.into())
+        );
+        let first = refunds::request(&db, s.buyer, c.order_id, line, Fen(3500), "少了一斤", 5).await.unwrap();
+        assert_eq!(by_id(&db, c.order_id).await.unwrap().unwrap().status, OrderStatus::Refunding);
+        assert_eq!(
+            refunds::request(&db, s.buyer, c.order_id, line, Fen(100), "再退一点", 6).await,
+            Err(Rule::RefundAlreadyOpen.into())
+        );
+        // Two approvals at once: one decides it.
+        let (a, b) = tokio::join!(refunds::approve(&db, first, 7), refunds::approve(&db, first, 7));
+        assert!(a.is_ok() ^ b.is_ok());
+        assert!(matches!(a.err().or(b.err()), Some(crate::Error::Rule(Rule::RefundAlreadyDecided))));
+        let (a, b) =
+            tokio::join!(refunds::mark_refunded(&db, first, "sbr", 8), refunds::mark_refunded(&db, first, "sbr", 8));
+        assert_eq!(a.unwrap() as i32 + b.unwrap() as i32, 1, "paid back once");
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!((o.status, o.refunded), (OrderStatus::Paid, Fen(3500)), "back to paid with half refunded");
+
+        assert_eq!(
+            refunds::request(&db, s.buyer, c.order_id, line, Fen(3501), "全退", 9).await,
+            Err(Rule::BadRefundAmount { max: Fen(3500) }.into())
+        );
+        let second = refunds::request(&db, s.buyer, c.order_id, line, Fen(3500), "全退", 9).await.unwrap();
+        refunds::reject(&db, second, "已经发出，请签收后再申请", 10).await.unwrap();
+        assert_eq!(refunds::reject(&db, second, "again", 11).await, Err(Rule::RefundAlreadyDecided.into()));
+        assert_eq!(by_id(&db, c.order_id).await.unwrap().unwrap().status, OrderStatus::Paid);
+        let third = refunds::request(&db, s.buyer, c.order_id, line, Fen(3500), "全退", 12).await.unwrap();
+        refunds::approve(&db, third, 13).await.unwrap();
+        assert!(refunds::mark_refunded(&db, third, "sbr", 14).await.unwrap());
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!((o.status, o.refunded), (OrderStatus::Refunded, Fen(7000)));
+        assert_eq!(o.refunds.len(), 3);
+        assert_eq!(o.refunds[1].decision_note.as_deref(), Some("已经发出，请签收后再申请"));
+        let p = open_payment(&db, c.order_id).await.unwrap();
+        assert_eq!(p, None);
+        let paid: i64 = sqlx::query_scalar("SELECT refunded_amount FROM payments WHERE id = $1")
+            .bind(c.payment_id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        assert_eq!(paid, 7000);
+        // The buyer was told about each decision, the owner about each request.
+        let notes = crate::notifications::list_and_mark_read(&db, s.buyer, 15).await.unwrap();
+        let kinds: Vec<&str> = notes.iter().map(|n| n.kind.as_str()).collect();
+        assert_eq!(kinds.iter().filter(|k| **k == "refund_approved").count(), 2);
+        assert_eq!(kinds.iter().filter(|k| **k == "refund_rejected").count(), 1);
+        assert!(kinds.contains(&"order_paid"));
+        assert_eq!(crate::notifications::unread_count(&db, s.buyer).await.unwrap(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn owners_find_orders_by_state_number_phone_name_or_address() {
+    use domain::checkout::Delivery;
+    each_db(|db| async move {
+        let s = shop(&db, "35", 50).await;
+        let c1 = create_buy_now(&db, s.buyer, s.product, None, 1, 1, WINDOW, "sandbox").await.unwrap();
+        let other = member(&db, "老周").await;
+        let c = Checkout {
+            referrer: None,
+            key: None,
+            delivery: Delivery::Ship,
+            ship_to: "老周 13911112222 上海市徐汇区 漕溪北路 18 号".into(),
+            note: String::new(),
+            lines: vec![line(s.product, 2)],
+        };
+        let c2 = checkout(&db, other, &c, 2, WINDOW, "sandbox").await.unwrap()[0];
+        apply_payment_succeeded(&db, "sandbox", "e", c2.payment_id, c2.total, 3).await.unwrap();
+        let find = |statuses: Vec<OrderStatus>, q: Option<&str>| {
+            let db = db.clone();
+            let f = OrderFilter { statuses, search: q.map(str::to_string) };
+            async move { search_in_community(&db, s.community, &f).await.unwrap().iter().map(|o| o.id).collect::<Vec<_>>() }
+        };
+        assert_eq!(find(vec![], None).await, vec![c2.order_id, c1.order_id]);
+        assert_eq!(find(vec![OrderStatus::Paid], None).await, vec![c2.order_id]);
+        assert_eq!(find(vec![OrderStatus::PendingPayment, OrderStatus::Cancelled], None).await, vec![c1.order_id]);
+        assert_eq!(find(vec![], Some(&c1.order_id.to_string())).await, vec![c1.order_id]);
+        assert_eq!(find(vec![], Some("13911112222")).await, vec![c2.order_id]);
+        assert_eq!(find(vec![], Some("漕溪北路")).await, vec![c2.order_id]);
+        assert_eq!(find(vec![], Some("老周")).await, vec![c2.order_id]);
+        assert!(find(vec![], Some("100%")).await.is_empty());
+        assert!(find(vec![OrderStatus::Shipped], Some("老周")).await.is_empty());
+    })
+    .await;
+}

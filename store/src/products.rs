@@ -1,0 +1,410 @@
+//! The catalogue: products and their SKUs.
+
+use super::{col, Db, Tx};
+use crate::Error;
+use domain::catalogue::{ProductDraft, ProductStatus, SkuDraft};
+use domain::model::{Product, ProductCard, Sku};
+use domain::money::Fen;
+use domain::Error as Rule;
+use sqlx::any::AnyRow;
+
+const CARD_COLS: &str = "p.id, p.title, p.image, p.unit, p.price, p.original_price, p.stock, p.sold, p.status";
+
+fn status(r: &AnyRow) -> Result<ProductStatus, sqlx::Error> {
+    let s: String = col(r, "status")?;
+    ProductStatus::parse(&s).ok_or_else(|| sqlx::Error::Decode(format!("product status {s}").into()))
+}
+
+fn card(r: &AnyRow) -> Result<ProductCard, sqlx::Error> {
+    Ok(ProductCard {
+        id: col(r, "id")?,
+        title: col(r, "title")?,
+        image: col(r, "image")?,
+        unit: col(r, "unit")?,
+        price: Fen(col(r, "price")?),
+        original_price: Fen(col(r, "original_price")?),
+        stock: col(r, "stock")?,
+        sold: col(r, "sold")?,
+        status: status(r)?,
+    })
+}
+
+async fn cards(db: &Db, sql: String, bind: i64) -> Result<Vec<ProductCard>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(bind).fetch_all(&db.pool).await?;
+    rows.iter().map(card).collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// What members see in a community: products on sale, in the owner's order.
+pub async fn on_sale_in(db: &Db, community: i64) -> Result<Vec<ProductCard>, Error> {
+    cards(
+        db,
+        format!(
+            "SELECT {CARD_COLS} FROM products p WHERE p.community_id = $1 AND p.status = 'on_sale' ORDER BY p.sort, p.id"
+        ),
+        community,
+    )
+    .await
+}
+
+/// Everything in a community, drafts included, for its owner.
+pub async fn all_in(db: &Db, community: i64) -> Result<Vec<ProductCard>, Error> {
+    cards(db, format!("SELECT {CARD_COLS} FROM products p WHERE p.community_id = $1 ORDER BY p.sort, p.id"), community)
+        .await
+}
+
+/// Products on sale across communities, best sellers first, for the home page.
+pub async fn popular(db: &Db, limit: i64) -> Result<Vec<ProductCard>, Error> {
+    cards(
+        db,
+        format!("SELECT {CARD_COLS} FROM products p WHERE p.status = 'on_sale' ORDER BY p.sold DESC, p.id LIMIT $1"),
+        limit,
+    )
+    .await
+}
+
+fn sku(r: &AnyRow) -> Result<Sku, sqlx::Error> {
+    Ok(Sku {
+        id: col(r, "id")?,
+        spec1: col(r, "spec1")?,
+        spec2: col(r, "spec2")?,
+        price: Fen(col(r, "price")?),
+        original_price: Fen(col(r, "original_price")?),
+        stock: col(r, "stock")?,
+        code: col(r, "code")?,
+        active: col::<i64>(r, "active")? == 1,
+    })
+}
+
+/// A product's SKUs in the owner's order; `all` includes combinations no longer sold.
+pub async fn skus_of(db: &Db, product: i64, all: bool) -> Result<Vec<Sku>, Error> {
+    let filter = if all { "" } else { " AND active = 1" };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, spec1, spec2, price, original_price, stock, code, CAST(active AS BIGINT) AS active FROM skus \
+         WHERE product_id = $1{filter} ORDER BY active DESC, sort, id"
+    )))
+    .bind(product)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(sku).collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// A product with its SKUs on sale.
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<Product>, Error> {
+    let r = sqlx::query(
+        "SELECT id, community_id, title, description, unit, image, price, original_price, stock, sold, per_order_limit, \
+         per_member_limit, status, spec1_name, spec2_name FROM products WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    Ok(Some(Product {
+        id: col(&r, "id")?,
+        community_id: col(&r, "community_id")?,
+        title: col(&r, "title")?,
+        description: col(&r, "description")?,
+        unit: col(&r, "unit")?,
+        image: col(&r, "image")?,
+        price: Fen(col(&r, "price")?),
+        original_price: Fen(col(&r, "original_price")?),
+        stock: col(&r, "stock")?,
+        sold: col(&r, "sold")?,
+        per_order_limit: col(&r, "per_order_limit")?,
+        per_member_limit: col(&r, "per_member_limit")?,
+        status: status(&r)?,
+        spec1_name: col(&r, "spec1_name")?,
+        spec2_name: col(&r, "spec2_name")?,
+        skus: skus_of(db, id, false).await?,
+        images: with_cover(db, id, col(&r, "image")?).await?,
+    }))
+}
+
+/// A product's pictures in order, the cover first.
+pub async fn images(db: &Db, product: i64) -> Result<Vec<String>, Error> {
+    let cover: Option<String> =
+        sqlx::query_scalar("SELECT image FROM products WHERE id = $1").bind(product).fetch_optional(&db.pool).await?;
+    match cover {
+        Some(cover) => with_cover(db, product, cover).await,
+        None => Ok(vec![]),
+    }
+}
+
+/// The cover, then the other pictures in order.
+async fn with_cover(db: &Db, product: i64, cover: String) -> Result<Vec<String>, Error> {
+    let rest: Vec<String> =
+        sqlx::query_scalar("SELECT image FROM product_images WHERE product_id = $1 ORDER BY sort, image")
+            .bind(product)
+            .fetch_all(&db.pool)
+            .await?;
+    let mut out = vec![cover];
+    for i in rest {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    Ok(out)
+}
+
+/// Adds an uploaded photo to a product. The first photo replaces a built-in drawing as the cover.
+pub async fn add_image(db: &Db, product: i64, key: &str) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "INSERT INTO product_images (product_id, image, sort) \
+         VALUES ($1, $2, (SELECT COALESCE(MAX(sort), 0) + 1 FROM product_images WHERE product_id = $1)) \
+         ON CONFLICT (product_id, image) DO NOTHING",
+    )
+    .bind(product)
+    .bind(key)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE products SET image = $1 WHERE id = $2 AND image NOT LIKE 'up:%'")
+        .bind(key)
+        .bind(product)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes a photo off a product; the cover moves to the next picture. The last one stays.
+pub async fn remove_image(db: &Db, product: i64, key: &str) -> Result<(), Error> {
+    let all = images(db, product).await?;
+    if !all.iter().any(|i| i == key) {
+        return Err(Rule::NotFound.into());
+    }
+    let Some(next) = all.iter().find(|i| *i != key).cloned() else { return Err(Rule::BadImage.into()) };
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM product_images WHERE product_id = $1 AND image = $2")
+        .bind(product)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE products SET image = $1 WHERE id = $2 AND image = $3")
+        .bind(&next)
+        .bind(product)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO product_images (product_id, image, sort) VALUES ($1, $2, 0) ON CONFLICT (product_id, image) DO NOTHING",
+    )
+    .bind(product)
+    .bind(&next)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+/// Binds the owner-editable product fields as `$1`…`$10` (the last is the update time).
+fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q ProductDraft, now: i64) -> AnyQuery<'q> {
+    q.bind(&d.title)
+        .bind(&d.description)
+        .bind(&d.unit)
+        .bind(&d.image)
+        .bind(d.per_order_limit)
+        .bind(d.per_member_limit)
+        .bind(d.status.as_str())
+        .bind(&d.specs.name1)
+        .bind(&d.specs.name2)
+        .bind(now)
+}
+
+pub async fn create(db: &Db, community: i64, d: &ProductDraft, now: i64) -> Result<i64, Error> {
+    let id = db.id();
+    let mut tx = db.begin().await?;
+    let q = sqlx::query(
+        "INSERT INTO products (title, description, unit, image, per_order_limit, per_member_limit, status, spec1_name, \
+         spec2_name, updated_at, id, community_id, created_at, price, original_price, stock, sort) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $10, $13, 0, 0, \
+         (SELECT COALESCE(MAX(sort), 0) + 1 FROM products WHERE community_id = $12))",
+    );
+    bind_draft(q, d, now).bind(id).bind(community).bind(d.price.0).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO product_images (product_id, image, sort) VALUES ($1, $2, 0)")
+        .bind(id)
+        .bind(&d.image)
+        .execute(&mut *tx)
+        .await?;
+    sync_skus(db, &mut tx, id, d).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Saves an owner's edit. Without specs, the single SKU takes the price and stock typed here.
+/// With specs, each SKU keeps its own row (edited in the SKU table); combinations added by the
+/// edit start from the price and stock typed here, removed ones stop being sold.
+pub async fn update(db: &Db, id: i64, d: &ProductDraft, now: i64) -> Result<(), Error> {
+    if d.image.starts_with("up:") && !images(db, id).await?.contains(&d.image) {
+        return Err(Rule::BadImage.into());
+    }
+    let mut tx = db.begin().await?;
+    let q = sqlx::query(
+        "UPDATE products SET title = $1, description = $2, unit = $3, image = $4, per_order_limit = $5, \
+         per_member_limit = $6, status = $7, spec1_name = $8, spec2_name = $9, updated_at = $10 WHERE id = $11",
+    );
+    bind_draft(q, d, now).bind(id).execute(&mut *tx).await?;
+    sync_skus(db, &mut tx, id, d).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Result<(), Error> {
+    let combos = d.specs.combinations();
+    sqlx::query("UPDATE skus SET active = 0 WHERE product_id = $1").bind(product).execute(&mut **tx).await?;
+    for (sort, (spec1, spec2)) in combos.iter().enumerate() {
+        let sort = sort as i64;
+        // Without specs the one SKU follows the form; with specs an existing row keeps its values.
+        let set = if d.specs.is_empty() {
+            "active = 1, sort = $4, price = $5, original_price = $6, stock = $7"
+        } else {
+            "active = 1, sort = $4"
+        };
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE skus SET {set} WHERE product_id = $1 AND spec1 = $2 AND spec2 = $3"
+        )))
+        .bind(product)
+        .bind(spec1)
+        .bind(spec2)
+        .bind(sort);
+        if d.specs.is_empty() {
+            q = q.bind(d.price.0).bind(d.original_price.0).bind(d.stock);
+        }
+        if q.execute(&mut **tx).await?.rows_affected() == 0 {
+            sqlx::query(
+                "INSERT INTO skus (id, product_id, spec1, spec2, price, original_price, stock, sort, active) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
+            )
+            .bind(db.id())
+            .bind(product)
+            .bind(spec1)
+            .bind(spec2)
+            .bind(d.price.0)
+            .bind(d.original_price.0)
+            .bind(d.stock)
+            .bind(sort)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    refresh_summary(tx, product).await?;
+    Ok(())
+}
+
+/// Saves the SKU table: each row's price, original price, stock and code. Rows of another
+/// product are refused.
+pub async fn save_skus(db: &Db, product: i64, rows: &[(i64, SkuDraft)]) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    for (id, d) in rows {
+        let n = sqlx::query(
+            "UPDATE skus SET price = $1, original_price = $2, stock = $3, code = $4 WHERE id = $5 AND product_id = $6",
+        )
+        .bind(d.price.0)
+        .bind(d.original_price.0)
+        .bind(d.stock)
+        .bind(&d.code)
+        .bind(id)
+        .bind(product)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n != 1 {
+            return Err(Rule::Forbidden.into());
+        }
+    }
+    refresh_summary(&mut tx, product).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The product's list summary from its SKUs on sale: lowest price (with that SKU's original
+/// price) and total stock.
+pub(crate) async fn refresh_summary(tx: &mut Tx, product: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE products SET \
+         price = COALESCE((SELECT price FROM skus WHERE product_id = $1 AND active = 1 ORDER BY price, sort, id LIMIT 1), price), \
+         original_price = COALESCE((SELECT original_price FROM skus WHERE product_id = $1 AND active = 1 \
+             ORDER BY price, sort, id LIMIT 1), original_price), \
+         stock = (SELECT COALESCE(SUM(stock), 0) FROM skus WHERE product_id = $1 AND active = 1) \
+         WHERE id = $1",
+    )
+    .bind(product)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Moves a product one place earlier (`up`) or later in its community's list, by swapping its
+/// position with its neighbour's.
+pub async fn move_product(db: &Db, product: i64, up: bool) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    let r = sqlx::query("SELECT community_id, sort FROM products WHERE id = $1")
+        .bind(product)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Rule::NotFound)?;
+    let (community, sort): (i64, i64) = (col(&r, "community_id")?, col(&r, "sort")?);
+    let sql = if up {
+        "SELECT id, sort FROM products WHERE community_id = $1 AND (sort < $2 OR (sort = $2 AND id < $3)) ORDER BY sort DESC, id DESC LIMIT 1"
+    } else {
+        "SELECT id, sort FROM products WHERE community_id = $1 AND (sort > $2 OR (sort = $2 AND id > $3)) ORDER BY sort, id LIMIT 1"
+    };
+    let neighbour = sqlx::query(sql).bind(community).bind(sort).bind(product).fetch_optional(&mut *tx).await?;
+    if let Some(n) = neighbour {
+        let (other, other_sort): (i64, i64) = (col(&n, "id")?, col(&n, "sort")?);
+        // Equal positions (older data) would not move: make them distinct first.
+        let (mine, theirs) = if other_sort == sort {
+            if up {
+                (sort - 1, sort)
+            } else {
+                (sort + 1, sort)
+            }
+        } else {
+            (other_sort, sort)
+        };
+        sqlx::query("UPDATE products SET sort = $1 WHERE id = $2").bind(mine).bind(product).execute(&mut *tx).await?;
+        sqlx::query("UPDATE products SET sort = $1 WHERE id = $2").bind(theirs).bind(other).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{each_db, shop};
+    use domain::catalogue::ProductInput;
+
+    #[tokio::test]
+    async fn owners_reorder_products() {
+        each_db(|db| async move {
+            let s = shop(&db, "35", 5).await;
+            let mk = |t: &str| ProductInput {
+                title: t.into(),
+                image: "walnut".into(),
+                price: "10".into(),
+                stock: "1".into(),
+                status: "on_sale".into(),
+                ..Default::default()
+            };
+            let b = create(&db, s.community, &ProductDraft::parse(&mk("第二个")).unwrap(), 2).await.unwrap();
+            let c = create(&db, s.community, &ProductDraft::parse(&mk("第三个")).unwrap(), 3).await.unwrap();
+            let order = |db: Db| async move {
+                all_in(&db, s.community).await.unwrap().iter().map(|p| p.id).collect::<Vec<_>>()
+            };
+            assert_eq!(order(db.clone()).await, vec![s.product, b, c]);
+            move_product(&db, c, true).await.unwrap();
+            assert_eq!(order(db.clone()).await, vec![s.product, c, b]);
+            move_product(&db, s.product, true).await.unwrap();
+            assert_eq!(order(db.clone()).await, vec![s.product, c, b], "already first");
+            move_product(&db, s.product, false).await.unwrap();
+            assert_eq!(order(db.clone()).await, vec![c, s.product, b]);
+            assert_eq!(
+                on_sale_in(&db, s.community).await.unwrap().iter().map(|p| p.id).collect::<Vec<_>>(),
+                vec![c, s.product, b]
+            );
+        })
+        .await;
+    }
+}

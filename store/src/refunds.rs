@@ -1,0 +1,320 @@
+//! Money going back to buyers.
+
+use super::notifications::{kind, notify_buyer, notify_owner};
+use super::{col, Db, Tx};
+use crate::Error;
+use domain::model::RefundView;
+use domain::money::Fen;
+use domain::order::{check_refund_amount, refundable_status, OrderEvent, OrderStatus};
+use domain::Error as Rule;
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefundRow {
+    pub id: i64,
+    pub order_id: i64,
+    pub payment_id: i64,
+    pub provider: String,
+    pub amount: Fen,
+    pub status: String,
+}
+
+const COLS: &str = "r.id, r.order_id, r.payment_id, p.provider, r.amount, r.status FROM refunds r JOIN payments p ON p.id = r.payment_id";
+
+fn row(r: &AnyRow) -> Result<RefundRow, sqlx::Error> {
+    Ok(RefundRow {
+        id: col(r, "id")?,
+        order_id: col(r, "order_id")?,
+        payment_id: col(r, "payment_id")?,
+        provider: col(r, "provider")?,
+        amount: Fen(col(r, "amount")?),
+        status: col(r, "status")?,
+    })
+}
+
+pub async fn by_id(db: &Db, id: i64) -> Result<Option<RefundRow>, Error> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE r.id = $1")))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    r.map(|r| row(&r)).transpose().map_err(Into::into)
+}
+
+/// Refunds decided but not yet confirmed by the provider (a crash between the two, or a
+/// provider that was unavailable); the jobs retry them.
+pub async fn approved_unsettled(db: &Db, limit: i64) -> Result<Vec<RefundRow>, Error> {
+    let rows =
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE r.status = 'approved' ORDER BY r.id LIMIT $1")))
+            .bind(limit)
+            .fetch_all(&db.pool)
+            .await?;
+    rows.iter().map(row).collect::<Result<_, _>>().map_err(Into::into)
+}
+
+/// Records the provider's confirmation, once, and adds the amount to the payment's refunded
+/// total, which the schema keeps at or below what was paid.
+pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Result<bool, Error> {
+    let mut tx = db.begin().await?;
+    let r = sqlx::query("SELECT payment_id, amount FROM refunds WHERE id = $1 AND status = 'approved'")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let Some(r) = r else { return Ok(false) };
+    let (payment_id, amount): (i64, i64) = (col(&r, "payment_id")?, col(&r, "amount")?);
+    let done = sqlx::query(
+        "UPDATE refunds SET status = 'refunded', provider_ref = $1, refunded_at = $2 WHERE id = $3 AND status = 'approved'",
+    )
+    .bind(provider_ref)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if done != 1 {
+        return Ok(false);
+    }
+    let added = sqlx::query(
+        "UPDATE payments SET refunded_amount = refunded_amount + $1 WHERE id = $2 AND refunded_amount + $1 <= amount",
+    )
+    .bind(amount)
+    .bind(payment_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if added != 1 {
+        tracing::error!(refund = id, payment = payment_id, "refund would exceed the payment");
+        return Err(Error::Broken("refund would exceed the payment"));
+    }
+    let (order, refund_kind): (i64, String) = {
+        let r = sqlx::query("SELECT order_id, kind FROM refunds WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        (col(&r, "order_id")?, col(&r, "kind")?)
+    };
+    // The ledger records the money going back, and commissions on the order shrink with it.
+    super::distribution::reverse_for_refund(db, &mut tx, order, id, Fen(amount), now).await?;
+    if refund_kind == "member" {
+        notify_buyer(db, &mut tx, order, kind::REFUND_APPROVED, Fen(amount), now).await?;
+        resolve_order(db, &mut tx, order, now).await?;
+    }
+    if refund_kind == "team_failed" {
+        // The team failed and everything it was paid went back: the order is refunded.
+        let event = OrderEvent::RefundResolved { fully_refunded: true, resume: OrderStatus::Paid };
+        super::orders::apply_in(db, &mut tx, order, OrderStatus::Refunding, event, "system", now).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// A member asks for `amount` back on one line of their order, with a reason. The order waits in
+/// `refunding` until the owner decides. Only one request per order is open at a time (a unique
+/// index), and the amounts asked on a line never add up to more than the line cost.
+pub async fn request(
+    db: &Db,
+    buyer: i64,
+    order: i64,
+    line: i64,
+    amount: Fen,
+    reason: &str,
+    now: i64,
+) -> Result<i64, Error> {
+    let mut tx = db.begin().await?;
+    let o =
+        sqlx::query("SELECT buyer_id, status FROM orders WHERE id = $1").bind(order).fetch_optional(&mut *tx).await?;
+    let Some(o) = o else { return Err(Rule::NotFound.into()) };
+    if col::<i64>(&o, "buyer_id")? != buyer {
+        return Err(Rule::NotFound.into());
+    }
+    let status = OrderStatus::parse(&col::<String>(&o, "status")?)
+        .ok_or_else(|| Error::broken("unknown OrderStatus in a row"))?;
+    if status == OrderStatus::Refunding {
+        return Err(Rule::RefundAlreadyOpen.into());
+    }
+    if !refundable_status(status) {
+        return Err(Rule::NotRefundable.into());
+    }
+    let line_amount: Option<i64> = sqlx::query_scalar("SELECT amount FROM order_lines WHERE id = $1 AND order_id = $2")
+        .bind(line)
+        .bind(order)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let line_amount = Fen(line_amount.ok_or(Rule::NotFound)?);
+    let already: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE line_id = $1 AND kind = 'member' \
+         AND status IN ('requested', 'approved', 'refunded')",
+    )
+    .bind(line)
+    .fetch_one(&mut *tx)
+    .await?;
+    check_refund_amount(line_amount, Fen(already), amount)?;
+    let payment: i64 =
+        sqlx::query_scalar("SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded' ORDER BY id LIMIT 1")
+            .bind(order)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Rule::NotRefundable)?;
+    let id = db.id();
+    let inserted = sqlx::query(
+        "INSERT INTO refunds (id, order_id, payment_id, line_id, kind, amount, reason, status, created_at) \
+         VALUES ($1, $2, $3, $4, 'member', $5, $6, 'requested', $7)",
+    )
+    .bind(id)
+    .bind(order)
+    .bind(payment)
+    .bind(line)
+    .bind(amount.0)
+    .bind(reason)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if super::is_unique_violation(&e) => return Err(Rule::RefundAlreadyOpen.into()),
+        Err(e) => return Err(e.into()),
+    }
+    if !super::orders::apply_in(db, &mut tx, order, status, OrderEvent::RefundRequested, "buyer", now).await? {
+        return Err(Rule::RefundAlreadyOpen.into());
+    }
+    sqlx::query("UPDATE orders SET resume_status = $1 WHERE id = $2")
+        .bind(status.as_str())
+        .bind(order)
+        .execute(&mut *tx)
+        .await?;
+    notify_owner(db, &mut tx, order, kind::REFUND_REQUESTED, amount, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The owner approves a request: it is decided once (a conditional update), even if approved
+/// twice at the same moment; the caller then has the provider pay it (`payments::settle_refund`).
+pub async fn approve(db: &Db, id: i64, now: i64) -> Result<(), Error> {
+    let n =
+        sqlx::query("UPDATE refunds SET status = 'approved', decided_at = $1 WHERE id = $2 AND status = 'requested'")
+            .bind(now)
+            .bind(id)
+            .execute(&db.pool)
+            .await?
+            .rows_affected();
+    if n != 1 {
+        return Err(Rule::RefundAlreadyDecided.into());
+    }
+    Ok(())
+}
+
+/// The owner turns a request down with a reason; the order returns to where it was.
+pub async fn reject(db: &Db, id: i64, note: &str, now: i64) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE refunds SET status = 'rejected', decision_note = $1, decided_at = $2 WHERE id = $3 AND status = 'requested'",
+    )
+    .bind(note)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(Rule::RefundAlreadyDecided.into());
+    }
+    let order: i64 =
+        sqlx::query_scalar("SELECT order_id FROM refunds WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    notify_buyer(db, &mut tx, order, kind::REFUND_REJECTED, Fen::ZERO, now).await?;
+    resolve_order(db, &mut tx, order, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Once no member refund of an order is open, the order leaves `refunding`: refunded when all
+/// that was paid went back, otherwise back to the state it was in.
+async fn resolve_order(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(), Error> {
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM refunds WHERE order_id = $1 AND kind = 'member' AND status IN ('requested', 'approved')",
+    )
+    .bind(order)
+    .fetch_one(&mut **tx)
+    .await?;
+    if open > 0 {
+        return Ok(());
+    }
+    let r = sqlx::query(
+        "SELECT o.resume_status, o.goods_amount, \
+         CAST((SELECT COALESCE(SUM(p.refunded_amount), 0) FROM payments p WHERE p.order_id = o.id) AS BIGINT) AS refunded \
+         FROM orders o WHERE o.id = $1",
+    )
+    .bind(order)
+    .fetch_one(&mut **tx)
+    .await?;
+    let resume: Option<String> = r.try_get("resume_status")?;
+    let resume = resume.as_deref().and_then(OrderStatus::parse).unwrap_or(OrderStatus::Paid);
+    // Everything bought came back: shipping is not part of a line and is not asked back.
+    let fully = col::<i64>(&r, "refunded")? >= col::<i64>(&r, "goods_amount")?;
+    let event = OrderEvent::RefundResolved { fully_refunded: fully, resume };
+    super::orders::apply_in(db, tx, order, OrderStatus::Refunding, event, "owner", now).await?;
+    Ok(())
+}
+
+/// The refunds of an order, oldest first.
+pub async fn for_order(db: &Db, order: i64) -> Result<Vec<RefundView>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, line_id, kind, amount, reason, status, decision_note, created_at FROM refunds WHERE order_id = $1 ORDER BY id",
+    )
+    .bind(order)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(RefundView {
+                id: col(r, "id")?,
+                line_id: r.try_get("line_id")?,
+                kind: col(r, "kind")?,
+                amount: Fen(col(r, "amount")?),
+                reason: col(r, "reason")?,
+                status: col(r, "status")?,
+                decision_note: r.try_get("decision_note")?,
+                created_at: col(r, "created_at")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// The community a refund's order belongs to, for the owner check.
+pub async fn community_of(db: &Db, id: i64) -> Result<Option<(i64, i64)>, Error> {
+    let r = sqlx::query(
+        "SELECT o.community_id, r.order_id FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    r.map(|r| Ok((col(&r, "community_id")?, col(&r, "order_id")?))).transpose().map_err(|e: sqlx::Error| e.into())
+}
+
+/// Open requests in a community, oldest first: (refund, order id, buyer name).
+pub async fn queue(db: &Db, community: i64) -> Result<Vec<(RefundView, i64, String)>, Error> {
+    let rows = sqlx::query(
+        "SELECT r.id, r.line_id, r.kind, r.amount, r.reason, r.status, r.decision_note, r.created_at, r.order_id, \
+         u.nickname FROM refunds r JOIN orders o ON o.id = r.order_id JOIN users u ON u.id = o.buyer_id \
+         WHERE o.community_id = $1 AND r.kind = 'member' AND r.status = 'requested' ORDER BY r.id",
+    )
+    .bind(community)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                RefundView {
+                    id: col(r, "id")?,
+                    line_id: r.try_get("line_id")?,
+                    kind: col(r, "kind")?,
+                    amount: Fen(col(r, "amount")?),
+                    reason: col(r, "reason")?,
+                    status: col(r, "status")?,
+                    decision_note: r.try_get("decision_note")?,
+                    created_at: col(r, "created_at")?,
+                },
+                col(r, "order_id")?,
+                col(r, "nickname")?,
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
