@@ -1,45 +1,11 @@
 //! The document shell and the routes.
 
-use crate::components::lang;
-use crate::flash::Flash;
-use crate::i18n::Lang;
+use crate::components::{lang, provide_request_context};
 use crate::pages::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
-
-/// How many notifications the signed-in member has not read.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Unread(pub i64);
-
-/// What the current request knows about language and the last form, provided to every view.
-fn provide_request_context() {
-    #[cfg(feature = "ssr")]
-    {
-        let r = crate::ctx::request();
-        provide_context::<Lang>(r.lang);
-        provide_context::<Flash>(r.flash.unwrap_or_default());
-        provide_context::<Unread>(Unread(r.unread));
-    }
-    #[cfg(not(feature = "ssr"))]
-    {
-        provide_context::<Lang>(Lang::default());
-        provide_context::<Flash>(Flash::default());
-        provide_context::<Unread>(Unread(0));
-    }
-}
-
-/// Pages that contain islands render this; pages without any interactive part ship no
-/// JavaScript or WebAssembly at all.
-#[component]
-pub fn IslandScripts() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    {
-        let options = expect_context::<crate::ctx::AppState>().leptos;
-        view! { <HydrationScripts options islands=true/> }
-    }
-}
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     provide_request_context();

@@ -1,6 +1,7 @@
 //! Communities and products as owners describe them, and the checks that keep them sane.
 
 use super::money::{Fen, MAX_AMOUNT};
+use crate::text_enum;
 use crate::Error;
 use serde::{Deserialize, Serialize};
 
@@ -34,50 +35,26 @@ pub fn is_upload_key(key: &str) -> bool {
     key.strip_prefix("up:").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ProductStatus {
-    Draft,
-    OnSale,
-    OffSale,
-}
-
-impl ProductStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProductStatus::Draft => "draft",
-            ProductStatus::OnSale => "on_sale",
-            ProductStatus::OffSale => "off_sale",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ProductStatus> {
-        match s {
-            "draft" => Some(ProductStatus::Draft),
-            "on_sale" => Some(ProductStatus::OnSale),
-            "off_sale" => Some(ProductStatus::OffSale),
-            _ => None,
-        }
+text_enum! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum ProductStatus {
+        Draft = "draft",
+        OnSale = "on_sale",
+        OffSale = "off_sale",
     }
 }
 
-/// Who may join a community.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum JoinPolicy {
-    Open,
-    Approval,
-    InviteOnly,
+text_enum! {
+    /// Who may join a community.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum JoinPolicy {
+        Open = "open",
+        Approval = "approval",
+        InviteOnly = "invite",
+    }
 }
 
 impl JoinPolicy {
-    pub fn parse(s: &str) -> Option<JoinPolicy> {
-        match s {
-            "open" => Some(JoinPolicy::Open),
-            "approval" => Some(JoinPolicy::Approval),
-            "invite" => Some(JoinPolicy::InviteOnly),
-            _ => None,
-        }
-    }
-
     /// Whether a member becomes a member by asking (no owner approval, no invitation).
     pub fn joins_directly(self) -> bool {
         self == JoinPolicy::Open

@@ -2,6 +2,7 @@
 
 use super::account::parse_phone;
 use super::money::{Fen, MAX_AMOUNT};
+use crate::text_enum;
 use crate::Error;
 use serde::{Deserialize, Serialize};
 
@@ -12,28 +13,13 @@ pub struct ShippingRule {
     pub free_over: Fen,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Delivery {
-    /// Sent by courier to the member's address.
-    Ship,
-    /// Collected at the community's pickup point (自提): no shipping fee.
-    Pickup,
-}
-
-impl Delivery {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Delivery::Ship => "ship",
-            Delivery::Pickup => "pickup",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Delivery> {
-        match s {
-            "ship" => Some(Delivery::Ship),
-            "pickup" => Some(Delivery::Pickup),
-            _ => None,
-        }
+text_enum! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum Delivery {
+        /// Sent by courier to the member's address.
+        Ship = "ship",
+        /// Collected at the community's pickup point (自提): no shipping fee.
+        Pickup = "pickup",
     }
 }
 

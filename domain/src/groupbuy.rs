@@ -2,6 +2,7 @@
 //! and how it ends. The store applies these with conditional updates; nothing here does IO.
 
 use super::money::Fen;
+use crate::text_enum;
 use crate::Error;
 use serde::{Deserialize, Serialize};
 
@@ -177,34 +178,15 @@ pub enum TeamOutcome {
     Failed,
 }
 
-/// A team's life: `pending` until its leader pays (not shown to anyone), `open` while it takes
-/// members, then `succeeded` or `failed`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TeamStatus {
-    Pending,
-    Open,
-    Succeeded,
-    Failed,
-}
-
-impl TeamStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TeamStatus::Pending => "pending",
-            TeamStatus::Open => "open",
-            TeamStatus::Succeeded => "succeeded",
-            TeamStatus::Failed => "failed",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<TeamStatus> {
-        match s {
-            "pending" => Some(TeamStatus::Pending),
-            "open" => Some(TeamStatus::Open),
-            "succeeded" => Some(TeamStatus::Succeeded),
-            "failed" => Some(TeamStatus::Failed),
-            _ => None,
-        }
+text_enum! {
+    /// A team's life: `pending` until its leader pays (not shown to anyone), `open` while it takes
+    /// members, then `succeeded` or `failed`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum TeamStatus {
+        Pending = "pending",
+        Open = "open",
+        Succeeded = "succeeded",
+        Failed = "failed",
     }
 }
 

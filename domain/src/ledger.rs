@@ -4,6 +4,7 @@
 //! and never changes them.
 
 use super::money::Fen;
+use crate::text_enum;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -46,23 +47,6 @@ impl Account {
     }
 }
 
-impl PostingKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PostingKind::OrderPaid => "order_paid",
-            PostingKind::Refund => "refund",
-            PostingKind::Accrual => "accrual",
-            PostingKind::Freeze => "freeze",
-            PostingKind::Settle => "settle",
-            PostingKind::Reversal => "reversal",
-            PostingKind::Clawback => "clawback",
-            PostingKind::WithdrawalRequested => "withdrawal_requested",
-            PostingKind::WithdrawalRejected => "withdrawal_rejected",
-            PostingKind::WithdrawalPaid => "withdrawal_paid",
-        }
-    }
-}
-
 /// One line of a posting: positive debits, negative credits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Line {
@@ -77,18 +61,20 @@ pub struct Posting {
     pub lines: Vec<Line>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PostingKind {
-    OrderPaid,
-    Refund,
-    Accrual,
-    Freeze,
-    Settle,
-    Reversal,
-    Clawback,
-    WithdrawalRequested,
-    WithdrawalRejected,
-    WithdrawalPaid,
+text_enum! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum PostingKind {
+        OrderPaid = "order_paid",
+        Refund = "refund",
+        Accrual = "accrual",
+        Freeze = "freeze",
+        Settle = "settle",
+        Reversal = "reversal",
+        Clawback = "clawback",
+        WithdrawalRequested = "withdrawal_requested",
+        WithdrawalRejected = "withdrawal_rejected",
+        WithdrawalPaid = "withdrawal_paid",
+    }
 }
 
 impl Posting {

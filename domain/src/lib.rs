@@ -17,6 +17,7 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod referral;
+pub mod text;
 pub mod time;
 
 pub use error::Error;

@@ -2,48 +2,44 @@
 
 use super::catalogue::ProductStatus;
 use super::money::{Fen, MAX_AMOUNT};
+use crate::text_enum;
 use crate::Error;
 use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum OrderStatus {
-    PendingPayment,
-    AwaitingTeam,
-    Paid,
-    Shipped,
-    Completed,
-    Cancelled,
-    Refunding,
-    Refunded,
+text_enum! {
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum OrderStatus {
+        PendingPayment = "pending_payment",
+        AwaitingTeam = "awaiting_team",
+        Paid = "paid",
+        Shipped = "shipped",
+        Completed = "completed",
+        Cancelled = "cancelled",
+        Refunding = "refunding",
+        Refunded = "refunded",
+    }
 }
 
-pub const ALL_STATUSES: [OrderStatus; 8] = [
-    OrderStatus::PendingPayment,
-    OrderStatus::AwaitingTeam,
-    OrderStatus::Paid,
-    OrderStatus::Shipped,
-    OrderStatus::Completed,
-    OrderStatus::Cancelled,
-    OrderStatus::Refunding,
-    OrderStatus::Refunded,
-];
-
-impl OrderStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::PendingPayment => "pending_payment",
-            OrderStatus::AwaitingTeam => "awaiting_team",
-            OrderStatus::Paid => "paid",
-            OrderStatus::Shipped => "shipped",
-            OrderStatus::Completed => "completed",
-            OrderStatus::Cancelled => "cancelled",
-            OrderStatus::Refunding => "refunding",
-            OrderStatus::Refunded => "refunded",
-        }
+text_enum! {
+    /// A refund: asked for, approved (the provider is paying it back), declined, or paid back.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum RefundStatus {
+        Requested = "requested",
+        Approved = "approved",
+        Rejected = "rejected",
+        Refunded = "refunded",
     }
+}
 
-    pub fn parse(s: &str) -> Option<OrderStatus> {
-        ALL_STATUSES.iter().copied().find(|st| st.as_str() == s)
+text_enum! {
+    /// Why money goes back: a member asked, a payment came after the order was cancelled, a
+    /// group-buy team failed, or a ladder team closed larger and pays less.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum RefundKind {
+        Member = "member",
+        LatePayment = "late_payment",
+        TeamFailed = "team_failed",
+        TeamLadder = "team_ladder",
     }
 }
 
@@ -304,7 +300,7 @@ mod tests {
             (S::Refunding, E::RefundResolved { fully_refunded: false, resume: S::Paid }, S::Paid),
             (S::Refunding, E::RefundResolved { fully_refunded: false, resume: S::Shipped }, S::Shipped),
         ];
-        for from in ALL_STATUSES {
+        for &from in OrderStatus::ALL {
             for ev in ALL_EVENTS {
                 let want = allowed.iter().find(|(f, e, _)| *f == from && *e == ev).map(|(_, _, to)| *to);
                 assert_eq!(transition(from, ev), want, "{from:?} + {ev:?}");
@@ -318,7 +314,7 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_through_text() {
-        for s in ALL_STATUSES {
+        for &s in OrderStatus::ALL {
             assert_eq!(OrderStatus::parse(s.as_str()), Some(s));
         }
     }

@@ -1,4 +1,16 @@
-//! Rules about payment notifications that do not depend on a provider.
+//! Rules about payments that do not depend on a provider.
+
+use crate::text_enum;
+use serde::{Deserialize, Serialize};
+
+text_enum! {
+    /// A payment is created with its order and succeeds once, when the provider confirms it.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum PaymentStatus {
+        Created = "created",
+        Succeeded = "succeeded",
+    }
+}
 
 /// A webhook whose timestamp is further than this from our clock is refused: a captured
 /// request cannot be replayed later.

@@ -3,6 +3,7 @@
 //! and the browser uses `share_earn` for the "分享赚" preview, so both compute the same amount.
 
 use super::money::Fen;
+use crate::text_enum;
 use crate::Error;
 use serde::{Deserialize, Serialize};
 
@@ -43,19 +44,6 @@ pub enum BindMode {
     NewMembersOnly,
 }
 
-impl BindOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BindOutcome::Bound => "bound",
-            BindOutcome::Unchanged => "unchanged",
-            BindOutcome::SelfReferral => "self_referral",
-            BindOutcome::WouldCycle => "would_cycle",
-            BindOutcome::KeptExisting => "kept_existing",
-            BindOutcome::NotNew => "not_new",
-        }
-    }
-}
-
 impl Default for BindMode {
     fn default() -> Self {
         BindMode::Window { days: DEFAULT_WINDOW_DAYS }
@@ -69,19 +57,21 @@ pub struct Binding {
     pub bound_at: i64,
 }
 
-/// What came of a referral link, and why (shown to members asking why an order was credited).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum BindOutcome {
-    Bound,
-    /// Already bound to this referrer; the binding's age is kept.
-    Unchanged,
-    SelfReferral,
-    /// The referrer is bound, directly or further up, to this member.
-    WouldCycle,
-    /// Bound to someone else and the mode keeps that binding.
-    KeptExisting,
-    /// The mode binds new members only, and this member was not new.
-    NotNew,
+text_enum! {
+    /// What came of a referral link, and why (shown to members asking why an order was credited).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum BindOutcome {
+        Bound = "bound",
+        /// Already bound to this referrer; the binding's age is kept.
+        Unchanged = "unchanged",
+        SelfReferral = "self_referral",
+        /// The referrer is bound, directly or further up, to this member.
+        WouldCycle = "would_cycle",
+        /// Bound to someone else and the mode keeps that binding.
+        KeptExisting = "kept_existing",
+        /// The mode binds new members only, and this member was not new.
+        NotNew = "not_new",
+    }
 }
 
 /// Decides a binding. `referrer_chain` is the referrer's own chain upwards (their referrer first),
@@ -307,17 +297,39 @@ pub fn reversal_due(accrued: Fen, base: Fen, refunded: Fen, reversed: Fen) -> Fe
     Fen(accrued.0 - keeps).saturating_sub(reversed)
 }
 
-/// A commission's life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum CommissionStatus {
-    /// The order is paid; it may still be refunded.
-    Pending,
-    /// The order completed; held until the refund window has passed.
-    Frozen,
-    /// Withdrawable.
-    Settled,
-    /// Fully taken back before it settled.
-    Reversed,
+text_enum! {
+    /// A commission's life.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum CommissionStatus {
+        /// The order is paid; it may still be refunded.
+        Pending = "pending",
+        /// The order completed; held until the refund window has passed.
+        Frozen = "frozen",
+        /// Withdrawable.
+        Settled = "settled",
+        /// Fully taken back before it settled.
+        Reversed = "reversed",
+    }
+}
+
+text_enum! {
+    /// A member's place in a community's distributor programme.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum DistributorStatus {
+        Applied = "applied",
+        Active = "active",
+        Rejected = "rejected",
+    }
+}
+
+text_enum! {
+    /// A withdrawal request: waiting for the owner, paid out, or declined (funds returned).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+    pub enum WithdrawalStatus {
+        Pending = "pending",
+        Paid = "paid",
+        Rejected = "rejected",
+    }
 }
 
 /// Commissions are held this long at least after their order completes (completed orders can
@@ -493,49 +505,23 @@ pub fn default_programme() -> Programme {
     }
 }
 
-/// What an order meant for one member of its chain, decided when it was paid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Credit {
-    Credited,
-    /// The community had no programme running.
-    NoProgramme,
-    /// A group-buy order, and the programme does not pay on those.
-    GroupBuy,
-    /// A discounted order, and the programme does not pay on those.
-    Discounted,
-    /// The member was not a distributor when the order was paid.
-    NotDistributor,
-    /// The member's daily cap was reached.
-    Capped,
-    /// The rates gave less than a fen.
-    NothingToPay,
-}
-
-impl Credit {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Credit::Credited => "credited",
-            Credit::NoProgramme => "no_programme",
-            Credit::GroupBuy => "group_buy",
-            Credit::Discounted => "discounted",
-            Credit::NotDistributor => "not_distributor",
-            Credit::Capped => "capped",
-            Credit::NothingToPay => "nothing",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Credit> {
-        [
-            Credit::Credited,
-            Credit::NoProgramme,
-            Credit::GroupBuy,
-            Credit::Discounted,
-            Credit::NotDistributor,
-            Credit::Capped,
-            Credit::NothingToPay,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+text_enum! {
+    /// What an order meant for one member of its chain, decided when it was paid.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub enum Credit {
+        Credited = "credited",
+        /// The community had no programme running.
+        NoProgramme = "no_programme",
+        /// A group-buy order, and the programme does not pay on those.
+        GroupBuy = "group_buy",
+        /// A discounted order, and the programme does not pay on those.
+        Discounted = "discounted",
+        /// The member was not a distributor when the order was paid.
+        NotDistributor = "not_distributor",
+        /// The member's daily cap was reached.
+        Capped = "capped",
+        /// The rates gave less than a fen.
+        NothingToPay = "nothing",
     }
 }
 

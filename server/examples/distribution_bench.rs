@@ -26,7 +26,7 @@ use store::{distribution, Db};
 const TIMED: usize = 300;
 const WORKERS: usize = 8;
 
-async fn place(db: &Db, buyer: i64, product: i64, referrer: Option<i64>, now: i64) -> orders::Created {
+async fn place(db: &Db, buyer: i64, product: i64, referrer: Option<i64>, now: i64) -> store::ordering::Created {
     let c = Checkout {
         key: None,
         delivery: Delivery::Ship,
@@ -38,7 +38,7 @@ async fn place(db: &Db, buyer: i64, product: i64, referrer: Option<i64>, now: i6
     orders::checkout(db, buyer, &c, now, 900_000, "sandbox").await.unwrap().remove(0)
 }
 
-async fn pay(db: &Db, c: &orders::Created, now: i64) {
+async fn pay(db: &Db, c: &store::ordering::Created, now: i64) {
     let evt = format!("evt_{}", c.order_id);
     orders::apply_payment_succeeded(db, "sandbox", &evt, c.payment_id, c.total, now).await.unwrap();
 }

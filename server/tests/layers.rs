@@ -139,32 +139,63 @@ fn module_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in &files {
         let me = module_of(f);
-        let is_dir_module = matches!(f.file_stem().and_then(|s| s.to_str()), Some("mod" | "lib" | "main"));
         let text = strip_comments(&std::fs::read_to_string(f).expect("source"));
-        let mut targets = BTreeSet::new();
-        for path in paths_after(&text, "crate::") {
-            targets.insert(resolve(&modules, &path));
+        // An inline `mod tests { … }` is a module of its own (a consumer of this one).
+        let (body, tests) = split_inline_tests(&text);
+        // `super` is the parent of the file's module, whether the file is `a/b.rs` or `a/b/mod.rs`.
+        let own: Vec<String> = if me.is_empty() { vec![] } else { me.split("::").map(String::from).collect() };
+        let parent = &own[..own.len().saturating_sub(1)];
+        add_edges(&mut graph, &modules, &me, parent, &body);
+        if let Some(tests) = tests {
+            let inner = if me.is_empty() { "tests".to_string() } else { format!("{me}::tests") };
+            add_edges(&mut graph, &modules, &inner, &own, &tests);
         }
-        // `super` in `a/b.rs` (module a::b) is `a`; in `a/mod.rs` (module a) it is the root.
-        let parent: Vec<&str> = {
-            let mut p: Vec<&str> = if me.is_empty() { vec![] } else { me.split("::").collect() };
-            if !is_dir_module || !p.is_empty() {
-                p.pop();
-            }
-            p
-        };
-        for path in paths_after(&text, "super::") {
-            let mut full: Vec<String> = parent.iter().map(|s| s.to_string()).collect();
-            full.extend(path);
-            targets.insert(resolve(&modules, &full));
-        }
-        targets.remove(&me);
-        // A module naming one of its ancestors (`use super::*`, the crate root's `Db`) uses the
-        // module it is part of; only imports across the tree count as edges.
-        targets.retain(|t| !is_ancestor(t, &me));
-        graph.entry(me).or_default().extend(targets);
     }
     graph
+}
+
+fn add_edges(
+    graph: &mut BTreeMap<String, BTreeSet<String>>,
+    modules: &BTreeSet<String>,
+    me: &str,
+    parent: &[String],
+    text: &str,
+) {
+    let mut targets = BTreeSet::new();
+    for path in paths_after(text, "crate::") {
+        targets.insert(resolve(modules, &path));
+    }
+    for path in paths_after(text, "super::") {
+        let mut full = parent.to_vec();
+        full.extend(path);
+        targets.insert(resolve(modules, &full));
+    }
+    // A module naming one of its ancestors (`use super::*`, the crate root's `Db`) uses the
+    // module it is part of; only imports across the tree count as edges.
+    targets.retain(|t| t != me && !is_ancestor(t, me));
+    graph.entry(me.to_string()).or_default().extend(targets);
+}
+
+/// The text of a file without its `#[cfg(test)] mod tests { … }` block, and that block.
+fn split_inline_tests(text: &str) -> (String, Option<String>) {
+    let Some(at) = text.find("#[cfg(test)]\nmod tests {") else { return (text.to_string(), None) };
+    let open = at + text[at..].find('{').expect("brace");
+    let mut depth = 0;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    let end = open + i + 1;
+                    let body = format!("{}{}", &text[..at], &text[end..]);
+                    return (body, Some(text[open..end].to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    (text.to_string(), None)
 }
 
 fn is_ancestor(a: &str, of: &str) -> bool {

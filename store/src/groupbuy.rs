@@ -6,7 +6,7 @@
 //! then stock), so two changes never wait on each other.
 
 use super::notifications::{kind, notify_buyer};
-use super::orders::{apply, paid_effects, release_lines, reserve_line_at, write_order, Created, NewOrder};
+use super::ordering::{apply, paid_effects, release_lines, reserve_line_at, write_order, Created, NewOrder};
 use super::{col, is_unique_violation, Db, Tx};
 use crate::Error;
 use domain::checkout::Delivery;

@@ -18,6 +18,7 @@ mod error;
 pub mod groupbuy;
 pub mod jobs;
 pub mod notifications;
+pub mod ordering;
 pub mod orders;
 pub mod products;
 pub mod referral;

@@ -99,7 +99,7 @@ pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Re
     if refund_kind == "team_failed" {
         // The team failed and everything it was paid went back: the order is refunded.
         let event = OrderEvent::RefundResolved { fully_refunded: true, resume: OrderStatus::Paid };
-        super::orders::apply_in(db, &mut tx, order, OrderStatus::Refunding, event, "system", now).await?;
+        super::ordering::apply_in(db, &mut tx, order, OrderStatus::Refunding, event, "system", now).await?;
     }
     tx.commit().await?;
     Ok(true)
@@ -171,7 +171,7 @@ pub async fn request(
         Err(e) if super::is_unique_violation(&e) => return Err(Rule::RefundAlreadyOpen.into()),
         Err(e) => return Err(e.into()),
     }
-    if !super::orders::apply_in(db, &mut tx, order, status, OrderEvent::RefundRequested, "buyer", now).await? {
+    if !super::ordering::apply_in(db, &mut tx, order, status, OrderEvent::RefundRequested, "buyer", now).await? {
         return Err(Rule::RefundAlreadyOpen.into());
     }
     sqlx::query("UPDATE orders SET resume_status = $1 WHERE id = $2")
@@ -248,7 +248,7 @@ async fn resolve_order(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(),
     // Everything bought came back: shipping is not part of a line and is not asked back.
     let fully = col::<i64>(&r, "refunded")? >= col::<i64>(&r, "goods_amount")?;
     let event = OrderEvent::RefundResolved { fully_refunded: fully, resume };
-    super::orders::apply_in(db, tx, order, OrderStatus::Refunding, event, "owner", now).await?;
+    super::ordering::apply_in(db, tx, order, OrderStatus::Refunding, event, "owner", now).await?;
     Ok(())
 }
 

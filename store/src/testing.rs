@@ -114,7 +114,7 @@ pub async fn create_buy_now(
     now: i64,
     pay_window_ms: i64,
     provider: &str,
-) -> Result<crate::orders::Created, crate::Error> {
+) -> Result<crate::ordering::Created, crate::Error> {
     let c = crate::orders::Checkout {
         referrer: None,
         key: None,

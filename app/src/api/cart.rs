@@ -183,13 +183,12 @@ pub async fn checkout_cart(
     checkout_key: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::ctx;
-    use domain::checkout::{parse_checkout_key, parse_note, CartLineState};
-    use store::orders::{Checkout, CheckoutLine};
+    use domain::checkout::CartLineState;
+    use store::orders::CheckoutLine;
     let delivery_in = delivery.unwrap_or_default();
     let note_in = note.unwrap_or_default();
     let result = async {
         let v = ctx::viewer()?;
-        let note = parse_note(&note_in)?;
         let st = ctx::state();
         let holder = store::cart::member_holder(v.id);
         let items: Vec<CartItem> = store::cart::items(&st.db, &holder)
@@ -200,18 +199,13 @@ pub async fn checkout_cart(
         if items.is_empty() {
             return Err(domain::Error::CartEmpty.into());
         }
-        let (delivery, ship_to) = super::orders::resolve_delivery(v.id, &delivery_in).await?;
-        let c = Checkout {
-            referrer: crate::ctx::referrer().await?,
-            key: checkout_key.as_deref().and_then(parse_checkout_key),
-            delivery,
-            ship_to,
-            note,
-            lines: items
+        let pre = super::checkout::Preamble::read(v.id, &delivery_in, &note_in, checkout_key.as_deref()).await?;
+        let c = pre.checkout(
+            items
                 .iter()
                 .map(|i| CheckoutLine { product_id: i.product_id, sku_id: Some(i.sku_id), quantity: i.quantity })
                 .collect(),
-        };
+        );
         let created =
             store::orders::checkout(&st.db, v.id, &c, st.clock.now_ms(), st.settings.pay_window_ms, "sandbox").await?;
         let skus: Vec<i64> = items.iter().map(|i| i.sku_id).collect();

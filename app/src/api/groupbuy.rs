@@ -126,7 +126,6 @@ pub async fn group_buy(
     checkout_key: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::ctx;
-    use domain::checkout::{parse_checkout_key, parse_note};
     use domain::order::parse_quantity;
     use store::groupbuy::{SeatRequest, SeatTarget};
     let delivery_in = delivery.unwrap_or_default();
@@ -136,18 +135,17 @@ pub async fn group_buy(
         let v = ctx::viewer()?;
         let target = parsed.clone().ok_or(domain::Error::BadRequest)?;
         let qty = parse_quantity(&quantity)?;
-        let note = parse_note(&note_in)?;
+        let pre = super::checkout::Preamble::read(v.id, &delivery_in, &note_in, checkout_key.as_deref()).await?;
         let st = ctx::state();
-        let (delivery, ship_to) = super::orders::resolve_delivery(v.id, &delivery_in).await?;
         let req = SeatRequest {
-            referrer: crate::ctx::referrer().await?,
+            referrer: pre.referrer,
             target,
             sku_id,
             quantity: qty,
-            delivery,
-            ship_to,
-            note,
-            key: checkout_key.as_deref().and_then(parse_checkout_key),
+            delivery: pre.delivery,
+            ship_to: pre.ship_to,
+            note: pre.note,
+            key: pre.key,
         };
         let now = st.clock.now_ms();
         let seat = store::groupbuy::take_seat(&st.db, v.id, &req, now, st.settings.seat_hold_ms, "sandbox").await?;

@@ -11,4 +11,6 @@ pub mod orders;
 pub mod shop;
 
 #[cfg(feature = "ssr")]
+mod checkout;
+#[cfg(feature = "ssr")]
 pub mod form;

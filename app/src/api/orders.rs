@@ -56,25 +56,16 @@ pub async fn buy_now(
     checkout_key: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::ctx;
-    use domain::checkout::{parse_checkout_key, parse_note};
     use domain::order::parse_quantity;
-    use store::orders::{Checkout, CheckoutLine};
+    use store::orders::CheckoutLine;
     let delivery_in = delivery.unwrap_or_default();
     let note_in = note.unwrap_or_default();
     let result = async {
         let v = ctx::viewer()?;
         let qty = parse_quantity(&quantity)?;
-        let note = parse_note(&note_in)?;
+        let pre = super::checkout::Preamble::read(v.id, &delivery_in, &note_in, checkout_key.as_deref()).await?;
         let st = ctx::state();
-        let (delivery, ship_to) = resolve_delivery(v.id, &delivery_in).await?;
-        let c = Checkout {
-            referrer: crate::ctx::referrer().await?,
-            key: checkout_key.as_deref().and_then(parse_checkout_key),
-            delivery,
-            ship_to,
-            note,
-            lines: vec![CheckoutLine { product_id, sku_id, quantity: qty }],
-        };
+        let c = pre.checkout(vec![CheckoutLine { product_id, sku_id, quantity: qty }]);
         let created =
             store::orders::checkout(&st.db, v.id, &c, st.clock.now_ms(), st.settings.pay_window_ms, "sandbox").await?;
         let first = created.first().ok_or(AppError::Internal)?;
@@ -88,21 +79,6 @@ pub async fn buy_now(
         |id| super::form::Next::to(format!("/pay/{id}")),
         &[("quantity", &quantity), ("sku_id", &sku), ("delivery", &delivery_in), ("note", &note_in)],
     )
-}
-
-/// `pickup`, or `addr:<id>` of one of the member's own addresses (copied into the order).
-#[cfg(feature = "ssr")]
-pub(crate) async fn resolve_delivery(
-    user: i64,
-    choice: &str,
-) -> Result<(domain::checkout::Delivery, String), AppError> {
-    use domain::checkout::Delivery;
-    if choice == "pickup" {
-        return Ok((Delivery::Pickup, String::new()));
-    }
-    let id: i64 = choice.strip_prefix("addr:").and_then(|s| s.parse().ok()).ok_or(domain::Error::ChooseDelivery)?;
-    let a = store::addresses::get(&crate::ctx::state().db, user, id).await?.ok_or(domain::Error::ChooseDelivery)?;
-    Ok((Delivery::Ship, a.one_line()))
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

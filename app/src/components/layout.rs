@@ -22,7 +22,7 @@ pub fn Icon(name: &'static str) -> impl IntoView {
 #[component]
 pub fn TabBar(active: Tab) -> impl IntoView {
     let t = t();
-    let unread = use_context::<crate::app::Unread>().map(|u| u.0).unwrap_or(0);
+    let unread = use_context::<crate::components::Unread>().map(|u| u.0).unwrap_or(0);
     let item = move |tab: Tab, href: &'static str, icon: &'static str, label: &'static str| {
         let current = active == tab;
         let badge = (tab == Tab::Me && unread > 0).then(|| {

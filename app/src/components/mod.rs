@@ -2,9 +2,13 @@
 //! that also runs in the browser.
 
 pub mod cards;
+pub mod console;
 pub mod form;
+pub mod groupbuy;
 pub mod layout;
+pub mod orders;
 pub mod price;
+pub mod share;
 pub mod stepper;
 pub mod team;
 
@@ -14,6 +18,38 @@ use crate::i18n::{Lang, Msg};
 use leptos::either::Either;
 use leptos::prelude::*;
 use std::future::Future;
+
+/// How many notifications the signed-in member has not read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unread(pub i64);
+
+/// What the current request knows about language and the last form, provided to every view.
+pub fn provide_request_context() {
+    #[cfg(feature = "ssr")]
+    {
+        let r = crate::ctx::request();
+        provide_context::<Lang>(r.lang);
+        provide_context::<Flash>(r.flash.unwrap_or_default());
+        provide_context::<Unread>(Unread(r.unread));
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        provide_context::<Lang>(Lang::default());
+        provide_context::<Flash>(Flash::default());
+        provide_context::<Unread>(Unread(0));
+    }
+}
+
+/// Pages that contain islands render this; pages without any interactive part ship no
+/// JavaScript or WebAssembly at all.
+#[component]
+pub fn IslandScripts() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let options = expect_context::<crate::ctx::AppState>().leptos;
+        view! { <HydrationScripts options islands=true/> }
+    }
+}
 
 /// The language of this request (provided once by `App`).
 pub fn lang() -> Lang {

@@ -105,7 +105,7 @@ pub fn MePage() -> impl IntoView {
             .into_any(),
         };
         let signed_in = d.viewer.is_some();
-        let unread = use_context::<crate::app::Unread>().map(|u| u.0).unwrap_or(0);
+        let unread = use_context::<crate::components::Unread>().map(|u| u.0).unwrap_or(0);
         let current = lang();
         view! {
             <Page title=t.me_title tab=Tab::Me>

@@ -248,7 +248,7 @@ fn DistributionNav(community: i64, active: Sub) -> impl IntoView {
 
 /// Wraps a distribution console page: title, console menu, sub-navigation.
 fn console_page(c: domain::model::Community, title: &'static str, sub: Sub, body: AnyView) -> impl IntoView {
-    use super::console::{ConsoleMenu, Section};
+    use crate::components::console::{ConsoleMenu, Section};
     view! {
         <Page title=title back=format!("/console/c/{}", c.id)>
             <div class="console">

@@ -4,6 +4,7 @@
 use super::{param_id, query};
 use crate::api::groupbuy::*;
 use crate::components::form::Field;
+use crate::components::groupbuy::GroupRules;
 use crate::components::layout::{Empty, Page};
 use crate::components::price::PriceTag;
 use crate::components::team::{OpenTeamsLive, ShareButton, TeamLive};
@@ -16,57 +17,6 @@ use domain::time::{format_local, input_local};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Meta;
-
-/// The rules that decide what a member pays and gets back, written before they pay.
-#[component]
-pub fn GroupRules(activity: GroupActivity) -> impl IntoView {
-    let t = t();
-    let l = lang();
-    let a = activity.rules;
-    view! {
-        <section class="card group-rules">
-            <h2 class="section-title">{t.group_rules}</h2>
-            <ul class="rule-list">
-                <li>{l.team_of(a.team_size)}" "{a.team_price.display()}{a.leader_price.map(|p| format!(" · {}", l.leader_price(p)))}</li>
-                <li>{l.team_window(a.window_ms / domain::groupbuy::HOUR_MS)}</li>
-                {(!a.ladder.is_empty()).then(|| view! {
-                    <li>
-                        {a.ladder.iter().map(|s| l.ladder_step(s.size, s.price)).collect::<Vec<_>>().join(" · ")}
-                        <br/>{l.ladder_notice(a.team_price)}
-                    </li>
-                })}
-                {if a.guaranteed {
-                    view! { <li class="rule-strong" data-guaranteed>{l.guaranteed_notice()}</li> }.into_any()
-                } else {
-                    view! { <li>{l.refund_if_short(a.team_size)}</li> }.into_any()
-                }}
-                <li>{l.per_member_limit(a.per_member_limit, "")}</li>
-            </ul>
-        </section>
-    }
-}
-
-/// The product page's group-buy band: price, rules, and the open teams to join.
-#[component]
-pub fn GroupOfferBlock(offer: GroupOffer, single: domain::money::Fen, unit: String) -> impl IntoView {
-    let t = t();
-    let a = offer.activity.clone();
-    view! {
-        <section class="card group-offer" aria-labelledby="group-offer-title">
-            <div class="group-offer-head">
-                <span class="badge badge-team">{t.group_buy}</span>
-                <h2 id="group-offer-title" class="group-offer-price">
-                    {lang().team_of(a.rules.team_size)}" "
-                    <PriceTag price=a.rules.team_price original=single unit=unit/>
-                </h2>
-            </div>
-            {offer.my_team.map(|id| view! { <a class="text-link" href=format!("/t/{id}")>{t.my_team_link}</a> })}
-            <h3 class="small muted">{t.open_teams_title}</h3>
-            <OpenTeamsLive activity_id=a.id teams=offer.teams.clone() lang=lang()/>
-        </section>
-        <GroupRules activity=a/>
-    }
-}
 
 /// A team: what it buys, its seats and countdown, the rules, and how to join or share it.
 #[component]
@@ -110,7 +60,7 @@ pub fn TeamPage() -> impl IntoView {
             <Meta property="og:url" content=d.share_url.split('?').next().unwrap_or_default().to_string()/>
             <Meta name="description" content=share_text.clone()/>
             <Page title=t.team_title back=format!("/p/{}", p.id)>
-                <crate::app::IslandScripts/>
+                <crate::components::IslandScripts/>
                 {refused.map(|_| view! { <p class="banner banner-warn" role="alert" data-refused>{t.team_full_choose}</p> })}
                 <a class="card order-line" href=format!("/p/{}", p.id)>
                     <img src=product_image_url(&p.image) alt="" width="72" height="72"/>
@@ -131,7 +81,7 @@ pub fn TeamPage() -> impl IntoView {
                         <ShareButton url=d.share_url.clone() title=og_title.clone() text=share_text.clone() lang=l label=t.invite_friends.to_string() earn=None/>
                     </section>
                 })}
-                {d.share.clone().map(|s| view! { <super::shop::ShareEarnCard share=s title=og_title.clone() text=share_text.clone()/> })}
+                {d.share.clone().map(|s| view! { <crate::components::share::ShareEarnCard share=s title=og_title.clone() text=share_text.clone()/> })}
                 <GroupRules activity=d.activity.clone()/>
                 {(!d.others.is_empty() || can_open).then(|| view! {
                     <section class="card">
@@ -299,7 +249,7 @@ pub fn ConsoleActivityTeamsPage() -> impl IntoView {
 /// A community's group-buys, with the products to start one on.
 #[component]
 pub fn ConsoleCommunityGroupsPage() -> impl IntoView {
-    use super::console::{ConsoleMenu, Section};
+    use crate::components::console::{ConsoleMenu, Section};
     let t = t();
     let id = param_id("id");
     load(load_community_groups(id), move |d: CommunityGroups| {

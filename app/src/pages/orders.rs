@@ -2,12 +2,13 @@ use super::{param_id, query};
 use crate::api::orders::*;
 use crate::components::form::Field;
 use crate::components::layout::{Empty, Page, Tab};
+use crate::components::orders::{status_class, Lines, OrderCard};
 use crate::components::price::PriceTag;
 use crate::components::stepper::{BuyOptions, DeliveryOption, SkuOption};
 use crate::components::{flash, lang, load, t};
 use domain::catalogue::product_image_url;
 use domain::checkout::Delivery;
-use domain::model::{Order, OrderLine};
+use domain::model::Order;
 use domain::order::{refundable_status, OrderStatus};
 use domain::time::format_local;
 use leptos::prelude::*;
@@ -86,7 +87,7 @@ pub fn BuyPage() -> impl IntoView {
         };
         view! {
             <Page title=title back=back>
-                <crate::app::IslandScripts/>
+                <crate::components::IslandScripts/>
                 <form method="post" action=action class="stack" novalidate>
                     <input type="hidden" name="product_id" value=p.id/>
                     {group.as_ref().map(|g| view! { <input type="hidden" name="target" value=g.target.clone()/> })}
@@ -120,7 +121,7 @@ pub fn BuyPage() -> impl IntoView {
                             }.into_any()
                         }
                         Some(g) => view! {
-                            <super::groupbuy::GroupRules activity=g.activity.clone()/>
+                            <crate::components::groupbuy::GroupRules activity=g.activity.clone()/>
                             <p class="rule">{t.pay_to_keep_seat}</p>
                             <div class="button-row">
                                 <button class="btn btn-team" type="submit">{t.submit_and_pay}</button>
@@ -187,60 +188,6 @@ pub fn CashierPage() -> impl IntoView {
 
 /// The member's order tabs: 全部 / 待付款 / 待发货 / 待收货 / 售后.
 const MEMBER_TABS: [&str; 5] = ["all", "pending_payment", "paid", "shipped", "after_sale"];
-
-fn status_class(s: OrderStatus) -> &'static str {
-    match s {
-        OrderStatus::PendingPayment | OrderStatus::AwaitingTeam => "status status-wait",
-        OrderStatus::Paid | OrderStatus::Shipped | OrderStatus::Completed => "status status-ok",
-        _ => "status status-off",
-    }
-}
-
-#[component]
-fn Lines(lines: Vec<OrderLine>) -> impl IntoView {
-    lines
-        .into_iter()
-        .map(|l| {
-            view! {
-                <div class="order-line">
-                    <img src=product_image_url(&l.image) alt="" width="64" height="64" loading="lazy"/>
-                    <div class="order-line-body">
-                        <p class="order-line-title">{l.title}</p>
-                        {(!l.spec.is_empty()).then(|| view! { <p class="muted small">{l.spec.clone()}</p> })}
-                        <p class="muted small">{l.unit_price.display()}{(!l.unit.is_empty()).then(|| format!("/{}", l.unit))}" "{lang().quantity_times(l.quantity)}</p>
-                    </div>
-                    <p class="order-line-amount">{l.amount.display()}</p>
-                </div>
-            }
-        })
-        .collect_view()
-}
-
-/// An order as a card in a list: status, lines, total, the next action.
-#[component]
-pub fn OrderCard(o: Order, #[prop(optional)] owner_view: bool) -> impl IntoView {
-    let t = t();
-    let paid = o.paid_at.is_some();
-    view! {
-        <article class="card order-card">
-            <header class="order-card-head">
-                <span class="muted small">{if owner_view { o.buyer_name.clone() } else { o.community_name.clone() }}</span>
-                <span class=status_class(o.status)>{lang().status(o.status)}</span>
-            </header>
-            <a class="order-card-lines" href=format!("/orders/{}", o.id)>
-                <Lines lines=o.lines.clone()/>
-            </a>
-            <footer class="order-card-foot">
-                <span>{if paid { t.paid_total } else { t.due_total }}" "<strong class="price-inline">{o.total.display()}</strong></span>
-                {if o.status == OrderStatus::PendingPayment && !owner_view {
-                    view! { <a class="btn btn-buy btn-small" href=format!("/pay/{}", o.id)>{t.go_pay}</a> }.into_any()
-                } else {
-                    view! { <a class="btn btn-ghost btn-small" href=format!("/orders/{}", o.id)>{t.view_order}</a> }.into_any()
-                }}
-            </footer>
-        </article>
-    }
-}
 
 #[component]
 pub fn OrdersPage() -> impl IntoView {

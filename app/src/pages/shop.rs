@@ -3,6 +3,7 @@ use crate::api::shop::*;
 use crate::components::cards::{CommunityRow, CommunityStrip, ProductGrid};
 use crate::components::layout::{Empty, Icon, Page, Tab};
 use crate::components::price::PriceTag;
+use crate::components::share::ShareEarnCard;
 use crate::components::{lang, load, t};
 use domain::catalogue::{cover_url, product_image_url, ProductStatus};
 use leptos::prelude::*;
@@ -227,10 +228,10 @@ pub fn ProductPage() -> impl IntoView {
                         </p>
                     })}
                 </section>
-                {(group.is_some() || d.share.is_some()).then(|| view! { <crate::app::IslandScripts/> })}
+                {(group.is_some() || d.share.is_some()).then(|| view! { <crate::components::IslandScripts/> })}
                 {d.share.clone().map(|s| view! { <ShareEarnCard share=s title=p.title.clone() text=c.name.clone()/> })}
                 {group.clone().map(|g| view! {
-                    <super::groupbuy::GroupOfferBlock offer=g single=p.price unit=p.unit.clone()/>
+                    <crate::components::groupbuy::GroupOfferBlock offer=g single=p.price unit=p.unit.clone()/>
                 })}
                 <a class="card community-card" href=format!("/c/{}", c.slug)>
                     <img src=cover_url(&c.cover) alt="" width="48" height="48"/>
@@ -249,17 +250,4 @@ pub fn ProductPage() -> impl IntoView {
             </Page>
         }
     })
-}
-
-/// "分享赚 ¥X" with the member's link, the share sheet and the poster.
-#[component]
-pub fn ShareEarnCard(share: crate::api::distribution::ShareEarn, title: String, text: String) -> impl IntoView {
-    use crate::components::team::ShareButton;
-    let l = lang();
-    view! {
-        <section class="card share-earn" data-share-earn>
-            <ShareButton url=share.link.clone() title=title text=text lang=l label=String::new() earn=Some(share.preview)/>
-            <a class="text-link small" href=share.poster.clone()>{t().poster}</a>
-        </section>
-    }
 }
