@@ -99,7 +99,7 @@ pub fn commissions_csv(
                 r.base.number(),
                 r.amount.number(),
                 r.reversed.number(),
-                lang.commission_status(&r.status).to_string(),
+                lang.commission_status(r.status).to_string(),
                 r.settle_at.map(|t| format_local(t, zone)).unwrap_or_default(),
             ])?;
         }
@@ -186,7 +186,7 @@ mod tests {
             base: Fen(3500),
             amount: Fen(350),
             reversed: Fen(175),
-            status: "frozen".into(),
+            status: domain::referral::CommissionStatus::Frozen,
             created_at: 1_795_586_700_000,
             settle_at: Some(1_795_586_700_000 + 7 * 86_400_000),
         };

@@ -4,7 +4,8 @@
 
 use crate::error::AppError;
 use domain::money::Fen;
-use domain::order::OrderStatus;
+use domain::order::{OrderStatus, RefundStatus};
+use domain::referral::{CommissionStatus, DistributorStatus, WithdrawalStatus};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -679,33 +680,33 @@ impl Lang {
         }
     }
 
-    pub fn withdrawal_status(self, s: &str) -> &'static str {
+    pub fn withdrawal_status(self, s: WithdrawalStatus) -> &'static str {
         let t = self.t();
         match s {
-            "paid" => t.withdrawal_paid,
-            "rejected" => t.withdrawal_rejected,
-            _ => t.withdrawal_pending,
+            WithdrawalStatus::Paid => t.withdrawal_paid,
+            WithdrawalStatus::Rejected => t.withdrawal_rejected,
+            WithdrawalStatus::Pending => t.withdrawal_pending,
         }
     }
 
-    pub fn commission_status(self, s: &str) -> &'static str {
+    pub fn commission_status(self, s: CommissionStatus) -> &'static str {
         let t = self.t();
         match s {
-            "frozen" => t.commission_frozen,
-            "settled" => t.commission_settled,
-            "reversed" => t.commission_reversed,
-            _ => t.commission_pending,
+            CommissionStatus::Frozen => t.commission_frozen,
+            CommissionStatus::Settled => t.commission_settled,
+            CommissionStatus::Reversed => t.commission_reversed,
+            CommissionStatus::Pending => t.commission_pending,
         }
     }
 
-    pub fn distributor_status(self, s: &str) -> &'static str {
+    pub fn distributor_status(self, s: DistributorStatus) -> &'static str {
         match (s, self) {
-            ("applied", Lang::Zh) => "待审核",
-            ("applied", Lang::En) => "Applied",
-            ("rejected", Lang::Zh) => "未通过",
-            ("rejected", Lang::En) => "Declined",
-            (_, Lang::Zh) => "推广中",
-            (_, Lang::En) => "Active",
+            (DistributorStatus::Applied, Lang::Zh) => "待审核",
+            (DistributorStatus::Applied, Lang::En) => "Applied",
+            (DistributorStatus::Rejected, Lang::Zh) => "未通过",
+            (DistributorStatus::Rejected, Lang::En) => "Declined",
+            (DistributorStatus::Active, Lang::Zh) => "推广中",
+            (DistributorStatus::Active, Lang::En) => "Active",
         }
     }
 
@@ -833,13 +834,13 @@ impl Lang {
         }
     }
 
-    pub fn refund_status(self, status: &str) -> &'static str {
+    pub fn refund_status(self, status: RefundStatus) -> &'static str {
         let t = self.t();
         match status {
-            "requested" => t.refund_requested,
-            "approved" => t.refund_approved,
-            "rejected" => t.refund_rejected,
-            _ => t.refund_refunded,
+            RefundStatus::Requested => t.refund_requested,
+            RefundStatus::Approved => t.refund_approved,
+            RefundStatus::Rejected => t.refund_rejected,
+            RefundStatus::Refunded => t.refund_refunded,
         }
     }
 

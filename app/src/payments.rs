@@ -23,7 +23,7 @@ pub fn provider<'a>(st: &'a AppState, name: &str) -> Option<&'a dyn PaymentProvi
 /// the record is a conditional update.
 pub async fn settle_refund(st: &AppState, refund_id: i64) -> Result<bool, AppError> {
     let Some(r) = refunds::by_id(&st.db, refund_id).await? else { return Err(domain::Error::NotFound.into()) };
-    if r.status != "approved" {
+    if r.status != domain::order::RefundStatus::Approved {
         return Ok(false);
     }
     let p = provider(st, &r.provider).ok_or(AppError::Internal)?;

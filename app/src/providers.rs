@@ -122,7 +122,13 @@ mod tests {
     use super::*;
 
     fn pay() -> PaymentRow {
-        PaymentRow { id: 7, order_id: 3, provider: "sandbox".into(), amount: Fen(3500), status: "created".into() }
+        PaymentRow {
+            id: 7,
+            order_id: 3,
+            provider: "sandbox".into(),
+            amount: Fen(3500),
+            status: domain::payment::PaymentStatus::Created,
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub struct Tier {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Activity {
     /// Members needed for the team to succeed.
     pub team_size: i64,
@@ -34,9 +35,27 @@ pub struct Activity {
     /// Units one member may buy through this activity, over all their orders.
     pub per_member_limit: i64,
     /// Larger teams, lower prices; sizes increasing above `team_size`, prices decreasing.
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::sql::LadderText"))]
     pub ladder: Vec<Tier>,
     /// 成团保障: at the end of its window a team succeeds with whoever has paid.
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::sql::IntBool"))]
     pub guaranteed: bool,
+}
+
+/// A ladder as one line of text, `3:2590,4:2290` (team size and price in fen per step): how the
+/// database keeps it.
+pub fn ladder_text(tiers: &[Tier]) -> String {
+    tiers.iter().map(|t| format!("{}:{}", t.size, t.price.0)).collect::<Vec<_>>().join(",")
+}
+
+/// Reads `ladder_text`'s form back; steps that do not parse are skipped.
+pub fn ladder_from_text(s: &str) -> Vec<Tier> {
+    s.split(',')
+        .filter_map(|p| {
+            let (size, price) = p.split_once(':')?;
+            Some(Tier { size: size.parse().ok()?, price: Fen(price.parse().ok()?) })
+        })
+        .collect()
 }
 
 /// The owner's activity form as typed.

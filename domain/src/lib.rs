@@ -17,6 +17,8 @@ pub mod money;
 pub mod order;
 pub mod payment;
 pub mod referral;
+#[cfg(feature = "sqlx")]
+pub mod sql;
 pub mod text;
 pub mod time;
 

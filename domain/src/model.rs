@@ -16,6 +16,7 @@ pub struct Viewer {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct CommunityCard {
     pub id: i64,
     pub slug: String,
@@ -23,10 +24,12 @@ pub struct CommunityCard {
     pub intro: String,
     pub cover: String,
     pub member_count: i64,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::sql::IntBool"))]
     pub joined: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Community {
     pub id: i64,
     pub slug: String,
@@ -52,6 +55,7 @@ impl Community {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct ProductCard {
     pub id: i64,
     pub title: String,
@@ -66,6 +70,7 @@ pub struct ProductCard {
 
 /// One sellable combination of a product's specs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Sku {
     pub id: i64,
     pub spec1: String,
@@ -74,6 +79,7 @@ pub struct Sku {
     pub original_price: Fen,
     pub stock: i64,
     pub code: String,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::sql::IntBool"))]
     pub active: bool,
 }
 
@@ -84,6 +90,7 @@ impl Sku {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Product {
     pub id: i64,
     pub community_id: i64,
@@ -102,8 +109,10 @@ pub struct Product {
     pub spec1_name: String,
     pub spec2_name: String,
     /// The SKUs on sale (active ones), in the owner's order.
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
     pub skus: Vec<Sku>,
     /// Picture keys, the cover first.
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
     pub images: Vec<String>,
 }
 
@@ -119,6 +128,7 @@ impl Product {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct OrderLine {
     pub id: i64,
     pub product_id: i64,
@@ -134,6 +144,7 @@ pub struct OrderLine {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct OrderEventView {
     pub from: Option<OrderStatus>,
     pub to: OrderStatus,
@@ -142,6 +153,7 @@ pub struct OrderEventView {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Order {
     pub id: i64,
     pub community_id: i64,
@@ -171,18 +183,23 @@ pub struct Order {
     pub note: String,
     /// The group-buy team this order is a seat of.
     pub team_id: Option<i64>,
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
     pub lines: Vec<OrderLine>,
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
     pub events: Vec<OrderEventView>,
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
     pub refunds: Vec<RefundView>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Address {
     pub id: i64,
     pub name: String,
     pub phone: String,
     pub region: String,
     pub detail: String,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::sql::IntBool"))]
     pub is_default: bool,
 }
 
@@ -210,34 +227,39 @@ pub struct CartItem {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Notification {
     pub id: i64,
     pub kind: String,
     pub order_id: Option<i64>,
     pub amount: Fen,
     pub created_at: i64,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::sql::IntBool"))]
     pub unread: bool,
 }
 
 /// A refund as the order page shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct RefundView {
     pub id: i64,
     pub line_id: Option<i64>,
-    pub kind: String,
+    pub kind: crate::order::RefundKind,
     pub amount: Fen,
     pub reason: String,
-    pub status: String,
+    pub status: crate::order::RefundStatus,
     pub decision_note: Option<String>,
     pub created_at: i64,
 }
 
 /// A group-buy activity on a product.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct GroupActivity {
     pub id: i64,
     pub product_id: i64,
     pub community_id: i64,
+    #[cfg_attr(feature = "sqlx", sqlx(flatten))]
     pub rules: crate::groupbuy::Activity,
     pub created_at: i64,
 }

@@ -78,6 +78,10 @@ macro_rules! text_enum_sql {
             fn type_info() -> ::sqlx::any::AnyTypeInfo {
                 <str as ::sqlx::Type<::sqlx::Any>>::type_info()
             }
+
+            fn compatible(ty: &::sqlx::any::AnyTypeInfo) -> bool {
+                <str as ::sqlx::Type<::sqlx::Any>>::compatible(ty)
+            }
         }
 
         impl<'q> ::sqlx::Encode<'q, ::sqlx::Any> for $name {

@@ -1,44 +1,32 @@
 //! A member's address book.
 
-use super::{col, Db};
+use super::Db;
 use crate::Error;
 use domain::checkout::AddressDraft;
 use domain::model::Address;
 use domain::Error as Rule;
-use sqlx::any::AnyRow;
-
-fn row(r: &AnyRow) -> Result<Address, sqlx::Error> {
-    Ok(Address {
-        id: col(r, "id")?,
-        name: col(r, "name")?,
-        phone: col(r, "phone")?,
-        region: col(r, "region")?,
-        detail: col(r, "detail")?,
-        is_default: col::<i64>(r, "is_default")? == 1,
-    })
-}
 
 const COLS: &str = "id, name, phone, region, detail, CAST(is_default AS BIGINT) AS is_default FROM addresses";
 
 /// The member's addresses, the default first.
 pub async fn list(db: &Db, user: i64) -> Result<Vec<Address>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLS} WHERE user_id = $1 AND removed = 0 ORDER BY is_default DESC, id DESC"
     )))
     .bind(user)
     .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(row).collect::<Result<_, _>>().map_err(Into::into)
+    .await?)
 }
 
 /// One of the member's own addresses; another member's is not found.
 pub async fn get(db: &Db, user: i64, id: i64) -> Result<Option<Address>, Error> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE id = $1 AND user_id = $2 AND removed = 0")))
-        .bind(id)
-        .bind(user)
-        .fetch_optional(&db.pool)
-        .await?;
-    r.map(|r| row(&r)).transpose().map_err(Into::into)
+    let r =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE id = $1 AND user_id = $2 AND removed = 0")))
+            .bind(id)
+            .bind(user)
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(r)
 }
 
 /// Adds an address; the first one, or one marked default, becomes the default.

@@ -1,67 +1,33 @@
 //! Communities and their members.
 
-use super::{col, is_unique_violation, Db};
+use super::{is_unique_violation, Db};
 use crate::Error;
 use domain::catalogue::{CommunityDraft, JoinPolicy};
 use domain::checkout::ShippingRule;
 use domain::model::{Community, CommunityCard};
-use domain::money::Fen;
 use domain::Error as Rule;
-use sqlx::any::AnyRow;
 
 const CARD_COLS: &str = "c.id, c.slug, c.name, c.intro, c.cover, c.member_count";
 
-fn card(r: &AnyRow, joined: bool) -> Result<CommunityCard, sqlx::Error> {
-    Ok(CommunityCard {
-        id: col(r, "id")?,
-        slug: col(r, "slug")?,
-        name: col(r, "name")?,
-        intro: col(r, "intro")?,
-        cover: col(r, "cover")?,
-        member_count: col(r, "member_count")?,
-        joined,
-    })
-}
-
 /// Every community, the viewer's own first, then the largest.
 pub async fn list(db: &Db, viewer: Option<i64>) -> Result<Vec<CommunityCard>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {CARD_COLS}, CAST(CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS joined \
          FROM communities c LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $1 \
          ORDER BY joined DESC, c.member_count DESC, c.id"
     )))
     .bind(viewer.unwrap_or(0))
     .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(|r| card(r, col::<i64>(r, "joined")? == 1)).collect::<Result<_, _>>().map_err(Into::into)
+    .await?)
 }
 
 pub async fn owned_by(db: &Db, owner: i64) -> Result<Vec<CommunityCard>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {CARD_COLS} FROM communities c WHERE c.owner_id = $1 ORDER BY c.id"
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {CARD_COLS}, CAST(1 AS BIGINT) AS joined FROM communities c WHERE c.owner_id = $1 ORDER BY c.id"
     )))
     .bind(owner)
     .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(|r| card(r, true)).collect::<Result<_, _>>().map_err(Into::into)
-}
-
-fn community(r: &AnyRow) -> Result<Community, sqlx::Error> {
-    Ok(Community {
-        id: col(r, "id")?,
-        slug: col(r, "slug")?,
-        name: col(r, "name")?,
-        intro: col(r, "intro")?,
-        cover: col(r, "cover")?,
-        member_count: col(r, "member_count")?,
-        owner_id: col(r, "owner_id")?,
-        owner_name: col(r, "owner_name")?,
-        join_policy: col(r, "join_policy")?,
-        time_zone: col(r, "time_zone")?,
-        shipping_fee: Fen(col(r, "shipping_fee")?),
-        free_shipping_over: Fen(col(r, "free_shipping_over")?),
-        pickup_point: col(r, "pickup_point")?,
-    })
+    .await?)
 }
 
 const FULL: &str = "SELECT c.id, c.slug, c.name, c.intro, c.cover, c.member_count, c.owner_id, \
@@ -69,17 +35,19 @@ const FULL: &str = "SELECT c.id, c.slug, c.name, c.intro, c.cover, c.member_coun
     FROM communities c JOIN users u ON u.id = c.owner_id";
 
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Community>, Error> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.slug = $1")))
+    let r = sqlx::query_as(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.slug = $1")))
         .bind(slug)
         .fetch_optional(&db.pool)
         .await?;
-    r.map(|r| community(&r)).transpose().map_err(Into::into)
+    Ok(r)
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Community>, Error> {
-    let r =
-        sqlx::query(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.id = $1"))).bind(id).fetch_optional(&db.pool).await?;
-    r.map(|r| community(&r)).transpose().map_err(Into::into)
+    let r = sqlx::query_as(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(r)
 }
 
 /// The community, if `user` owns it; `NotFound` or `Forbidden` otherwise. Every owner action

@@ -9,8 +9,8 @@ use domain::ledger::{self, Account, Posting};
 pub use domain::model::distribution::*;
 use domain::money::Fen;
 use domain::referral::{
-    commissions, credits_to_string, day_start, reversal_due, under_cap, BindOutcome, Credit, JoinMode, OrderKind,
-    Override, DAY_MS, MAX_DEPTH,
+    commissions, credits_to_string, day_start, reversal_due, under_cap, BindOutcome, CommissionStatus, Credit,
+    JoinMode, OrderKind, Override, DAY_MS, MAX_DEPTH,
 };
 use domain::time::zone_offset_minutes;
 use domain::Error as Rule;
@@ -758,21 +758,6 @@ pub(crate) async fn reverse_for_refund(
 // ---------------------------------------------------------------------------------------------
 // Withdrawals
 
-fn withdrawal_from(r: &sqlx::any::AnyRow) -> Result<Withdrawal, sqlx::Error> {
-    Ok(Withdrawal {
-        id: col(r, "id")?,
-        community_id: col(r, "community_id")?,
-        user_id: col(r, "user_id")?,
-        nickname: col(r, "nickname")?,
-        amount: Fen(col(r, "amount")?),
-        fee: Fen(col(r, "fee")?),
-        status: col(r, "status")?,
-        note: col(r, "note")?,
-        requested_at: col(r, "requested_at")?,
-        decided_at: r.try_get("decided_at")?,
-    })
-}
-
 const WITHDRAWAL_COLS: &str =
     "w.id, w.community_id, w.user_id, u.nickname, w.amount, w.fee, w.status, w.note, w.requested_at, w.decided_at";
 
@@ -883,8 +868,7 @@ pub async fn withdrawals_of(db: &Db, community: i64, user: i64) -> Result<Vec<Wi
         "SELECT {WITHDRAWAL_COLS} FROM withdrawals w JOIN users u ON u.id = w.user_id \
          WHERE w.community_id = $1 AND w.user_id = $2 ORDER BY w.requested_at DESC LIMIT 50"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community).bind(user).fetch_all(&db.pool).await?;
-    Ok(rows.iter().map(withdrawal_from).collect::<Result<_, _>>()?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(community).bind(user).fetch_all(&db.pool).await?)
 }
 
 /// The owner's queue: pending first (oldest first), then the latest decided.
@@ -894,8 +878,7 @@ pub async fn withdrawal_queue(db: &Db, community: i64) -> Result<Vec<Withdrawal>
          ORDER BY CASE WHEN w.status = 'pending' THEN 0 ELSE 1 END, \
          CASE WHEN w.status = 'pending' THEN w.requested_at ELSE -w.requested_at END LIMIT 200"
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community).fetch_all(&db.pool).await?;
-    Ok(rows.iter().map(withdrawal_from).collect::<Result<_, _>>()?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(community).fetch_all(&db.pool).await?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -944,7 +927,7 @@ pub async fn dashboard(db: &Db, community: i64, user: i64) -> Result<Dashboard, 
         let chain = chain_of(r);
         let link =
             match (r.try_get::<Option<i64>, _>("link_referrer")?, r.try_get::<Option<String>, _>("link_outcome")?) {
-                (Some(who), Some(o)) => bind_outcome_parse(&o).map(|o| (who, o)),
+                (Some(who), Some(o)) => BindOutcome::parse(&o).map(|o| (who, o)),
                 _ => None,
             };
         let credits =
@@ -972,19 +955,6 @@ pub async fn dashboard(db: &Db, community: i64, user: i64) -> Result<Dashboard, 
         visits,
         orders,
     })
-}
-
-fn bind_outcome_parse(s: &str) -> Option<BindOutcome> {
-    [
-        BindOutcome::Bound,
-        BindOutcome::Unchanged,
-        BindOutcome::SelfReferral,
-        BindOutcome::WouldCycle,
-        BindOutcome::KeptExisting,
-        BindOutcome::NotNew,
-    ]
-    .into_iter()
-    .find(|o| o.as_str() == s)
 }
 
 /// The community's distributors (and applicants) with their sales and earnings, best first.
@@ -1038,15 +1008,14 @@ pub async fn leaderboard(db: &Db, community: i64, since: i64, limit: i64) -> Res
 }
 
 /// A community's commissions by status, net of reversals.
-pub async fn commission_totals(db: &Db, community: i64) -> Result<Vec<(String, Fen)>, Error> {
-    let rows = sqlx::query(
+pub async fn commission_totals(db: &Db, community: i64) -> Result<Vec<(CommissionStatus, Fen)>, Error> {
+    Ok(sqlx::query_as(
         "SELECT status, CAST(SUM(amount - reversed) AS BIGINT) AS total FROM commissions WHERE community_id = $1 \
          GROUP BY status ORDER BY status",
     )
     .bind(community)
     .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(|r| Ok((col(r, "status")?, Fen(col(r, "total")?)))).collect()
+    .await?)
 }
 
 /// A community's commissions, newest first, optionally of one status.
@@ -1056,7 +1025,7 @@ pub async fn commissions_in(
     status: Option<&str>,
     limit: i64,
 ) -> Result<Vec<CommissionRow>, Error> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT c.id, c.order_id, ub.nickname AS beneficiary, uo.nickname AS buyer, c.depth, c.base, c.amount, \
          c.reversed, c.status, c.created_at, c.settle_at FROM commissions c \
          JOIN users ub ON ub.id = c.beneficiary_id JOIN users uo ON uo.id = c.buyer_id \
@@ -1066,24 +1035,7 @@ pub async fn commissions_in(
     .bind(status.unwrap_or(""))
     .bind(limit)
     .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(CommissionRow {
-                id: col(r, "id")?,
-                order_id: col(r, "order_id")?,
-                beneficiary: col(r, "beneficiary")?,
-                buyer: col(r, "buyer")?,
-                depth: col(r, "depth")?,
-                base: Fen(col(r, "base")?),
-                amount: Fen(col(r, "amount")?),
-                reversed: Fen(col(r, "reversed")?),
-                status: col(r, "status")?,
-                created_at: col(r, "created_at")?,
-                settle_at: r.try_get("settle_at")?,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 #[cfg(test)]

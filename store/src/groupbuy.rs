@@ -10,49 +10,16 @@ use super::ordering::{apply, paid_effects, release_lines, reserve_line_at, write
 use super::{col, is_unique_violation, Db, Tx};
 use crate::Error;
 use domain::checkout::Delivery;
-use domain::groupbuy::{public_name, Activity, TeamOutcome, TeamStatus, Tier};
+use domain::groupbuy::{public_name, Activity, TeamOutcome, TeamStatus};
 use domain::model::{ActivityStats, GroupActivity, NearlyFull, TeamMember, TeamSummary};
 use domain::money::Fen;
 use domain::order::{OrderEvent, OrderStatus};
 use domain::Error as Rule;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{FromRow, Row};
 
 const ACT_COLS: &str = "a.id, a.product_id, a.community_id, a.team_size, a.capacity, a.team_price, a.leader_price, \
     a.window_ms, a.starts_at, a.ends_at, a.per_member_limit, a.ladder, a.guaranteed, a.created_at";
-
-fn ladder_to_db(tiers: &[Tier]) -> String {
-    tiers.iter().map(|t| format!("{}:{}", t.size, t.price.0)).collect::<Vec<_>>().join(",")
-}
-
-fn ladder_from_db(s: &str) -> Vec<Tier> {
-    s.split(',')
-        .filter_map(|p| {
-            let (size, price) = p.split_once(':')?;
-            Some(Tier { size: size.parse().ok()?, price: Fen(price.parse().ok()?) })
-        })
-        .collect()
-}
-
-fn activity_row(r: &AnyRow) -> Result<GroupActivity, sqlx::Error> {
-    Ok(GroupActivity {
-        id: col(r, "id")?,
-        product_id: col(r, "product_id")?,
-        community_id: col(r, "community_id")?,
-        created_at: col(r, "created_at")?,
-        rules: Activity {
-            team_size: col(r, "team_size")?,
-            team_price: Fen(col(r, "team_price")?),
-            leader_price: r.try_get::<Option<i64>, _>("leader_price")?.map(Fen),
-            window_ms: col(r, "window_ms")?,
-            starts_at: col(r, "starts_at")?,
-            ends_at: col(r, "ends_at")?,
-            per_member_limit: col(r, "per_member_limit")?,
-            ladder: ladder_from_db(&col::<String>(r, "ladder")?),
-            guaranteed: col::<i64>(r, "guaranteed")? == 1,
-        },
-    })
-}
 
 async fn check_overlap(tx: &mut Tx, product: i64, a: &Activity, except: Option<i64>) -> Result<(), Error> {
     let rows = sqlx::query("SELECT id, starts_at, ends_at FROM group_activities WHERE product_id = $1")
@@ -80,7 +47,7 @@ fn bind_rules<'q>(q: AnyQuery<'q>, a: &Activity) -> AnyQuery<'q> {
         .bind(a.starts_at)
         .bind(a.ends_at)
         .bind(a.per_member_limit)
-        .bind(ladder_to_db(&a.ladder))
+        .bind(domain::groupbuy::ladder_text(&a.ladder))
         .bind(a.guaranteed as i64)
 }
 
@@ -111,7 +78,7 @@ pub async fn update_activity(db: &Db, id: i64, a: &Activity) -> Result<(), Error
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?
-            .map(|r| activity_row(&r))
+            .map(|r| GroupActivity::from_row(&r))
             .transpose()?
             .ok_or(Rule::NotFound)?;
     let teams: i64 =
@@ -153,7 +120,7 @@ pub async fn activity(db: &Db, id: i64) -> Result<Option<GroupActivity>, Error> 
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    r.map(|r| activity_row(&r)).transpose().map_err(Into::into)
+    r.map(|r| GroupActivity::from_row(&r)).transpose().map_err(Into::into)
 }
 
 /// A product's activities, the latest first.
@@ -164,7 +131,7 @@ pub async fn for_product(db: &Db, product: i64) -> Result<Vec<GroupActivity>, Er
     .bind(product)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter().map(activity_row).collect::<Result<_, _>>().map_err(Into::into)
+    rows.iter().map(GroupActivity::from_row).collect::<Result<_, _>>().map_err(Into::into)
 }
 
 /// A community's activities with their products' titles, the latest first.
@@ -177,7 +144,7 @@ pub async fn in_community(db: &Db, community: i64) -> Result<Vec<(GroupActivity,
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
-        .map(|r| Ok((activity_row(r)?, col(r, "title")?)))
+        .map(|r| Ok((GroupActivity::from_row(r)?, col(r, "title")?)))
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
@@ -231,7 +198,7 @@ pub async fn offer(
     .fetch_all(&db.pool)
     .await?;
     let Some(first) = rows.first() else { return Ok(None) };
-    let activity = activity_row(first)?;
+    let activity = GroupActivity::from_row(first)?;
     let mut teams = vec![];
     for r in &rows {
         let Some(id) = r.try_get::<Option<i64>, _>("team_id")? else { continue };
@@ -529,7 +496,7 @@ async fn load_activity(tx: &mut Tx, id: i64) -> Result<GroupActivity, Error> {
         .bind(id)
         .fetch_optional(&mut **tx)
         .await?
-        .map(|r| activity_row(&r))
+        .map(|r| GroupActivity::from_row(&r))
         .transpose()?
         .ok_or(Rule::NotFound.into())
 }

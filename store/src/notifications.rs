@@ -1,6 +1,6 @@
 //! In-app notifications, written in the same transaction as what they tell about.
 
-use super::{col, Db, Tx};
+use super::{Db, Tx};
 use crate::Error;
 use domain::model::Notification;
 use domain::money::Fen;
@@ -89,26 +89,13 @@ pub async fn unread_count(db: &Db, user: i64) -> Result<i64, Error> {
 
 /// The newest notifications, then marks them read.
 pub async fn list_and_mark_read(db: &Db, user: i64, now: i64) -> Result<Vec<Notification>, Error> {
-    let rows = sqlx::query(
-        "SELECT id, kind, order_id, amount, created_at, read_at FROM notifications WHERE user_id = $1 \
-         ORDER BY created_at DESC, id DESC LIMIT 100",
+    let list: Vec<Notification> = sqlx::query_as(
+        "SELECT id, kind, order_id, amount, created_at, CAST(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END AS BIGINT) AS unread \
+         FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
     )
     .bind(user)
     .fetch_all(&db.pool)
     .await?;
-    let list = rows
-        .iter()
-        .map(|r| {
-            Ok(Notification {
-                id: col(r, "id")?,
-                kind: col(r, "kind")?,
-                order_id: sqlx::Row::try_get(r, "order_id")?,
-                amount: Fen(col(r, "amount")?),
-                created_at: col(r, "created_at")?,
-                unread: sqlx::Row::try_get::<Option<i64>, _>(r, "read_at")?.is_none(),
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
         .bind(now)
         .bind(user)

@@ -4,12 +4,11 @@ use super::{col, Db};
 use crate::ordering::{apply, paid_effects, release_lines, reserve_line, write_order, Created, NewOrder, ReservedLine};
 use crate::Error;
 use domain::checkout::Delivery;
-use domain::model::{Order, OrderEventView, OrderLine};
+use domain::model::{Order, OrderLine};
 use domain::money::Fen;
 use domain::order::{OrderEvent, OrderStatus};
+use domain::payment::PaymentStatus;
 use domain::Error as Rule;
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use std::collections::HashMap;
 
 /// One line of a checkout as the member asked for it.
@@ -181,42 +180,32 @@ pub async fn unpaid_siblings(db: &Db, buyer: i64, order: i64) -> Result<Vec<(i64
         .map_err(Into::into)
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct PaymentRow {
     pub id: i64,
     pub order_id: i64,
     pub provider: String,
     pub amount: Fen,
-    pub status: String,
-}
-
-fn payment_row(r: &AnyRow) -> Result<PaymentRow, sqlx::Error> {
-    Ok(PaymentRow {
-        id: col(r, "id")?,
-        order_id: col(r, "order_id")?,
-        provider: col(r, "provider")?,
-        amount: Fen(col(r, "amount")?),
-        status: col(r, "status")?,
-    })
+    pub status: PaymentStatus,
 }
 
 pub async fn payment(db: &Db, id: i64) -> Result<Option<PaymentRow>, Error> {
-    let r = sqlx::query("SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1")
+    let r = sqlx::query_as("SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    r.map(|r| payment_row(&r)).transpose().map_err(Into::into)
+    Ok(r)
 }
 
 /// The payment waiting for an order, if any.
 pub async fn open_payment(db: &Db, order: i64) -> Result<Option<PaymentRow>, Error> {
-    let r = sqlx::query(
+    let r = sqlx::query_as(
         "SELECT id, order_id, provider, amount, status FROM payments WHERE order_id = $1 AND status = 'created' ORDER BY id DESC LIMIT 1",
     )
     .bind(order)
     .fetch_optional(&db.pool)
     .await?;
-    r.map(|r| payment_row(&r)).transpose().map_err(Into::into)
+    Ok(r)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -242,12 +231,10 @@ pub async fn apply_payment_succeeded(
     now: i64,
 ) -> Result<PaymentOutcome, Error> {
     let mut tx = db.begin().await?;
-    let pay = sqlx::query("SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1")
+    let pay: PaymentRow = sqlx::query_as("SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1")
         .bind(payment_id)
         .fetch_optional(&mut *tx)
         .await?
-        .map(|r| payment_row(&r))
-        .transpose()?
         .ok_or(Rule::NotFound)?;
     if pay.provider != provider || pay.amount != amount {
         return Err(Rule::BadRequest.into());
@@ -404,45 +391,18 @@ pub async fn due_for_completion(db: &Db, shipped_before: i64, limit: i64) -> Res
 }
 
 const ORDER_COLS: &str = "o.id, o.community_id, c.name AS community_name, c.slug AS community_slug, c.time_zone, \
-    o.buyer_id, u.nickname AS buyer_name, o.status, o.goods_amount, o.shipping_amount, o.discount_amount, \
-    o.total_amount, o.created_at, o.pay_deadline, o.paid_at, o.shipped_at, o.completed_at, o.cancelled_at, \
+    o.buyer_id, u.nickname AS buyer_name, o.status, o.goods_amount AS goods, o.shipping_amount AS shipping, \
+    o.discount_amount AS discount, o.total_amount AS total, o.created_at, o.pay_deadline, o.paid_at, o.shipped_at, o.completed_at, o.cancelled_at, \
     o.carrier, o.tracking_no, o.delivery, o.ship_to, o.note, o.team_id, \
-    CAST((SELECT COALESCE(SUM(p.refunded_amount), 0) FROM payments p WHERE p.order_id = o.id) AS BIGINT) AS refunded_amount \
+    CAST((SELECT COALESCE(SUM(p.refunded_amount), 0) FROM payments p WHERE p.order_id = o.id) AS BIGINT) AS refunded \
     FROM orders o JOIN communities c ON c.id = o.community_id JOIN users u ON u.id = o.buyer_id";
 
-fn order_head(r: &AnyRow) -> Result<Order, sqlx::Error> {
-    let status: String = col(r, "status")?;
-    Ok(Order {
-        id: col(r, "id")?,
-        community_id: col(r, "community_id")?,
-        community_name: col(r, "community_name")?,
-        community_slug: col(r, "community_slug")?,
-        time_zone: col(r, "time_zone")?,
-        buyer_id: col(r, "buyer_id")?,
-        buyer_name: col(r, "buyer_name")?,
-        status: OrderStatus::parse(&status)
-            .ok_or_else(|| sqlx::Error::Decode(format!("order status {status}").into()))?,
-        goods: Fen(col(r, "goods_amount")?),
-        shipping: Fen(col(r, "shipping_amount")?),
-        discount: Fen(col(r, "discount_amount")?),
-        total: Fen(col(r, "total_amount")?),
-        created_at: col(r, "created_at")?,
-        pay_deadline: col(r, "pay_deadline")?,
-        paid_at: r.try_get("paid_at")?,
-        shipped_at: r.try_get("shipped_at")?,
-        completed_at: r.try_get("completed_at")?,
-        cancelled_at: r.try_get("cancelled_at")?,
-        carrier: r.try_get("carrier")?,
-        tracking_no: r.try_get("tracking_no")?,
-        refunded: Fen(col(r, "refunded_amount")?),
-        delivery: Delivery::parse(&col::<String>(r, "delivery")?).unwrap_or(Delivery::Ship),
-        ship_to: col(r, "ship_to")?,
-        note: col(r, "note")?,
-        team_id: r.try_get("team_id")?,
-        lines: vec![],
-        events: vec![],
-        refunds: vec![],
-    })
+/// An order line with the order it belongs to, for reading the lines of many orders at once.
+#[derive(sqlx::FromRow)]
+struct LineOf {
+    order_id: i64,
+    #[sqlx(flatten)]
+    line: OrderLine,
 }
 
 /// A value bound to a list filter.
@@ -454,7 +414,7 @@ enum Param {
 /// Orders matching `filter` (a condition on `o`, `c` and `u` with `$1…` parameters), newest
 /// first, with their lines fetched in one more query rather than one per order.
 async fn list(db: &Db, filter: &str, params: Vec<Param>) -> Result<Vec<Order>, Error> {
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {ORDER_COLS} WHERE {filter} ORDER BY o.created_at DESC, o.id DESC LIMIT 200"
     )));
     for p in &params {
@@ -463,13 +423,12 @@ async fn list(db: &Db, filter: &str, params: Vec<Param>) -> Result<Vec<Order>, E
             Param::Text(v) => q.bind(v.clone()),
         };
     }
-    let rows = q.fetch_all(&db.pool).await?;
-    let mut orders = rows.iter().map(order_head).collect::<Result<Vec<_>, _>>()?;
+    let mut orders: Vec<Order> = q.fetch_all(&db.pool).await?;
     if orders.is_empty() {
         return Ok(orders);
     }
     let marks: Vec<String> = (1..=orders.len()).map(|i| format!("${i}")).collect();
-    let mut lq = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let mut lq = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT l.id, l.order_id, l.product_id, l.sku_id, l.title, l.spec, l.image, l.unit, l.unit_price, l.quantity, \
          l.amount FROM order_lines l WHERE l.order_id IN ({}) ORDER BY l.id",
         marks.join(", ")
@@ -477,10 +436,10 @@ async fn list(db: &Db, filter: &str, params: Vec<Param>) -> Result<Vec<Order>, E
     for o in &orders {
         lq = lq.bind(o.id);
     }
-    let lines = lq.fetch_all(&db.pool).await?;
+    let lines: Vec<LineOf> = lq.fetch_all(&db.pool).await?;
     let mut by_order: HashMap<i64, Vec<OrderLine>> = HashMap::new();
-    for r in &lines {
-        by_order.entry(col(r, "order_id")?).or_default().push(line(r)?);
+    for l in lines {
+        by_order.entry(l.order_id).or_default().push(l.line);
     }
     for o in &mut orders {
         o.lines = by_order.remove(&o.id).unwrap_or_default();
@@ -521,21 +480,6 @@ pub async fn search_in_community(db: &Db, community: i64, f: &OrderFilter) -> Re
     list(db, &filter, params).await
 }
 
-fn line(r: &AnyRow) -> Result<OrderLine, sqlx::Error> {
-    Ok(OrderLine {
-        id: col(r, "id")?,
-        product_id: col(r, "product_id")?,
-        sku_id: col(r, "sku_id")?,
-        title: col(r, "title")?,
-        spec: col(r, "spec")?,
-        image: col(r, "image")?,
-        unit: col(r, "unit")?,
-        unit_price: Fen(col(r, "unit_price")?),
-        quantity: col(r, "quantity")?,
-        amount: Fen(col(r, "amount")?),
-    })
-}
-
 /// A buyer's orders in any of `statuses` (all when empty), newest first.
 pub async fn for_buyer_in(db: &Db, buyer: i64, statuses: &[OrderStatus]) -> Result<Vec<Order>, Error> {
     if statuses.is_empty() {
@@ -564,21 +508,12 @@ pub async fn for_community(db: &Db, community: i64) -> Result<Vec<Order>, Error>
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Order>, Error> {
     let mut found = list(db, "o.id = $1", vec![Param::Int(id)]).await?;
     let Some(mut order) = found.pop() else { return Ok(None) };
-    let events =
-        sqlx::query("SELECT from_status, to_status, actor, at FROM order_events WHERE order_id = $1 ORDER BY at, id")
-            .bind(id)
-            .fetch_all(&db.pool)
-            .await?;
-    for r in &events {
-        let from: Option<String> = r.try_get("from_status")?;
-        let to: String = col(r, "to_status")?;
-        order.events.push(OrderEventView {
-            from: from.as_deref().and_then(OrderStatus::parse),
-            to: OrderStatus::parse(&to).ok_or_else(|| Error::broken("unknown OrderStatus in a row"))?,
-            actor: col(r, "actor")?,
-            at: col(r, "at")?,
-        });
-    }
+    order.events = sqlx::query_as(
+        "SELECT from_status AS \"from\", to_status AS \"to\", actor, at FROM order_events WHERE order_id = $1 ORDER BY at, id",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await?;
     order.refunds = super::refunds::for_order(db, id).await?;
     Ok(Some(order))
 }

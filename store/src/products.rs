@@ -2,36 +2,14 @@
 
 use super::{col, Db, Tx};
 use crate::Error;
-use domain::catalogue::{ProductDraft, ProductStatus, SkuDraft};
+use domain::catalogue::{ProductDraft, SkuDraft};
 use domain::model::{Product, ProductCard, Sku};
-use domain::money::Fen;
 use domain::Error as Rule;
-use sqlx::any::AnyRow;
 
 const CARD_COLS: &str = "p.id, p.title, p.image, p.unit, p.price, p.original_price, p.stock, p.sold, p.status";
 
-fn status(r: &AnyRow) -> Result<ProductStatus, sqlx::Error> {
-    let s: String = col(r, "status")?;
-    ProductStatus::parse(&s).ok_or_else(|| sqlx::Error::Decode(format!("product status {s}").into()))
-}
-
-fn card(r: &AnyRow) -> Result<ProductCard, sqlx::Error> {
-    Ok(ProductCard {
-        id: col(r, "id")?,
-        title: col(r, "title")?,
-        image: col(r, "image")?,
-        unit: col(r, "unit")?,
-        price: Fen(col(r, "price")?),
-        original_price: Fen(col(r, "original_price")?),
-        stock: col(r, "stock")?,
-        sold: col(r, "sold")?,
-        status: status(r)?,
-    })
-}
-
 async fn cards(db: &Db, sql: String, bind: i64) -> Result<Vec<ProductCard>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(bind).fetch_all(&db.pool).await?;
-    rows.iter().map(card).collect::<Result<_, _>>().map_err(Into::into)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(bind).fetch_all(&db.pool).await?)
 }
 
 /// What members see in a community: products on sale, in the owner's order.
@@ -62,61 +40,31 @@ pub async fn popular(db: &Db, limit: i64) -> Result<Vec<ProductCard>, Error> {
     .await
 }
 
-fn sku(r: &AnyRow) -> Result<Sku, sqlx::Error> {
-    Ok(Sku {
-        id: col(r, "id")?,
-        spec1: col(r, "spec1")?,
-        spec2: col(r, "spec2")?,
-        price: Fen(col(r, "price")?),
-        original_price: Fen(col(r, "original_price")?),
-        stock: col(r, "stock")?,
-        code: col(r, "code")?,
-        active: col::<i64>(r, "active")? == 1,
-    })
-}
-
 /// A product's SKUs in the owner's order; `all` includes combinations no longer sold.
 pub async fn skus_of(db: &Db, product: i64, all: bool) -> Result<Vec<Sku>, Error> {
     let filter = if all { "" } else { " AND active = 1" };
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT id, spec1, spec2, price, original_price, stock, code, CAST(active AS BIGINT) AS active FROM skus \
          WHERE product_id = $1{filter} ORDER BY active DESC, sort, id"
     )))
     .bind(product)
     .fetch_all(&db.pool)
-    .await?;
-    rows.iter().map(sku).collect::<Result<_, _>>().map_err(Into::into)
+    .await?)
 }
 
 /// A product with its SKUs on sale.
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Product>, Error> {
-    let r = sqlx::query(
+    let p: Option<Product> = sqlx::query_as(
         "SELECT id, community_id, title, description, unit, image, price, original_price, stock, sold, per_order_limit, \
          per_member_limit, status, spec1_name, spec2_name FROM products WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&db.pool)
     .await?;
-    let Some(r) = r else { return Ok(None) };
-    Ok(Some(Product {
-        id: col(&r, "id")?,
-        community_id: col(&r, "community_id")?,
-        title: col(&r, "title")?,
-        description: col(&r, "description")?,
-        unit: col(&r, "unit")?,
-        image: col(&r, "image")?,
-        price: Fen(col(&r, "price")?),
-        original_price: Fen(col(&r, "original_price")?),
-        stock: col(&r, "stock")?,
-        sold: col(&r, "sold")?,
-        per_order_limit: col(&r, "per_order_limit")?,
-        per_member_limit: col(&r, "per_member_limit")?,
-        status: status(&r)?,
-        spec1_name: col(&r, "spec1_name")?,
-        spec2_name: col(&r, "spec2_name")?,
-        skus: skus_of(db, id, false).await?,
-        images: with_cover(db, id, col(&r, "image")?).await?,
-    }))
+    let Some(mut p) = p else { return Ok(None) };
+    p.skus = skus_of(db, id, false).await?;
+    p.images = with_cover(db, id, p.image.clone()).await?;
+    Ok(Some(p))
 }
 
 /// A product's pictures in order, the cover first.

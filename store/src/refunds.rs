@@ -5,51 +5,36 @@ use super::{col, Db, Tx};
 use crate::Error;
 use domain::model::RefundView;
 use domain::money::Fen;
-use domain::order::{check_refund_amount, refundable_status, OrderEvent, OrderStatus};
+use domain::order::{check_refund_amount, refundable_status, OrderEvent, OrderStatus, RefundStatus};
 use domain::Error as Rule;
-use sqlx::any::AnyRow;
 use sqlx::Row;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct RefundRow {
     pub id: i64,
     pub order_id: i64,
     pub payment_id: i64,
     pub provider: String,
     pub amount: Fen,
-    pub status: String,
+    pub status: RefundStatus,
 }
 
 const COLS: &str = "r.id, r.order_id, r.payment_id, p.provider, r.amount, r.status FROM refunds r JOIN payments p ON p.id = r.payment_id";
 
-fn row(r: &AnyRow) -> Result<RefundRow, sqlx::Error> {
-    Ok(RefundRow {
-        id: col(r, "id")?,
-        order_id: col(r, "order_id")?,
-        payment_id: col(r, "payment_id")?,
-        provider: col(r, "provider")?,
-        amount: Fen(col(r, "amount")?),
-        status: col(r, "status")?,
-    })
-}
-
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<RefundRow>, Error> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE r.id = $1")))
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE r.id = $1")))
         .bind(id)
         .fetch_optional(&db.pool)
-        .await?;
-    r.map(|r| row(&r)).transpose().map_err(Into::into)
+        .await?)
 }
 
 /// Refunds decided but not yet confirmed by the provider (a crash between the two, or a
 /// provider that was unavailable); the jobs retry them.
 pub async fn approved_unsettled(db: &Db, limit: i64) -> Result<Vec<RefundRow>, Error> {
-    let rows =
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE r.status = 'approved' ORDER BY r.id LIMIT $1")))
-            .bind(limit)
-            .fetch_all(&db.pool)
-            .await?;
-    rows.iter().map(row).collect::<Result<_, _>>().map_err(Into::into)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE r.status = 'approved' ORDER BY r.id LIMIT $1")))
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?)
 }
 
 /// Records the provider's confirmation, once, and adds the amount to the payment's refunded
@@ -254,27 +239,12 @@ async fn resolve_order(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(),
 
 /// The refunds of an order, oldest first.
 pub async fn for_order(db: &Db, order: i64) -> Result<Vec<RefundView>, Error> {
-    let rows = sqlx::query(
+    Ok(sqlx::query_as(
         "SELECT id, line_id, kind, amount, reason, status, decision_note, created_at FROM refunds WHERE order_id = $1 ORDER BY id",
     )
     .bind(order)
     .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(RefundView {
-                id: col(r, "id")?,
-                line_id: r.try_get("line_id")?,
-                kind: col(r, "kind")?,
-                amount: Fen(col(r, "amount")?),
-                reason: col(r, "reason")?,
-                status: col(r, "status")?,
-                decision_note: r.try_get("decision_note")?,
-                created_at: col(r, "created_at")?,
-            })
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    .await?)
 }
 
 /// The community a refund's order belongs to, for the owner check.
@@ -290,7 +260,14 @@ pub async fn community_of(db: &Db, id: i64) -> Result<Option<(i64, i64)>, Error>
 
 /// Open requests in a community, oldest first: (refund, order id, buyer name).
 pub async fn queue(db: &Db, community: i64) -> Result<Vec<(RefundView, i64, String)>, Error> {
-    let rows = sqlx::query(
+    #[derive(sqlx::FromRow)]
+    struct Queued {
+        #[sqlx(flatten)]
+        refund: RefundView,
+        order_id: i64,
+        nickname: String,
+    }
+    let rows: Vec<Queued> = sqlx::query_as(
         "SELECT r.id, r.line_id, r.kind, r.amount, r.reason, r.status, r.decision_note, r.created_at, r.order_id, \
          u.nickname FROM refunds r JOIN orders o ON o.id = r.order_id JOIN users u ON u.id = o.buyer_id \
          WHERE o.community_id = $1 AND r.kind = 'member' AND r.status = 'requested' ORDER BY r.id",
@@ -298,23 +275,5 @@ pub async fn queue(db: &Db, community: i64) -> Result<Vec<(RefundView, i64, Stri
     .bind(community)
     .fetch_all(&db.pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                RefundView {
-                    id: col(r, "id")?,
-                    line_id: r.try_get("line_id")?,
-                    kind: col(r, "kind")?,
-                    amount: Fen(col(r, "amount")?),
-                    reason: col(r, "reason")?,
-                    status: col(r, "status")?,
-                    decision_note: r.try_get("decision_note")?,
-                    created_at: col(r, "created_at")?,
-                },
-                col(r, "order_id")?,
-                col(r, "nickname")?,
-            ))
-        })
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    Ok(rows.into_iter().map(|q| (q.refund, q.order_id, q.nickname)).collect())
 }

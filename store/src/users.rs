@@ -6,7 +6,7 @@ use domain::account::Account;
 use domain::Error as Rule;
 use sqlx::Row;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserRow {
     pub id: i64,
     pub nickname: String,
@@ -67,20 +67,11 @@ pub async fn exists(db: &Db, account: &Account) -> Result<bool, Error> {
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<UserRow>, Error> {
-    let row = sqlx::query("SELECT id, nickname, phone, email FROM users WHERE id = $1")
+    let row = sqlx::query_as("SELECT id, nickname, phone, email FROM users WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    row.map(|r| user_row(&r)).transpose().map_err(Into::into)
-}
-
-fn user_row(r: &sqlx::any::AnyRow) -> Result<UserRow, sqlx::Error> {
-    Ok(UserRow {
-        id: col(r, "id")?,
-        nickname: col(r, "nickname")?,
-        phone: r.try_get("phone")?,
-        email: r.try_get("email")?,
-    })
+    Ok(row)
 }
 
 pub async fn create_session(db: &Db, token_hash: &str, user_id: i64, now: i64, expires_at: i64) -> Result<(), Error> {
@@ -101,7 +92,7 @@ pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), Error> {
 
 /// The signed-in user for a session token hash, if the session exists and has not expired.
 pub async fn by_session(db: &Db, token_hash: &str, now: i64) -> Result<Option<UserRow>, Error> {
-    let row = sqlx::query(
+    let row = sqlx::query_as(
         "SELECT u.id, u.nickname, u.phone, u.email FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
@@ -109,7 +100,7 @@ pub async fn by_session(db: &Db, token_hash: &str, now: i64) -> Result<Option<Us
     .bind(now)
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|r| user_row(&r)).transpose().map_err(Into::into)
+    Ok(row)
 }
 
 pub async fn record_failure(db: &Db, scope: &str, now: i64) -> Result<(), Error> {

@@ -7,9 +7,9 @@ use crate::error::AppError;
 use domain::model::distribution::*;
 use domain::model::{Community, ProductCard};
 use domain::money::Fen;
-use domain::referral::ProgrammeInput;
+use domain::referral::{CommissionStatus, ProgrammeInput};
 #[cfg(feature = "ssr")]
-use domain::referral::{Override, Programme};
+use domain::referral::{DistributorStatus, Override, Programme, WithdrawalStatus};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -308,8 +308,8 @@ pub async fn load_distribution_console(community_id: i64) -> Result<Distribution
                 freeze_days: row.as_ref().map(|r| r.freeze_days).unwrap_or(MIN_FREEZE_DAYS),
                 withdrawal_fee: row.as_ref().map(|r| r.withdrawal_fee).unwrap_or(Fen::ZERO),
                 products,
-                applications: people.iter().filter(|p| p.status == "applied").count() as i64,
-                pending_withdrawals: queue.iter().filter(|w| w.status == "pending").count() as i64,
+                applications: people.iter().filter(|p| p.status == DistributorStatus::Applied).count() as i64,
+                pending_withdrawals: queue.iter().filter(|w| w.status == WithdrawalStatus::Pending).count() as i64,
             })
         }
         .await,
@@ -462,7 +462,7 @@ pub struct CommissionsData {
     pub status: String,
     pub rows: Vec<CommissionRow>,
     /// Totals by status (net of reversals).
-    pub totals: Vec<(String, Fen)>,
+    pub totals: Vec<(CommissionStatus, Fen)>,
 }
 
 #[server(prefix = "/api", endpoint = "load_commissions")]
@@ -473,7 +473,7 @@ pub async fn load_commissions(community_id: i64, status: Option<String>) -> Resu
             let v = ctx::viewer()?;
             let st = ctx::state();
             let community = store::communities::owned(&st.db, community_id, v.id).await?;
-            let status = status.filter(|s| ["pending", "frozen", "settled", "reversed"].contains(&s.as_str()));
+            let status = status.filter(|s| CommissionStatus::parse(s).is_some());
             let rows = store::distribution::commissions_in(&st.db, community_id, status.as_deref(), 200).await?;
             let totals = store::distribution::commission_totals(&st.db, community_id).await?;
             Ok(CommissionsData { community, status: status.unwrap_or_default(), rows, totals })

@@ -9,6 +9,7 @@ use crate::components::team::ShareButton;
 use crate::components::{flash, lang, load, t};
 use domain::ledger::MIN_WITHDRAWAL;
 use domain::model::distribution::{Standing, Withdrawal};
+use domain::referral::{DistributorStatus, WithdrawalStatus};
 use domain::time::format_local;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -36,7 +37,7 @@ fn withdrawal_list(rows: Vec<Withdrawal>, zone: String) -> impl IntoView {
                 <li class="line-row">
                     <span>{format_local(w.requested_at, &zone)}" · "{w.amount.display()}
                         {(w.fee.0 > 0).then(|| format!(" ({} {})", t.withdrawal_fee_label, w.fee.display()))}</span>
-                    <span class="status" data-status=w.status.clone()>{l.withdrawal_status(&w.status)}</span>
+                    <span class="status" data-status=w.status.as_str()>{l.withdrawal_status(w.status)}</span>
                     {(!w.note.is_empty()).then(|| view! { <span class="muted small block">{w.note.clone()}</span> })}
                 </li>
             }).collect_view()}
@@ -142,7 +143,7 @@ pub fn PromotePage() -> impl IntoView {
                                                 <strong data-commission>{o.commission.map(|c| c.display()).unwrap_or_default()}</strong>
                                             </div>
                                             <p class="small">
-                                                {o.commission_status.as_deref().map(|s| view! { <span class="status" data-status=s.to_string()>{l.commission_status(s)}</span>" " })}
+                                                {o.commission_status.map(|s| view! { <span class="status" data-status=s.as_str()>{l.commission_status(s)}</span>" " })}
                                                 {(o.reversed.0 > 0).then(|| format!("{} {} ", t.reversed_label, o.reversed.display()))}
                                             </p>
                                             <p class="muted small" data-why>{o.why.map(|w| l.why(w)).unwrap_or_default()}</p>
@@ -361,9 +362,9 @@ pub fn ConsoleDistributorsPage() -> impl IntoView {
                             <article class="card" data-distributor=r.nickname.clone()>
                                 <header class="order-card-head">
                                     <strong>{r.nickname.clone()}</strong>
-                                    <span class="status">{l.distributor_status(&r.status)}" "{level}</span>
+                                    <span class="status">{l.distributor_status(r.status)}" "{level}</span>
                                 </header>
-                                {if r.status == "applied" {
+                                {if r.status == DistributorStatus::Applied {
                                     view! {
                                         <p class="small">{r.application.clone()}</p>
                                         <div class="button-row">
@@ -410,7 +411,7 @@ pub fn ConsoleCommissionsPage() -> impl IntoView {
         };
         let body = view! {
             <p class="small" data-totals>
-                {d.totals.iter().map(|(s, f)| format!("{} {} ", l.commission_status(s), f.display())).collect::<String>()}
+                {d.totals.iter().map(|(s, f)| format!("{} {} ", l.commission_status(*s), f.display())).collect::<String>()}
             </p>
             <nav class="order-tabs" aria-label=t.commissions_title>
                 {tab("", t.all)}
@@ -438,7 +439,7 @@ pub fn ConsoleCommissionsPage() -> impl IntoView {
                                         <td>{r.buyer.clone()}</td>
                                         <td>{r.depth}</td>
                                         <td>{r.amount.display()}{(r.reversed.0 > 0).then(|| format!(" (−{})", r.reversed.display()))}</td>
-                                        <td>{l.commission_status(&r.status)}</td>
+                                        <td>{l.commission_status(r.status)}</td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
@@ -469,12 +470,12 @@ pub fn ConsoleWithdrawalsPage() -> impl IntoView {
                         <article class="card" data-withdrawal=w.nickname.clone()>
                             <header class="order-card-head">
                                 <strong>{w.nickname.clone()}" · "{w.amount.display()}</strong>
-                                <span class="status" data-status=w.status.clone()>{l.withdrawal_status(&w.status)}</span>
+                                <span class="status" data-status=w.status.as_str()>{l.withdrawal_status(w.status)}</span>
                             </header>
                             <p class="muted small">{format_local(w.requested_at, &zone)}
                                 {(w.fee.0 > 0).then(|| format!(" · {} {} · {} {}", t.withdrawal_fee_label, w.fee.display(), t.payout_label, (w.amount.saturating_sub(w.fee)).display()))}</p>
                             {(!w.note.is_empty()).then(|| view! { <p class="small">{w.note.clone()}</p> })}
-                            {(w.status == "pending").then(|| view! {
+                            {(w.status == WithdrawalStatus::Pending).then(|| view! {
                                 <form method="post" action=DecideWithdrawal::url() class="stack">
                                     <input type="hidden" name="community_id" value=cid/>
                                     <input type="hidden" name="withdrawal_id" value=w.id/>

@@ -9,7 +9,7 @@ use crate::components::{flash, lang, load, t};
 use domain::catalogue::product_image_url;
 use domain::checkout::Delivery;
 use domain::model::Order;
-use domain::order::{refundable_status, OrderStatus};
+use domain::order::{refundable_status, OrderStatus, RefundKind, RefundStatus};
 use domain::time::format_local;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -308,17 +308,17 @@ pub fn OrderPage() -> impl IntoView {
                         <h2 class="section-title">{t.refunds_title}</h2>
                         <ul class="refunds">
                             {o.refunds.iter().map(|r| {
-                                let open = r.status == "requested" && !d.viewer_is_buyer;
-                                let reason = match r.kind.as_str() {
-                                    "late_payment" => t.late_payment_refund.to_string(),
-                                    "team_failed" => t.team_failed_refund.to_string(),
-                                    "team_ladder" => t.team_ladder_refund.to_string(),
-                                    _ => r.reason.clone(),
+                                let open = r.status == RefundStatus::Requested && !d.viewer_is_buyer;
+                                let reason = match r.kind {
+                                    RefundKind::LatePayment => t.late_payment_refund.to_string(),
+                                    RefundKind::TeamFailed => t.team_failed_refund.to_string(),
+                                    RefundKind::TeamLadder => t.team_ladder_refund.to_string(),
+                                    RefundKind::Member => r.reason.clone(),
                                 };
                                 view! {
                                     <li class="refund">
                                         <p><strong class="price-inline">{r.amount.display()}</strong>" "
-                                            <span class="badge">{lang().refund_status(&r.status)}</span></p>
+                                            <span class="badge">{lang().refund_status(r.status)}</span></p>
                                         <p class="muted small">{reason}</p>
                                         {r.decision_note.clone().map(|n| view! { <p class="small">{t.decision_note_label}": "{n}</p> })}
                                         {open.then(|| view! {
@@ -382,7 +382,9 @@ pub fn RefundRequestPage() -> impl IntoView {
         let asked = o
             .refunds
             .iter()
-            .filter(|r| r.line_id == Some(line_id) && r.kind == "member" && r.status != "rejected")
+            .filter(|r| {
+                r.line_id == Some(line_id) && r.kind == RefundKind::Member && r.status != RefundStatus::Rejected
+            })
             .fold(domain::money::Fen::ZERO, |a, r| domain::money::Fen(a.0 + r.amount.0));
         view! {
             <Page title=t.request_refund back=format!("/orders/{}", o.id)>

@@ -53,6 +53,7 @@ pub struct Balances {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Withdrawal {
     pub id: i64,
     pub community_id: i64,
@@ -60,7 +61,7 @@ pub struct Withdrawal {
     pub nickname: String,
     pub amount: Fen,
     pub fee: Fen,
-    pub status: String,
+    pub status: crate::referral::WithdrawalStatus,
     pub note: String,
     pub requested_at: i64,
     pub decided_at: Option<i64>,
@@ -71,13 +72,13 @@ pub struct Withdrawal {
 pub struct CreditedOrder {
     pub order_id: i64,
     pub buyer: String,
-    pub order_status: String,
+    pub order_status: crate::order::OrderStatus,
     pub goods: Fen,
     pub created_at: i64,
     pub why: Option<crate::referral::Why>,
     pub commission: Option<Fen>,
     pub reversed: Fen,
-    pub commission_status: Option<String>,
+    pub commission_status: Option<crate::referral::CommissionStatus>,
     pub settle_at: Option<i64>,
 }
 
@@ -99,7 +100,7 @@ pub struct Dashboard {
 pub struct DistributorRow {
     pub user_id: i64,
     pub nickname: String,
-    pub status: String,
+    pub status: crate::referral::DistributorStatus,
     pub level: Option<usize>,
     pub application: String,
     pub applied_at: i64,
@@ -111,6 +112,7 @@ pub struct DistributorRow {
 
 /// A commission as the owner lists and exports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct CommissionRow {
     pub id: i64,
     pub order_id: i64,
@@ -120,7 +122,7 @@ pub struct CommissionRow {
     pub base: Fen,
     pub amount: Fen,
     pub reversed: Fen,
-    pub status: String,
+    pub status: crate::referral::CommissionStatus,
     pub created_at: i64,
     pub settle_at: Option<i64>,
 }
