@@ -1,7 +1,7 @@
 //! A member's address book.
 
 use super::Db;
-use crate::Error;
+use crate::{expect_one, Error};
 use domain::checkout::AddressDraft;
 use domain::model::Address;
 use domain::Error as Rule;
@@ -62,16 +62,13 @@ pub async fn add(db: &Db, user: i64, a: &AddressDraft, make_default: bool, now: 
 /// Hides an address from the book. If it was the default, the newest remaining one takes over.
 pub async fn remove(db: &Db, user: i64, id: i64) -> Result<(), Error> {
     let mut tx = db.begin().await?;
-    let n =
+    let done =
         sqlx::query("UPDATE addresses SET removed = 1, is_default = 0 WHERE id = $1 AND user_id = $2 AND removed = 0")
             .bind(id)
             .bind(user)
             .execute(&mut *tx)
-            .await?
-            .rows_affected();
-    if n == 0 {
-        return Err(Rule::NotFound.into());
-    }
+            .await?;
+    expect_one(done, Rule::NotFound)?;
     let has_default: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1 AND removed = 0 AND is_default = 1")
             .bind(user)

@@ -2,7 +2,7 @@
 //! until they sign in, when it is merged into the member's.
 
 use super::{col, Db};
-use crate::Error;
+use crate::{expect_one, Error};
 use domain::catalogue::sku_label;
 use domain::checkout::cart_line_state;
 use domain::model::CartItem;
@@ -93,14 +93,12 @@ pub async fn set_quantity(db: &Db, holder: &str, item: i64, quantity: i64) -> Re
 }
 
 pub async fn remove(db: &Db, holder: &str, item: i64) -> Result<(), Error> {
-    let n = sqlx::query("DELETE FROM cart_items WHERE id = $1 AND holder = $2")
+    let done = sqlx::query("DELETE FROM cart_items WHERE id = $1 AND holder = $2")
         .bind(item)
         .bind(holder)
         .execute(&db.pool)
         .await?;
-    if n.rows_affected() == 0 {
-        return Err(Rule::NotFound.into());
-    }
+    expect_one(done, Rule::NotFound)?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 //! ledger in the same transaction, and balances are always read back from the ledger.
 
 use super::{col, Db, Tx};
-use crate::Error;
+use crate::{expect_one, Error};
 use domain::ledger::{self, Account, Posting};
 pub use domain::model::distribution::*;
 use domain::money::Fen;
@@ -250,7 +250,7 @@ async fn owner_of(tx: &mut Tx, community: i64) -> Result<i64, Error> {
 
 /// The owner lets an applicant in or turns them down, once.
 pub async fn decide_application(db: &Db, community: i64, user: i64, approve: bool, now: i64) -> Result<(), Error> {
-    let n = sqlx::query(
+    let done = sqlx::query(
         "UPDATE distributors SET status = $1, decided_at = $2 WHERE community_id = $3 AND user_id = $4 AND status = 'applied'",
     )
     .bind(if approve { "active" } else { "rejected" })
@@ -258,11 +258,8 @@ pub async fn decide_application(db: &Db, community: i64, user: i64, approve: boo
     .bind(community)
     .bind(user)
     .execute(&db.pool)
-    .await?
-    .rows_affected();
-    if n != 1 {
-        return Err(Rule::NotFound.into());
-    }
+    .await?;
+    expect_one(done, Rule::NotFound)?;
     Ok(())
 }
 
@@ -829,7 +826,7 @@ pub async fn decide_withdrawal(
         return Err(Rule::BadDecisionNote.into());
     }
     let mut tx = db.begin().await?;
-    let n = sqlx::query(
+    let done = sqlx::query(
         "UPDATE withdrawals SET status = $1, note = $2, decided_at = $3 WHERE id = $4 AND community_id = $5 AND status = 'pending'",
     )
     .bind(if approve { "paid" } else { "rejected" })
@@ -838,11 +835,8 @@ pub async fn decide_withdrawal(
     .bind(id)
     .bind(community)
     .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if n != 1 {
-        return Err(Rule::WithdrawalAlreadyDecided.into());
-    }
+    .await?;
+    expect_one(done, Rule::WithdrawalAlreadyDecided)?;
     let r =
         sqlx::query("SELECT user_id, amount, fee FROM withdrawals WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
     let (user, amount, fee): (i64, i64, i64) = (col(&r, "user_id")?, col(&r, "amount")?, col(&r, "fee")?);

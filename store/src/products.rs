@@ -1,7 +1,7 @@
 //! The catalogue: products and their SKUs.
 
 use super::{col, Db, Tx};
-use crate::Error;
+use crate::{expect_one, Error};
 use domain::catalogue::{ProductDraft, SkuDraft};
 use domain::model::{Product, ProductCard, Sku};
 use domain::Error as Rule;
@@ -245,7 +245,7 @@ async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Resu
 pub async fn save_skus(db: &Db, product: i64, rows: &[(i64, SkuDraft)]) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     for (id, d) in rows {
-        let n = sqlx::query(
+        let done = sqlx::query(
             "UPDATE skus SET price = $1, original_price = $2, stock = $3, code = $4 WHERE id = $5 AND product_id = $6",
         )
         .bind(d.price.0)
@@ -255,11 +255,8 @@ pub async fn save_skus(db: &Db, product: i64, rows: &[(i64, SkuDraft)]) -> Resul
         .bind(id)
         .bind(product)
         .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n != 1 {
-            return Err(Rule::Forbidden.into());
-        }
+        .await?;
+        expect_one(done, Rule::Forbidden)?;
     }
     refresh_summary(&mut tx, product).await?;
     tx.commit().await?;

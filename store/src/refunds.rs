@@ -2,7 +2,7 @@
 
 use super::notifications::{kind, notify_buyer, notify_owner};
 use super::{col, Db, Tx};
-use crate::Error;
+use crate::{expect_one, Error};
 use domain::model::RefundView;
 use domain::money::Fen;
 use domain::order::{check_refund_amount, refundable_status, OrderEvent, OrderStatus, RefundStatus};
@@ -172,34 +172,28 @@ pub async fn request(
 /// The owner approves a request: it is decided once (a conditional update), even if approved
 /// twice at the same moment; the caller then has the provider pay it (`payments::settle_refund`).
 pub async fn approve(db: &Db, id: i64, now: i64) -> Result<(), Error> {
-    let n =
+    let done =
         sqlx::query("UPDATE refunds SET status = 'approved', decided_at = $1 WHERE id = $2 AND status = 'requested'")
             .bind(now)
             .bind(id)
             .execute(&db.pool)
-            .await?
-            .rows_affected();
-    if n != 1 {
-        return Err(Rule::RefundAlreadyDecided.into());
-    }
+            .await?;
+    expect_one(done, Rule::RefundAlreadyDecided)?;
     Ok(())
 }
 
 /// The owner turns a request down with a reason; the order returns to where it was.
 pub async fn reject(db: &Db, id: i64, note: &str, now: i64) -> Result<(), Error> {
     let mut tx = db.begin().await?;
-    let n = sqlx::query(
+    let done = sqlx::query(
         "UPDATE refunds SET status = 'rejected', decision_note = $1, decided_at = $2 WHERE id = $3 AND status = 'requested'",
     )
     .bind(note)
     .bind(now)
     .bind(id)
     .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if n != 1 {
-        return Err(Rule::RefundAlreadyDecided.into());
-    }
+    .await?;
+    expect_one(done, Rule::RefundAlreadyDecided)?;
     let order: i64 =
         sqlx::query_scalar("SELECT order_id FROM refunds WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
     notify_buyer(db, &mut tx, order, kind::REFUND_REJECTED, Fen::ZERO, now).await?;
