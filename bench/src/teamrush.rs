@@ -34,7 +34,8 @@ pub async fn prepare(db: &Db, members: usize, now: i64) -> Rush {
     )
     .await
     .unwrap();
-    store::communities::update_shipping(db, community, ShippingRule::parse("0", "0").unwrap(), "雪山牧场杭州门店")
+    let g = store::access::require(db, community, owner, domain::access::Role::Owner).await.unwrap();
+    store::communities::update_shipping(db, &g, ShippingRule::parse("0", "0").unwrap(), "雪山牧场杭州门店")
         .await
         .unwrap();
     let input = ProductInput {
@@ -46,7 +47,7 @@ pub async fn prepare(db: &Db, members: usize, now: i64) -> Rush {
         status: "on_sale".into(),
         ..Default::default()
     };
-    let product = store::products::create(db, community, &ProductDraft::parse(&input).unwrap(), now).await.unwrap();
+    let product = store::products::create(db, &g, &ProductDraft::parse(&input).unwrap(), now).await.unwrap();
     let rules = Activity {
         team_size: TEAM_SIZE,
         team_price: Fen(2990),
@@ -58,7 +59,7 @@ pub async fn prepare(db: &Db, members: usize, now: i64) -> Rush {
         ladder: vec![],
         guaranteed: false,
     };
-    let activity = store::groupbuy::create_activity(db, product, community, &rules, now).await.unwrap();
+    let activity = store::groupbuy::create_activity(db, &g, product, &rules, now).await.unwrap();
     let mut list = vec![];
     for i in 0..members {
         let id =

@@ -54,7 +54,8 @@ async fn main() {
         status: "on_sale".into(),
         ..Default::default()
     };
-    let product = store::products::create(db, community, &ProductDraft::parse(&input).unwrap(), n).await.unwrap();
+    let g = store::access::require(db, community, owner, domain::access::Role::Owner).await.unwrap();
+    let product = store::products::create(db, &g, &ProductDraft::parse(&input).unwrap(), n).await.unwrap();
     let home = AddressDraft::parse("阿梅", "13800138000", "浙江省杭州市", "文三路 1 号").unwrap();
     let mut buyers = vec![];
     for i in 0..BUYERS {

@@ -124,7 +124,8 @@ async fn main() {
         status: "on_sale".into(),
         ..Default::default()
     };
-    let product = store::products::create(&db, community, &ProductDraft::parse(&input).unwrap(), now).await.unwrap();
+    let g = store::access::require(&db, community, owner, domain::access::Role::Owner).await.unwrap();
+    let product = store::products::create(&db, &g, &ProductDraft::parse(&input).unwrap(), now).await.unwrap();
     let programme = ProgrammeRow {
         rules: Programme {
             join: JoinMode::Open,
@@ -139,7 +140,7 @@ async fn main() {
         freeze_days: 7,
         withdrawal_fee: Fen(0),
     };
-    distribution::save_programme(&db, community, &programme, now).await.unwrap();
+    distribution::save_programme(&db, &g, &programme, now).await.unwrap();
     // A ← B ← C ← D: D's orders pay C, B and A.
     let (a, b, c, d) = (
         user(format!("a{now}")).await,

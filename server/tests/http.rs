@@ -141,8 +141,14 @@ impl TestApp {
             status: "on_sale".into(),
             ..Default::default()
         };
-        let product =
-            store::products::create(&self.st.db, community, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
+        let product = store::products::create(
+            &self.st.db,
+            &store::testing::owner_grant(&self.st.db, community).await,
+            &ProductDraft::parse(&input).unwrap(),
+            1,
+        )
+        .await
+        .unwrap();
         (owner, cookie, community, product)
     }
 }
@@ -520,7 +526,7 @@ async fn owners_upload_photos_checked_by_content_and_served_with_long_caching() 
 async fn descriptions_are_markdown_without_anything_that_runs() {
     use domain::catalogue::{ProductDraft, ProductInput};
     let app = test_app().await;
-    let (_, _, _, product) = app.shop().await;
+    let (_, _, community, product) = app.shop().await;
     let input = ProductInput {
         title: "雪山三文鱼".into(),
         image: "salmon".into(),
@@ -532,7 +538,8 @@ async fn descriptions_are_markdown_without_anything_that_runs() {
                 .into(),
         ..Default::default()
     };
-    store::products::update(&app.st.db, product, &ProductDraft::parse(&input).unwrap(), 2).await.unwrap();
+    let g = store::testing::owner_grant(&app.st.db, community).await;
+    store::products::update(&app.st.db, &g, product, &ProductDraft::parse(&input).unwrap(), 2).await.unwrap();
     let page = app.get(&format!("/p/{product}"), None).await;
     assert!(page.body.contains("<strong>冰鲜</strong>直发"));
     for bad in ["alert(1)", "onerror", "javascript:alert(3)"] {
@@ -555,7 +562,15 @@ async fn group_activity(app: &TestApp, product: i64, community: i64) -> i64 {
         ladder: vec![],
         guaranteed: false,
     };
-    store::groupbuy::create_activity(&app.st.db, product, community, &rules, now).await.unwrap()
+    store::groupbuy::create_activity(
+        &app.st.db,
+        &store::testing::owner_grant(&app.st.db, community).await,
+        product,
+        &rules,
+        now,
+    )
+    .await
+    .unwrap()
 }
 
 /// `member` takes a seat through the API and pays at the sandbox cashier; returns the order.
@@ -618,7 +633,7 @@ async fn a_full_team_sends_a_member_back_to_it_with_the_reason_and_charges_nothi
     let (_, _, community, product) = app.shop().await;
     store::communities::update_shipping(
         &app.st.db,
-        community,
+        &store::testing::owner_grant(&app.st.db, community).await,
         domain::checkout::ShippingRule::parse("0", "0").unwrap(),
         "门店",
     )
@@ -672,7 +687,7 @@ async fn team_pages_follow_changes_through_server_sent_events() {
     let (_, _, community, product) = app.shop().await;
     store::communities::update_shipping(
         &app.st.db,
-        community,
+        &store::testing::owner_grant(&app.st.db, community).await,
         domain::checkout::ShippingRule::parse("0", "0").unwrap(),
         "门店",
     )
@@ -722,7 +737,9 @@ async fn distribution_owner_endpoints_refuse_other_members_and_change_nothing() 
     let (_, other) = app.member("other").await;
     let rules = domain::referral::default_programme();
     let row = ProgrammeRow { rules, enabled: true, freeze_days: 7, withdrawal_fee: domain::money::Fen(0) };
-    store::distribution::save_programme(&app.st.db, community, &row, 1).await.unwrap();
+    store::distribution::save_programme(&app.st.db, &store::testing::owner_grant(&app.st.db, community).await, &row, 1)
+        .await
+        .unwrap();
     let fields = "join=open&spend_threshold=&bind=last&bind_days=30&rate1=40&rate2=&rate3=&levels=&daily_cap=&freeze_days=7&withdrawal_fee=";
     let attempts = [
         ("/api/load_distribution_console", format!("community_id={community}")),
@@ -809,7 +826,9 @@ async fn concurrent_withdrawal_requests_make_one() {
         freeze_days: 7,
         withdrawal_fee: Fen(0),
     };
-    store::distribution::save_programme(&app.st.db, community, &row, 1).await.unwrap();
+    store::distribution::save_programme(&app.st.db, &store::testing::owner_grant(&app.st.db, community).await, &row, 1)
+        .await
+        .unwrap();
     let (amy, amy_cookie) = app.member("amy").await;
     let (ben, _) = app.member("ben").await;
     let now = app.st.clock.now_ms();
@@ -825,7 +844,8 @@ async fn concurrent_withdrawal_requests_make_one() {
     orders::apply_payment_succeeded(&app.st.db, "sandbox", "evt", made[0].payment_id, made[0].total, now)
         .await
         .unwrap();
-    orders::ship(&app.st.db, made[0].order_id, "顺丰", "SF1234567890", now).await.unwrap();
+    let g = store::testing::order_grant(&app.st.db, made[0].order_id).await;
+    orders::ship(&app.st.db, &g, made[0].order_id, "顺丰", "SF1234567890", now).await.unwrap();
     orders::complete(&app.st.db, made[0].order_id, "buyer", now).await.unwrap();
     let later = now + 8 * 86_400_000;
     for id in store::distribution::due_to_settle(&app.st.db, later, 10).await.unwrap() {
@@ -875,7 +895,9 @@ async fn members_apply_and_owners_approve_through_the_forms() {
     let mut rules = domain::referral::default_programme();
     rules.join = JoinMode::ByApplication;
     let row = ProgrammeRow { rules, enabled: true, freeze_days: 7, withdrawal_fee: domain::money::Fen(0) };
-    store::distribution::save_programme(&app.st.db, community, &row, 1).await.unwrap();
+    store::distribution::save_programme(&app.st.db, &store::testing::owner_grant(&app.st.db, community).await, &row, 1)
+        .await
+        .unwrap();
     let (amy, amy_cookie) = app.member("amy").await;
     let now = app.st.clock.now_ms();
     let standing = || store::distribution::standing(&app.st.db, community, amy, now);

@@ -117,7 +117,7 @@ async fn the_jobs_end_teams_once_on_two_instances_with_the_clock_moved() {
         let now = a.clock.now_ms();
         let s = shop(&db, "35", 10).await;
         let rules = Activity { starts_at: now - 1000, ends_at: now + 86_400_000, ..rules(3, false, vec![]) };
-        let act = create_activity(&db, s.product, s.community, &rules, now).await.unwrap();
+        let act = create_activity(&db, &s.grant, s.product, &rules, now).await.unwrap();
         let lead =
             take_seat(&db, s.buyer, &req(SeatTarget::Open { activity: act }), now, HOLD, "sandbox").await.unwrap();
         let (h, body) = a

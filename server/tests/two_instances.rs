@@ -30,7 +30,14 @@ async fn two_processes_never_sell_more_than_the_stock() {
         status: "on_sale".into(),
         ..Default::default()
     };
-    let product = store::products::create(&db, community, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
+    let product = store::products::create(
+        &db,
+        &store::testing::owner_grant(&db, community).await,
+        &ProductDraft::parse(&input).unwrap(),
+        1,
+    )
+    .await
+    .unwrap();
     let home = AddressDraft::parse("阿梅", "13800138000", "浙江省杭州市", "文三路 1 号").unwrap();
     let mut buyers = vec![];
     for i in 0..100 {

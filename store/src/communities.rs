@@ -1,6 +1,7 @@
 //! Communities and their members.
 
 use super::{is_unique_violation, Db};
+use crate::access::Granted;
 use crate::Error;
 use domain::catalogue::{CommunityDraft, JoinPolicy};
 use domain::checkout::ShippingRule;
@@ -50,16 +51,6 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Community>, Error> {
     Ok(r)
 }
 
-/// The community, if `user` owns it; `NotFound` or `Forbidden` otherwise. Every owner action
-/// starts here.
-pub async fn owned(db: &Db, id: i64, user: i64) -> Result<Community, Error> {
-    let c = by_id(db, id).await?.ok_or(Rule::NotFound)?;
-    if c.owner_id != user {
-        return Err(Rule::Forbidden.into());
-    }
-    Ok(c)
-}
-
 /// Creates a community owned by `owner`, who becomes its first member.
 pub async fn create(db: &Db, owner: i64, d: &CommunityDraft, now: i64) -> Result<i64, Error> {
     let id = db.id();
@@ -92,13 +83,13 @@ pub async fn create(db: &Db, owner: i64, d: &CommunityDraft, now: i64) -> Result
     Ok(id)
 }
 
-pub async fn update(db: &Db, id: i64, d: &CommunityDraft) -> Result<(), Error> {
+pub async fn update(db: &Db, g: &Granted, d: &CommunityDraft) -> Result<(), Error> {
     let res = sqlx::query("UPDATE communities SET slug = $1, name = $2, intro = $3, cover = $4 WHERE id = $5")
         .bind(&d.slug)
         .bind(&d.name)
         .bind(&d.intro)
         .bind(&d.cover)
-        .bind(id)
+        .bind(g.community())
         .execute(&db.pool)
         .await;
     match res {
@@ -109,12 +100,12 @@ pub async fn update(db: &Db, id: i64, d: &CommunityDraft) -> Result<(), Error> {
 }
 
 /// Sets how the community charges shipping and where members can collect instead.
-pub async fn update_shipping(db: &Db, id: i64, rule: ShippingRule, pickup_point: &str) -> Result<(), Error> {
+pub async fn update_shipping(db: &Db, g: &Granted, rule: ShippingRule, pickup_point: &str) -> Result<(), Error> {
     sqlx::query("UPDATE communities SET shipping_fee = $1, free_shipping_over = $2, pickup_point = $3 WHERE id = $4")
         .bind(rule.flat_fee.0)
         .bind(rule.free_over.0)
         .bind(pickup_point)
-        .bind(id)
+        .bind(g.community())
         .execute(&db.pool)
         .await?;
     Ok(())
@@ -215,9 +206,16 @@ mod tests {
             assert!(is_member(&db, id, owner).await.unwrap());
             assert!(!is_member(&db, id, mei).await.unwrap());
 
-            assert_eq!(owned(&db, id, mei).await, Err(Rule::Forbidden.into()));
-            assert_eq!(owned(&db, id, owner).await.unwrap().id, id);
-            assert_eq!(owned(&db, 42, owner).await, Err(Rule::NotFound.into()));
+            use crate::access::{require, role};
+            use domain::access::Role;
+            assert_eq!(require(&db, id, mei, Role::Staff).await, Err(Rule::Forbidden.into()));
+            assert_eq!(require(&db, id, owner, Role::Owner).await.unwrap().community(), id);
+            assert_eq!(require(&db, 42, owner, Role::Owner).await, Err(Rule::NotFound.into()));
+            assert_eq!(role(&db, id, None).await.unwrap(), Role::Visitor);
+            assert_eq!(role(&db, id, Some(mei)).await.unwrap(), Role::Visitor, "left the community");
+            join(&db, id, mei, 9).await.unwrap();
+            assert_eq!(role(&db, id, Some(mei)).await.unwrap(), Role::Member);
+            assert_eq!(role(&db, id, Some(owner)).await.unwrap(), Role::Owner);
         })
         .await;
     }

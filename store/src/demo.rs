@@ -185,8 +185,9 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
     for shop in SHOPS {
         let draft = CommunityDraft::parse(shop.name, shop.slug, shop.intro, shop.cover)?;
         let community = communities::create(db, owner, &draft, now).await?;
+        let g = crate::access::require(db, community, owner, domain::access::Role::Owner).await?;
         let (fee, free_over, pickup) = shop.shipping;
-        communities::update_shipping(db, community, ShippingRule::parse(fee, free_over)?, pickup).await?;
+        communities::update_shipping(db, &g, ShippingRule::parse(fee, free_over)?, pickup).await?;
         for item in shop.items {
             let spec_values: Vec<&str> =
                 item.spec.as_ref().map(|sp| sp.values.iter().map(|v| v.0).collect()).unwrap_or_default();
@@ -205,14 +206,14 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
                 spec1_values: spec_values.join(","),
                 ..Default::default()
             };
-            let product = products::create(db, community, &ProductDraft::parse(&input)?, now).await?;
+            let product = products::create(db, &g, &ProductDraft::parse(&input)?, now).await?;
             if let Some(sp) = &item.spec {
                 let skus = products::skus_of(db, product, false).await?;
                 let mut rows = vec![];
                 for (sku, (_, price, original, stock)) in skus.iter().zip(sp.values) {
                     rows.push((sku.id, SkuDraft::parse(price, original, &stock.to_string(), "")?));
                 }
-                products::save_skus(db, product, &rows).await?;
+                products::save_skus(db, &g, product, &rows).await?;
             }
             if let Some((size, price)) = item.group {
                 let rules = Activity {
@@ -226,14 +227,14 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
                     ladder: vec![],
                     guaranteed: false,
                 };
-                super::groupbuy::create_activity(db, product, community, &rules, now).await?;
+                super::groupbuy::create_activity(db, &g, product, &rules, now).await?;
             }
         }
         if shop.slug != "crayfish" {
             communities::join(db, community, member, now).await?;
         }
         if shop.slug == "salmon" {
-            super::distribution::save_programme(db, community, &demo_programme(), now).await?;
+            super::distribution::save_programme(db, &g, &demo_programme(), now).await?;
         }
     }
     let home = AddressDraft::parse("阿梅", MEMBER_PHONE, "浙江省杭州市西湖区", "文三路 100 号 3 幢 201")?;

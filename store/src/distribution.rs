@@ -4,13 +4,15 @@
 //! ledger in the same transaction, and balances are always read back from the ledger.
 
 use super::{col, Db, Tx};
+use crate::access::{Granted, Owned};
 use crate::{expect_one, Error};
+use domain::access::Role;
 use domain::ledger::{self, Account, Posting};
 pub use domain::model::distribution::*;
 use domain::money::Fen;
 use domain::referral::{
     commissions, credits_to_string, day_start, reversal_due, under_cap, BindOutcome, CommissionStatus, Credit,
-    JoinMode, OrderKind, Override, DAY_MS, MAX_DEPTH,
+    DistributorStatus, JoinMode, OrderKind, Override, WithdrawalStatus, DAY_MS, MAX_DEPTH,
 };
 use domain::time::zone_offset_minutes;
 use domain::Error as Rule;
@@ -42,8 +44,9 @@ async fn programme_in(tx: &mut Tx, community: i64) -> Result<Option<ProgrammeRow
 }
 
 /// Saves a programme after checking it; past orders and commissions keep what they had.
-pub async fn save_programme(db: &Db, community: i64, p: &ProgrammeRow, now: i64) -> Result<(), Error> {
+pub async fn save_programme(db: &Db, g: &Granted, p: &ProgrammeRow, now: i64) -> Result<(), Error> {
     p.check()?;
+    let community = g.community();
     let rules = serde_json::to_string(&p.rules).map_err(|_| Error::broken("programme rules do not serialize"))?;
     sqlx::query(
         "INSERT INTO referral_programmes (community_id, enabled, rules, freeze_days, withdrawal_fee, updated_at) \
@@ -78,7 +81,8 @@ fn override_from(r: &sqlx::any::AnyRow) -> Option<Override> {
 }
 
 /// Sets or clears a product's own commission, checked against its lowest price.
-pub async fn set_override(db: &Db, product: i64, o: Option<Override>) -> Result<(), Error> {
+pub async fn set_override(db: &Db, g: &Granted, product: i64, o: Option<Override>) -> Result<(), Error> {
+    g.check(&db.pool, Owned::Product, product).await?;
     let Some(o) = o else {
         sqlx::query("DELETE FROM commission_overrides WHERE product_id = $1").bind(product).execute(&db.pool).await?;
         return Ok(());
@@ -249,11 +253,12 @@ async fn owner_of(tx: &mut Tx, community: i64) -> Result<i64, Error> {
 }
 
 /// The owner lets an applicant in or turns them down, once.
-pub async fn decide_application(db: &Db, community: i64, user: i64, approve: bool, now: i64) -> Result<(), Error> {
+pub async fn decide_application(db: &Db, g: &Granted, user: i64, approve: bool, now: i64) -> Result<(), Error> {
+    let community = g.community();
     let done = sqlx::query(
         "UPDATE distributors SET status = $1, decided_at = $2 WHERE community_id = $3 AND user_id = $4 AND status = 'applied'",
     )
-    .bind(if approve { "active" } else { "rejected" })
+    .bind(if approve { DistributorStatus::Active } else { DistributorStatus::Rejected })
     .bind(now)
     .bind(community)
     .bind(user)
@@ -812,15 +817,17 @@ pub async fn request_withdrawal(db: &Db, community: i64, user: i64, amount: Fen,
 }
 
 /// The owner pays a withdrawal out (recorded as paid, less the fee) or turns it down (the amount
-/// goes back to the distributor's balance), once.
+/// goes back to the distributor's balance), once. Payouts are the owner's alone, never staff's.
 pub async fn decide_withdrawal(
     db: &Db,
-    community: i64,
+    g: &Granted,
     id: i64,
     approve: bool,
     note: &str,
     now: i64,
 ) -> Result<(), Error> {
+    g.role().require(Role::Owner, true)?;
+    let community = g.community();
     let note = note.trim();
     if note.chars().count() > 200 || (!approve && note.is_empty()) {
         return Err(Rule::BadDecisionNote.into());
@@ -829,7 +836,7 @@ pub async fn decide_withdrawal(
     let done = sqlx::query(
         "UPDATE withdrawals SET status = $1, note = $2, decided_at = $3 WHERE id = $4 AND community_id = $5 AND status = 'pending'",
     )
-    .bind(if approve { "paid" } else { "rejected" })
+    .bind(if approve { WithdrawalStatus::Paid } else { WithdrawalStatus::Rejected })
     .bind(note)
     .bind(now)
     .bind(id)
@@ -1069,14 +1076,16 @@ mod tests {
     }
 
     async fn complete(db: &Db, order: i64, now: i64) {
-        orders::ship(db, order, "顺丰", "SF1234567890", now).await.unwrap();
+        orders::ship(db, &crate::testing::order_grant(db, order).await, order, "顺丰", "SF1234567890", now)
+            .await
+            .unwrap();
         assert!(orders::complete(db, order, "buyer", now).await.unwrap());
     }
 
     async fn refund(db: &Db, buyer: i64, order: i64, amount: Fen, now: i64) {
         let line = orders::by_id(db, order).await.unwrap().unwrap().lines[0].id;
         let id = refunds::request(db, buyer, order, line, amount, "少了一半", now).await.unwrap();
-        refunds::approve(db, id, now).await.unwrap();
+        refunds::approve(db, &crate::testing::refund_grant(db, id).await, id, now).await.unwrap();
         assert!(refunds::mark_refunded(db, id, "sbr", now).await.unwrap());
     }
 
@@ -1097,7 +1106,7 @@ mod tests {
         each_db(|db| async move {
             let s = shop(&db, "35", 100).await;
             let c = s.community;
-            save_programme(&db, c, &rules(vec![2000, 1000]), 0).await.unwrap();
+            save_programme(&db, &crate::testing::owner_grant(&db, c).await, &rules(vec![2000, 1000]), 0).await.unwrap();
             let (a, b, f) = (member(&db, "a").await, member(&db, "b").await, member(&db, "f").await);
             // B came through A's link; F came through B's: F's orders pay B (20%) and A (10%).
             buy_paid(&db, b, s.product, 1, Some(a), 1).await;
@@ -1137,17 +1146,22 @@ mod tests {
             let w = results.iter().find_map(|r| r.as_ref().ok().copied()).unwrap();
             assert_eq!(balances(&db, c, b).await.unwrap().available, Fen(1800));
             assert_eq!(balances(&db, c, b).await.unwrap().withdrawing, Fen(1000));
-            decide_withdrawal(&db, c, w, true, "", now).await.unwrap();
+            decide_withdrawal(&db, &crate::testing::owner_grant(&db, c).await, w, true, "", now).await.unwrap();
             assert_eq!(
-                decide_withdrawal(&db, c, w, false, "重复", now).await,
+                decide_withdrawal(&db, &crate::testing::owner_grant(&db, c).await, w, false, "重复", now).await,
                 Err(Rule::WithdrawalAlreadyDecided.into())
             );
             let bb = balances(&db, c, b).await.unwrap();
             assert_eq!((bb.available, bb.withdrawing), (Fen(1800), Fen::ZERO));
             // A rejected request returns the money.
             let w2 = request_withdrawal(&db, c, a, Fen(1000), now).await.unwrap();
-            assert_eq!(decide_withdrawal(&db, c, w2, false, "", now).await, Err(Rule::BadDecisionNote.into()));
-            decide_withdrawal(&db, c, w2, false, "信息不全", now).await.unwrap();
+            assert_eq!(
+                decide_withdrawal(&db, &crate::testing::owner_grant(&db, c).await, w2, false, "", now).await,
+                Err(Rule::BadDecisionNote.into())
+            );
+            decide_withdrawal(&db, &crate::testing::owner_grant(&db, c).await, w2, false, "信息不全", now)
+                .await
+                .unwrap();
             assert_eq!(balances(&db, c, a).await.unwrap().available, Fen(1400));
             // Half the order refunded after settlement: half of each commission is clawed back
             // from the settled balance.
@@ -1171,7 +1185,7 @@ mod tests {
         each_db(|db| async move {
             let s = shop(&db, "35", 100).await;
             let c = s.community;
-            save_programme(&db, c, &rules(vec![1000, 500]), 0).await.unwrap();
+            save_programme(&db, &crate::testing::owner_grant(&db, c).await, &rules(vec![1000, 500]), 0).await.unwrap();
             let (a, b) = (member(&db, "a").await, member(&db, "b").await);
             let order = buy_paid(&db, b, s.product, 2, Some(a), 1).await;
             assert_eq!(balances(&db, c, a).await.unwrap().pending, Fen(700));
@@ -1201,7 +1215,7 @@ mod tests {
             let mut p = rules(vec![1000]);
             p.rules.join = JoinMode::ByApplication;
             p.rules.daily_cap = Some(Fen(500));
-            save_programme(&db, c, &p, 0).await.unwrap();
+            save_programme(&db, &crate::testing::owner_grant(&db, c).await, &p, 0).await.unwrap();
             // A self-referral pays nothing.
             let own = buy_paid(&db, a, s.product, 1, Some(a), 2).await;
             assert!(order_chain(&db, own).await.unwrap().is_empty());
@@ -1216,7 +1230,7 @@ mod tests {
             assert_eq!(standing(&db, c, a, 4).await.unwrap(), Standing::MayApply);
             assert_eq!(apply(&db, c, a, "x", 4).await, Err(Rule::BadApplication.into()));
             assert_eq!(apply(&db, c, a, "我有三个妈妈群", 4).await.unwrap(), Standing::Applied);
-            decide_application(&db, c, a, true, 5).await.unwrap();
+            decide_application(&db, &crate::testing::owner_grant(&db, c).await, a, true, 5).await.unwrap();
             assert_eq!(standing(&db, c, a, 5).await.unwrap(), Standing::Active { level: None });
             // Now she earns, up to the daily cap of ¥5.00: ¥3.50, then ¥1.50, then nothing.
             buy_paid(&db, e, s.product, 1, None, 6).await;
@@ -1252,7 +1266,7 @@ mod tests {
                 Level { name: "铜牌".into(), threshold: Fen(0) },
                 Level { name: "银牌".into(), threshold: Fen(10_000) },
             ];
-            save_programme(&db, c, &p, 0).await.unwrap();
+            save_programme(&db, &crate::testing::owner_grant(&db, c).await, &p, 0).await.unwrap();
             let (a, b, d, e) =
                 (member(&db, "a").await, member(&db, "b").await, member(&db, "d").await, member(&db, "e").await);
             buy_paid(&db, b, s.product, 1, Some(a), 1).await;
@@ -1315,7 +1329,7 @@ mod tests {
                 let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
                 let s = shop(&db, "88", 100_000).await;
                 let c = s.community;
-                save_programme(&db, c, &rules(vec![1000, 500, 200]), 0).await.unwrap();
+                save_programme(&db, &crate::testing::owner_grant(&db, c).await, &rules(vec![1000, 500, 200]), 0).await.unwrap();
                 let mut people = vec![member(&db, "m").await];
                 for i in 1..5 {
                     let m = member(&db, "m").await;
@@ -1339,14 +1353,14 @@ mod tests {
                                 let amount = Fen(rng.random_range(1..=left));
                                 let line = o.lines[0].id;
                                 if let Ok(id) = refunds::request(&db, buyer, order, line, amount, "不要了", now).await {
-                                    refunds::approve(&db, id, now).await.unwrap();
+                                    refunds::approve(&db, &crate::testing::refund_grant(&db, id).await, id, now).await.unwrap();
                                     refunds::mark_refunded(&db, id, "sbr", now).await.unwrap();
                                 }
                             }
                         }
                         3 | 4 if !orders.is_empty() => {
                             let (order, _) = orders[rng.random_range(0..orders.len())];
-                            if orders::ship(&db, order, "顺丰", "SF1234567890", now).await.is_ok() {
+                            if orders::ship(&db, &crate::testing::order_grant(&db, order).await, order, "顺丰", "SF1234567890", now).await.is_ok() {
                                 orders::complete(&db, order, "buyer", now).await.unwrap();
                             }
                         }
@@ -1365,7 +1379,7 @@ mod tests {
                             .await
                             .unwrap();
                             if let Some(w) = pending {
-                                decide_withdrawal(&db, c, w, rng.random_bool(0.6), "核对", now).await.unwrap();
+                                decide_withdrawal(&db, &crate::testing::owner_grant(&db, c).await, w, rng.random_bool(0.6), "核对", now).await.unwrap();
                             }
                         }
                         _ => {
@@ -1454,21 +1468,27 @@ mod tests {
         each_db(|db| async move {
             let s = shop(&db, "35", 100).await;
             let mut p = rules(vec![3000, 2500]);
-            assert_eq!(save_programme(&db, s.community, &p, 0).await, Err(Rule::CommissionTooHigh.into()));
+            assert_eq!(
+                save_programme(&db, &crate::testing::owner_grant(&db, s.community).await, &p, 0).await,
+                Err(Rule::CommissionTooHigh.into())
+            );
             p.rules.rates_bp = vec![1000];
             p.freeze_days = 3;
-            assert_eq!(save_programme(&db, s.community, &p, 0).await, Err(Rule::BadFreezeDays.into()));
+            assert_eq!(
+                save_programme(&db, &crate::testing::owner_grant(&db, s.community).await, &p, 0).await,
+                Err(Rule::BadFreezeDays.into())
+            );
             assert!(programme(&db, s.community).await.unwrap().is_none());
             p.freeze_days = 7;
-            save_programme(&db, s.community, &p, 0).await.unwrap();
+            save_programme(&db, &crate::testing::owner_grant(&db, s.community).await, &p, 0).await.unwrap();
             assert_eq!(programme(&db, s.community).await.unwrap(), Some(p));
             assert_eq!(
-                set_override(&db, s.product, Some(Override::Fixed(Fen(1800)))).await,
+                set_override(&db, &s.grant, s.product, Some(Override::Fixed(Fen(1800)))).await,
                 Err(Rule::BadCommissionOverride.into())
             );
-            set_override(&db, s.product, Some(Override::Fixed(Fen(500)))).await.unwrap();
+            set_override(&db, &s.grant, s.product, Some(Override::Fixed(Fen(500)))).await.unwrap();
             assert_eq!(override_of(&db, s.product).await.unwrap(), Some(Override::Fixed(Fen(500))));
-            set_override(&db, s.product, None).await.unwrap();
+            set_override(&db, &s.grant, s.product, None).await.unwrap();
             assert_eq!(override_of(&db, s.product).await.unwrap(), None);
         })
         .await;

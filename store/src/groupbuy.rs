@@ -8,6 +8,7 @@
 use super::notifications::{kind, notify_buyer};
 use super::ordering::{apply, paid_effects, release_lines, reserve_line_at, write_order, Created, NewOrder};
 use super::{col, is_unique_violation, Db, Tx};
+use crate::access::{Granted, Owned};
 use crate::Error;
 use domain::checkout::Delivery;
 use domain::groupbuy::{public_name, Activity, TeamOutcome, TeamStatus};
@@ -52,8 +53,10 @@ fn bind_rules<'q>(q: AnyQuery<'q>, a: &Activity) -> AnyQuery<'q> {
 }
 
 /// Creates an activity on a product; refused when another activity on it runs at the same time.
-pub async fn create_activity(db: &Db, product: i64, community: i64, a: &Activity, now: i64) -> Result<i64, Error> {
+pub async fn create_activity(db: &Db, g: &Granted, product: i64, a: &Activity, now: i64) -> Result<i64, Error> {
+    let community = g.community();
     let mut tx = db.begin().await?;
+    g.check(&mut *tx, Owned::Product, product).await?;
     check_overlap(&mut tx, product, a, None).await?;
     let id = db.id();
     let q = sqlx::query(
@@ -71,8 +74,9 @@ pub async fn create_activity(db: &Db, product: i64, community: i64, a: &Activity
 
 /// Changes an activity. Once a team has been opened, its rules are what its members paid for:
 /// only the end of the activity may still move.
-pub async fn update_activity(db: &Db, id: i64, a: &Activity) -> Result<(), Error> {
+pub async fn update_activity(db: &Db, g: &Granted, id: i64, a: &Activity) -> Result<(), Error> {
     let mut tx = db.begin().await?;
+    g.check(&mut *tx, Owned::Activity, id).await?;
     let current =
         sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ACT_COLS} FROM group_activities a WHERE a.id = $1")))
             .bind(id)
@@ -101,8 +105,9 @@ pub async fn update_activity(db: &Db, id: i64, a: &Activity) -> Result<(), Error
 }
 
 /// Ends an activity now: no new teams; teams already open run to the end of their window.
-pub async fn end_activity(db: &Db, id: i64, now: i64) -> Result<(), Error> {
+pub async fn end_activity(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(), Error> {
     let mut tx = db.begin().await?;
+    g.check(&mut *tx, Owned::Activity, id).await?;
     sqlx::query(
         "UPDATE group_activities SET starts_at = CASE WHEN starts_at >= $1 THEN $1 - 1 ELSE starts_at END, ends_at = $1 \
          WHERE id = $2 AND ends_at > $1",
@@ -1095,22 +1100,22 @@ mod tests {
         each_db(|db| async move {
             let s = shop(&db, "35", 10).await;
             let a = rules(3, false, vec![]);
-            let id = create_activity(&db, s.product, s.community, &a, T0).await.unwrap();
+            let id = create_activity(&db, &s.grant, s.product, &a, T0).await.unwrap();
             let clash = Activity { starts_at: a.ends_at - 1, ends_at: a.ends_at + 1000, ..a.clone() };
             assert_eq!(
-                create_activity(&db, s.product, s.community, &clash, T0).await,
+                create_activity(&db, &s.grant, s.product, &clash, T0).await,
                 Err(Rule::OverlappingActivity.into())
             );
             let after = Activity { starts_at: a.ends_at, ends_at: a.ends_at + 1000, ..a.clone() };
-            create_activity(&db, s.product, s.community, &after, T0).await.unwrap();
+            create_activity(&db, &s.grant, s.product, &after, T0).await.unwrap();
             // Rules may change until someone opens a team; then only the end moves.
-            update_activity(&db, id, &Activity { team_size: 4, ..a.clone() }).await.unwrap();
+            update_activity(&db, &s.grant, id, &Activity { team_size: 4, ..a.clone() }).await.unwrap();
             let lead =
                 take_seat(&db, s.buyer, &req(SeatTarget::Open { activity: id }), T0, HOLD, "sandbox").await.unwrap();
             assert_eq!(lead.created.total, Fen(2990));
             let changed = Activity { team_size: 5, ..a.clone() };
-            assert_eq!(update_activity(&db, id, &changed).await, Err(Rule::ActivityInUse.into()));
-            end_activity(&db, id, T0 + 10).await.unwrap();
+            assert_eq!(update_activity(&db, &s.grant, id, &changed).await, Err(Rule::ActivityInUse.into()));
+            end_activity(&db, &s.grant, id, T0 + 10).await.unwrap();
             let late = member(&db, "late").await;
             let r = take_seat(&db, late, &req(SeatTarget::Open { activity: id }), T0 + 20, HOLD, "sandbox").await;
             assert_eq!(r.unwrap_err(), Rule::ActivityNotRunning);

@@ -1,6 +1,7 @@
 //! Orders, their lines and timeline, and the payments that settle them.
 
 use super::{col, Db};
+use crate::access::{Granted, Owned};
 use crate::ordering::{apply, paid_effects, release_lines, reserve_line, write_order, Created, NewOrder, ReservedLine};
 use crate::Error;
 use domain::checkout::Delivery;
@@ -341,8 +342,16 @@ pub async fn due_for_expiry(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, E
 }
 
 /// Marks a paid order shipped with the carrier and tracking number.
-pub async fn ship(db: &Db, order_id: i64, carrier: &str, tracking_no: &str, now: i64) -> Result<(), Error> {
+pub async fn ship(
+    db: &Db,
+    g: &Granted,
+    order_id: i64,
+    carrier: &str,
+    tracking_no: &str,
+    now: i64,
+) -> Result<(), Error> {
     let mut tx = db.begin().await?;
+    g.check(&mut *tx, Owned::Order, order_id).await?;
     if !apply(db, &mut tx, order_id, OrderStatus::Paid, OrderEvent::Ship, "owner", now).await? {
         return Err(Rule::OrderNotShippable.into());
     }

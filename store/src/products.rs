@@ -1,6 +1,7 @@
 //! The catalogue: products and their SKUs.
 
 use super::{col, Db, Tx};
+use crate::access::{Granted, Owned};
 use crate::{expect_one, Error};
 use domain::catalogue::{ProductDraft, SkuDraft};
 use domain::model::{Product, ProductCard, Sku};
@@ -94,8 +95,9 @@ async fn with_cover(db: &Db, product: i64, cover: String) -> Result<Vec<String>,
 }
 
 /// Adds an uploaded photo to a product. The first photo replaces a built-in drawing as the cover.
-pub async fn add_image(db: &Db, product: i64, key: &str) -> Result<(), Error> {
+pub async fn add_image(db: &Db, g: &Granted, product: i64, key: &str) -> Result<(), Error> {
     let mut tx = db.begin().await?;
+    g.check(&mut *tx, Owned::Product, product).await?;
     sqlx::query(
         "INSERT INTO product_images (product_id, image, sort) \
          VALUES ($1, $2, (SELECT COALESCE(MAX(sort), 0) + 1 FROM product_images WHERE product_id = $1)) \
@@ -115,7 +117,8 @@ pub async fn add_image(db: &Db, product: i64, key: &str) -> Result<(), Error> {
 }
 
 /// Takes a photo off a product; the cover moves to the next picture. The last one stays.
-pub async fn remove_image(db: &Db, product: i64, key: &str) -> Result<(), Error> {
+pub async fn remove_image(db: &Db, g: &Granted, product: i64, key: &str) -> Result<(), Error> {
+    g.check(&db.pool, Owned::Product, product).await?;
     let all = images(db, product).await?;
     if !all.iter().any(|i| i == key) {
         return Err(Rule::NotFound.into());
@@ -160,7 +163,8 @@ fn bind_draft<'q>(q: AnyQuery<'q>, d: &'q ProductDraft, now: i64) -> AnyQuery<'q
         .bind(now)
 }
 
-pub async fn create(db: &Db, community: i64, d: &ProductDraft, now: i64) -> Result<i64, Error> {
+pub async fn create(db: &Db, g: &Granted, d: &ProductDraft, now: i64) -> Result<i64, Error> {
+    let community = g.community();
     let id = db.id();
     let mut tx = db.begin().await?;
     let q = sqlx::query(
@@ -183,7 +187,8 @@ pub async fn create(db: &Db, community: i64, d: &ProductDraft, now: i64) -> Resu
 /// Saves an owner's edit. Without specs, the single SKU takes the price and stock typed here.
 /// With specs, each SKU keeps its own row (edited in the SKU table); combinations added by the
 /// edit start from the price and stock typed here, removed ones stop being sold.
-pub async fn update(db: &Db, id: i64, d: &ProductDraft, now: i64) -> Result<(), Error> {
+pub async fn update(db: &Db, g: &Granted, id: i64, d: &ProductDraft, now: i64) -> Result<(), Error> {
+    g.check(&db.pool, Owned::Product, id).await?;
     if d.image.starts_with("up:") && !images(db, id).await?.contains(&d.image) {
         return Err(Rule::BadImage.into());
     }
@@ -242,8 +247,9 @@ async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Resu
 
 /// Saves the SKU table: each row's price, original price, stock and code. Rows of another
 /// product are refused.
-pub async fn save_skus(db: &Db, product: i64, rows: &[(i64, SkuDraft)]) -> Result<(), Error> {
+pub async fn save_skus(db: &Db, g: &Granted, product: i64, rows: &[(i64, SkuDraft)]) -> Result<(), Error> {
     let mut tx = db.begin().await?;
+    g.check(&mut *tx, Owned::Product, product).await?;
     for (id, d) in rows {
         let done = sqlx::query(
             "UPDATE skus SET price = $1, original_price = $2, stock = $3, code = $4 WHERE id = $5 AND product_id = $6",
@@ -282,8 +288,9 @@ pub(crate) async fn refresh_summary(tx: &mut Tx, product: i64) -> Result<(), sql
 
 /// Moves a product one place earlier (`up`) or later in its community's list, by swapping its
 /// position with its neighbour's.
-pub async fn move_product(db: &Db, product: i64, up: bool) -> Result<(), Error> {
+pub async fn move_product(db: &Db, g: &Granted, product: i64, up: bool) -> Result<(), Error> {
     let mut tx = db.begin().await?;
+    g.check(&mut *tx, Owned::Product, product).await?;
     let r = sqlx::query("SELECT community_id, sort FROM products WHERE id = $1")
         .bind(product)
         .fetch_optional(&mut *tx)
@@ -333,17 +340,17 @@ mod tests {
                 status: "on_sale".into(),
                 ..Default::default()
             };
-            let b = create(&db, s.community, &ProductDraft::parse(&mk("第二个")).unwrap(), 2).await.unwrap();
-            let c = create(&db, s.community, &ProductDraft::parse(&mk("第三个")).unwrap(), 3).await.unwrap();
+            let b = create(&db, &s.grant, &ProductDraft::parse(&mk("第二个")).unwrap(), 2).await.unwrap();
+            let c = create(&db, &s.grant, &ProductDraft::parse(&mk("第三个")).unwrap(), 3).await.unwrap();
             let order = |db: Db| async move {
                 all_in(&db, s.community).await.unwrap().iter().map(|p| p.id).collect::<Vec<_>>()
             };
             assert_eq!(order(db.clone()).await, vec![s.product, b, c]);
-            move_product(&db, c, true).await.unwrap();
+            move_product(&db, &s.grant, c, true).await.unwrap();
             assert_eq!(order(db.clone()).await, vec![s.product, c, b]);
-            move_product(&db, s.product, true).await.unwrap();
+            move_product(&db, &s.grant, s.product, true).await.unwrap();
             assert_eq!(order(db.clone()).await, vec![s.product, c, b], "already first");
-            move_product(&db, s.product, false).await.unwrap();
+            move_product(&db, &s.grant, s.product, false).await.unwrap();
             assert_eq!(order(db.clone()).await, vec![c, s.product, b]);
             assert_eq!(
                 on_sale_in(&db, s.community).await.unwrap().iter().map(|p| p.id).collect::<Vec<_>>(),

@@ -2,6 +2,7 @@
 
 use super::notifications::{kind, notify_buyer, notify_owner};
 use super::{col, Db, Tx};
+use crate::access::{Granted, Owned};
 use crate::{expect_one, Error};
 use domain::model::RefundView;
 use domain::money::Fen;
@@ -171,7 +172,8 @@ pub async fn request(
 
 /// The owner approves a request: it is decided once (a conditional update), even if approved
 /// twice at the same moment; the caller then has the provider pay it (`payments::settle_refund`).
-pub async fn approve(db: &Db, id: i64, now: i64) -> Result<(), Error> {
+pub async fn approve(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(), Error> {
+    g.check(&db.pool, Owned::Refund, id).await?;
     let done =
         sqlx::query("UPDATE refunds SET status = 'approved', decided_at = $1 WHERE id = $2 AND status = 'requested'")
             .bind(now)
@@ -183,7 +185,8 @@ pub async fn approve(db: &Db, id: i64, now: i64) -> Result<(), Error> {
 }
 
 /// The owner turns a request down with a reason; the order returns to where it was.
-pub async fn reject(db: &Db, id: i64, note: &str, now: i64) -> Result<(), Error> {
+pub async fn reject(db: &Db, g: &Granted, id: i64, note: &str, now: i64) -> Result<(), Error> {
+    g.check(&db.pool, Owned::Refund, id).await?;
     let mut tx = db.begin().await?;
     let done = sqlx::query(
         "UPDATE refunds SET status = 'rejected', decision_note = $1, decided_at = $2 WHERE id = $3 AND status = 'requested'",

@@ -61,6 +61,9 @@ pub struct Shop {
     pub buyer: i64,
     pub community: i64,
     pub product: i64,
+    pub owner: i64,
+    /// The owner's access to the community, as the console would hold it.
+    pub grant: crate::access::Granted,
 }
 
 pub async fn shop(db: &Db, price_yuan: &str, stock: i64) -> Shop {
@@ -90,8 +93,39 @@ pub async fn shop(db: &Db, price_yuan: &str, stock: i64) -> Shop {
         status: "on_sale".into(),
         ..Default::default()
     };
-    let product = super::products::create(db, community, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
-    Shop { buyer, community, product }
+    let grant = super::access::require(db, community, owner, domain::access::Role::Owner).await.unwrap();
+    let product = super::products::create(db, &grant, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
+    Shop { buyer, community, product, owner, grant }
+}
+
+/// The owner's access to `community`, through the real access check.
+pub async fn owner_grant(db: &Db, community: i64) -> crate::access::Granted {
+    let owner: i64 = sqlx::query_scalar("SELECT owner_id FROM communities WHERE id = $1")
+        .bind(community)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    super::access::require(db, community, owner, domain::access::Role::Owner).await.unwrap()
+}
+
+/// The owner's access to the community an order belongs to.
+pub async fn order_grant(db: &Db, order: i64) -> crate::access::Granted {
+    let c: i64 = sqlx::query_scalar("SELECT community_id FROM orders WHERE id = $1")
+        .bind(order)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    owner_grant(db, c).await
+}
+
+/// The owner's access to the community a refund's order belongs to.
+pub async fn refund_grant(db: &Db, refund: i64) -> crate::access::Granted {
+    let o: i64 = sqlx::query_scalar("SELECT order_id FROM refunds WHERE id = $1")
+        .bind(refund)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    order_grant(db, o).await
 }
 
 /// Another member, for tests that need many buyers.
@@ -179,7 +213,7 @@ pub mod team {
     /// A shop with an activity and a leader whose paid team is open.
     pub async fn open_team_with(db: &Db, a: &Activity, stock: i64) -> (super::Shop, i64, Seat) {
         let s = super::shop(db, "35", stock).await;
-        let act = create_activity(db, s.product, s.community, a, T0).await.unwrap();
+        let act = create_activity(db, &s.grant, s.product, a, T0).await.unwrap();
         let seat = take_seat(db, s.buyer, &req(SeatTarget::Open { activity: act }), T0, HOLD, "sandbox").await.unwrap();
         (s, act, seat)
     }

@@ -1,10 +1,12 @@
 //! The owner console. Every function here starts by checking that the signed-in member owns
-//! the community in question (`store::communities::owned`).
+//! the community in question (`console`: `store::access::require`).
 
 // A server function takes a form's fields as its arguments, and the product form has many.
 #![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use domain::access::Role;
 use domain::model::{Community, CommunityCard, Order, Product, ProductCard};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -51,9 +53,8 @@ pub async fn load_console_community(community_id: i64) -> Result<ConsoleCommunit
     super::form::reply(
         async move {
             use crate::ctx;
-            let v = ctx::viewer()?;
             let st = ctx::state();
-            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let (_, community) = super::console(community_id, Role::Staff).await?;
             let products = store::products::all_in(&st.db, community_id).await?;
             Ok(ConsoleCommunity { community, products })
         }
@@ -73,11 +74,10 @@ pub async fn update_community(
     use crate::flash::Notice;
     use domain::catalogue::CommunityDraft;
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
-        store::communities::owned(&st.db, community_id, v.id).await?;
+        let (g, _) = super::console(community_id, Role::Staff).await?;
         let draft = CommunityDraft::parse(&name, &slug, &intro, &cover)?;
-        Ok(store::communities::update(&st.db, community_id, &draft).await?)
+        Ok(store::communities::update(&st.db, &g, &draft).await?)
     }
     .await;
     super::form::finish(
@@ -102,14 +102,13 @@ pub async fn load_product_editor(
     super::form::reply(
         async move {
             use crate::ctx;
-            let v = ctx::viewer()?;
             let st = ctx::state();
             let product = match product_id {
                 Some(id) => Some(store::products::by_id(&st.db, id).await?.ok_or(domain::Error::NotFound)?),
                 None => None,
             };
             let cid = product.as_ref().map(|p| p.community_id).or(community_id).ok_or(domain::Error::BadRequest)?;
-            let community = store::communities::owned(&st.db, cid, v.id).await?;
+            let (_, community) = super::console(cid, Role::Staff).await?;
             Ok(ProductEditor { community, product })
         }
         .await,
@@ -157,9 +156,8 @@ pub async fn save_product(
     };
     let has_specs = !input.spec1_name.trim().is_empty();
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
-        store::communities::owned(&st.db, community_id, v.id).await?;
+        let (g, _) = super::console(community_id, Role::Staff).await?;
         let draft = ProductDraft::parse(&input)?;
         let now = st.clock.now_ms();
         match product_id {
@@ -169,10 +167,10 @@ pub async fn save_product(
                 if existing.community_id != community_id {
                     return Err(domain::Error::Forbidden.into());
                 }
-                store::products::update(&st.db, id, &draft, now).await?;
+                store::products::update(&st.db, &g, id, &draft, now).await?;
                 Ok(id)
             }
-            None => Ok(store::products::create(&st.db, community_id, &draft, now).await?),
+            None => Ok(store::products::create(&st.db, &g, &draft, now).await?),
         }
     }
     .await;
@@ -221,9 +219,8 @@ pub async fn load_console_orders(
     super::form::reply(
         async move {
             use crate::ctx;
-            let v = ctx::viewer()?;
             let st = ctx::state();
-            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let (_, community) = super::console(community_id, Role::Staff).await?;
             let orders =
                 store::orders::search_in_community(&st.db, community_id, &order_filter(tab.as_deref(), q)).await?;
             Ok(ConsoleOrders { community, orders })
@@ -251,7 +248,7 @@ pub async fn orders_csv(
     q: Option<String>,
 ) -> Result<Vec<u8>, AppError> {
     let v = viewer.ok_or(domain::Error::SignInRequired)?;
-    store::communities::owned(&st.db, community_id, v.id).await?;
+    super::console_for(&st.db, v, community_id, Role::Staff).await?;
     let orders = store::orders::search_in_community(&st.db, community_id, &order_filter(tab, q)).await?;
     crate::export::orders_csv(&orders, lang).map_err(|_| AppError::Internal)
 }
@@ -263,12 +260,11 @@ pub async fn ship_order(order_id: i64, carrier: String, tracking_no: String) -> 
     use crate::flash::Notice;
     use domain::order::parse_shipment;
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
         let order = store::orders::by_id(&st.db, order_id).await?.ok_or(domain::Error::NotFound)?;
-        store::communities::owned(&st.db, order.community_id, v.id).await?;
+        let (g, _) = super::console(order.community_id, Role::Staff).await?;
         let (carrier, tracking) = parse_shipment(&carrier, &tracking_no)?;
-        Ok(store::orders::ship(&st.db, order_id, &carrier, &tracking, st.clock.now_ms()).await?)
+        Ok(store::orders::ship(&st.db, &g, order_id, &carrier, &tracking, st.clock.now_ms()).await?)
     }
     .await;
     super::form::finish(
@@ -299,15 +295,14 @@ pub async fn save_skus(product_id: i64, skus: Vec<SkuRow>) -> Result<(), AppErro
     use crate::flash::Notice;
     use domain::catalogue::SkuDraft;
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
         let product = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
-        store::communities::owned(&st.db, product.community_id, v.id).await?;
+        let (g, _) = super::console(product.community_id, Role::Staff).await?;
         let rows = skus
             .iter()
             .map(|r| SkuDraft::parse(&r.price, &r.original_price, &r.stock, &r.code).map(|d| (r.id, d)))
             .collect::<Result<Vec<_>, _>>()?;
-        store::products::save_skus(&st.db, product_id, &rows).await?;
+        store::products::save_skus(&st.db, &g, product_id, &rows).await?;
         Ok(product.community_id)
     }
     .await;
@@ -340,12 +335,11 @@ pub async fn update_shipping(
     use crate::flash::Notice;
     use domain::checkout::{parse_pickup_point, ShippingRule};
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
-        store::communities::owned(&st.db, community_id, v.id).await?;
+        let (g, _) = super::console(community_id, Role::Staff).await?;
         let rule = ShippingRule::parse(&shipping_fee, &free_shipping_over)?;
         let pickup = parse_pickup_point(&pickup_point)?;
-        Ok(store::communities::update_shipping(&st.db, community_id, rule, &pickup).await?)
+        Ok(store::communities::update_shipping(&st.db, &g, rule, &pickup).await?)
     }
     .await;
     super::form::finish(
@@ -366,12 +360,11 @@ pub async fn approve_refund(refund_id: i64) -> Result<(), AppError> {
     use crate::{ctx, payments};
     let mut order = 0;
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
         let (community, o) = store::refunds::community_of(&st.db, refund_id).await?.ok_or(domain::Error::NotFound)?;
         order = o;
-        store::communities::owned(&st.db, community, v.id).await?;
-        store::refunds::approve(&st.db, refund_id, st.clock.now_ms()).await?;
+        let (g, _) = super::console(community, Role::Staff).await?;
+        store::refunds::approve(&st.db, &g, refund_id, st.clock.now_ms()).await?;
         // If the provider cannot be reached now, the refund stays approved and the jobs retry it.
         if let Err(e) = payments::settle_refund(&st, refund_id).await {
             tracing::warn!(refund_id, error = %e, "approved refund not settled yet");
@@ -389,13 +382,12 @@ pub async fn reject_refund(refund_id: i64, decision_note: String) -> Result<(), 
     use crate::flash::Notice;
     let mut order = 0;
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
         let (community, o) = store::refunds::community_of(&st.db, refund_id).await?.ok_or(domain::Error::NotFound)?;
         order = o;
-        store::communities::owned(&st.db, community, v.id).await?;
+        let (g, _) = super::console(community, Role::Staff).await?;
         let note = domain::order::parse_decision_note(&decision_note)?;
-        Ok(store::refunds::reject(&st.db, refund_id, &note, st.clock.now_ms()).await?)
+        Ok(store::refunds::reject(&st.db, &g, refund_id, &note, st.clock.now_ms()).await?)
     }
     .await;
     super::form::finish(
@@ -417,9 +409,8 @@ pub async fn load_refund_queue(community_id: i64) -> Result<RefundQueue, AppErro
     super::form::reply(
         async move {
             use crate::ctx;
-            let v = ctx::viewer()?;
             let st = ctx::state();
-            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let (_, community) = super::console(community_id, Role::Staff).await?;
             let open = store::refunds::queue(&st.db, community_id).await?;
             Ok(RefundQueue { community, open })
         }
@@ -438,13 +429,13 @@ pub async fn upload_photo(
     use crate::media;
     let v = viewer.ok_or(domain::Error::SignInRequired)?;
     let product = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
-    store::communities::owned(&st.db, product.community_id, v.id).await?;
+    let (g, _) = super::console_for(&st.db, v, product.community_id, Role::Staff).await?;
     let data_dir = st.settings.data_dir.clone();
     // Decoding and resizing are CPU work: off the async threads.
     let hash = tokio::task::spawn_blocking(move || media::store(&data_dir, &bytes))
         .await
         .map_err(|_| AppError::Internal)??;
-    Ok(store::products::add_image(&st.db, product_id, &media::key_for(&hash)).await?)
+    Ok(store::products::add_image(&st.db, &g, product_id, &media::key_for(&hash)).await?)
 }
 
 /// Takes a photo off a product.
@@ -453,11 +444,10 @@ pub async fn remove_product_image(product_id: i64, image: String) -> Result<(), 
     use crate::ctx;
     use crate::flash::Notice;
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
         let product = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
-        store::communities::owned(&st.db, product.community_id, v.id).await?;
-        Ok(store::products::remove_image(&st.db, product_id, &image).await?)
+        let (g, _) = super::console(product.community_id, Role::Staff).await?;
+        Ok(store::products::remove_image(&st.db, &g, product_id, &image).await?)
     }
     .await;
     super::form::finish(
@@ -473,12 +463,11 @@ pub async fn move_product(product_id: i64, direction: String) -> Result<(), AppE
     use crate::ctx;
     let mut community = 0;
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
         let product = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
         community = product.community_id;
-        store::communities::owned(&st.db, community, v.id).await?;
-        Ok(store::products::move_product(&st.db, product_id, direction == "up").await?)
+        let (g, _) = super::console(community, Role::Staff).await?;
+        Ok(store::products::move_product(&st.db, &g, product_id, direction == "up").await?)
     }
     .await;
     super::form::finish(result, |_| super::form::Next::to(format!("/console/c/{community}")), &[])

@@ -4,6 +4,8 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use domain::access::Role;
 use domain::model::distribution::*;
 use domain::model::{Community, ProductCard};
 use domain::money::Fen;
@@ -282,9 +284,8 @@ pub async fn load_distribution_console(community_id: i64) -> Result<Distribution
     super::form::reply(
         async move {
             use crate::ctx;
-            let v = ctx::viewer()?;
             let st = ctx::state();
-            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let (_, community) = super::console(community_id, Role::Staff).await?;
             let row = store::distribution::programme(&st.db, community_id).await?;
             let rules: Programme =
                 row.as_ref().map(|r| r.rules.clone()).unwrap_or_else(domain::referral::default_programme);
@@ -351,9 +352,8 @@ pub async fn save_programme(
         pays_discounted: pays_discounted.is_some(),
     };
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
-        store::communities::owned(&st.db, community_id, v.id).await?;
+        let (g, _) = super::console(community_id, Role::Owner).await?;
         let rules = input.parse()?;
         let freeze_days = freeze_days.trim().parse::<i64>().map_err(|_| domain::Error::BadFreezeDays)?;
         let withdrawal_fee = match withdrawal_fee.trim() {
@@ -361,7 +361,7 @@ pub async fn save_programme(
             f => Fen::parse_yuan(f).ok_or(domain::Error::BadWithdrawalFee)?,
         };
         let row = ProgrammeRow { rules, enabled: enabled.is_some(), freeze_days, withdrawal_fee };
-        Ok(store::distribution::save_programme(&st.db, community_id, &row, st.clock.now_ms()).await?)
+        Ok(store::distribution::save_programme(&st.db, &g, &row, st.clock.now_ms()).await?)
     }
     .await;
     let on = |b: bool| if b { "on" } else { "" };
@@ -394,14 +394,13 @@ pub async fn save_commission_override(product_id: i64, value: String) -> Result<
     use crate::flash::Notice;
     let mut community = 0;
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
         let p = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
-        store::communities::owned(&st.db, p.community_id, v.id).await?;
+        let (g, _) = super::console(p.community_id, Role::Staff).await?;
         community = p.community_id;
         let price = p.skus.iter().map(|s| s.price).min().unwrap_or(p.price);
         let o = domain::referral::parse_override(&value, price)?;
-        Ok(store::distribution::set_override(&st.db, product_id, o).await?)
+        Ok(store::distribution::set_override(&st.db, &g, product_id, o).await?)
     }
     .await;
     super::form::finish(
@@ -423,9 +422,8 @@ pub async fn load_distributors(community_id: i64) -> Result<DistributorsData, Ap
     super::form::reply(
         async move {
             use crate::ctx;
-            let v = ctx::viewer()?;
             let st = ctx::state();
-            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let (_, community) = super::console(community_id, Role::Staff).await?;
             let level_names = store::distribution::programme(&st.db, community_id)
                 .await?
                 .map(|p| p.rules.levels.into_iter().map(|l| l.name).collect())
@@ -442,11 +440,9 @@ pub async fn decide_application(community_id: i64, user_id: i64, approve: String
     use crate::ctx;
     use crate::flash::Notice;
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
-        store::communities::owned(&st.db, community_id, v.id).await?;
-        Ok(store::distribution::decide_application(&st.db, community_id, user_id, approve == "yes", st.clock.now_ms())
-            .await?)
+        let (g, _) = super::console(community_id, Role::Staff).await?;
+        Ok(store::distribution::decide_application(&st.db, &g, user_id, approve == "yes", st.clock.now_ms()).await?)
     }
     .await;
     super::form::finish(
@@ -470,9 +466,8 @@ pub async fn load_commissions(community_id: i64, status: Option<String>) -> Resu
     super::form::reply(
         async move {
             use crate::ctx;
-            let v = ctx::viewer()?;
             let st = ctx::state();
-            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let (_, community) = super::console(community_id, Role::Staff).await?;
             let status = status.filter(|s| CommissionStatus::parse(s).is_some());
             let rows = store::distribution::commissions_in(&st.db, community_id, status.as_deref(), 200).await?;
             let totals = store::distribution::commission_totals(&st.db, community_id).await?;
@@ -491,7 +486,7 @@ pub async fn commissions_csv(
     community: i64,
 ) -> Result<Vec<u8>, AppError> {
     let v = viewer.ok_or(domain::Error::SignInRequired)?;
-    let c = store::communities::owned(&st.db, community, v.id).await?;
+    let (_, c) = super::console_for(&st.db, v, community, Role::Staff).await?;
     let rows = store::distribution::commissions_in(&st.db, community, None, 100_000).await?;
     crate::export::commissions_csv(&rows, &c.time_zone, lang).map_err(|_| AppError::Internal)
 }
@@ -507,9 +502,8 @@ pub async fn load_withdrawal_queue(community_id: i64) -> Result<WithdrawalsData,
     super::form::reply(
         async move {
             use crate::ctx;
-            let v = ctx::viewer()?;
             let st = ctx::state();
-            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let (_, community) = super::console(community_id, Role::Staff).await?;
             let rows = store::distribution::withdrawal_queue(&st.db, community_id).await?;
             Ok(WithdrawalsData { community, rows })
         }
@@ -529,12 +523,11 @@ pub async fn decide_withdrawal(
     use crate::flash::Notice;
     let note = decision_note.unwrap_or_default();
     let result = async {
-        let v = ctx::viewer()?;
         let st = ctx::state();
-        store::communities::owned(&st.db, community_id, v.id).await?;
+        let (g, _) = super::console(community_id, Role::Owner).await?;
         Ok(store::distribution::decide_withdrawal(
             &st.db,
-            community_id,
+            &g,
             withdrawal_id,
             approve == "yes",
             &note,

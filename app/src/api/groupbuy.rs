@@ -3,6 +3,8 @@
 #![allow(clippy::too_many_arguments)]
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use domain::access::Role;
 use domain::model::{Community, GroupActivity, Product, TeamSummary};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -229,13 +231,10 @@ pub struct GroupConsole {
 }
 
 #[cfg(feature = "ssr")]
-async fn owned_product(product_id: i64) -> Result<(Product, Community), AppError> {
-    use crate::ctx;
-    let v = ctx::viewer()?;
-    let st = ctx::state();
-    let p = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
-    let c = store::communities::owned(&st.db, p.community_id, v.id).await?;
-    Ok((p, c))
+async fn owned_product(product_id: i64) -> Result<(Product, Community, store::access::Granted), AppError> {
+    let p = store::products::by_id(&crate::ctx::state().db, product_id).await?.ok_or(domain::Error::NotFound)?;
+    let (g, c) = super::console(p.community_id, Role::Staff).await?;
+    Ok((p, c, g))
 }
 
 /// A product's activities with their results, and the editor.
@@ -244,7 +243,7 @@ pub async fn load_group_console(product_id: i64, edit: Option<i64>) -> Result<Gr
     super::form::reply(
         async move {
             use crate::ctx;
-            let (product, community) = owned_product(product_id).await?;
+            let (product, community, _) = owned_product(product_id).await?;
             let st = ctx::state();
             let mut activities = vec![];
             for a in store::groupbuy::for_product(&st.db, product_id).await? {
@@ -291,7 +290,7 @@ pub async fn save_group_activity(
         guaranteed: guaranteed.is_some(),
     };
     let result = async {
-        let (product, community) = owned_product(product_id).await?;
+        let (product, community, g) = owned_product(product_id).await?;
         let st = ctx::state();
         let zone = &community.time_zone;
         let start = parse_local(&starts_at, zone).ok_or(domain::Error::BadActivityTimes)?;
@@ -304,12 +303,10 @@ pub async fn save_group_activity(
                 if current.product_id != product_id {
                     return Err(domain::Error::NotFound.into());
                 }
-                store::groupbuy::update_activity(&st.db, id, &a).await?;
+                store::groupbuy::update_activity(&st.db, &g, id, &a).await?;
                 Ok(id)
             }
-            None => {
-                Ok(store::groupbuy::create_activity(&st.db, product_id, community.id, &a, st.clock.now_ms()).await?)
-            }
+            None => Ok(store::groupbuy::create_activity(&st.db, &g, product_id, &a, st.clock.now_ms()).await?),
         }
     }
     .await;
@@ -340,9 +337,9 @@ pub async fn end_group_activity(activity_id: i64) -> Result<(), AppError> {
     let result = async {
         let st = ctx::state();
         let a = store::groupbuy::activity(&st.db, activity_id).await?.ok_or(domain::Error::NotFound)?;
-        owned_product(a.product_id).await?;
+        let (_, _, g) = owned_product(a.product_id).await?;
         product = a.product_id;
-        Ok(store::groupbuy::end_activity(&st.db, activity_id, st.clock.now_ms()).await?)
+        Ok(store::groupbuy::end_activity(&st.db, &g, activity_id, st.clock.now_ms()).await?)
     }
     .await;
     super::form::finish(result, |_| super::form::Next::with(format!("/console/p/{product}/group"), Notice::Saved), &[])
@@ -363,9 +360,8 @@ pub async fn load_community_groups(community_id: i64) -> Result<CommunityGroups,
     super::form::reply(
         async move {
             use crate::ctx;
-            let v = ctx::viewer()?;
             let st = ctx::state();
-            let community = store::communities::owned(&st.db, community_id, v.id).await?;
+            let (_, community) = super::console(community_id, Role::Staff).await?;
             let mut activities = vec![];
             for (a, title) in store::groupbuy::in_community(&st.db, community_id).await? {
                 let stats = store::groupbuy::stats(&st.db, a.id).await?;
@@ -395,7 +391,7 @@ pub async fn load_activity_teams(activity_id: i64) -> Result<ActivityTeams, AppE
             use crate::ctx;
             let st = ctx::state();
             let activity = store::groupbuy::activity(&st.db, activity_id).await?.ok_or(domain::Error::NotFound)?;
-            let (product, community) = owned_product(activity.product_id).await?;
+            let (product, community, _) = owned_product(activity.product_id).await?;
             let stats = store::groupbuy::stats(&st.db, activity_id).await?;
             let teams = store::groupbuy::teams_of(&st.db, activity_id, st.clock.now_ms()).await?;
             Ok(ActivityTeams { activity, product, community, stats, teams })

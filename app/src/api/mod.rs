@@ -14,3 +14,29 @@ pub mod shop;
 mod checkout;
 #[cfg(feature = "ssr")]
 pub mod form;
+
+/// The signed-in member's access to a community's console, at least `needed` (owners and, once
+/// they exist, staff; payouts need the owner), with the community. Console server functions
+/// start here and hand the proof to the store functions that change the community.
+#[cfg(feature = "ssr")]
+pub(crate) async fn console(
+    community: i64,
+    needed: domain::access::Role,
+) -> Result<(store::access::Granted, domain::model::Community), crate::error::AppError> {
+    let v = crate::ctx::viewer()?;
+    console_for(&crate::ctx::state().db, &v, community, needed).await
+}
+
+/// `console` for handlers outside a server function (downloads and uploads), which are given
+/// the database and the caller.
+#[cfg(feature = "ssr")]
+pub(crate) async fn console_for(
+    db: &store::Db,
+    viewer: &domain::model::Viewer,
+    community: i64,
+    needed: domain::access::Role,
+) -> Result<(store::access::Granted, domain::model::Community), crate::error::AppError> {
+    let g = store::access::require(db, community, viewer.id, needed).await?;
+    let c = store::communities::by_id(db, community).await?.ok_or(domain::Error::NotFound)?;
+    Ok((g, c))
+}

@@ -223,11 +223,21 @@ async fn paid_orders_ship_and_complete_once() {
     each_db(|db| async move {
         let s = shop(&db, "35", 20).await;
         let c = create_buy_now(&db, s.buyer, s.product, None, 1, 1_000, WINDOW, "sandbox").await.unwrap();
-        assert_eq!(ship(&db, c.order_id, "顺丰", "SF1234567", 1_500).await, Err(Rule::OrderNotShippable.into()));
+        assert_eq!(
+            ship(&db, &crate::testing::order_grant(&db, c.order_id).await, c.order_id, "顺丰", "SF1234567", 1_500)
+                .await,
+            Err(Rule::OrderNotShippable.into())
+        );
         apply_payment_succeeded(&db, "sandbox", "evt", c.payment_id, Fen(3500), 2_000).await.unwrap();
         assert!(!complete(&db, c.order_id, "buyer", 2_500).await.unwrap(), "not shipped yet");
-        ship(&db, c.order_id, "顺丰", "SF1234567", 3_000).await.unwrap();
-        assert_eq!(ship(&db, c.order_id, "顺丰", "SF7654321", 3_100).await, Err(Rule::OrderNotShippable.into()));
+        ship(&db, &crate::testing::order_grant(&db, c.order_id).await, c.order_id, "顺丰", "SF1234567", 3_000)
+            .await
+            .unwrap();
+        assert_eq!(
+            ship(&db, &crate::testing::order_grant(&db, c.order_id).await, c.order_id, "顺丰", "SF7654321", 3_100)
+                .await,
+            Err(Rule::OrderNotShippable.into())
+        );
         assert!(due_for_completion(&db, 2_999, 10).await.unwrap().is_empty());
         assert_eq!(due_for_completion(&db, 3_000, 10).await.unwrap(), vec![c.order_id]);
         let tasks: Vec<_> = (0..2)
@@ -269,14 +279,14 @@ async fn with_specs(db: &Db, s: &crate::testing::Shop) -> Vec<domain::model::Sku
         spec1_values: "1斤,2斤,5斤".into(),
         ..Default::default()
     };
-    products::update(db, s.product, &ProductDraft::parse(&input).unwrap(), 5).await.unwrap();
+    products::update(db, &s.grant, s.product, &ProductDraft::parse(&input).unwrap(), 5).await.unwrap();
     let skus = products::skus_of(db, s.product, false).await.unwrap();
     let rows: Vec<_> = skus
         .iter()
         .zip([("35", "90", "10"), ("68", "", "5"), ("165", "400", "2")])
         .map(|(k, (p, o, st))| (k.id, SkuDraft::parse(p, o, st, "").unwrap()))
         .collect();
-    products::save_skus(db, s.product, &rows).await.unwrap();
+    products::save_skus(db, &s.grant, s.product, &rows).await.unwrap();
     products::skus_of(db, s.product, false).await.unwrap()
 }
 
@@ -318,7 +328,7 @@ async fn skus_have_their_own_price_and_stock() {
         // The SKU table refuses a row of another product, and changes nothing.
         let row = domain::catalogue::SkuDraft::parse("1", "", "999", "").unwrap();
         assert_eq!(
-            products::save_skus(&db, s.product, &[(skus[0].id, row.clone()), (foreign, row)]).await,
+            products::save_skus(&db, &s.grant, s.product, &[(skus[0].id, row.clone()), (foreign, row)]).await,
             Err(Rule::Forbidden.into())
         );
         assert_eq!(products::skus_of(&db, s.product, false).await.unwrap()[0].price, Fen(3500));
@@ -342,7 +352,7 @@ async fn editing_specs_keeps_existing_rows_and_retires_removed_ones() {
             spec1_values: "2斤, 5斤, 10斤".into(),
             ..Default::default()
         };
-        products::update(&db, s.product, &ProductDraft::parse(&input).unwrap(), 9).await.unwrap();
+        products::update(&db, &s.grant, s.product, &ProductDraft::parse(&input).unwrap(), 9).await.unwrap();
         let now = products::skus_of(&db, s.product, false).await.unwrap();
         assert_eq!(now.iter().map(|k| k.label()).collect::<Vec<_>>(), vec!["2斤", "5斤", "10斤"]);
         assert_eq!((now[0].id, now[0].price), (skus[1].id, Fen(6800)), "kept its own price");
@@ -373,7 +383,7 @@ async fn a_per_member_limit_holds_under_concurrent_orders() {
             status: "on_sale".into(),
             ..Default::default()
         };
-        products::update(&db, s.product, &ProductDraft::parse(&input).unwrap(), 2).await.unwrap();
+        products::update(&db, &s.grant, s.product, &ProductDraft::parse(&input).unwrap(), 2).await.unwrap();
         assert_eq!(
             create_buy_now(&db, s.buyer, s.product, None, 4, 3, WINDOW, "sandbox").await,
             Err(Rule::OverMemberLimit { limit: 3, left: 3 }.into())
@@ -421,8 +431,8 @@ async fn a_checkout_makes_one_order_per_community_with_its_shipping() {
     each_db(|db| async move {
         let salmon = shop(&db, "35", 50).await;
         let snacks = shop(&db, "39.9", 50).await;
-        communities::update_shipping(&db, salmon.community, ShippingRule::parse("8", "99").unwrap(), "").await.unwrap();
-        communities::update_shipping(&db, snacks.community, ShippingRule::parse("6", "").unwrap(), "雪山牧场门店")
+        communities::update_shipping(&db, &salmon.grant, ShippingRule::parse("8", "99").unwrap(), "").await.unwrap();
+        communities::update_shipping(&db, &snacks.grant, ShippingRule::parse("6", "").unwrap(), "雪山牧场门店")
             .await
             .unwrap();
         let c = Checkout {
@@ -529,7 +539,8 @@ async fn a_line_is_refunded_in_parts_never_beyond_what_it_cost() {
             Err(Rule::RefundAlreadyOpen.into())
         );
         // Two approvals at once: one decides it.
-        let (a, b) = tokio::join!(refunds::approve(&db, first, 7), refunds::approve(&db, first, 7));
+        let g = crate::testing::refund_grant(&db, first).await;
+        let (a, b) = tokio::join!(refunds::approve(&db, &g, first, 7), refunds::approve(&db, &g, first, 7));
         assert!(a.is_ok() ^ b.is_ok());
         assert!(matches!(a.err().or(b.err()), Some(crate::Error::Rule(Rule::RefundAlreadyDecided))));
         let (a, b) =
@@ -543,11 +554,16 @@ async fn a_line_is_refunded_in_parts_never_beyond_what_it_cost() {
             Err(Rule::BadRefundAmount { max: Fen(3500) }.into())
         );
         let second = refunds::request(&db, s.buyer, c.order_id, line, Fen(3500), "全退", 9).await.unwrap();
-        refunds::reject(&db, second, "已经发出，请签收后再申请", 10).await.unwrap();
-        assert_eq!(refunds::reject(&db, second, "again", 11).await, Err(Rule::RefundAlreadyDecided.into()));
+        refunds::reject(&db, &crate::testing::refund_grant(&db, second).await, second, "已经发出，请签收后再申请", 10)
+            .await
+            .unwrap();
+        assert_eq!(
+            refunds::reject(&db, &crate::testing::refund_grant(&db, second).await, second, "again", 11).await,
+            Err(Rule::RefundAlreadyDecided.into())
+        );
         assert_eq!(by_id(&db, c.order_id).await.unwrap().unwrap().status, OrderStatus::Paid);
         let third = refunds::request(&db, s.buyer, c.order_id, line, Fen(3500), "全退", 12).await.unwrap();
-        refunds::approve(&db, third, 13).await.unwrap();
+        refunds::approve(&db, &crate::testing::refund_grant(&db, third).await, third, 13).await.unwrap();
         assert!(refunds::mark_refunded(&db, third, "sbr", 14).await.unwrap());
         let o = by_id(&db, c.order_id).await.unwrap().unwrap();
         assert_eq!((o.status, o.refunded), (OrderStatus::Refunded, Fen(7000)));
