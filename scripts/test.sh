@@ -48,7 +48,7 @@ pg_url=$(scripts/pg.sh start "$work/pg" "$pg_port")
 echo "$pg_url"
 
 step "unit, store (SQLite + PostgreSQL), layer and HTTP tests"
-QUNLI_TEST_PG_URL="$pg_url" QUNLI_REQUIRE_PG=1 cargo test --workspace --features app/test-support
+QUNLI_TEST_PG_URL="$pg_url" QUNLI_REQUIRE_PG=1 cargo test --workspace --features app/test-support --no-fail-fast
 
 step "release build"
 scripts/build-site.sh

@@ -10,8 +10,6 @@ use sha2::{Digest, Sha256};
 use store::users;
 use store::Db;
 
-pub const SESSION_DAYS: i64 = 30;
-
 /// argon2id with the crate's default parameters (19 MiB, 2 passes), off the async threads.
 pub async fn hash_password(password: String) -> Result<String, crate::error::AppError> {
     tokio::task::spawn_blocking(move || Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()))
@@ -69,7 +67,7 @@ pub fn session_cookie(s: &Settings, token: &str) -> String {
     format!(
         "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         session_cookie_name(s),
-        SESSION_DAYS * 86_400
+        domain::time::SESSION_LIFETIME.as_secs()
     )
 }
 

@@ -155,9 +155,9 @@ impl AppState {
             settings: Arc::new(Settings {
                 base_url: "http://127.0.0.1:3000".into(),
                 secret,
-                pay_window_ms: 15 * 60_000,
+                pay_window_ms: domain::time::ms(domain::time::DEFAULT_PAY_WINDOW),
                 seat_hold_ms: domain::groupbuy::SEAT_HOLD_MS,
-                auto_complete_ms: 7 * 86_400_000,
+                auto_complete_ms: domain::time::ms(domain::time::DEFAULT_AUTO_COMPLETE),
                 data_dir: std::env::temp_dir(),
                 client_ip_header: None,
                 test_hooks: false,

@@ -38,6 +38,7 @@ impl AppError {
             NicknameTooLong => "nickname",
             BadCommunityName => "name",
             BadSlug | SlugTaken => "slug",
+            BadTimeZone => "time_zone",
             BadIntro => "intro",
             BadCover => "cover",
             BadTitle => "title",

@@ -225,6 +225,7 @@ catalogue! {
     community_name: "社群名称", "Name";
     slug_label: "社群地址", "Address";
     slug_hint: "小写字母、数字和短横线，例如 salmon-lovers", "Lower-case letters, digits and dashes, e.g. salmon-lovers";
+    time_zone_label: "时区（活动时间、报表按此计算）", "Time zone (for activity times and reports)";
     intro_label: "简介", "Introduction";
     cover_label: "封面", "Cover";
     save: "保存", "Save";
@@ -943,6 +944,7 @@ impl Lang {
             NicknameTooLong => s("昵称最多 20 个字。", "The name can have at most 20 characters."),
             SignInRequired => s("请先登录。", "Please sign in first."),
             BadCommunityName => s("社群名称需要 2 到 30 个字。", "The name needs 2 to 30 characters."),
+            BadTimeZone => s("请选择列表里的时区。", "Choose a time zone from the list."),
             BadSlug => s(
                 "社群地址只能用小写字母、数字和短横线，3 到 40 位。",
                 "Use 3–40 lower-case letters, digits and dashes.",

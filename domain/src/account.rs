@@ -118,7 +118,8 @@ pub struct SignInLimits {
 }
 
 pub const SIGN_IN_LIMITS: SignInLimits = SignInLimits { per_account: 10, per_address: 50 };
-pub const SIGN_IN_WINDOW_MS: i64 = 15 * 60 * 1000;
+pub const SIGN_IN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+pub const SIGN_IN_WINDOW_MS: i64 = crate::time::ms(SIGN_IN_WINDOW);
 
 /// Refuses a sign-in when `failures` (the oldest at `first_failure`) already reached `limit`
 /// within the window, saying how many whole minutes remain until the oldest one ages out.
@@ -127,7 +128,8 @@ pub fn check_sign_in_limit(failures: i64, first_failure: Option<i64>, now: i64, 
         return Ok(());
     }
     let wait_ms = (first_failure.unwrap_or(now) + SIGN_IN_WINDOW_MS - now).max(0);
-    Err(Error::TooManyAttempts { minutes: ((wait_ms + 59_999) / 60_000).max(1) })
+    let minute = crate::time::ms(crate::time::MINUTE);
+    Err(Error::TooManyAttempts { minutes: ((wait_ms + minute - 1) / minute).max(1) })
 }
 
 #[cfg(test)]

@@ -314,7 +314,7 @@ pub fn parse_count(input: &str, min: i64, max: i64) -> Option<i64> {
 
 /// Saving shown next to a struck price: `省¥55`. None when there is no real saving.
 pub fn saving(price: Fen, original: Fen) -> Option<Fen> {
-    (original > price).then(|| Fen(original.0 - price.0))
+    (original > price).then(|| original - price)
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub enum Error {
     // Communities and products
     BadCommunityName,
     BadSlug,
+    BadTimeZone,
     SlugTaken,
     BadIntro,
     BadCover,

@@ -3,15 +3,20 @@
 
 use super::money::Fen;
 use crate::text_enum;
+use crate::time::{ms, HOUR};
 use crate::Error;
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
 
 pub const MIN_TEAM: i64 = 2;
 pub const MAX_TEAM: i64 = 50;
-pub const HOUR_MS: i64 = 3_600_000;
-pub const DEFAULT_WINDOW_MS: i64 = 24 * HOUR_MS;
+pub const HOUR_MS: i64 = ms(HOUR);
+/// A team's window when the owner does not choose one.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(24 * 3600);
+pub const DEFAULT_WINDOW_MS: i64 = ms(DEFAULT_WINDOW);
 /// How long a joining member's seat is kept while they pay.
-pub const SEAT_HOLD_MS: i64 = 5 * 60_000;
+pub const SEAT_HOLD: Duration = Duration::from_secs(5 * 60);
+pub const SEAT_HOLD_MS: i64 = ms(SEAT_HOLD);
 
 /// A ladder step (阶梯团): when a team closes with at least `size` members, each pays `price`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +40,7 @@ pub struct Activity {
     /// Units one member may buy through this activity, over all their orders.
     pub per_member_limit: i64,
     /// Larger teams, lower prices; sizes increasing above `team_size`, prices decreasing.
-    #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::sql::LadderText"))]
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "LadderText"))]
     pub ladder: Vec<Tier>,
     /// 成团保障: at the end of its window a team succeeds with whoever has paid.
     #[cfg_attr(feature = "sqlx", sqlx(try_from = "crate::sql::IntBool"))]
@@ -56,6 +61,37 @@ pub fn ladder_from_text(s: &str) -> Vec<Tier> {
             Some(Tier { size: size.parse().ok()?, price: Fen(price.parse().ok()?) })
         })
         .collect()
+}
+
+/// A ladder as its TEXT column keeps it (`3:2590,4:2290`: team size and price in fen per step),
+/// read as a `Vec<Tier>` field: `#[sqlx(try_from = "LadderText")]`.
+#[cfg(feature = "sqlx")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LadderText(pub String);
+
+#[cfg(feature = "sqlx")]
+impl sqlx::Type<sqlx::Any> for LadderText {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <str as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <str as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+#[cfg(feature = "sqlx")]
+impl<'r> sqlx::Decode<'r, sqlx::Any> for LadderText {
+    fn decode(value: <sqlx::Any as sqlx::Database>::ValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        Ok(LadderText(<String as sqlx::Decode<'r, sqlx::Any>>::decode(value)?))
+    }
+}
+
+#[cfg(feature = "sqlx")]
+impl From<LadderText> for Vec<Tier> {
+    fn from(v: LadderText) -> Self {
+        ladder_from_text(&v.0)
+    }
 }
 
 /// The owner's activity form as typed.
@@ -146,7 +182,7 @@ impl Activity {
     /// lower than the step).
     pub fn ladder_refund(&self, members: i64, paid_unit: Fen, quantity: i64) -> Fen {
         let diff = paid_unit.saturating_sub(self.final_price(members));
-        Fen(diff.0 * quantity)
+        diff * quantity
     }
 
     pub fn is_running(&self, now: i64) -> bool {

@@ -27,9 +27,13 @@ impl Fen {
         self.0.checked_add(other.0).map(Fen)
     }
 
+    pub fn checked_sub(self, other: Fen) -> Option<Fen> {
+        self.0.checked_sub(other.0).map(Fen)
+    }
+
     /// `self - other`, or zero when `other` is larger.
     pub fn saturating_sub(self, other: Fen) -> Fen {
-        Fen((self.0 - other.0).max(0))
+        Fen(self.0.saturating_sub(other.0).max(0))
     }
 
     /// Applies a rate in basis points, rounding down to the fen.
@@ -89,6 +93,58 @@ impl Fen {
     }
 }
 
+/// `a + b` and `a - b` on money never wrap: an overflow stops the request with a panic (and
+/// `overflow-checks` is on in release builds too), which the server turns into an error page,
+/// rather than charging a wrapped amount. Amounts the shop handles stay below `MAX_AMOUNT`, far
+/// from the limit; code that adds untrusted figures uses `checked_add`.
+impl std::ops::Add for Fen {
+    type Output = Fen;
+    fn add(self, rhs: Fen) -> Fen {
+        match self.checked_add(rhs) {
+            Some(f) => f,
+            None => panic!("money overflow: {} + {}", self.0, rhs.0),
+        }
+    }
+}
+
+impl std::ops::Sub for Fen {
+    type Output = Fen;
+    fn sub(self, rhs: Fen) -> Fen {
+        match self.checked_sub(rhs) {
+            Some(f) => f,
+            None => panic!("money overflow: {} - {}", self.0, rhs.0),
+        }
+    }
+}
+
+impl std::ops::Mul<i64> for Fen {
+    type Output = Fen;
+    fn mul(self, qty: i64) -> Fen {
+        match self.checked_mul(qty) {
+            Some(f) => f,
+            None => panic!("money overflow: {} × {qty}", self.0),
+        }
+    }
+}
+
+impl std::ops::AddAssign for Fen {
+    fn add_assign(&mut self, rhs: Fen) {
+        *self = *self + rhs;
+    }
+}
+
+impl std::iter::Sum for Fen {
+    fn sum<I: Iterator<Item = Fen>>(iter: I) -> Fen {
+        iter.fold(Fen::ZERO, |a, b| a + b)
+    }
+}
+
+impl<'a> std::iter::Sum<&'a Fen> for Fen {
+    fn sum<I: Iterator<Item = &'a Fen>>(iter: I) -> Fen {
+        iter.copied().sum()
+    }
+}
+
 impl fmt::Display for Fen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.display())
@@ -99,6 +155,22 @@ impl fmt::Display for Fen {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn money_adds_and_sums_exactly() {
+        assert_eq!(Fen(3500) + Fen(800) - Fen(300), Fen(4000));
+        assert_eq!(Fen(2990) * 3, Fen(8970));
+        assert_eq!([Fen(1), Fen(2), Fen(3)].iter().sum::<Fen>(), Fen(6));
+        assert_eq!(Fen(i64::MAX).checked_add(Fen(1)), None);
+        assert_eq!(Fen(i64::MIN).checked_sub(Fen(1)), None);
+        assert_eq!(Fen(100).saturating_sub(Fen(300)), Fen::ZERO);
+    }
+
+    #[test]
+    #[should_panic(expected = "money overflow")]
+    fn money_overflow_stops_instead_of_wrapping() {
+        let _ = Fen(i64::MAX) + Fen(1);
+    }
 
     #[test]
     fn displays_yuan_with_two_decimals() {

@@ -14,7 +14,8 @@ text_enum! {
 
 /// A webhook whose timestamp is further than this from our clock is refused: a captured
 /// request cannot be replayed later.
-pub const WEBHOOK_TOLERANCE_MS: i64 = 300_000;
+pub const WEBHOOK_TOLERANCE: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+pub const WEBHOOK_TOLERANCE_MS: i64 = crate::time::ms(WEBHOOK_TOLERANCE);
 
 pub fn timestamp_fresh(now_ms: i64, stamp_ms: i64) -> bool {
     (now_ms - stamp_ms).abs() <= WEBHOOK_TOLERANCE_MS

@@ -12,7 +12,7 @@ pub const MAX_DEPTH: usize = 3;
 /// Commission rates over all depths may not pass half of the price.
 pub const MAX_TOTAL_BP: i64 = 5_000;
 pub const DEFAULT_WINDOW_DAYS: i64 = 30;
-pub const DAY_MS: i64 = 86_400_000;
+pub const DAY_MS: i64 = crate::time::ms(crate::time::DAY);
 
 /// Referral codes: 6 to 12 of `A–Z` and `2–9` (no 0/O or 1/I to misread). Anything else is not
 /// a code and is ignored, so a malformed `?ref=` never breaks a page.
@@ -294,7 +294,7 @@ pub fn reversal_due(accrued: Fen, base: Fen, refunded: Fen, reversed: Fen) -> Fe
     }
     let kept_base = (base.0 - refunded.0.clamp(0, base.0)) as i128;
     let keeps = (accrued.0 as i128 * kept_base / base.0 as i128) as i64;
-    Fen(accrued.0 - keeps).saturating_sub(reversed)
+    (accrued - Fen(keeps)).saturating_sub(reversed)
 }
 
 text_enum! {
@@ -569,7 +569,7 @@ pub fn explain(me: i64, chain: &[i64], link: Option<(i64, BindOutcome)>, credits
 
 /// The start of the local day containing `now`, for daily caps (`offset_min` east of UTC).
 pub fn day_start(now: i64, offset_min: i64) -> i64 {
-    let off = offset_min * 60_000;
+    let off = offset_min * crate::time::ms(crate::time::MINUTE);
     (now + off).div_euclid(DAY_MS) * DAY_MS - off
 }
 

@@ -56,30 +56,3 @@ impl From<IntBool> for bool {
         v.0 != 0
     }
 }
-
-/// A ladder as its TEXT column keeps it (`3:2590,4:2290`: team size and price in fen per step),
-/// read as a `Vec<Tier>` field: `#[sqlx(try_from = "domain::sql::LadderText")]`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LadderText(pub String);
-
-impl Type<Any> for LadderText {
-    fn type_info() -> AnyTypeInfo {
-        <str as Type<Any>>::type_info()
-    }
-
-    fn compatible(ty: &AnyTypeInfo) -> bool {
-        <str as Type<Any>>::compatible(ty)
-    }
-}
-
-impl<'r> Decode<'r, Any> for LadderText {
-    fn decode(value: <Any as Database>::ValueRef<'r>) -> Result<Self, BoxDynError> {
-        Ok(LadderText(<String as Decode<'r, Any>>::decode(value)?))
-    }
-}
-
-impl From<LadderText> for Vec<crate::groupbuy::Tier> {
-    fn from(v: LadderText) -> Self {
-        crate::groupbuy::ladder_from_text(&v.0)
-    }
-}

@@ -1,14 +1,56 @@
-//! Time is stored as UTC milliseconds and shown in the community's time zone.
+//! Time is stored as UTC milliseconds and shown in the community's time zone. Lengths of time
+//! are named `Duration`s; `ms` turns one into the milliseconds that rows and clocks use.
 
-/// Offsets of the zones a community can choose, in minutes east of UTC. China has used one zone
-/// without daylight saving since 1991, so a fixed offset is exact for Asia/Shanghai.
+use crate::Error;
+use std::time::Duration;
+
+pub const MINUTE: Duration = Duration::from_secs(60);
+pub const HOUR: Duration = Duration::from_secs(3600);
+pub const DAY: Duration = Duration::from_secs(86_400);
+
+/// How long an unpaid order keeps its stock, unless configured otherwise.
+pub const DEFAULT_PAY_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// How long after shipping an order completes by itself, unless configured otherwise.
+pub const DEFAULT_AUTO_COMPLETE: Duration = Duration::from_secs(7 * 86_400);
+/// How long a session lasts after sign-in.
+pub const SESSION_LIFETIME: Duration = Duration::from_secs(30 * 86_400);
+
+/// A duration in milliseconds (the unit of every stored time).
+pub const fn ms(d: Duration) -> i64 {
+    d.as_millis() as i64
+}
+
+/// The zone of a community that has not chosen one.
+pub const DEFAULT_ZONE: &str = "Asia/Shanghai";
+
+/// The zones a community can choose, with their offsets in minutes east of UTC. None of them
+/// observes daylight saving (China has used one zone without it since 1991), so a fixed offset
+/// is exact.
+pub const ZONES: [(&str, i64); 7] = [
+    ("Asia/Shanghai", 480),
+    ("Asia/Chongqing", 480),
+    ("Asia/Hong_Kong", 480),
+    ("Asia/Taipei", 480),
+    ("Asia/Singapore", 480),
+    ("Asia/Tokyo", 540),
+    ("UTC", 0),
+];
+
+/// The offset of a zone the shop knows, or `None`.
+pub fn known_zone(zone: &str) -> Option<i64> {
+    ZONES.iter().find(|(z, _)| *z == zone).map(|(_, o)| *o)
+}
+
+/// A zone an owner chose: one of `ZONES`, else `BadTimeZone` (never a silent default).
+pub fn parse_zone(input: &str) -> Result<&'static str, Error> {
+    let input = input.trim();
+    ZONES.iter().find(|(z, _)| *z == input).map(|(z, _)| *z).ok_or(Error::BadTimeZone)
+}
+
+/// The offset used to show times. Zones are checked when they are saved, and the store reads
+/// an unknown stored zone as `DEFAULT_ZONE` (and logs it), so the fallback here only guards.
 pub fn zone_offset_minutes(zone: &str) -> i64 {
-    match zone {
-        "Asia/Shanghai" | "Asia/Chongqing" | "Asia/Hong_Kong" | "Asia/Taipei" | "Asia/Singapore" => 480,
-        "Asia/Tokyo" => 540,
-        "UTC" => 0,
-        _ => 480,
-    }
+    known_zone(zone).unwrap_or(480)
 }
 
 /// `2026-11-25 14:05`
@@ -80,6 +122,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_known_zones_are_accepted() {
+        assert_eq!(parse_zone(" Asia/Tokyo "), Ok("Asia/Tokyo"));
+        assert_eq!(parse_zone("Europe/Atlantis"), Err(Error::BadTimeZone));
+        assert_eq!(parse_zone(""), Err(Error::BadTimeZone));
+        assert_eq!(known_zone("UTC"), Some(0));
+        assert_eq!(known_zone("Mars/Olympus"), None);
+    }
 
     #[test]
     fn local_times_round_trip() {

@@ -26,7 +26,9 @@ pub struct JobReport {
 }
 
 const BATCH: i64 = 200;
-const LEASE_MS: i64 = 60_000;
+/// A run that dies keeps the lease this long before another instance takes over.
+const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
+const LEASE_MS: i64 = domain::time::ms(LEASE);
 
 pub async fn run_once(st: &AppState) -> Result<JobReport, AppError> {
     let now = st.clock.now_ms();

@@ -4,6 +4,7 @@
 use crate::config::Config;
 use app::ctx::{AppState, Changes, Clock, Settings};
 use app::providers::Sandbox;
+use domain::time::{ms, DAY, MINUTE};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 use store::Db;
@@ -27,9 +28,9 @@ pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
     let settings = Settings {
         base_url: cfg.base_url.clone(),
         secret: secret.clone(),
-        pay_window_ms: cfg.pay_window_minutes * 60_000,
-        seat_hold_ms: cfg.seat_hold_minutes * 60_000,
-        auto_complete_ms: cfg.auto_complete_days * 86_400_000,
+        pay_window_ms: cfg.pay_window_minutes * ms(MINUTE),
+        seat_hold_ms: cfg.seat_hold_minutes * ms(MINUTE),
+        auto_complete_ms: cfg.auto_complete_days * ms(DAY),
         test_hooks: cfg.test_hooks,
         data_dir: cfg.data_dir.clone(),
         client_ip_header: cfg.client_ip_header.clone(),

@@ -40,7 +40,7 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Community>, Error> {
         .bind(slug)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(r)
+    Ok(r.map(known_zone))
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Community>, Error> {
@@ -48,7 +48,29 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Community>, Error> {
         .bind(id)
         .fetch_optional(&db.pool)
         .await?;
-    Ok(r)
+    Ok(r.map(known_zone))
+}
+
+/// Zones are checked when saved; a row from before that check with a zone the shop does not
+/// know is read as the default zone, and said so in the log so it can be fixed.
+fn known_zone(mut c: Community) -> Community {
+    if domain::time::known_zone(&c.time_zone).is_none() {
+        tracing::warn!(community = c.id, zone = %c.time_zone, "unknown time zone read as {}", domain::time::DEFAULT_ZONE);
+        c.time_zone = domain::time::DEFAULT_ZONE.to_string();
+    }
+    c
+}
+
+/// Sets the zone the community's times are shown and counted in (checked by
+/// `domain::time::parse_zone`).
+pub async fn set_time_zone(db: &Db, g: &Granted, zone: &str) -> Result<(), Error> {
+    let zone = domain::time::parse_zone(zone)?;
+    sqlx::query("UPDATE communities SET time_zone = $1 WHERE id = $2")
+        .bind(zone)
+        .bind(g.community())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 /// Creates a community owned by `owner`, who becomes its first member.

@@ -7,6 +7,7 @@ use domain::catalogue::{CommunityDraft, ProductDraft, ProductInput, SkuDraft};
 use domain::checkout::{AddressDraft, ShippingRule};
 use domain::groupbuy::{Activity, DEFAULT_WINDOW_MS};
 use domain::money::Fen;
+use domain::time::{ms, DAY, MINUTE};
 
 pub const OWNER_PHONE: &str = "13800000001";
 pub const MEMBER_PHONE: &str = "13800000002";
@@ -221,8 +222,8 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
                     team_price: Fen(price),
                     leader_price: None,
                     window_ms: DEFAULT_WINDOW_MS,
-                    starts_at: now - 60_000,
-                    ends_at: now + 30 * 86_400_000,
+                    starts_at: now - ms(MINUTE),
+                    ends_at: now + 30 * ms(DAY),
                     per_member_limit: 2,
                     ladder: vec![],
                     guaranteed: false,

@@ -177,7 +177,7 @@ async fn standing_in(
         (_, JoinMode::AfterSpending(threshold)) => {
             let spent = spent_in(conn, community, user).await?;
             if spent < threshold {
-                return Ok(Standing::SpendMore { left: Fen(threshold.0 - spent.0) });
+                return Ok(Standing::SpendMore { left: threshold - spent });
             }
             true
         }
@@ -508,8 +508,8 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
                 let base = Fen(amount - share);
                 for a in commissions(&p.rules, base, buyer, &chain, override_from(l), kind) {
                     let e = due.entry(a.depth).or_insert((a.beneficiary, Fen::ZERO, Fen::ZERO));
-                    e.1 = Fen(e.1 .0 + a.amount.0);
-                    e.2 = Fen(e.2 .0 + base.0);
+                    e.1 += a.amount;
+                    e.2 += base;
                 }
             }
             let zone: String = col(&o, "time_zone")?;

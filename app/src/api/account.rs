@@ -12,7 +12,7 @@ async fn start_session(user_id: i64) -> Result<(), AppError> {
     }
     let (token, hash) = auth::new_token();
     let now = st.clock.now_ms();
-    users::create_session(&st.db, &hash, user_id, now, now + auth::SESSION_DAYS * 86_400_000).await?;
+    users::create_session(&st.db, &hash, user_id, now, now + domain::time::ms(domain::time::SESSION_LIFETIME)).await?;
     super::form::set_cookie(&auth::session_cookie(&st.settings, &token));
     // The member is signed in either way; a cart that could not be merged stays with the visitor cookie.
     if let Err(e) = super::cart::merge_visitor_cart(user_id).await {

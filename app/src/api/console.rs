@@ -69,21 +69,28 @@ pub async fn update_community(
     slug: String,
     intro: String,
     cover: String,
+    time_zone: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ctx;
     use crate::flash::Notice;
     use domain::catalogue::CommunityDraft;
+    let zone_in = time_zone.unwrap_or_default();
     let result = async {
         let st = ctx::state();
         let (g, _) = super::console(community_id, Role::Staff).await?;
         let draft = CommunityDraft::parse(&name, &slug, &intro, &cover)?;
-        Ok(store::communities::update(&st.db, &g, &draft).await?)
+        let zone = if zone_in.is_empty() { None } else { Some(domain::time::parse_zone(&zone_in)?) };
+        store::communities::update(&st.db, &g, &draft).await?;
+        if let Some(zone) = zone {
+            store::communities::set_time_zone(&st.db, &g, zone).await?;
+        }
+        Ok(())
     }
     .await;
     super::form::finish(
         result,
         |_| super::form::Next::with(format!("/console/c/{community_id}"), Notice::Saved),
-        &[("name", &name), ("slug", &slug), ("intro", &intro), ("cover", &cover)],
+        &[("name", &name), ("slug", &slug), ("intro", &intro), ("cover", &cover), ("time_zone", &zone_in)],
     )
 }
 

@@ -61,9 +61,9 @@ pub fn CartPage() -> impl IntoView {
             .iter()
             .flat_map(|g| g.items.iter())
             .filter(|i| i.state == CartLineState::Ready)
-            .map(|i| Fen(i.price.0 * i.quantity))
+            .map(|i| i.price * i.quantity)
             .collect();
-        let goods = ready.iter().fold(Fen::ZERO, |a, b| Fen(a.0 + b.0));
+        let goods: Fen = ready.iter().sum();
         let any_ready = !ready.is_empty();
         let checkout_href = if d.signed_in { "/checkout".to_string() } else { "/signin?next=/checkout".to_string() };
         let checkout_label = if d.signed_in { t.go_checkout } else { t.sign_in_to_checkout };
@@ -120,11 +120,11 @@ pub fn CheckoutPage() -> impl IntoView {
             .groups
             .iter()
             .map(|g| {
-                let amounts: Vec<Fen> = g.items.iter().map(|i| Fen(i.price.0 * i.quantity)).collect();
+                let amounts: Vec<Fen> = g.items.iter().map(|i| i.price * i.quantity).collect();
                 totals(&amounts, g.community.shipping_rule(), Delivery::Ship).ok()
             })
             .collect();
-        let grand = group_totals.iter().flatten().fold(Fen::ZERO, |a, t| Fen(a.0 + t.total.0));
+        let grand: Fen = group_totals.iter().flatten().map(|t| t.total).sum();
         view! {
             <Page title=t.checkout_title back="/cart".to_string()>
                 {if d.groups.is_empty() {
@@ -161,7 +161,7 @@ pub fn CheckoutPage() -> impl IntoView {
                                                 <p class="order-line-title">{i.title.clone()}</p>
                                                 <p class="muted small">{i.spec.clone()}" "{i.price.display()}" "{lang().quantity_times(i.quantity)}</p>
                                             </div>
-                                            <p class="order-line-amount">{Fen(i.price.0 * i.quantity).display()}</p>
+                                            <p class="order-line-amount">{(i.price * i.quantity).display()}</p>
                                         </div>
                                     }).collect_view()}
                                     {tot.map(|t2| view! {

@@ -56,6 +56,11 @@ fn CommunityFields(c: Option<Community>) -> impl IntoView {
         <Field name="intro" label=t.intro_label kind="textarea" value=v(|c| c.intro.clone()) maxlength=500/>
         <PictureChoice name="cover" label=t.cover_label options=COVERS url=cover_url
             value=c.as_ref().map(|c| c.cover.clone()).unwrap_or_else(|| COVERS[0].to_string())/>
+        {c.as_ref().map(|c| view! {
+            <SelectField name="time_zone" label=t.time_zone_label
+                options=domain::time::ZONES.iter().map(|(z, _)| (*z, *z)).collect()
+                value=c.time_zone.clone()/>
+        })}
     }
 }
 

@@ -163,7 +163,7 @@ fn ActivityForm(product: i64, editing: Option<GroupActivity>, zone: String, now:
     let t = t();
     let f = flash();
     let a = editing.as_ref().map(|e| e.rules.clone());
-    let day = 86_400_000;
+    let day = domain::time::ms(domain::time::DAY);
     let v = |name: &str, current: Option<String>, default: String| f.value(name).or(current).unwrap_or(default);
     let team_size = v("team_size", a.as_ref().map(|a| a.team_size.to_string()), "3".into());
     let team_price = v("team_price", a.as_ref().map(|a| a.team_price.input_value()), String::new());

@@ -385,7 +385,8 @@ pub fn RefundRequestPage() -> impl IntoView {
             .filter(|r| {
                 r.line_id == Some(line_id) && r.kind == RefundKind::Member && r.status != RefundStatus::Rejected
             })
-            .fold(domain::money::Fen::ZERO, |a, r| domain::money::Fen(a.0 + r.amount.0));
+            .map(|r| r.amount)
+            .sum::<domain::money::Fen>();
         view! {
             <Page title=t.request_refund back=format!("/orders/{}", o.id)>
                 {match line {
