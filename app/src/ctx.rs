@@ -110,12 +110,9 @@ impl RequestCtx {
     }
 }
 
-/// One parameter of a query string, decoded.
+/// One parameter of a query string, percent-decoded (`?ref=%41…`, Chinese in `?q=`).
 fn url_param(query: &str, name: &str) -> Option<String> {
-    query.split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=')?;
-        (k == name).then(|| v.to_string())
-    })
+    form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
 /// The shared state, inside a server function or page.
@@ -167,5 +164,18 @@ impl AppState {
             instance: format!("test-{}", crate::auth::new_token().0).into(),
             changes: Changes::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::url_param;
+
+    #[test]
+    fn query_parameters_are_percent_decoded() {
+        assert_eq!(url_param("a=1&ref=%41BC234", "ref").as_deref(), Some("ABC234"));
+        assert_eq!(url_param("q=%E4%B8%89%E6%96%87%E9%B1%BC+%E4%B8%AD%E6%AE%B5", "q").as_deref(), Some("三文鱼 中段"));
+        assert_eq!(url_param("ref=", "ref").as_deref(), Some(""));
+        assert_eq!(url_param("x=1", "ref"), None);
     }
 }

@@ -11,6 +11,7 @@ use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 use std::sync::Arc;
@@ -27,10 +28,17 @@ pub struct KindLabel {
     kind: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StatusLabel {
+    status: &'static str,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: Family<KindLabel, Histogram>,
+    /// Read from the database when scraped, so every instance reports the same totals.
+    orders: Family<StatusLabel, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -44,7 +52,9 @@ impl Metrics {
         let latency = Family::<KindLabel, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
         registry.register("qunli_http_requests", "HTTP requests by kind and status class", requests.clone());
         registry.register("qunli_http_request_duration_seconds", "Time to the response head", latency.clone());
-        Metrics { registry, requests, latency }
+        let orders = Family::<StatusLabel, Gauge>::default();
+        registry.register("qunli_orders", "Orders by state", orders.clone());
+        Metrics { registry, requests, latency, orders }
     }
 }
 
@@ -88,22 +98,16 @@ pub async fn observe(State(m): State<Arc<Metrics>>, req: Request, next: Next) ->
 }
 
 pub async fn render(State(st): State<AppState>, Extension(m): Extension<Arc<Metrics>>) -> Response {
-    let mut out = String::new();
-    if encode(&mut out, &m.registry).is_err() {
+    let Ok(rows) = store::orders::totals_by_status(&st.db).await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    for status in domain::order::OrderStatus::ALL {
+        let n = rows.iter().find(|(s, _)| s == status).map(|(_, n)| *n).unwrap_or(0);
+        m.orders.get_or_create(&StatusLabel { status: status.as_str() }).set(n);
+    }
+    let mut text = String::new();
+    if encode(&mut text, &m.registry).is_err() {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    // `encode` ends with `# EOF`; the database figures go before it.
-    let body = out.trim_end().trim_end_matches("# EOF").to_string();
-    let mut text = body;
-    text.push_str("# HELP qunli_orders Orders by state.\n# TYPE qunli_orders gauge\n");
-    match store::orders::totals_by_status(&st.db).await {
-        Ok(rows) => {
-            for (status, n) in rows {
-                text.push_str(&format!("qunli_orders{{status=\"{status}\"}} {n}\n"));
-            }
-        }
-        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
-    }
-    text.push_str("# EOF\n");
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], text).into_response()
 }

@@ -162,6 +162,8 @@ async fn health_and_metrics() {
     assert_eq!(m.status, StatusCode::OK);
     assert!(m.body.contains("qunli_http_requests_total{kind=\"ops\",status=\"2xx\"} 1"), "{}", m.body);
     assert!(m.body.contains("# TYPE qunli_orders gauge"));
+    assert!(m.body.contains("qunli_orders{status=\"paid\"} 0"), "every state is reported, also when empty");
+    assert_eq!(m.body.matches("# EOF").count(), 1);
     assert!(m.body.trim_end().ends_with("# EOF"));
 }
 

@@ -544,11 +544,10 @@ pub async fn status_counts(db: &Db, buyer: i64) -> Result<HashMap<OrderStatus, i
 }
 
 /// Orders by state across the instance, for `/metrics`.
-pub async fn totals_by_status(db: &Db) -> Result<Vec<(String, i64)>, Error> {
-    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status")
+pub async fn totals_by_status(db: &Db) -> Result<Vec<(OrderStatus, i64)>, Error> {
+    Ok(sqlx::query_as("SELECT status, COUNT(*) AS n FROM orders GROUP BY status ORDER BY status")
         .fetch_all(&db.pool)
-        .await?;
-    rows.iter().map(|r| Ok((col(r, "status")?, col(r, "n")?))).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
+        .await?)
 }
 
 #[cfg(test)]
