@@ -94,30 +94,11 @@ impl Config {
             }
             None => format!("http://{listen}"),
         };
-        let pay_window_minutes = match get("QUNLI_PAY_WINDOW_MINUTES") {
-            Some(v) => v.trim().parse::<i64>().ok().filter(|m| (1..=1440).contains(m)).ok_or_else(|| {
-                err("QUNLI_PAY_WINDOW_MINUTES", format!("`{v}` should be a number of minutes from 1 to 1440"))
-            })?,
-            None => 15,
-        };
-        let seat_hold_minutes = match get("QUNLI_SEAT_HOLD_MINUTES") {
-            Some(v) => v.trim().parse::<i64>().ok().filter(|m| (1..=60).contains(m)).ok_or_else(|| {
-                err("QUNLI_SEAT_HOLD_MINUTES", format!("`{v}` should be a number of minutes from 1 to 60"))
-            })?,
-            None => 5,
-        };
-        let auto_complete_days = match get("QUNLI_AUTO_COMPLETE_DAYS") {
-            Some(v) => v.trim().parse::<i64>().ok().filter(|d| (1..=60).contains(d)).ok_or_else(|| {
-                err("QUNLI_AUTO_COMPLETE_DAYS", format!("`{v}` should be a number of days from 1 to 60"))
-            })?,
-            None => 7,
-        };
-        let job_interval_seconds = match get("QUNLI_JOB_INTERVAL_SECONDS") {
-            Some(v) => v.trim().parse::<u64>().ok().filter(|s| (1..=3600).contains(s)).ok_or_else(|| {
-                err("QUNLI_JOB_INTERVAL_SECONDS", format!("`{v}` should be a number of seconds from 1 to 3600"))
-            })?,
-            None => 10,
-        };
+        let in_range = |var, unit, range, default| var_in_range(&get, var, unit, range, default);
+        let pay_window_minutes = in_range("QUNLI_PAY_WINDOW_MINUTES", "minutes", 1..=1440, 15)?;
+        let seat_hold_minutes = in_range("QUNLI_SEAT_HOLD_MINUTES", "minutes", 1..=60, 5)?;
+        let auto_complete_days = in_range("QUNLI_AUTO_COMPLETE_DAYS", "days", 1..=60, 7)?;
+        let job_interval_seconds = in_range("QUNLI_JOB_INTERVAL_SECONDS", "seconds", 1..=3600, 10)? as u64;
         let test_hooks = match get("QUNLI_TEST_HOOKS").as_deref() {
             None | Some("0") => false,
             Some("1") => true,
@@ -176,6 +157,22 @@ impl Config {
     }
 }
 
+/// A whole number of `unit` from the variable `var`, within `range`, or `default` when unset;
+/// anything else is an error that names the variable and says what it should be.
+fn var_in_range(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    unit: &str,
+    range: std::ops::RangeInclusive<i64>,
+    default: i64,
+) -> Result<i64, ConfigError> {
+    let Some(v) = get(var) else { return Ok(default) };
+    v.trim().parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| ConfigError {
+        var,
+        message: format!("`{v}` should be a number of {unit} from {} to {}", range.start(), range.end()),
+    })
+}
+
 #[cfg(unix)]
 fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -231,6 +228,14 @@ mod tests {
             assert_eq!(e.var, var);
             assert!(e.to_string().starts_with(var));
         }
+    }
+
+    #[test]
+    fn numbers_are_read_within_their_range() {
+        let c = with(&[("QUNLI_SEAT_HOLD_MINUTES", " 60 "), ("QUNLI_JOB_INTERVAL_SECONDS", "1")]).unwrap();
+        assert_eq!((c.seat_hold_minutes, c.job_interval_seconds), (60, 1));
+        let e = with(&[("QUNLI_SEAT_HOLD_MINUTES", "61")]).unwrap_err();
+        assert_eq!(e.to_string(), "QUNLI_SEAT_HOLD_MINUTES: `61` should be a number of minutes from 1 to 60");
     }
 
     #[test]
