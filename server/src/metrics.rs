@@ -84,15 +84,14 @@ fn kind(path: &str) -> &'static str {
 pub async fn observe(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let k = kind(req.uri().path());
-    let method = req.method().clone();
-    let path = req.uri().path().to_string();
     let res = next.run(req).await;
     let secs = start.elapsed().as_secs_f64();
     let status = res.status().as_u16();
     m.requests.get_or_create(&RequestLabels { kind: k.into(), status: format!("{}xx", status / 100) }).inc();
     m.latency.get_or_create(&KindLabel { kind: k.into() }).observe(secs);
     if k != "static" {
-        tracing::info!(%method, %path, status, ms = (secs * 1000.0) as u64, "request");
+        // Method, path and request id are on the request's span.
+        tracing::info!(status, ms = (secs * 1000.0) as u64, "request");
     }
     res
 }

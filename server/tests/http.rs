@@ -158,8 +158,10 @@ async fn health_and_metrics() {
     let app = test_app().await;
     let h = app.get("/healthz", None).await;
     assert_eq!((h.status, h.body.as_str()), (StatusCode::OK, "ok\n"));
+    assert!(h.headers.get("x-request-id").is_some_and(|v| !v.is_empty()), "each response names its request");
     let m = app.get("/metrics", None).await;
     assert_eq!(m.status, StatusCode::OK);
+    assert_ne!(h.headers.get("x-request-id"), m.headers.get("x-request-id"));
     assert!(m.body.contains("qunli_http_requests_total{kind=\"ops\",status=\"2xx\"} 1"), "{}", m.body);
     assert!(m.body.contains("# TYPE qunli_orders gauge"));
     assert!(m.body.contains("qunli_orders{status=\"paid\"} 0"), "every state is reported, also when empty");

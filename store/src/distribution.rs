@@ -658,6 +658,7 @@ pub async fn due_to_settle(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, Er
 }
 
 /// Settles one commission, exactly once: the conditional update claims it.
+#[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn settle(db: &Db, id: i64, now: i64) -> Result<bool, Error> {
     let mut tx = db.begin().await?;
     let n = sqlx::query(
@@ -765,6 +766,7 @@ const WITHDRAWAL_COLS: &str =
 
 /// A distributor asks to withdraw `amount` of their settled balance. Requests of one community take
 /// turns on its row, so two at once give one request and one "already waiting".
+#[tracing::instrument(skip_all, fields(community, user), err(level = "debug"))]
 pub async fn request_withdrawal(db: &Db, community: i64, user: i64, amount: Fen, now: i64) -> Result<i64, Error> {
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE communities SET id = id WHERE id = $1").bind(community).execute(&mut *tx).await?;
@@ -818,6 +820,7 @@ pub async fn request_withdrawal(db: &Db, community: i64, user: i64, amount: Fen,
 
 /// The owner pays a withdrawal out (recorded as paid, less the fee) or turns it down (the amount
 /// goes back to the distributor's balance), once. Payouts are the owner's alone, never staff's.
+#[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn decide_withdrawal(
     db: &Db,
     g: &Granted,

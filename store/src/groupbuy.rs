@@ -421,6 +421,7 @@ pub struct Seat {
 
 /// Takes a seat (opening the team for a leader) and makes its order, held for `hold_ms` while
 /// the member pays. The same checkout key returns the first seat.
+#[tracing::instrument(skip_all, fields(buyer), err(level = "debug"))]
 pub async fn take_seat(
     db: &Db,
     buyer: i64,
@@ -834,6 +835,7 @@ pub enum Closed {
 /// Ends a team whose window is over, exactly once (the conditional updates decide between
 /// racing jobs): seats still being paid for are released, then the team succeeds (enough
 /// members, or a guaranteed team with at least one) or fails and every payment goes back.
+#[tracing::instrument(skip_all, fields(team), err(level = "debug"))]
 pub async fn close_due(db: &Db, team: i64, now: i64) -> Result<Closed, Error> {
     let mut tx = db.begin().await?;
     lock_team(&mut tx, team, now).await?;

@@ -38,6 +38,7 @@ pub struct Checkout {
 /// rule, its timeline entry and its payment, all in one transaction. Prices come from the
 /// database; stock is taken line by line (see `reserve_line`). The same key returns the orders
 /// already made for it and changes nothing.
+#[tracing::instrument(skip_all, fields(buyer), err(level = "debug"))]
 pub async fn checkout(
     db: &Db,
     buyer: i64,
@@ -223,6 +224,7 @@ pub enum PaymentOutcome {
 /// Applies a provider's "payment succeeded" event exactly once: the event id is recorded in the
 /// same transaction as the state change, so a redelivery (even a concurrent one on another
 /// instance) finds it and changes nothing.
+#[tracing::instrument(skip_all, fields(payment_id, event_id), err(level = "debug"))]
 pub async fn apply_payment_succeeded(
     db: &Db,
     provider: &str,
@@ -307,6 +309,7 @@ pub async fn apply_payment_succeeded(
 
 /// Cancels an unpaid order and puts its stock back, exactly once: the conditional state change
 /// decides which of several racing callers (the member, the expiry job on two instances) does it.
+#[tracing::instrument(skip_all, fields(order_id), err(level = "debug"))]
 pub async fn cancel_unpaid(db: &Db, order_id: i64, actor: &str, now: i64) -> Result<bool, Error> {
     let mut tx = db.begin().await?;
     let team: Option<i64> = sqlx::query_scalar("SELECT team_id FROM orders WHERE id = $1")
@@ -342,6 +345,7 @@ pub async fn due_for_expiry(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, E
 }
 
 /// Marks a paid order shipped with the carrier and tracking number.
+#[tracing::instrument(skip_all, fields(order_id), err(level = "debug"))]
 pub async fn ship(
     db: &Db,
     g: &Granted,
@@ -376,6 +380,7 @@ pub async fn ship(
 }
 
 /// Completes a shipped order (the buyer confirmed receipt, or the waiting time passed), once.
+#[tracing::instrument(skip_all, fields(order_id), err(level = "debug"))]
 pub async fn complete(db: &Db, order_id: i64, actor: &str, now: i64) -> Result<bool, Error> {
     let mut tx = db.begin().await?;
     if !apply(db, &mut tx, order_id, OrderStatus::Shipped, OrderEvent::Complete, actor, now).await? {

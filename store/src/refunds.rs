@@ -40,6 +40,7 @@ pub async fn approved_unsettled(db: &Db, limit: i64) -> Result<Vec<RefundRow>, E
 
 /// Records the provider's confirmation, once, and adds the amount to the payment's refunded
 /// total, which the schema keeps at or below what was paid.
+#[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Result<bool, Error> {
     let mut tx = db.begin().await?;
     let r = sqlx::query("SELECT payment_id, amount FROM refunds WHERE id = $1 AND status = 'approved'")
@@ -94,6 +95,7 @@ pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Re
 /// A member asks for `amount` back on one line of their order, with a reason. The order waits in
 /// `refunding` until the owner decides. Only one request per order is open at a time (a unique
 /// index), and the amounts asked on a line never add up to more than the line cost.
+#[tracing::instrument(skip_all, fields(order), err(level = "debug"))]
 pub async fn request(
     db: &Db,
     buyer: i64,
@@ -172,6 +174,7 @@ pub async fn request(
 
 /// The owner approves a request: it is decided once (a conditional update), even if approved
 /// twice at the same moment; the caller then has the provider pay it (`payments::settle_refund`).
+#[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn approve(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(), Error> {
     g.check(&db.pool, Owned::Refund, id).await?;
     let done =
@@ -185,6 +188,7 @@ pub async fn approve(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(), Erro
 }
 
 /// The owner turns a request down with a reason; the order returns to where it was.
+#[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn reject(db: &Db, g: &Granted, id: i64, note: &str, now: i64) -> Result<(), Error> {
     g.check(&db.pool, Owned::Refund, id).await?;
     let mut tx = db.begin().await?;
