@@ -511,9 +511,12 @@ impl Lang {
 
     /// `还差1人`
     pub fn missing(self, n: i64) -> String {
+        self.missing_text(&n.to_string())
+    }
+
+    fn missing_text(self, n: &str) -> String {
         match self {
             Lang::Zh => format!("还差{n}人"),
-            Lang::En if n == 1 => "1 more needed".into(),
             Lang::En => format!("{n} more needed"),
         }
     }
@@ -617,6 +620,10 @@ impl Lang {
     }
 
     pub fn left(self, n: i64) -> String {
+        self.left_text(&n.to_string())
+    }
+
+    fn left_text(self, n: &str) -> String {
         match self {
             Lang::Zh => format!("剩 {n}"),
             Lang::En => format!("{n} left"),
@@ -713,9 +720,13 @@ impl Lang {
 
     /// "分享赚 ¥3.50"
     pub fn share_earn(self, f: Fen) -> String {
+        self.share_earn_text(&f.display())
+    }
+
+    fn share_earn_text(self, amount: &str) -> String {
         match self {
-            Lang::Zh => format!("分享赚 {}", f.display()),
-            Lang::En => format!("Share, earn {}", f.display()),
+            Lang::Zh => format!("分享赚 {amount}"),
+            Lang::En => format!("Share, earn {amount}"),
         }
     }
 
@@ -1097,9 +1108,134 @@ fn s_(zh: bool, a: &str, b: &str) -> String {
     if zh { a } else { b }.to_string()
 }
 
+/// A sentence with one gap, `{}`, that an island fills in the browser (`还差{}人`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template(String);
+
+impl Template {
+    pub fn fill(&self, value: impl std::fmt::Display) -> String {
+        self.0.replacen("{}", &value.to_string(), 1)
+    }
+}
+
+/// What the group-buy islands say, in the page's language. Built on the server and sent with
+/// the island, so the browser's bundle carries these few words instead of the whole catalogue.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamWords {
+    pub leader_badge: String,
+    pub seat_paying: String,
+    pub seat_empty: String,
+    /// By `TeamStatus`: pending, open, succeeded, failed.
+    pub statuses: [String; 4],
+    pub missing: Template,
+    pub ends_in: Template,
+    pub no_open_teams: String,
+    pub team_formed_more: String,
+    pub go_join: String,
+}
+
+impl TeamWords {
+    pub fn status(&self, s: domain::groupbuy::TeamStatus) -> &str {
+        use domain::groupbuy::TeamStatus;
+        let i = match s {
+            TeamStatus::Pending => 0,
+            TeamStatus::Open => 1,
+            TeamStatus::Succeeded => 2,
+            TeamStatus::Failed => 3,
+        };
+        &self.statuses[i]
+    }
+}
+
+/// What the share button says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareWords {
+    pub link_copied: String,
+    pub copy_failed: String,
+    /// "分享赚 {}", filled with the amount the browser computes.
+    pub share_earn: Template,
+}
+
+/// What the options-and-quantity island on the order page says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuyWords {
+    pub free_shipping: String,
+    pub sold_out: String,
+    pub left: Template,
+    pub delivery_label: String,
+    pub quantity: String,
+    pub decrease: String,
+    pub increase: String,
+    pub shipping_amount: String,
+    pub total: String,
+}
+
+impl Lang {
+    pub fn team_words(self) -> TeamWords {
+        use domain::groupbuy::TeamStatus;
+        let t = self.t();
+        TeamWords {
+            leader_badge: t.leader_badge.into(),
+            seat_paying: t.seat_paying.into(),
+            seat_empty: t.seat_empty.into(),
+            statuses: [TeamStatus::Pending, TeamStatus::Open, TeamStatus::Succeeded, TeamStatus::Failed]
+                .map(|s| self.team_status(s).to_string()),
+            missing: self.template(|l, gap| l.missing_text(gap)),
+            ends_in: self.template(|l, gap| l.ends_in(gap)),
+            no_open_teams: t.no_open_teams.into(),
+            team_formed_more: t.team_formed_more.into(),
+            go_join: t.go_join.into(),
+        }
+    }
+
+    pub fn share_words(self) -> ShareWords {
+        let t = self.t();
+        ShareWords {
+            link_copied: t.link_copied.into(),
+            copy_failed: t.copy_failed.into(),
+            share_earn: self.template(|l, gap| l.share_earn_text(gap)),
+        }
+    }
+
+    pub fn buy_words(self) -> BuyWords {
+        let t = self.t();
+        BuyWords {
+            free_shipping: t.free_shipping.into(),
+            sold_out: t.sold_out.into(),
+            left: self.template(|l, gap| l.left_text(gap)),
+            delivery_label: t.delivery_label.into(),
+            quantity: t.quantity.into(),
+            decrease: t.decrease.into(),
+            increase: t.increase.into(),
+            shipping_amount: t.shipping_amount.into(),
+            total: t.total.into(),
+        }
+    }
+
+    /// A sentence of this catalogue with its value left as the gap `{}`.
+    fn template(self, sentence: impl Fn(Lang, &str) -> String) -> Template {
+        Template(sentence(self, "{}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn island_words_fill_in_as_the_catalogue_says() {
+        for l in [Lang::Zh, Lang::En] {
+            let w = l.team_words();
+            assert_eq!(w.missing.fill(2), l.missing(2));
+            assert_eq!(w.ends_in.fill("01:02:03"), l.ends_in("01:02:03"));
+            assert_eq!(
+                w.status(domain::groupbuy::TeamStatus::Failed),
+                l.team_status(domain::groupbuy::TeamStatus::Failed)
+            );
+            assert_eq!(l.share_words().share_earn.fill(Fen(350).display()), l.share_earn(Fen(350)));
+            assert_eq!(l.buy_words().left.fill(3), l.left(3));
+        }
+    }
 
     #[test]
     fn picks_language_from_accept_language() {

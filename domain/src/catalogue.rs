@@ -131,6 +131,7 @@ pub const MAX_PER_ORDER: i64 = 999;
 
 /// The raw fields of the product form, as typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ProductInput {
     pub title: String,
     pub description: String,

@@ -96,6 +96,7 @@ impl From<LadderText> for Vec<Tier> {
 
 /// The owner's activity form as typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ActivityInput {
     pub team_size: String,
     pub team_price: String,
@@ -106,6 +107,7 @@ pub struct ActivityInput {
     pub per_member_limit: String,
     /// `5:25.90, 10:22.90`: size and price per step.
     pub ladder: String,
+    #[serde(deserialize_with = "crate::form::checkbox")]
     pub guaranteed: bool,
 }
 

@@ -10,6 +10,7 @@ pub mod account;
 pub mod catalogue;
 pub mod checkout;
 pub mod error;
+pub mod form;
 pub mod groupbuy;
 pub mod ledger;
 pub mod model;

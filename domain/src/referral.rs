@@ -148,7 +148,9 @@ pub struct Programme {
     pub levels: Vec<Level>,
     /// Most one distributor earns per day, if set.
     pub daily_cap: Option<Fen>,
+    #[serde(deserialize_with = "crate::form::checkbox")]
     pub pays_group_buy: bool,
+    #[serde(deserialize_with = "crate::form::checkbox")]
     pub pays_discounted: bool,
 }
 
@@ -402,6 +404,7 @@ pub fn levels_to_string(levels: &[Level]) -> String {
 
 /// The programme form as typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ProgrammeInput {
     /// `open`, `application` or `spend`.
     pub join: String,
@@ -414,7 +417,9 @@ pub struct ProgrammeInput {
     pub rate3: String,
     pub levels: String,
     pub daily_cap: String,
+    #[serde(deserialize_with = "crate::form::checkbox")]
     pub pays_group_buy: bool,
+    #[serde(deserialize_with = "crate::form::checkbox")]
     pub pays_discounted: bool,
 }
 

@@ -1,9 +1,6 @@
 //! The owner console. Every function here starts by checking that the signed-in member owns
 //! the community in question (`console`: `store::access::require`).
 
-// A server function takes a form's fields as its arguments, and the product form has many.
-#![allow(clippy::too_many_arguments)]
-
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use domain::access::Role;
@@ -127,40 +124,11 @@ pub async fn load_product_editor(
 pub async fn save_product(
     community_id: i64,
     product_id: Option<i64>,
-    title: String,
-    description: String,
-    unit: String,
-    image: String,
-    price: String,
-    original_price: String,
-    stock: String,
-    per_order_limit: String,
-    per_member_limit: Option<String>,
-    status: String,
-    spec1_name: Option<String>,
-    spec1_values: Option<String>,
-    spec2_name: Option<String>,
-    spec2_values: Option<String>,
+    #[server(flatten)] input: domain::catalogue::ProductInput,
 ) -> Result<i64, AppError> {
     use crate::ctx;
     use crate::flash::Notice;
-    use domain::catalogue::{ProductDraft, ProductInput};
-    let input = ProductInput {
-        title,
-        description,
-        unit,
-        image,
-        price,
-        original_price,
-        stock,
-        per_order_limit,
-        per_member_limit: per_member_limit.unwrap_or_default(),
-        status,
-        spec1_name: spec1_name.unwrap_or_default(),
-        spec1_values: spec1_values.unwrap_or_default(),
-        spec2_name: spec2_name.unwrap_or_default(),
-        spec2_values: spec2_values.unwrap_or_default(),
-    };
+    use domain::catalogue::ProductDraft;
     let has_specs = !input.spec1_name.trim().is_empty();
     let result = async {
         let st = ctx::state();
@@ -168,12 +136,8 @@ pub async fn save_product(
         let draft = ProductDraft::parse(&input)?;
         let now = st.clock.now_ms();
         match product_id {
+            // `update` checks that the product is in the community the member was granted.
             Some(id) => {
-                let existing = store::products::by_id(&st.db, id).await?.ok_or(domain::Error::NotFound)?;
-                // The product must belong to the community the owner was checked against.
-                if existing.community_id != community_id {
-                    return Err(domain::Error::Forbidden.into());
-                }
                 store::products::update(&st.db, &g, id, &draft, now).await?;
                 Ok(id)
             }
@@ -181,8 +145,7 @@ pub async fn save_product(
         }
     }
     .await;
-    let i = &input;
-    super::form::finish(
+    super::form::finish_input(
         result,
         |id| {
             let notice = if product_id.is_some() { Notice::Saved } else { Notice::Created };
@@ -190,22 +153,8 @@ pub async fn save_product(
             let to = if has_specs { format!("/console/p/{id}#skus") } else { format!("/console/c/{community_id}") };
             super::form::Next::with(to, notice)
         },
-        &[
-            ("title", &i.title),
-            ("description", &i.description),
-            ("unit", &i.unit),
-            ("image", &i.image),
-            ("price", &i.price),
-            ("original_price", &i.original_price),
-            ("stock", &i.stock),
-            ("per_order_limit", &i.per_order_limit),
-            ("per_member_limit", &i.per_member_limit),
-            ("spec1_name", &i.spec1_name),
-            ("spec1_values", &i.spec1_values),
-            ("spec2_name", &i.spec2_name),
-            ("spec2_values", &i.spec2_values),
-            ("status", &i.status),
-        ],
+        &input,
+        &[],
     )
 }
 

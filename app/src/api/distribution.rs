@@ -1,8 +1,6 @@
 //! Referral and distribution: a member's promotion page, applying, withdrawing, the
 //! leaderboard; the owner's programme, distributors, commissions and withdrawals.
 
-#![allow(clippy::too_many_arguments)]
-
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use domain::access::Role;
@@ -322,35 +320,12 @@ pub async fn load_distribution_console(community_id: i64) -> Result<Distribution
 pub async fn save_programme(
     community_id: i64,
     enabled: Option<String>,
-    join: String,
-    spend_threshold: String,
-    bind: String,
-    bind_days: String,
-    rate1: String,
-    rate2: String,
-    rate3: String,
-    levels: String,
-    daily_cap: String,
-    pays_group_buy: Option<String>,
-    pays_discounted: Option<String>,
     freeze_days: String,
     withdrawal_fee: String,
+    #[server(flatten)] input: ProgrammeInput,
 ) -> Result<(), AppError> {
     use crate::ctx;
     use crate::flash::Notice;
-    let input = ProgrammeInput {
-        join: join.clone(),
-        spend_threshold: spend_threshold.clone(),
-        bind: bind.clone(),
-        bind_days: bind_days.clone(),
-        rate1: rate1.clone(),
-        rate2: rate2.clone(),
-        rate3: rate3.clone(),
-        levels: levels.clone(),
-        daily_cap: daily_cap.clone(),
-        pays_group_buy: pays_group_buy.is_some(),
-        pays_discounted: pays_discounted.is_some(),
-    };
     let result = async {
         let st = ctx::state();
         let (g, _) = super::console(community_id, Role::Owner).await?;
@@ -364,23 +339,12 @@ pub async fn save_programme(
         Ok(store::distribution::save_programme(&st.db, &g, &row, st.clock.now_ms()).await?)
     }
     .await;
-    let on = |b: bool| if b { "on" } else { "" };
-    super::form::finish(
+    super::form::finish_input(
         result,
         |_| super::form::Next::with(format!("/console/c/{community_id}/distribution"), Notice::Saved),
+        &input,
         &[
-            ("enabled", on(enabled.is_some())),
-            ("join", &join),
-            ("spend_threshold", &spend_threshold),
-            ("bind", &bind),
-            ("bind_days", &bind_days),
-            ("rate1", &rate1),
-            ("rate2", &rate2),
-            ("rate3", &rate3),
-            ("levels", &levels),
-            ("daily_cap", &daily_cap),
-            ("pays_group_buy", on(pays_group_buy.is_some())),
-            ("pays_discounted", on(pays_discounted.is_some())),
+            ("enabled", if enabled.is_some() { "on" } else { "" }),
             ("freeze_days", &freeze_days),
             ("withdrawal_fee", &withdrawal_fee),
         ],

@@ -66,6 +66,40 @@ pub fn finish<T>(
     next: impl FnOnce(&T) -> Next,
     echo: &[(&str, &str)],
 ) -> Result<T, AppError> {
+    finish_values(result, next, echo.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+}
+
+/// `finish` for a form read into an input struct: every field of `input` is shown again on an
+/// error (a ticked checkbox as `on`), plus `extra`.
+pub fn finish_input<T, I: serde::Serialize>(
+    result: Result<T, AppError>,
+    next: impl FnOnce(&T) -> Next,
+    input: &I,
+    extra: &[(&str, &str)],
+) -> Result<T, AppError> {
+    let mut values: Vec<(String, String)> = match serde_json::to_value(input) {
+        Ok(serde_json::Value::Object(fields)) => fields
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Bool(b) => if b { "on" } else { "" }.to_string(),
+                    other => other.to_string(),
+                };
+                (k, v)
+            })
+            .collect(),
+        _ => vec![],
+    };
+    values.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    finish_values(result, next, values)
+}
+
+fn finish_values<T>(
+    result: Result<T, AppError>,
+    next: impl FnOnce(&T) -> Next,
+    echo: Vec<(String, String)>,
+) -> Result<T, AppError> {
     if !is_form_post() {
         return reply(result);
     }
@@ -79,11 +113,7 @@ pub fn finish<T>(
         }
         Err(AppError::Rule(domain::Error::SignInRequired)) => redirect_to_sign_in(&back()),
         Err(e) => {
-            set_flash(&Flash {
-                error: Some(e.clone()),
-                notice: None,
-                values: echo.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            });
+            set_flash(&Flash { error: Some(e.clone()), notice: None, values: echo });
             leptos_axum::redirect(&back());
         }
     }

@@ -1,7 +1,5 @@
 //! Group-buy: the team page, opening and joining a team, and the owner's activities.
 
-#![allow(clippy::too_many_arguments)]
-
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use domain::access::Role;
@@ -264,37 +262,18 @@ pub async fn load_group_console(product_id: i64, edit: Option<i64>) -> Result<Gr
 pub async fn save_group_activity(
     product_id: i64,
     activity_id: Option<i64>,
-    team_size: String,
-    team_price: String,
-    leader_price: String,
-    window_hours: String,
-    starts_at: String,
-    ends_at: String,
-    per_member_limit: String,
-    ladder: String,
-    guaranteed: Option<String>,
+    #[server(flatten)] input: domain::groupbuy::ActivityInput,
 ) -> Result<i64, AppError> {
     use crate::ctx;
     use crate::flash::Notice;
-    use domain::groupbuy::{Activity, ActivityInput};
+    use domain::groupbuy::Activity;
     use domain::time::parse_local;
-    let input = ActivityInput {
-        team_size: team_size.clone(),
-        team_price: team_price.clone(),
-        leader_price: leader_price.clone(),
-        window_hours: window_hours.clone(),
-        starts_at: starts_at.clone(),
-        ends_at: ends_at.clone(),
-        per_member_limit: per_member_limit.clone(),
-        ladder: ladder.clone(),
-        guaranteed: guaranteed.is_some(),
-    };
     let result = async {
         let (product, community, g) = owned_product(product_id).await?;
         let st = ctx::state();
         let zone = &community.time_zone;
-        let start = parse_local(&starts_at, zone).ok_or(domain::Error::BadActivityTimes)?;
-        let end = parse_local(&ends_at, zone).ok_or(domain::Error::BadActivityTimes)?;
+        let start = parse_local(&input.starts_at, zone).ok_or(domain::Error::BadActivityTimes)?;
+        let end = parse_local(&input.ends_at, zone).ok_or(domain::Error::BadActivityTimes)?;
         let single = product.skus.iter().map(|s| s.price).min().unwrap_or(product.price);
         let a = Activity::parse(&input, single, start, end)?;
         match activity_id {
@@ -310,21 +289,11 @@ pub async fn save_group_activity(
         }
     }
     .await;
-    let g = if guaranteed.is_some() { "on" } else { "" };
-    super::form::finish(
+    super::form::finish_input(
         result,
         |_| super::form::Next::with(format!("/console/p/{product_id}/group"), Notice::Saved),
-        &[
-            ("team_size", &team_size),
-            ("team_price", &team_price),
-            ("leader_price", &leader_price),
-            ("window_hours", &window_hours),
-            ("starts_at", &starts_at),
-            ("ends_at", &ends_at),
-            ("per_member_limit", &per_member_limit),
-            ("ladder", &ladder),
-            ("guaranteed", g),
-        ],
+        &input,
+        &[],
     )
 }
 

@@ -52,7 +52,7 @@ pub fn GroupOfferBlock(offer: GroupOffer, single: domain::money::Fen, unit: Stri
             </div>
             {offer.my_team.map(|id| view! { <a class="text-link" href=format!("/t/{id}")>{t.my_team_link}</a> })}
             <h3 class="small muted">{t.open_teams_title}</h3>
-            <OpenTeamsLive activity_id=a.id teams=offer.teams.clone() lang=lang()/>
+            <OpenTeamsLive activity_id=a.id teams=offer.teams.clone() words=lang().team_words()/>
         </section>
         <GroupRules activity=a/>
     }

@@ -10,7 +10,7 @@ pub fn ShareEarnCard(share: crate::api::distribution::ShareEarn, title: String, 
     let l = lang();
     view! {
         <section class="card share-earn" data-share-earn>
-            <ShareButton url=share.link.clone() title=title text=text lang=l label=String::new() earn=Some(share.preview)/>
+            <ShareButton url=share.link.clone() title=title text=text words=l.share_words() label=String::new() earn=Some(share.preview)/>
             <a class="text-link small" href=share.poster.clone()>{t().poster}</a>
         </section>
     }

@@ -3,7 +3,7 @@
 //! adds − / + buttons and a live total computed with the same domain function the server charges
 //! with.
 
-use crate::i18n::Lang;
+use crate::i18n::BuyWords;
 use domain::catalogue::ProductStatus;
 use domain::checkout::{totals, Delivery, ShippingRule};
 use domain::money::Fen;
@@ -36,7 +36,7 @@ pub fn BuyOptions(
     selected: Option<i64>,
     limit: i64,
     initial: i64,
-    lang: Lang,
+    words: BuyWords,
     sku_error: Option<String>,
     quantity_error: Option<String>,
     deliveries: Vec<DeliveryOption>,
@@ -46,7 +46,7 @@ pub fn BuyOptions(
     shipping_fee: i64,
     free_over: i64,
 ) -> impl IntoView {
-    let t = lang.t();
+    let t = StoredValue::new(words);
     // What the member chose or typed last time is shown as it was, even when it was refused.
     let first_available = skus.iter().find(|s| s.stock > 0).map(|s| s.id);
     let start =
@@ -91,7 +91,7 @@ pub fn BuyOptions(
         totals(&[line.goods], rule, way).ok()
     };
     let total = move || amounts().map(|t| t.total.display());
-    let free = t.free_shipping;
+    let free = t.with_value(|t| t.free_shipping.clone());
     let shipping =
         move || amounts().map(|t| if t.shipping == Fen::ZERO { free.to_string() } else { t.shipping.display() });
     let many = skus.len() > 1;
@@ -105,7 +105,7 @@ pub fn BuyOptions(
                     {skus.into_iter().map(|s| {
                         let id = s.id;
                         let out = s.stock == 0;
-                        let note = if out { t.sold_out.to_string() } else { lang.left(s.stock) };
+                        let note = t.with_value(|t| if out { t.sold_out.clone() } else { t.left.fill(s.stock) });
                         view! {
                             <label class="sku-chip" class:out=out>
                                 <input type="radio" name="sku_id" value=id checked=start == Some(id) disabled=out
@@ -128,7 +128,7 @@ pub fn BuyOptions(
     let delivery_invalid = delivery_error.is_some().then_some("true");
     let delivery_view = view! {
         <fieldset class="delivery-chooser" aria-invalid=delivery_invalid>
-            <legend>{t.delivery_label}</legend>
+            <legend>{t.with_value(|t| t.delivery_label.clone())}</legend>
             <div class="delivery-options" node_ref=ways>
                 {deliveries.into_iter().map(|d| {
                     let value = d.value.clone();
@@ -149,9 +149,9 @@ pub fn BuyOptions(
         {chooser}
         {delivery_view}
         <div class="stepper">
-            <label for="f-quantity">{t.quantity}</label>
+            <label for="f-quantity">{t.with_value(|t| t.quantity.clone())}</label>
             <div class="stepper-controls">
-                <button type="button" class="stepper-btn" aria-label=t.decrease hidden=move || !live.get()
+                <button type="button" class="stepper-btn" aria-label=t.with_value(|t| t.decrease.clone()) hidden=move || !live.get()
                     disabled=move || { qty.get() <= 1 } on:click=move |_| set_qty.update(|q| *q = (*q - 1).max(1))>"−"</button>
                 <input id="f-quantity" name="quantity" type="number" inputmode="numeric" min="1" max=max node_ref=qty_input
                     aria-invalid=qty_invalid aria-describedby=quantity_error.as_ref().map(|_| "f-quantity-error")
@@ -162,7 +162,7 @@ pub fn BuyOptions(
                             set_qty.set(v.clamp(1, max()));
                         }
                     }/>
-                <button type="button" class="stepper-btn" aria-label=t.increase hidden=move || !live.get()
+                <button type="button" class="stepper-btn" aria-label=t.with_value(|t| t.increase.clone()) hidden=move || !live.get()
                     disabled=move || { qty.get() >= max() } on:click=move |_| set_qty.update(|q| *q = (*q + 1).min(max()))>"+"</button>
             </div>
         </div>
@@ -170,8 +170,8 @@ pub fn BuyOptions(
         // The total is never empty text: an empty text node is not in the server's HTML, so the
         // browser would have nothing to update.
         <p class="stepper-total" hidden=move || !live.get() || total().is_none() aria-live="polite">
-            <span class="muted small">{t.shipping_amount}" "{move || shipping().unwrap_or_else(|| "—".into())}</span>" "
-            {t.total}" "<strong class="price-inline">{move || total().unwrap_or_else(|| "—".into())}</strong>
+            <span class="muted small">{t.with_value(|t| t.shipping_amount.clone())}" "{move || shipping().unwrap_or_else(|| "—".into())}</span>" "
+            {t.with_value(|t| t.total.clone())}" "<strong class="price-inline">{move || total().unwrap_or_else(|| "—".into())}</strong>
         </p>
     }
 }

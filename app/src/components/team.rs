@@ -3,7 +3,7 @@
 //! browser they follow the server's live stream (`/live/…`, server-sent events) and tick the
 //! countdown every second.
 
-use crate::i18n::Lang;
+use crate::i18n::{ShareWords, TeamWords};
 use domain::groupbuy::countdown;
 use domain::model::TeamSummary;
 use leptos::prelude::*;
@@ -42,8 +42,8 @@ fn initial(name: &str) -> String {
 /// `children` (the join button) hide once nobody can join any more, unless `keep` (a member's
 /// own links to their order).
 #[island]
-pub fn TeamLive(team: TeamSummary, lang: Lang, keep: bool, children: Children) -> impl IntoView {
-    let t = lang.t();
+pub fn TeamLive(team: TeamSummary, words: TeamWords, keep: bool, children: Children) -> impl IntoView {
+    let w = StoredValue::new(words);
     let (state, set_state) = signal(team.clone());
     let (left, set_left) = signal(team.left_ms);
     #[cfg(feature = "hydrate")]
@@ -60,14 +60,17 @@ pub fn TeamLive(team: TeamSummary, lang: Lang, keep: bool, children: Children) -
     let _ = (&set_state, &set_left);
     let status = move || {
         let s = state.get();
-        lang.team_status(s.status)
+        w.with_value(|w| w.status(s.status).to_string())
     };
     let progress = move || {
         let s = state.get();
         let gathering = s.joinable() || (s.status == domain::groupbuy::TeamStatus::Open && !s.closed);
         if gathering && left.get() > 0 {
-            let missing = if s.missing() > 0 { format!("{} · ", lang.missing(s.missing())) } else { String::new() };
-            format!("{missing}{}", lang.ends_in(&countdown(left.get())))
+            w.with_value(|w| {
+                let missing =
+                    if s.missing() > 0 { format!("{} · ", w.missing.fill(s.missing())) } else { String::new() };
+                format!("{missing}{}", w.ends_in.fill(countdown(left.get())))
+            })
         } else {
             format!("{}/{}", s.paid, s.team_size)
         }
@@ -78,18 +81,20 @@ pub fn TeamLive(team: TeamSummary, lang: Lang, keep: bool, children: Children) -
         (0..total)
             .map(|i| match s.members.get(i) {
                 Some(m) => {
-                    let label = if m.is_leader {
-                        t.leader_badge
-                    } else if m.paid {
-                        ""
-                    } else {
-                        t.seat_paying
-                    };
+                    let label = w.with_value(|w| {
+                        if m.is_leader {
+                            w.leader_badge.clone()
+                        } else if m.paid {
+                            String::new()
+                        } else {
+                            w.seat_paying.clone()
+                        }
+                    });
                     view! {
                         <li class="seat" class:paying=!m.paid>
                             <span class="avatar" aria-hidden="true">{initial(&m.name)}</span>
                             <span class="seat-name">{m.name.clone()}</span>
-                            <span class="seat-tag">{if label.is_empty() { "\u{00a0}" } else { label }}</span>
+                            <span class="seat-tag">{if label.is_empty() { "\u{00a0}".to_string() } else { label }}</span>
                         </li>
                     }
                     .into_any()
@@ -97,7 +102,7 @@ pub fn TeamLive(team: TeamSummary, lang: Lang, keep: bool, children: Children) -
                 None => view! {
                     <li class="seat empty">
                         <span class="avatar" aria-hidden="true">"?"</span>
-                        <span class="seat-name">{t.seat_empty}</span>
+                        <span class="seat-name">{w.with_value(|w| w.seat_empty.clone())}</span>
                         <span class="seat-tag">"\u{00a0}"</span>
                     </li>
                 }
@@ -120,8 +125,8 @@ pub fn TeamLive(team: TeamSummary, lang: Lang, keep: bool, children: Children) -
 
 /// The open teams of an activity on the product page, closing soonest first.
 #[island]
-pub fn OpenTeamsLive(activity_id: i64, teams: Vec<TeamSummary>, lang: Lang) -> impl IntoView {
-    let t = lang.t();
+pub fn OpenTeamsLive(activity_id: i64, teams: Vec<TeamSummary>, words: TeamWords) -> impl IntoView {
+    let w = StoredValue::new(words);
     let (list, set_list) = signal(teams);
     // Seconds passed since the list was read; each team's countdown subtracts it.
     let (elapsed, set_elapsed) = signal(0i64);
@@ -139,20 +144,24 @@ pub fn OpenTeamsLive(activity_id: i64, teams: Vec<TeamSummary>, lang: Lang) -> i
     let rows = move || {
         let teams = list.get();
         if teams.is_empty() {
-            return view! { <li class="muted small open-teams-empty">{t.no_open_teams}</li> }.into_any();
+            return view! { <li class="muted small open-teams-empty">{w.with_value(|w| w.no_open_teams.clone())}</li> }
+                .into_any();
         }
         teams
             .into_iter()
             .map(|team| {
-                let left = move || lang.ends_in(&countdown(team.left_ms - elapsed.get()));
+                let left = move || w.with_value(|w| w.ends_in.fill(countdown(team.left_ms - elapsed.get())));
+                let need = w.with_value(|w| {
+                    if team.missing() > 0 { w.missing.fill(team.missing()) } else { w.team_formed_more.clone() }
+                });
                 view! {
                     <li class="open-team">
                         <span class="avatar" aria-hidden="true">{initial(&team.leader_name)}</span>
                         <div class="open-team-body">
-                            <p>{team.leader_name.clone()}" · "<strong>{if team.missing() > 0 { lang.missing(team.missing()) } else { t.team_formed_more.to_string() }}</strong></p>
+                            <p>{team.leader_name.clone()}" · "<strong>{need}</strong></p>
                             <p class="muted small">{left}</p>
                         </div>
-                        <a class="btn btn-team btn-small" href=format!("/t/{}", team.id)>{t.go_join}</a>
+                        <a class="btn btn-team btn-small" href=format!("/t/{}", team.id)>{w.with_value(|w| w.go_join.clone())}</a>
                     </li>
                 }
             })
@@ -169,16 +178,16 @@ pub fn ShareButton(
     url: String,
     title: String,
     text: String,
-    lang: Lang,
+    words: ShareWords,
     label: String,
     /// For "分享赚 ¥X": the amount is computed here, by the same function as the server's.
     earn: Option<domain::referral::EarnPreview>,
 ) -> impl IntoView {
-    let t = lang.t();
     let label = match &earn {
-        Some(e) => lang.share_earn(e.amount()),
+        Some(e) => words.share_earn.fill(e.amount().display()),
         None => label,
     };
+    let (copied_msg, failed_msg) = (words.link_copied, words.copy_failed);
     let (said, set_said) = signal(String::new());
     // Marks the button as working once the page is interactive (tests wait for it).
     let (ready, set_ready) = signal(false);
@@ -189,6 +198,7 @@ pub fn ShareButton(
             #[cfg(feature = "hydrate")]
             {
                 let (url, title, text) = (url.clone(), title.clone(), text.clone());
+                let (copied_msg, failed_msg) = (copied_msg.clone(), failed_msg.clone());
                 leptos::task::spawn_local(async move {
                     let Some(w) = web_sys::window() else { return };
                     let nav = w.navigator();
@@ -203,11 +213,11 @@ pub fn ShareButton(
                         }
                     }
                     let copied = wasm_bindgen_futures::JsFuture::from(nav.clipboard().write_text(&url)).await.is_ok();
-                    set_said.set(if copied { t.link_copied } else { t.copy_failed }.to_string());
+                    set_said.set(if copied { copied_msg.clone() } else { failed_msg.clone() });
                 });
             }
             #[cfg(not(feature = "hydrate"))]
-            let _ = (&url, &title, &text, &set_said, t);
+            let _ = (&url, &title, &text, &set_said, &copied_msg, &failed_msg);
         }
     };
     view! {

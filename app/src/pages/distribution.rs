@@ -88,7 +88,7 @@ pub fn PromotePage() -> impl IntoView {
                     {standing}
                     {(!off).then(|| view! {
                         <p class="muted small">{t.my_code}" "<strong data-code>{d.code.clone()}</strong></p>
-                        <ShareButton url=d.link.clone() title=c.name.clone() text=c.intro.clone() lang=l label=t.share_link.to_string() earn=None/>
+                        <ShareButton url=d.link.clone() title=c.name.clone() text=c.intro.clone() words=l.share_words() label=t.share_link.to_string() earn=None/>
                     })}
                 </section>
                 {(!off).then(|| view! {

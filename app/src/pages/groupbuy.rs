@@ -73,12 +73,12 @@ pub fn TeamPage() -> impl IntoView {
                         </p>
                     </div>
                 </a>
-                <TeamLive team=team.clone() lang=l keep=in_team>
+                <TeamLive team=team.clone() words=l.team_words() keep=in_team>
                     {cta}
                 </TeamLive>
                 {(in_team && team.status != TeamStatus::Failed).then(|| view! {
                     <section class="card">
-                        <ShareButton url=d.share_url.clone() title=og_title.clone() text=share_text.clone() lang=l label=t.invite_friends.to_string() earn=None/>
+                        <ShareButton url=d.share_url.clone() title=og_title.clone() text=share_text.clone() words=l.share_words() label=t.invite_friends.to_string() earn=None/>
                     </section>
                 })}
                 {d.share.clone().map(|s| view! { <crate::components::share::ShareEarnCard share=s title=og_title.clone() text=share_text.clone()/> })}
@@ -86,7 +86,7 @@ pub fn TeamPage() -> impl IntoView {
                 {(!d.others.is_empty() || can_open).then(|| view! {
                     <section class="card">
                         <h2 class="section-title">{t.other_teams}</h2>
-                        <OpenTeamsLive activity_id=d.activity.id teams=d.others.clone() lang=l/>
+                        <OpenTeamsLive activity_id=d.activity.id teams=d.others.clone() words=l.team_words()/>
                         {can_open.then(|| view! { <a class="btn btn-ghost btn-block" href=open_href.clone()>{t.start_own_team}</a> })}
                     </section>
                 })}

@@ -105,7 +105,7 @@ pub fn BuyPage() -> impl IntoView {
                     </section>
                     <input type="hidden" name="checkout_key" value=d.checkout_key/>
                     <section class="card">
-                        <BuyOptions skus=options spec_name=spec_name selected limit initial lang=lang() sku_error quantity_error=qty_error
+                        <BuyOptions skus=options spec_name=spec_name selected limit initial words=lang().buy_words() sku_error quantity_error=qty_error
                             deliveries delivery_selected delivery_error shipping_fee=c.shipping_fee.0 free_over=c.free_shipping_over.0/>
                         <a class="text-link" href=format!("/me/addresses/new?next={here}")>{t.add_address}</a>
                         <p class="muted small">{lang().shipping_rule(c.shipping_fee, c.free_shipping_over)}</p>
