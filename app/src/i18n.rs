@@ -380,6 +380,8 @@ catalogue! {
     approve: "通过", "Approve";
     reject: "拒绝", "Decline";
     all: "全部", "All";
+    more: "更多", "More";
+    on_this_page: "本页", "On this page";
     commission_pending: "待结算", "Pending";
     commission_frozen: "冻结中", "Held";
     commission_settled: "已结算", "Settled";

@@ -940,3 +940,29 @@ async fn members_apply_and_owners_approve_through_the_forms() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn long_order_lists_continue_with_a_more_link_that_works_without_javascript() {
+    let app = test_app().await;
+    let (_, owner_cookie, community, product) = app.shop().await;
+    let (buyer, _) = app.member("buyer").await;
+    let now = app.st.clock.now_ms();
+    sqlx::query("UPDATE skus SET stock = 1000 WHERE product_id = $1")
+        .bind(product)
+        .execute(&app.st.db.pool)
+        .await
+        .unwrap();
+    for _ in 0..app::api::PAGE + 1 {
+        store::testing::create_buy_now(&app.st.db, buyer, product, None, 1, now, 900_000, "sandbox").await.unwrap();
+    }
+    let first = app.get(&format!("/console/c/{community}/orders?tab=all"), Some(&owner_cookie)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.body.matches("class=\"card order-card\"").count(), app::api::PAGE as usize);
+    let at = first.body.find("data-more").expect("a 更多 link after a full page");
+    let href_start = first.body[..at].rfind("href=\"").unwrap() + 6;
+    let href = &first.body[href_start..href_start + first.body[href_start..].find('"').unwrap()];
+    assert!(href.starts_with(&format!("/console/c/{community}/orders?tab=all&amp;before=")), "{href}");
+    let second = app.get(&href.replace("&amp;", "&"), Some(&owner_cookie)).await;
+    assert_eq!(second.body.matches("class=\"card order-card\"").count(), 1);
+    assert!(!second.body.contains("data-more"), "the last page has no link to an empty one");
+}

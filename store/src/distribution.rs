@@ -5,7 +5,7 @@
 
 use super::{col, Db, Tx};
 use crate::access::{Granted, Owned};
-use crate::{expect_one, Error};
+use crate::{expect_one, Error, Page, PageRequest};
 use domain::access::Role;
 use domain::ledger::{self, Account, Posting};
 pub use domain::model::distribution::*;
@@ -1026,20 +1026,22 @@ pub async fn commission_totals(db: &Db, community: i64) -> Result<Vec<(Commissio
 pub async fn commissions_in(
     db: &Db,
     community: i64,
-    status: Option<&str>,
-    limit: i64,
-) -> Result<Vec<CommissionRow>, Error> {
-    Ok(sqlx::query_as(
+    status: Option<CommissionStatus>,
+    page: PageRequest,
+) -> Result<Page<CommissionRow>, Error> {
+    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.id, c.order_id, ub.nickname AS beneficiary, uo.nickname AS buyer, c.depth, c.base, c.amount, \
          c.reversed, c.status, c.created_at, c.settle_at FROM commissions c \
          JOIN users ub ON ub.id = c.beneficiary_id JOIN users uo ON uo.id = c.buyer_id \
-         WHERE c.community_id = $1 AND ($2 = '' OR c.status = $2) ORDER BY c.created_at DESC, c.id DESC LIMIT $3",
-    )
+         WHERE c.community_id = $1 AND ($2 = '' OR c.status = $2) AND c.id < $3 {}",
+        page.order_limit("c.id")
+    )))
     .bind(community)
-    .bind(status.unwrap_or(""))
-    .bind(limit)
+    .bind(status.map(CommissionStatus::as_str).unwrap_or(""))
+    .bind(page.cursor())
     .fetch_all(&db.pool)
-    .await?)
+    .await?;
+    Ok(page.page(rows, |r: &CommissionRow| r.id))
 }
 
 #[cfg(test)]
@@ -1197,7 +1199,7 @@ mod tests {
             refund(&db, b, order, Fen(3500), 3).await;
             let ab = balances(&db, c, a).await.unwrap();
             assert_eq!(ab, Balances::default());
-            let rows = commissions_in(&db, c, None, 10).await.unwrap();
+            let rows = commissions_in(&db, c, None, PageRequest::first(10)).await.unwrap().items;
             assert_eq!((rows[0].status.as_str(), rows[0].reversed), ("reversed", Fen(700)));
             // Days pass; nothing settles.
             assert!(due_to_settle(&db, 100 * DAY_MS, 10).await.unwrap().is_empty());
@@ -1277,9 +1279,10 @@ mod tests {
             // A three-level chain: E → D → B → A.
             let first = buy_paid(&db, e, s.product, 5, Some(d), 3).await;
             assert_eq!(order_chain(&db, first).await.unwrap(), vec![d, b, a]);
-            let paid: Vec<(String, i64, Fen)> = commissions_in(&db, c, None, 10)
+            let paid: Vec<(String, i64, Fen)> = commissions_in(&db, c, None, PageRequest::first(10))
                 .await
                 .unwrap()
+                .items
                 .into_iter()
                 .filter(|r| r.order_id == first)
                 .map(|r| (r.beneficiary, r.depth, r.amount))

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod notifications;
 pub mod ordering;
 pub mod orders;
+mod page;
 pub mod products;
 pub mod referral;
 pub mod refunds;
@@ -29,6 +30,7 @@ pub mod users;
 pub mod testing;
 
 pub use error::{expect_one, Error};
+pub use page::{Page, PageRequest};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};

@@ -3,7 +3,7 @@
 use super::{col, Db};
 use crate::access::{Granted, Owned};
 use crate::ordering::{apply, paid_effects, release_lines, reserve_line, write_order, Created, NewOrder, ReservedLine};
-use crate::Error;
+use crate::{Error, Page, PageRequest};
 use domain::checkout::Delivery;
 use domain::model::{Order, OrderLine};
 use domain::money::Fen;
@@ -425,11 +425,14 @@ enum Param {
     Text(String),
 }
 
-/// Orders matching `filter` (a condition on `o`, `c` and `u` with `$1…` parameters), newest
-/// first, with their lines fetched in one more query rather than one per order.
-async fn list(db: &Db, filter: &str, params: Vec<Param>) -> Result<Vec<Order>, Error> {
+/// A page of the orders matching `filter` (a condition on `o`, `c` and `u` with `$1…`
+/// parameters), newest first, with their lines fetched in one more query rather than one per order.
+async fn list(db: &Db, filter: &str, mut params: Vec<Param>, page: PageRequest) -> Result<Page<Order>, Error> {
+    params.push(Param::Int(page.cursor()));
     let mut q = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {ORDER_COLS} WHERE {filter} ORDER BY o.created_at DESC, o.id DESC LIMIT 200"
+        "SELECT {ORDER_COLS} WHERE {filter} AND o.id < ${} {}",
+        params.len(),
+        page.order_limit("o.id")
     )));
     for p in &params {
         q = match p {
@@ -437,9 +440,9 @@ async fn list(db: &Db, filter: &str, params: Vec<Param>) -> Result<Vec<Order>, E
             Param::Text(v) => q.bind(v.clone()),
         };
     }
-    let mut orders: Vec<Order> = q.fetch_all(&db.pool).await?;
+    let Page { items: mut orders, next } = page.page(q.fetch_all(&db.pool).await?, |o: &Order| o.id);
     if orders.is_empty() {
-        return Ok(orders);
+        return Ok(Page { items: orders, next });
     }
     let marks: Vec<String> = (1..=orders.len()).map(|i| format!("${i}")).collect();
     let mut lq = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -458,7 +461,7 @@ async fn list(db: &Db, filter: &str, params: Vec<Param>) -> Result<Vec<Order>, E
     for o in &mut orders {
         o.lines = by_order.remove(&o.id).unwrap_or_default();
     }
-    Ok(orders)
+    Ok(Page { items: orders, next })
 }
 
 /// Which of a community's orders the owner is looking at.
@@ -471,7 +474,12 @@ pub struct OrderFilter {
 }
 
 /// A community's orders for its owner, filtered by state and searched.
-pub async fn search_in_community(db: &Db, community: i64, f: &OrderFilter) -> Result<Vec<Order>, Error> {
+pub async fn search_in_community(
+    db: &Db,
+    community: i64,
+    f: &OrderFilter,
+    page: PageRequest,
+) -> Result<Page<Order>, Error> {
     let mut filter = "o.community_id = $1".to_string();
     let mut params = vec![Param::Int(community)];
     if !f.statuses.is_empty() {
@@ -491,13 +499,18 @@ pub async fn search_in_community(db: &Db, community: i64, f: &OrderFilter) -> Re
             " AND (CAST(o.id AS TEXT) = ${exact} OR u.phone = ${exact} OR u.nickname LIKE ${like} OR o.ship_to LIKE ${like})"
         ));
     }
-    list(db, &filter, params).await
+    list(db, &filter, params, page).await
 }
 
 /// A buyer's orders in any of `statuses` (all when empty), newest first.
-pub async fn for_buyer_in(db: &Db, buyer: i64, statuses: &[OrderStatus]) -> Result<Vec<Order>, Error> {
+pub async fn for_buyer_in(
+    db: &Db,
+    buyer: i64,
+    statuses: &[OrderStatus],
+    page: PageRequest,
+) -> Result<Page<Order>, Error> {
     if statuses.is_empty() {
-        return for_buyer(db, buyer).await;
+        return list(db, "o.buyer_id = $1", vec![Param::Int(buyer)], page).await;
     }
     let mut params = vec![Param::Int(buyer)];
     let marks: Vec<String> = statuses
@@ -507,20 +520,22 @@ pub async fn for_buyer_in(db: &Db, buyer: i64, statuses: &[OrderStatus]) -> Resu
             format!("${}", params.len())
         })
         .collect();
-    list(db, &format!("o.buyer_id = $1 AND o.status IN ({})", marks.join(", ")), params).await
+    list(db, &format!("o.buyer_id = $1 AND o.status IN ({})", marks.join(", ")), params, page).await
 }
 
+/// A buyer's newest orders (the first page of `for_buyer_in` with every state).
 pub async fn for_buyer(db: &Db, buyer: i64) -> Result<Vec<Order>, Error> {
-    list(db, "o.buyer_id = $1", vec![Param::Int(buyer)]).await
+    Ok(for_buyer_in(db, buyer, &[], PageRequest::first(50)).await?.items)
 }
 
+/// A community's newest orders.
 pub async fn for_community(db: &Db, community: i64) -> Result<Vec<Order>, Error> {
-    list(db, "o.community_id = $1", vec![Param::Int(community)]).await
+    Ok(list(db, "o.community_id = $1", vec![Param::Int(community)], PageRequest::first(50)).await?.items)
 }
 
 /// One order with its lines and timeline.
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Order>, Error> {
-    let mut found = list(db, "o.id = $1", vec![Param::Int(id)]).await?;
+    let mut found = list(db, "o.id = $1", vec![Param::Int(id)], PageRequest::first(1)).await?.items;
     let Some(mut order) = found.pop() else { return Ok(None) };
     order.events = sqlx::query_as(
         "SELECT from_status AS \"from\", to_status AS \"to\", actor, at FROM order_events WHERE order_id = $1 ORDER BY at, id",

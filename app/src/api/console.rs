@@ -162,6 +162,8 @@ pub async fn save_product(
 pub struct ConsoleOrders {
     pub community: Community,
     pub orders: Vec<Order>,
+    /// Where the next page starts (`?before=`), when there are more.
+    pub next: Option<i64>,
 }
 
 /// A community's orders for its owner: `tab` picks states (see `domain::order::tab_statuses`),
@@ -171,15 +173,18 @@ pub async fn load_console_orders(
     community_id: i64,
     tab: Option<String>,
     q: Option<String>,
+    before: Option<i64>,
 ) -> Result<ConsoleOrders, AppError> {
     super::form::reply(
         async move {
             use crate::ctx;
             let st = ctx::state();
             let (_, community) = super::console(community_id, Role::Staff).await?;
-            let orders =
-                store::orders::search_in_community(&st.db, community_id, &order_filter(tab.as_deref(), q)).await?;
-            Ok(ConsoleOrders { community, orders })
+            let page = store::PageRequest::after(before, super::PAGE);
+            let found =
+                store::orders::search_in_community(&st.db, community_id, &order_filter(tab.as_deref(), q), page)
+                    .await?;
+            Ok(ConsoleOrders { community, orders: found.items, next: found.next })
         }
         .await,
     )
@@ -205,7 +210,9 @@ pub async fn orders_csv(
 ) -> Result<Vec<u8>, AppError> {
     let v = viewer.ok_or(domain::Error::SignInRequired)?;
     super::console_for(&st.db, v, community_id, Role::Staff).await?;
-    let orders = store::orders::search_in_community(&st.db, community_id, &order_filter(tab, q)).await?;
+    let filter = order_filter(tab, q);
+    let orders =
+        super::all_pages(|page| store::orders::search_in_community(&st.db, community_id, &filter, page)).await?;
     crate::export::orders_csv(&orders, lang).map_err(|_| AppError::Internal)
 }
 

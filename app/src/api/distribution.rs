@@ -421,21 +421,29 @@ pub struct CommissionsData {
     pub community: Community,
     pub status: String,
     pub rows: Vec<CommissionRow>,
+    /// Where the next page starts (`?before=`), when there are more.
+    pub next: Option<i64>,
     /// Totals by status (net of reversals).
     pub totals: Vec<(CommissionStatus, Fen)>,
 }
 
 #[server(prefix = "/api", endpoint = "load_commissions")]
-pub async fn load_commissions(community_id: i64, status: Option<String>) -> Result<CommissionsData, AppError> {
+pub async fn load_commissions(
+    community_id: i64,
+    status: Option<String>,
+    before: Option<i64>,
+) -> Result<CommissionsData, AppError> {
     super::form::reply(
         async move {
             use crate::ctx;
             let st = ctx::state();
             let (_, community) = super::console(community_id, Role::Staff).await?;
-            let status = status.filter(|s| CommissionStatus::parse(s).is_some());
-            let rows = store::distribution::commissions_in(&st.db, community_id, status.as_deref(), 200).await?;
+            let chosen = status.as_deref().and_then(CommissionStatus::parse);
+            let page = store::PageRequest::after(before, super::PAGE);
+            let found = store::distribution::commissions_in(&st.db, community_id, chosen, page).await?;
             let totals = store::distribution::commission_totals(&st.db, community_id).await?;
-            Ok(CommissionsData { community, status: status.unwrap_or_default(), rows, totals })
+            let status = chosen.map(|s| s.as_str().to_string()).unwrap_or_default();
+            Ok(CommissionsData { community, status, rows: found.items, next: found.next, totals })
         }
         .await,
     )
@@ -451,7 +459,7 @@ pub async fn commissions_csv(
 ) -> Result<Vec<u8>, AppError> {
     let v = viewer.ok_or(domain::Error::SignInRequired)?;
     let (_, c) = super::console_for(&st.db, v, community, Role::Staff).await?;
-    let rows = store::distribution::commissions_in(&st.db, community, None, 100_000).await?;
+    let rows = super::all_pages(|page| store::distribution::commissions_in(&st.db, community, None, page)).await?;
     crate::export::commissions_csv(&rows, &c.time_zone, lang).map_err(|_| AppError::Internal)
 }
 

@@ -40,3 +40,25 @@ pub(crate) async fn console_for(
     let c = store::communities::by_id(db, community).await?.ok_or(domain::Error::NotFound)?;
     Ok((g, c))
 }
+
+/// Rows per page of a long list (orders, commissions).
+pub const PAGE: i64 = 50;
+
+/// Every page of a list, for exports.
+#[cfg(feature = "ssr")]
+pub(crate) async fn all_pages<T, F, Fut>(mut read: F) -> Result<Vec<T>, store::Error>
+where
+    F: FnMut(store::PageRequest) -> Fut,
+    Fut: std::future::Future<Output = Result<store::Page<T>, store::Error>>,
+{
+    let mut all = vec![];
+    let mut page = store::PageRequest::first(1000);
+    loop {
+        let got = read(page).await?;
+        all.extend(got.items);
+        match got.next {
+            Some(before) => page = store::PageRequest::after(Some(before), 1000),
+            None => return Ok(all),
+        }
+    }
+}

@@ -146,15 +146,24 @@ pub async fn sandbox_pay(order_id: i64) -> Result<(), AppError> {
     super::form::finish(result, |_| super::form::Next::to(next), &[])
 }
 
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyOrders {
+    pub orders: Vec<Order>,
+    /// Where the next page starts (`?before=`), when there are more.
+    pub next: Option<i64>,
+}
+
 #[server(prefix = "/api", endpoint = "load_my_orders")]
-pub async fn load_my_orders(tab: Option<String>) -> Result<Vec<Order>, AppError> {
+pub async fn load_my_orders(tab: Option<String>, before: Option<i64>) -> Result<MyOrders, AppError> {
     super::form::reply(
         async move {
             use crate::ctx;
             use domain::order::tab_statuses;
             let v = ctx::viewer()?;
             let statuses = tab_statuses(tab.as_deref().unwrap_or("all"));
-            Ok(store::orders::for_buyer_in(&ctx::state().db, v.id, &statuses).await?)
+            let page = store::PageRequest::after(before, super::PAGE);
+            let found = store::orders::for_buyer_in(&ctx::state().db, v.id, &statuses, page).await?;
+            Ok(MyOrders { orders: found.items, next: found.next })
         }
         .await,
     )

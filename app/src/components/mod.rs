@@ -97,3 +97,24 @@ where
         </Suspense>
     }
 }
+
+/// 更多: the next page of a long list (`?before=` the last id shown), a plain link that works
+/// without JavaScript. Nothing when the list ended.
+#[component]
+pub fn MoreLink(next: Option<i64>) -> impl IntoView {
+    next.map(|before| {
+        let here = here();
+        let (path, query) = here.split_once('?').unwrap_or((here.as_str(), ""));
+        let mut params: Vec<&str> =
+            query.split('&').filter(|kv| !kv.is_empty() && !kv.starts_with("before=")).collect();
+        let cursor = format!("before={before}");
+        params.push(&cursor);
+        let href = format!("{path}?{}", params.join("&"));
+        view! { <a class="btn btn-ghost btn-block more-link" rel="next" href=href data-more>{t().more}</a> }
+    })
+}
+
+/// The `?before=` cursor of a paged list.
+pub fn page_cursor() -> Option<i64> {
+    leptos_router::hooks::use_query_map().with_untracked(|q| q.get("before")).and_then(|v| v.parse().ok())
+}

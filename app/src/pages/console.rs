@@ -6,7 +6,7 @@ use crate::components::form::{Field, PictureChoice, SelectField};
 use crate::components::layout::{Empty, Page};
 use crate::components::orders::OrderCard;
 use crate::components::price::PriceTag;
-use crate::components::{lang, load, t};
+use crate::components::{lang, load, page_cursor, t, MoreLink};
 use domain::catalogue::{cover_url, product_image_url, ProductStatus, COVERS, PRODUCT_IMAGES};
 use domain::model::{Community, Product};
 use domain::order::ORDER_TABS;
@@ -338,7 +338,7 @@ pub fn ConsoleOrdersPage() -> impl IntoView {
     let id = param_id("id");
     let tab = super::query("tab").filter(|v| ORDER_TABS.contains(&v.as_str())).unwrap_or_else(|| "all".into());
     let q = super::query("q").filter(|v| !v.trim().is_empty());
-    load(load_console_orders(id, Some(tab.clone()), q.clone()), move |d: ConsoleOrders| {
+    load(load_console_orders(id, Some(tab.clone()), q.clone(), page_cursor()), move |d: ConsoleOrders| {
         let c = d.community;
         let export = {
             let mut href = format!("/console/c/{}/orders.csv?tab={tab}", c.id);
@@ -366,7 +366,9 @@ pub fn ConsoleOrdersPage() -> impl IntoView {
                             <button class="btn btn-ghost btn-small" type="submit">{t.search}</button>
                         </form>
                         <div class="section-head">
-                            <p class="muted">{lang().order_count(d.orders.len())}</p>
+                            <p class="muted">
+                                {d.next.is_some().then_some(t.on_this_page)}" "{lang().order_count(d.orders.len())}
+                            </p>
                             <a class="btn btn-ghost btn-small" href=export download="">{t.export_csv}</a>
                         </div>
                         {if d.orders.is_empty() {
@@ -376,6 +378,7 @@ pub fn ConsoleOrdersPage() -> impl IntoView {
                                 <div class="card-list">
                                     {d.orders.into_iter().map(|o| view! { <OrderCard o owner_view=true/> }).collect_view()}
                                 </div>
+                                <MoreLink next=d.next/>
                             }.into_any()
                         }}
                     </div>

@@ -6,7 +6,7 @@ use crate::api::distribution::*;
 use crate::components::form::{Field, SelectField};
 use crate::components::layout::{Empty, Page, Tab};
 use crate::components::team::ShareButton;
-use crate::components::{flash, lang, load, t};
+use crate::components::{flash, lang, load, page_cursor, t, MoreLink};
 use domain::ledger::MIN_WITHDRAWAL;
 use domain::model::distribution::{Standing, Withdrawal};
 use domain::referral::{DistributorStatus, WithdrawalStatus};
@@ -396,7 +396,7 @@ pub fn ConsoleCommissionsPage() -> impl IntoView {
     let t = t();
     let id = param_id("id");
     let status = query("status");
-    load(load_commissions(id, status), move |d: CommissionsData| {
+    load(load_commissions(id, status, page_cursor()), move |d: CommissionsData| {
         let l = lang();
         let cid = d.community.id;
         let zone = d.community.time_zone.clone();
@@ -445,6 +445,7 @@ pub fn ConsoleCommissionsPage() -> impl IntoView {
                             </tbody>
                         </table>
                     </div>
+                    <MoreLink next=d.next/>
                 }.into_any()
             }}
         }

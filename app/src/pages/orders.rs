@@ -5,10 +5,9 @@ use crate::components::layout::{Empty, Page, Tab};
 use crate::components::orders::{status_class, Lines, OrderCard};
 use crate::components::price::PriceTag;
 use crate::components::stepper::{BuyOptions, DeliveryOption, SkuOption};
-use crate::components::{flash, lang, load, t};
+use crate::components::{flash, lang, load, page_cursor, t, MoreLink};
 use domain::catalogue::product_image_url;
 use domain::checkout::Delivery;
-use domain::model::Order;
 use domain::order::{refundable_status, OrderStatus, RefundKind, RefundStatus};
 use domain::time::format_local;
 use leptos::prelude::*;
@@ -193,7 +192,8 @@ const MEMBER_TABS: [&str; 5] = ["all", "pending_payment", "paid", "shipped", "af
 pub fn OrdersPage() -> impl IntoView {
     let t = t();
     let tab = query("tab").filter(|v| MEMBER_TABS.contains(&v.as_str())).unwrap_or_else(|| "all".into());
-    load(load_my_orders(Some(tab.clone())), move |orders: Vec<Order>| {
+    load(load_my_orders(Some(tab.clone()), page_cursor()), move |d: MyOrders| {
+        let MyOrders { orders, next } = d;
         view! {
             <Page title=t.orders_title tab=Tab::Orders>
                 <nav class="order-tabs" aria-label=t.orders_title>
@@ -216,6 +216,7 @@ pub fn OrdersPage() -> impl IntoView {
                         <div class="card-list">
                             {orders.into_iter().map(|o| view! { <OrderCard o/> }).collect_view()}
                         </div>
+                        <MoreLink next/>
                     }.into_any()
                 }}
             </Page>

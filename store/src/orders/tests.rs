@@ -1,6 +1,6 @@
 use super::*;
 use crate::testing::{create_buy_now, each_db, member, shop};
-use crate::{products, Db};
+use crate::{products, Db, PageRequest};
 
 const WINDOW: i64 = 15 * 60 * 1000;
 
@@ -608,7 +608,10 @@ async fn owners_find_orders_by_state_number_phone_name_or_address() {
         let find = |statuses: Vec<OrderStatus>, q: Option<&str>| {
             let db = db.clone();
             let f = OrderFilter { statuses, search: q.map(str::to_string) };
-            async move { search_in_community(&db, s.community, &f).await.unwrap().iter().map(|o| o.id).collect::<Vec<_>>() }
+            async move {
+                let page = search_in_community(&db, s.community, &f, PageRequest::first(50)).await.unwrap();
+                page.items.iter().map(|o| o.id).collect::<Vec<_>>()
+            }
         };
         assert_eq!(find(vec![], None).await, vec![c2.order_id, c1.order_id]);
         assert_eq!(find(vec![OrderStatus::Paid], None).await, vec![c2.order_id]);
@@ -619,6 +622,31 @@ async fn owners_find_orders_by_state_number_phone_name_or_address() {
         assert_eq!(find(vec![], Some("老周")).await, vec![c2.order_id]);
         assert!(find(vec![], Some("100%")).await.is_empty());
         assert!(find(vec![OrderStatus::Shipped], Some("老周")).await.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn long_order_lists_come_a_page_at_a_time_without_gaps_or_repeats() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 100).await;
+        let mut made = vec![];
+        for i in 0..5 {
+            made.push(create_buy_now(&db, s.buyer, s.product, None, 1, i, WINDOW, "sandbox").await.unwrap().order_id);
+        }
+        made.reverse(); // newest first
+        let f = OrderFilter::default();
+        let first = search_in_community(&db, s.community, &f, PageRequest::first(2)).await.unwrap();
+        assert_eq!(first.items.iter().map(|o| o.id).collect::<Vec<_>>(), made[..2]);
+        // An order placed between two pages does not push an old one onto the next page twice.
+        create_buy_now(&db, s.buyer, s.product, None, 1, 9, WINDOW, "sandbox").await.unwrap();
+        let second = search_in_community(&db, s.community, &f, PageRequest::after(first.next, 2)).await.unwrap();
+        assert_eq!(second.items.iter().map(|o| o.id).collect::<Vec<_>>(), made[2..4]);
+        let last = search_in_community(&db, s.community, &f, PageRequest::after(second.next, 2)).await.unwrap();
+        assert_eq!(last.items.iter().map(|o| o.id).collect::<Vec<_>>(), made[4..]);
+        assert_eq!(last.next, None, "no link to an empty page");
+        let mine = for_buyer_in(&db, s.buyer, &[], PageRequest::first(10)).await.unwrap();
+        assert_eq!((mine.items.len(), mine.next), (6, None));
     })
     .await;
 }
