@@ -58,12 +58,13 @@ impl Granted {
 
 /// The viewer's role in a community; `NotFound` when there is no such community.
 pub async fn role(db: &Db, community: i64, user: Option<i64>) -> Result<Role, Error> {
-    let row: Option<(i64, Option<String>)> = sqlx::query_as(
+    let row: Option<(i64, Option<String>)> = sql!(
+        query_as,
         "SELECT c.owner_id, m.role FROM communities c \
          LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $2 WHERE c.id = $1",
+        community,
+        user.unwrap_or(0)
     )
-    .bind(community)
-    .bind(user.unwrap_or(0))
     .fetch_optional(&db.pool)
     .await?;
     let (owner, membership) = row.ok_or(Rule::NotFound)?;

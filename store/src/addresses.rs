@@ -10,22 +10,27 @@ const COLS: &str = "id, name, phone, region, detail, CAST(is_default AS BIGINT) 
 
 /// The member's addresses, the default first.
 pub async fn list(db: &Db, user: i64) -> Result<Vec<Address>, Error> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLS} WHERE user_id = $1 AND removed = 0 ORDER BY is_default DESC, id DESC"
-    )))
-    .bind(user)
+    Ok(sql!(
+        query_as,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} WHERE user_id = $1 AND removed = 0 ORDER BY is_default DESC, id DESC"
+        )),
+        user
+    )
     .fetch_all(&db.pool)
     .await?)
 }
 
 /// One of the member's own addresses; another member's is not found.
 pub async fn get(db: &Db, user: i64, id: i64) -> Result<Option<Address>, Error> {
-    let r =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE id = $1 AND user_id = $2 AND removed = 0")))
-            .bind(id)
-            .bind(user)
-            .fetch_optional(&db.pool)
-            .await?;
+    let r = sql!(
+        query_as,
+        sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE id = $1 AND user_id = $2 AND removed = 0")),
+        id,
+        user
+    )
+    .fetch_optional(&db.pool)
+    .await?;
     Ok(r)
 }
 
@@ -33,26 +38,26 @@ pub async fn get(db: &Db, user: i64, id: i64) -> Result<Option<Address>, Error> 
 pub async fn add(db: &Db, user: i64, a: &AddressDraft, make_default: bool, now: i64) -> Result<i64, Error> {
     let id = db.id();
     let mut tx = db.begin().await?;
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1 AND removed = 0")
-        .bind(user)
+    let existing: i64 = sql!(query_scalar, "SELECT COUNT(*) FROM addresses WHERE user_id = $1 AND removed = 0", user)
         .fetch_one(&mut *tx)
         .await?;
     let default = make_default || existing == 0;
     if default {
-        sqlx::query("UPDATE addresses SET is_default = 0 WHERE user_id = $1").bind(user).execute(&mut *tx).await?;
+        sql!(query, "UPDATE addresses SET is_default = 0 WHERE user_id = $1", user).execute(&mut *tx).await?;
     }
-    sqlx::query(
+    sql!(
+        query,
         "INSERT INTO addresses (id, user_id, name, phone, region, detail, is_default, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        id,
+        user,
+        &a.name,
+        &a.phone,
+        &a.region,
+        &a.detail,
+        default as i64,
+        now
     )
-    .bind(id)
-    .bind(user)
-    .bind(&a.name)
-    .bind(&a.phone)
-    .bind(&a.region)
-    .bind(&a.detail)
-    .bind(default as i64)
-    .bind(now)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -62,24 +67,25 @@ pub async fn add(db: &Db, user: i64, a: &AddressDraft, make_default: bool, now: 
 /// Hides an address from the book. If it was the default, the newest remaining one takes over.
 pub async fn remove(db: &Db, user: i64, id: i64) -> Result<(), Error> {
     let mut tx = db.begin().await?;
-    let done =
-        sqlx::query("UPDATE addresses SET removed = 1, is_default = 0 WHERE id = $1 AND user_id = $2 AND removed = 0")
-            .bind(id)
-            .bind(user)
-            .execute(&mut *tx)
-            .await?;
+    let done = sql!(
+        query,
+        "UPDATE addresses SET removed = 1, is_default = 0 WHERE id = $1 AND user_id = $2 AND removed = 0",
+        id,
+        user
+    )
+    .execute(&mut *tx)
+    .await?;
     expect_one(done, Rule::NotFound)?;
-    let has_default: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE user_id = $1 AND removed = 0 AND is_default = 1")
-            .bind(user)
-            .fetch_one(&mut *tx)
-            .await?;
+    let has_default: i64 = sql!(
+        query_scalar,
+        "SELECT COUNT(*) FROM addresses WHERE user_id = $1 AND removed = 0 AND is_default = 1",
+        user
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if has_default == 0 {
-        sqlx::query(
-            "UPDATE addresses SET is_default = 1 WHERE id = (SELECT id FROM addresses WHERE user_id = $1 AND removed = 0 \
-             ORDER BY id DESC LIMIT 1)",
-        )
-        .bind(user)
+        sql!(query, "UPDATE addresses SET is_default = 1 WHERE id = (SELECT id FROM addresses WHERE user_id = $1 AND removed = 0 \
+             ORDER BY id DESC LIMIT 1)", user)
         .execute(&mut *tx)
         .await?;
     }
@@ -89,17 +95,14 @@ pub async fn remove(db: &Db, user: i64, id: i64) -> Result<(), Error> {
 
 pub async fn set_default(db: &Db, user: i64, id: i64) -> Result<(), Error> {
     let mut tx = db.begin().await?;
-    let mine: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM addresses WHERE id = $1 AND user_id = $2 AND removed = 0")
-        .bind(id)
-        .bind(user)
-        .fetch_one(&mut *tx)
-        .await?;
+    let mine: i64 =
+        sql!(query_scalar, "SELECT COUNT(*) FROM addresses WHERE id = $1 AND user_id = $2 AND removed = 0", id, user)
+            .fetch_one(&mut *tx)
+            .await?;
     if mine == 0 {
         return Err(Rule::NotFound.into());
     }
-    sqlx::query("UPDATE addresses SET is_default = CASE WHEN id = $1 THEN 1 ELSE 0 END WHERE user_id = $2")
-        .bind(id)
-        .bind(user)
+    sql!(query, "UPDATE addresses SET is_default = CASE WHEN id = $1 THEN 1 ELSE 0 END WHERE user_id = $2", id, user)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;

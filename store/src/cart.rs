@@ -20,15 +20,14 @@ pub async fn add(db: &Db, holder: &str, product: i64, sku: Option<i64>, quantity
         return Err(Rule::BadQuantity.into());
     }
     let mut tx = db.begin().await?;
-    let p = sqlx::query("SELECT status, per_order_limit FROM products WHERE id = $1")
-        .bind(product)
+    let p = sql!(query, "SELECT status, per_order_limit FROM products WHERE id = $1", product)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(Rule::NotFound)?;
-    let skus = sqlx::query("SELECT id, stock FROM skus WHERE product_id = $1 AND active = 1 ORDER BY sort, id")
-        .bind(product)
-        .fetch_all(&mut *tx)
-        .await?;
+    let skus =
+        sql!(query, "SELECT id, stock FROM skus WHERE product_id = $1 AND active = 1 ORDER BY sort, id", product)
+            .fetch_all(&mut *tx)
+            .await?;
     let chosen = match sku {
         Some(id) => skus.iter().find(|r| col::<i64>(r, "id").ok() == Some(id)),
         None if skus.len() == 1 => skus.first(),
@@ -36,27 +35,30 @@ pub async fn add(db: &Db, holder: &str, product: i64, sku: Option<i64>, quantity
     }
     .ok_or(Rule::ChooseSku)?;
     let sku_id: i64 = col(chosen, "id")?;
-    let already: i64 =
-        sqlx::query_scalar("SELECT COALESCE(MAX(quantity), 0) FROM cart_items WHERE holder = $1 AND sku_id = $2")
-            .bind(holder)
-            .bind(sku_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let already: i64 = sql!(
+        query_scalar,
+        "SELECT COALESCE(MAX(quantity), 0) FROM cart_items WHERE holder = $1 AND sku_id = $2",
+        holder,
+        sku_id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let on_sale = col::<String>(&p, "status")? == "on_sale";
     let state = cart_line_state(on_sale, col(chosen, "stock")?, col(&p, "per_order_limit")?, already + quantity);
     if let Some(e) = state.error() {
         return Err(e.into());
     }
-    sqlx::query(
+    sql!(
+        query,
         "INSERT INTO cart_items (id, holder, product_id, sku_id, quantity, added_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (holder, sku_id) DO UPDATE SET quantity = cart_items.quantity + excluded.quantity",
+        db.id(),
+        holder,
+        product,
+        sku_id,
+        quantity,
+        now
     )
-    .bind(db.id())
-    .bind(holder)
-    .bind(product)
-    .bind(sku_id)
-    .bind(quantity)
-    .bind(now)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -72,45 +74,41 @@ pub async fn set_quantity(db: &Db, holder: &str, item: i64, quantity: i64) -> Re
         return remove(db, holder, item).await;
     }
     let line = items(db, holder).await?.into_iter().find(|i| i.id == item).ok_or(Rule::NotFound)?;
-    let r = sqlx::query(
+    let r = sql!(
+        query,
         "SELECT s.stock, CAST(s.active AS BIGINT) AS active, p.status, p.per_order_limit FROM skus s \
          JOIN products p ON p.id = s.product_id WHERE s.id = $1",
+        line.sku_id
     )
-    .bind(line.sku_id)
     .fetch_one(&db.pool)
     .await?;
     let on_sale = col::<String>(&r, "status")? == "on_sale" && col::<i64>(&r, "active")? == 1;
     if let Some(e) = cart_line_state(on_sale, col(&r, "stock")?, col(&r, "per_order_limit")?, quantity).error() {
         return Err(e.into());
     }
-    sqlx::query("UPDATE cart_items SET quantity = $1 WHERE id = $2 AND holder = $3")
-        .bind(quantity)
-        .bind(item)
-        .bind(holder)
+    sql!(query, "UPDATE cart_items SET quantity = $1 WHERE id = $2 AND holder = $3", quantity, item, holder)
         .execute(&db.pool)
         .await?;
     Ok(())
 }
 
 pub async fn remove(db: &Db, holder: &str, item: i64) -> Result<(), Error> {
-    let done = sqlx::query("DELETE FROM cart_items WHERE id = $1 AND holder = $2")
-        .bind(item)
-        .bind(holder)
-        .execute(&db.pool)
-        .await?;
+    let done =
+        sql!(query, "DELETE FROM cart_items WHERE id = $1 AND holder = $2", item, holder).execute(&db.pool).await?;
     expect_one(done, Rule::NotFound)?;
     Ok(())
 }
 
 /// The cart as it stands now: current prices, and for each line whether it can be bought.
 pub async fn items(db: &Db, holder: &str) -> Result<Vec<CartItem>, Error> {
-    let rows = sqlx::query(
+    let rows = sql!(
+        query,
         "SELECT c.id, c.product_id, c.sku_id, c.quantity, p.community_id, p.title, p.image, p.unit, p.status, \
          p.per_order_limit, s.spec1, s.spec2, s.price, s.stock, CAST(s.active AS BIGINT) AS active \
          FROM cart_items c JOIN products p ON p.id = c.product_id JOIN skus s ON s.id = c.sku_id \
          WHERE c.holder = $1 ORDER BY p.community_id, c.added_at, c.id",
+        holder
     )
-    .bind(holder)
     .fetch_all(&db.pool)
     .await?;
     let mut out = vec![];
@@ -138,24 +136,26 @@ pub async fn items(db: &Db, holder: &str) -> Result<Vec<CartItem>, Error> {
 pub async fn merge(db: &Db, from: &str, to: &str) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     // Options in both carts: add the visitor's quantity to the member's line.
-    sqlx::query(
+    sql!(
+        query,
         "UPDATE cart_items SET quantity = quantity + (SELECT v.quantity FROM cart_items v \
          WHERE v.holder = $1 AND v.sku_id = cart_items.sku_id) \
          WHERE holder = $2 AND sku_id IN (SELECT sku_id FROM cart_items WHERE holder = $1)",
+        from,
+        to
     )
-    .bind(from)
-    .bind(to)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    sql!(
+        query,
         "DELETE FROM cart_items WHERE holder = $1 AND sku_id IN (SELECT sku_id FROM cart_items WHERE holder = $2)",
+        from,
+        to
     )
-    .bind(from)
-    .bind(to)
     .execute(&mut *tx)
     .await?;
     // The rest move over as they are.
-    sqlx::query("UPDATE cart_items SET holder = $1 WHERE holder = $2").bind(to).bind(from).execute(&mut *tx).await?;
+    sql!(query, "UPDATE cart_items SET holder = $1 WHERE holder = $2", to, from).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -163,11 +163,7 @@ pub async fn merge(db: &Db, from: &str, to: &str) -> Result<(), Error> {
 /// Takes checked-out options out of the cart.
 pub async fn remove_skus(db: &Db, holder: &str, skus: &[i64]) -> Result<(), Error> {
     for sku in skus {
-        sqlx::query("DELETE FROM cart_items WHERE holder = $1 AND sku_id = $2")
-            .bind(holder)
-            .bind(sku)
-            .execute(&db.pool)
-            .await?;
+        sql!(query, "DELETE FROM cart_items WHERE holder = $1 AND sku_id = $2", holder, sku).execute(&db.pool).await?;
     }
     Ok(())
 }
@@ -203,7 +199,7 @@ mod tests {
 
             // The product's stock drops below the cart: the line says so.
             let sku = crate::products::skus_of(&db, s.product, false).await.unwrap()[0].id;
-            sqlx::query("UPDATE skus SET stock = 2 WHERE id = $1").bind(sku).execute(&db.pool).await.unwrap();
+            sql!(query, "UPDATE skus SET stock = 2 WHERE id = $1", sku).execute(&db.pool).await.unwrap();
             assert_eq!(items(&db, &member).await.unwrap()[0].state, CartLineState::NotEnough { left: 2 });
             assert_eq!(set_quantity(&db, &member, mine[0].id, 3).await, Err(Rule::NotEnoughStock { left: 2 }.into()));
             set_quantity(&db, &member, mine[0].id, 2).await.unwrap();

@@ -12,21 +12,27 @@ const CARD_COLS: &str = "c.id, c.slug, c.name, c.intro, c.cover, c.member_count"
 
 /// Every community, the viewer's own first, then the largest.
 pub async fn list(db: &Db, viewer: Option<i64>) -> Result<Vec<CommunityCard>, Error> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {CARD_COLS}, CAST(CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS joined \
+    Ok(sql!(
+        query_as,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {CARD_COLS}, CAST(CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS joined \
          FROM communities c LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $1 \
          ORDER BY joined DESC, c.member_count DESC, c.id"
-    )))
-    .bind(viewer.unwrap_or(0))
+        )),
+        viewer.unwrap_or(0)
+    )
     .fetch_all(&db.pool)
     .await?)
 }
 
 pub async fn owned_by(db: &Db, owner: i64) -> Result<Vec<CommunityCard>, Error> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {CARD_COLS}, CAST(1 AS BIGINT) AS joined FROM communities c WHERE c.owner_id = $1 ORDER BY c.id"
-    )))
-    .bind(owner)
+    Ok(sql!(
+        query_as,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {CARD_COLS}, CAST(1 AS BIGINT) AS joined FROM communities c WHERE c.owner_id = $1 ORDER BY c.id"
+        )),
+        owner
+    )
     .fetch_all(&db.pool)
     .await?)
 }
@@ -36,18 +42,13 @@ const FULL: &str = "SELECT c.id, c.slug, c.name, c.intro, c.cover, c.member_coun
     FROM communities c JOIN users u ON u.id = c.owner_id";
 
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Community>, Error> {
-    let r = sqlx::query_as(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.slug = $1")))
-        .bind(slug)
-        .fetch_optional(&db.pool)
-        .await?;
+    let r =
+        sql!(query_as, sqlx::AssertSqlSafe(format!("{FULL} WHERE c.slug = $1")), slug).fetch_optional(&db.pool).await?;
     Ok(r.map(known_zone))
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Community>, Error> {
-    let r = sqlx::query_as(sqlx::AssertSqlSafe(format!("{FULL} WHERE c.id = $1")))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?;
+    let r = sql!(query_as, sqlx::AssertSqlSafe(format!("{FULL} WHERE c.id = $1")), id).fetch_optional(&db.pool).await?;
     Ok(r.map(known_zone))
 }
 
@@ -65,11 +66,7 @@ fn known_zone(mut c: Community) -> Community {
 /// `domain::time::parse_zone`).
 pub async fn set_time_zone(db: &Db, g: &Granted, zone: &str) -> Result<(), Error> {
     let zone = domain::time::parse_zone(zone)?;
-    sqlx::query("UPDATE communities SET time_zone = $1 WHERE id = $2")
-        .bind(zone)
-        .bind(g.community())
-        .execute(&db.pool)
-        .await?;
+    sql!(query, "UPDATE communities SET time_zone = $1 WHERE id = $2", zone, g.community()).execute(&db.pool).await?;
     Ok(())
 }
 
@@ -77,17 +74,18 @@ pub async fn set_time_zone(db: &Db, g: &Granted, zone: &str) -> Result<(), Error
 pub async fn create(db: &Db, owner: i64, d: &CommunityDraft, now: i64) -> Result<i64, Error> {
     let id = db.id();
     let mut tx = db.begin().await?;
-    let res = sqlx::query(
+    let res = sql!(
+        query,
         "INSERT INTO communities (id, slug, name, intro, cover, owner_id, member_count, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, 1, $7)",
+        id,
+        &d.slug,
+        &d.name,
+        &d.intro,
+        &d.cover,
+        owner,
+        now
     )
-    .bind(id)
-    .bind(&d.slug)
-    .bind(&d.name)
-    .bind(&d.intro)
-    .bind(&d.cover)
-    .bind(owner)
-    .bind(now)
     .execute(&mut *tx)
     .await;
     match res {
@@ -95,25 +93,31 @@ pub async fn create(db: &Db, owner: i64, d: &CommunityDraft, now: i64) -> Result
         Err(e) if is_unique_violation(&e) => return Err(Rule::SlugTaken.into()),
         Err(e) => return Err(e.into()),
     }
-    sqlx::query("INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'owner', $3)")
-        .bind(id)
-        .bind(owner)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sql!(
+        query,
+        "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'owner', $3)",
+        id,
+        owner,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 pub async fn update(db: &Db, g: &Granted, d: &CommunityDraft) -> Result<(), Error> {
-    let res = sqlx::query("UPDATE communities SET slug = $1, name = $2, intro = $3, cover = $4 WHERE id = $5")
-        .bind(&d.slug)
-        .bind(&d.name)
-        .bind(&d.intro)
-        .bind(&d.cover)
-        .bind(g.community())
-        .execute(&db.pool)
-        .await;
+    let res = sql!(
+        query,
+        "UPDATE communities SET slug = $1, name = $2, intro = $3, cover = $4 WHERE id = $5",
+        &d.slug,
+        &d.name,
+        &d.intro,
+        &d.cover,
+        g.community()
+    )
+    .execute(&db.pool)
+    .await;
     match res {
         Ok(_) => Ok(()),
         Err(e) if is_unique_violation(&e) => Err(Rule::SlugTaken.into()),
@@ -123,30 +127,35 @@ pub async fn update(db: &Db, g: &Granted, d: &CommunityDraft) -> Result<(), Erro
 
 /// Sets how the community charges shipping and where members can collect instead.
 pub async fn update_shipping(db: &Db, g: &Granted, rule: ShippingRule, pickup_point: &str) -> Result<(), Error> {
-    sqlx::query("UPDATE communities SET shipping_fee = $1, free_shipping_over = $2, pickup_point = $3 WHERE id = $4")
-        .bind(rule.flat_fee.0)
-        .bind(rule.free_over.0)
-        .bind(pickup_point)
-        .bind(g.community())
-        .execute(&db.pool)
-        .await?;
+    sql!(
+        query,
+        "UPDATE communities SET shipping_fee = $1, free_shipping_over = $2, pickup_point = $3 WHERE id = $4",
+        rule.flat_fee.0,
+        rule.free_over.0,
+        pickup_point,
+        g.community()
+    )
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
 pub async fn is_member(db: &Db, community: i64, user: i64) -> Result<bool, Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND user_id = $2")
-        .bind(community)
-        .bind(user)
-        .fetch_one(&db.pool)
-        .await?;
+    let n: i64 = sql!(
+        query_scalar,
+        "SELECT COUNT(*) FROM memberships WHERE community_id = $1 AND user_id = $2",
+        community,
+        user
+    )
+    .fetch_one(&db.pool)
+    .await?;
     Ok(n > 0)
 }
 
 /// Joins an open community. Joining twice is harmless and counts once.
 pub async fn join(db: &Db, community: i64, user: i64, now: i64) -> Result<(), Error> {
     let mut tx = db.begin().await?;
-    let policy: Option<String> = sqlx::query_scalar("SELECT join_policy FROM communities WHERE id = $1")
-        .bind(community)
+    let policy: Option<String> = sql!(query_scalar, "SELECT join_policy FROM communities WHERE id = $1", community)
         .fetch_optional(&mut *tx)
         .await?;
     let policy = JoinPolicy::parse(policy.as_deref().ok_or(Rule::NotFound)?)
@@ -154,19 +163,19 @@ pub async fn join(db: &Db, community: i64, user: i64, now: i64) -> Result<(), Er
     if !policy.joins_directly() {
         return Err(Rule::Forbidden.into());
     }
-    let inserted = sqlx::query(
+    let inserted = sql!(
+        query,
         "INSERT INTO memberships (community_id, user_id, role, joined_at) VALUES ($1, $2, 'member', $3) \
          ON CONFLICT (community_id, user_id) DO NOTHING",
+        community,
+        user,
+        now
     )
-    .bind(community)
-    .bind(user)
-    .bind(now)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if inserted == 1 {
-        sqlx::query("UPDATE communities SET member_count = member_count + 1 WHERE id = $1")
-            .bind(community)
+        sql!(query, "UPDATE communities SET member_count = member_count + 1 WHERE id = $1", community)
             .execute(&mut *tx)
             .await?;
     }
@@ -177,15 +186,17 @@ pub async fn join(db: &Db, community: i64, user: i64, now: i64) -> Result<(), Er
 /// Leaves a community. The owner cannot leave their own community.
 pub async fn leave(db: &Db, community: i64, user: i64) -> Result<(), Error> {
     let mut tx = db.begin().await?;
-    let deleted = sqlx::query("DELETE FROM memberships WHERE community_id = $1 AND user_id = $2 AND role = 'member'")
-        .bind(community)
-        .bind(user)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let deleted = sql!(
+        query,
+        "DELETE FROM memberships WHERE community_id = $1 AND user_id = $2 AND role = 'member'",
+        community,
+        user
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if deleted == 1 {
-        sqlx::query("UPDATE communities SET member_count = member_count - 1 WHERE id = $1")
-            .bind(community)
+        sql!(query, "UPDATE communities SET member_count = member_count - 1 WHERE id = $1", community)
             .execute(&mut *tx)
             .await?;
     }

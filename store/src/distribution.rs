@@ -33,13 +33,13 @@ const PROGRAMME_COLS: &str = "rules, enabled, freeze_days, withdrawal_fee";
 
 pub async fn programme(db: &Db, community: i64) -> Result<Option<ProgrammeRow>, Error> {
     let sql = format!("SELECT {PROGRAMME_COLS} FROM referral_programmes WHERE community_id = $1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community).fetch_optional(&db.pool).await?;
+    let r = sql!(query, sqlx::AssertSqlSafe(sql), community).fetch_optional(&db.pool).await?;
     r.map(|r| programme_from(&r)).transpose()
 }
 
 async fn programme_in(tx: &mut Tx, community: i64) -> Result<Option<ProgrammeRow>, Error> {
     let sql = format!("SELECT {PROGRAMME_COLS} FROM referral_programmes WHERE community_id = $1");
-    let r = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(community).fetch_optional(&mut **tx).await?;
+    let r = sql!(query, sqlx::AssertSqlSafe(sql), community).fetch_optional(&mut **tx).await?;
     r.map(|r| programme_from(&r)).transpose()
 }
 
@@ -48,18 +48,19 @@ pub async fn save_programme(db: &Db, g: &Granted, p: &ProgrammeRow, now: i64) ->
     p.check()?;
     let community = g.community();
     let rules = serde_json::to_string(&p.rules).map_err(|_| Error::broken("programme rules do not serialize"))?;
-    sqlx::query(
+    sql!(
+        query,
         "INSERT INTO referral_programmes (community_id, enabled, rules, freeze_days, withdrawal_fee, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (community_id) DO UPDATE SET enabled = excluded.enabled, \
          rules = excluded.rules, freeze_days = excluded.freeze_days, withdrawal_fee = excluded.withdrawal_fee, \
          updated_at = excluded.updated_at",
+        community,
+        p.enabled as i64,
+        rules,
+        p.freeze_days,
+        p.withdrawal_fee.0,
+        now
     )
-    .bind(community)
-    .bind(p.enabled as i64)
-    .bind(rules)
-    .bind(p.freeze_days)
-    .bind(p.withdrawal_fee.0)
-    .bind(now)
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -67,8 +68,7 @@ pub async fn save_programme(db: &Db, g: &Granted, p: &ProgrammeRow, now: i64) ->
 
 /// A product's own commission, if it has one.
 pub async fn override_of(db: &Db, product: i64) -> Result<Option<Override>, Error> {
-    let r = sqlx::query("SELECT fixed_amount, rate_bp FROM commission_overrides WHERE product_id = $1")
-        .bind(product)
+    let r = sql!(query, "SELECT fixed_amount, rate_bp FROM commission_overrides WHERE product_id = $1", product)
         .fetch_optional(&db.pool)
         .await?;
     Ok(r.and_then(|r| override_from(&r)))
@@ -84,25 +84,26 @@ fn override_from(r: &sqlx::any::AnyRow) -> Option<Override> {
 pub async fn set_override(db: &Db, g: &Granted, product: i64, o: Option<Override>) -> Result<(), Error> {
     g.check(&db.pool, Owned::Product, product).await?;
     let Some(o) = o else {
-        sqlx::query("DELETE FROM commission_overrides WHERE product_id = $1").bind(product).execute(&db.pool).await?;
+        sql!(query, "DELETE FROM commission_overrides WHERE product_id = $1", product).execute(&db.pool).await?;
         return Ok(());
     };
-    let price: Option<i64> = sqlx::query_scalar("SELECT MIN(price) FROM skus WHERE product_id = $1 AND active = 1")
-        .bind(product)
-        .fetch_one(&db.pool)
-        .await?;
+    let price: Option<i64> =
+        sql!(query_scalar, "SELECT MIN(price) FROM skus WHERE product_id = $1 AND active = 1", product)
+            .fetch_one(&db.pool)
+            .await?;
     domain::referral::check_override(o, Fen(price.unwrap_or(0))).map_err(|_| Rule::BadCommissionOverride)?;
     let (fixed, rate) = match o {
         Override::Fixed(f) => (Some(f.0), None),
         Override::RateBp(r) => (None, Some(r)),
     };
-    sqlx::query(
+    sql!(
+        query,
         "INSERT INTO commission_overrides (product_id, fixed_amount, rate_bp) VALUES ($1, $2, $3) \
          ON CONFLICT (product_id) DO UPDATE SET fixed_amount = excluded.fixed_amount, rate_bp = excluded.rate_bp",
+        product,
+        fixed,
+        rate
     )
-    .bind(product)
-    .bind(fixed)
-    .bind(rate)
     .execute(&db.pool)
     .await?;
     Ok(())
@@ -110,11 +111,8 @@ pub async fn set_override(db: &Db, g: &Granted, product: i64, o: Option<Override
 
 /// Every product override of a community, by product.
 pub async fn overrides_in(db: &Db, community: i64) -> Result<BTreeMap<i64, Override>, Error> {
-    let rows = sqlx::query(
-        "SELECT o.product_id, o.fixed_amount, o.rate_bp FROM commission_overrides o JOIN products p ON p.id = o.product_id \
-         WHERE p.community_id = $1",
-    )
-    .bind(community)
+    let rows = sql!(query, "SELECT o.product_id, o.fixed_amount, o.rate_bp FROM commission_overrides o JOIN products p ON p.id = o.product_id \
+         WHERE p.community_id = $1", community)
     .fetch_all(&db.pool)
     .await?;
     let mut out = BTreeMap::new();
@@ -130,12 +128,13 @@ pub async fn overrides_in(db: &Db, community: i64) -> Result<BTreeMap<i64, Overr
 // Distributors
 
 async fn spent_in(conn: &mut sqlx::AnyConnection, community: i64, user: i64) -> Result<Fen, Error> {
-    let spent: i64 = sqlx::query_scalar(
+    let spent: i64 = sql!(
+        query_scalar,
         "SELECT CAST(COALESCE(SUM(goods_amount - discount_amount), 0) AS BIGINT) FROM orders \
          WHERE community_id = $1 AND buyer_id = $2 AND status IN ('paid', 'shipped', 'completed')",
+        community,
+        user
     )
-    .bind(community)
-    .bind(user)
     .fetch_one(&mut *conn)
     .await?;
     Ok(Fen(spent))
@@ -146,11 +145,10 @@ async fn distributor_row(
     community: i64,
     user: i64,
 ) -> Result<Option<(String, i64)>, Error> {
-    let r = sqlx::query("SELECT status, level FROM distributors WHERE community_id = $1 AND user_id = $2")
-        .bind(community)
-        .bind(user)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let r =
+        sql!(query, "SELECT status, level FROM distributors WHERE community_id = $1 AND user_id = $2", community, user)
+            .fetch_optional(&mut *conn)
+            .await?;
     r.map(|r| Ok((col(&r, "status")?, col(&r, "level")?))).transpose()
 }
 
@@ -183,13 +181,8 @@ async fn standing_in(
         }
     };
     if admitted {
-        sqlx::query(
-            "INSERT INTO distributors (community_id, user_id, status, applied_at, decided_at) VALUES ($1, $2, 'active', $3, $3) \
-             ON CONFLICT (community_id, user_id) DO UPDATE SET status = 'active', decided_at = excluded.decided_at",
-        )
-        .bind(community)
-        .bind(user)
-        .bind(now)
+        sql!(query, "INSERT INTO distributors (community_id, user_id, status, applied_at, decided_at) VALUES ($1, $2, 'active', $3, $3) \
+             ON CONFLICT (community_id, user_id) DO UPDATE SET status = 'active', decided_at = excluded.decided_at", community, user, now)
         .execute(&mut *conn)
         .await?;
     }
@@ -215,15 +208,9 @@ pub async fn apply(db: &Db, community: i64, user: i64, text: &str, now: i64) -> 
         return standing(db, community, user, now).await;
     }
     let mut tx = db.begin().await?;
-    let fresh = sqlx::query(
-        "INSERT INTO distributors (community_id, user_id, status, application, applied_at) VALUES ($1, $2, 'applied', $3, $4) \
+    let fresh = sql!(query, "INSERT INTO distributors (community_id, user_id, status, application, applied_at) VALUES ($1, $2, 'applied', $3, $4) \
          ON CONFLICT (community_id, user_id) DO UPDATE SET status = 'applied', application = excluded.application, \
-         applied_at = excluded.applied_at, decided_at = NULL WHERE distributors.status = 'rejected'",
-    )
-    .bind(community)
-    .bind(user)
-    .bind(text)
-    .bind(now)
+         applied_at = excluded.applied_at, decided_at = NULL WHERE distributors.status = 'rejected'", community, user, text, now)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -246,22 +233,13 @@ pub async fn apply(db: &Db, community: i64, user: i64, text: &str, now: i64) -> 
 }
 
 async fn owner_of(tx: &mut Tx, community: i64) -> Result<i64, Error> {
-    Ok(sqlx::query_scalar("SELECT owner_id FROM communities WHERE id = $1")
-        .bind(community)
-        .fetch_one(&mut **tx)
-        .await?)
+    Ok(sql!(query_scalar, "SELECT owner_id FROM communities WHERE id = $1", community).fetch_one(&mut **tx).await?)
 }
 
 /// The owner lets an applicant in or turns them down, once.
 pub async fn decide_application(db: &Db, g: &Granted, user: i64, approve: bool, now: i64) -> Result<(), Error> {
     let community = g.community();
-    let done = sqlx::query(
-        "UPDATE distributors SET status = $1, decided_at = $2 WHERE community_id = $3 AND user_id = $4 AND status = 'applied'",
-    )
-    .bind(if approve { DistributorStatus::Active } else { DistributorStatus::Rejected })
-    .bind(now)
-    .bind(community)
-    .bind(user)
+    let done = sql!(query, "UPDATE distributors SET status = $1, decided_at = $2 WHERE community_id = $3 AND user_id = $4 AND status = 'applied'", if approve { DistributorStatus::Active } else { DistributorStatus::Rejected }, now, community, user)
     .execute(&db.pool)
     .await?;
     expect_one(done, Rule::NotFound)?;
@@ -285,13 +263,15 @@ pub(crate) async fn snapshot_in(
     let Some(p) = programme_in(tx, community).await?.filter(|p| p.enabled) else { return Ok(()) };
     let mut link_outcome = None;
     if let Some(referrer) = link_referrer {
-        let is_new: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE community_id = $1 AND buyer_id = $2 AND id <> $3")
-                .bind(community)
-                .bind(buyer)
-                .bind(order)
-                .fetch_one(&mut **tx)
-                .await?;
+        let is_new: i64 = sql!(
+            query_scalar,
+            "SELECT COUNT(*) FROM orders WHERE community_id = $1 AND buyer_id = $2 AND id <> $3",
+            community,
+            buyer,
+            order
+        )
+        .fetch_one(&mut **tx)
+        .await?;
         link_outcome = {
             let req = super::referral::BindRequest {
                 community,
@@ -303,14 +283,15 @@ pub(crate) async fn snapshot_in(
             Some(super::referral::bind_in(db, tx, &req, now).await?)
         };
     }
-    let r = sqlx::query(
+    let r = sql!(
+        query,
         "SELECT b1.referrer_id AS l1, b2.referrer_id AS l2, b3.referrer_id AS l3 FROM referral_bindings b1 \
          LEFT JOIN referral_bindings b2 ON b2.community_id = b1.community_id AND b2.member_id = b1.referrer_id \
          LEFT JOIN referral_bindings b3 ON b3.community_id = b1.community_id AND b3.member_id = b2.referrer_id \
          WHERE b1.community_id = $1 AND b1.member_id = $2",
+        community,
+        buyer
     )
-    .bind(community)
-    .bind(buyer)
     .fetch_optional(&mut **tx)
     .await?;
     let ancestors: Vec<i64> = r.as_ref().map(chain_of).unwrap_or_default();
@@ -318,19 +299,8 @@ pub(crate) async fn snapshot_in(
     if chain.is_empty() && link_referrer.is_none() {
         return Ok(());
     }
-    sqlx::query(
-        "INSERT INTO order_referrals (order_id, community_id, buyer_id, l1, l2, l3, link_referrer, link_outcome, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(order)
-    .bind(community)
-    .bind(buyer)
-    .bind(chain.first().copied())
-    .bind(chain.get(1).copied())
-    .bind(chain.get(2).copied())
-    .bind(link_referrer)
-    .bind(link_outcome.map(|o| o.as_str()))
-    .bind(now)
+    sql!(query, "INSERT INTO order_referrals (order_id, community_id, buyer_id, l1, l2, l3, link_referrer, link_outcome, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", order, community, buyer, chain.first().copied(), chain.get(1).copied(), chain.get(2).copied(), link_referrer, link_outcome.map(|o| o.as_str()), now)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -343,8 +313,7 @@ fn chain_of(r: &sqlx::any::AnyRow) -> Vec<i64> {
 
 /// The chain an order was attributed to when it was made, nearest first.
 pub async fn order_chain(db: &Db, order: i64) -> Result<Vec<i64>, Error> {
-    let r = sqlx::query("SELECT l1, l2, l3 FROM order_referrals WHERE order_id = $1")
-        .bind(order)
+    let r = sql!(query, "SELECT l1, l2, l3 FROM order_referrals WHERE order_id = $1", order)
         .fetch_optional(&db.pool)
         .await?;
     Ok(r.as_ref().map(chain_of).unwrap_or_default())
@@ -373,29 +342,31 @@ pub(crate) async fn post(db: &Db, tx: &mut Tx, community: i64, p: &Posting, refs
         return Ok(());
     }
     let id = db.id();
-    sqlx::query(
+    sql!(
+        query,
         "INSERT INTO ledger_postings (id, community_id, kind, order_id, commission_id, withdrawal_id, refund_id, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        id,
+        community,
+        p.kind.as_str(),
+        refs.order,
+        refs.commission,
+        refs.withdrawal,
+        refs.refund,
+        now
     )
-    .bind(id)
-    .bind(community)
-    .bind(p.kind.as_str())
-    .bind(refs.order)
-    .bind(refs.commission)
-    .bind(refs.withdrawal)
-    .bind(refs.refund)
-    .bind(now)
     .execute(&mut **tx)
     .await?;
     for (seq, l) in p.lines.iter().enumerate() {
-        sqlx::query(
+        sql!(
+            query,
             "INSERT INTO ledger_lines (posting_id, seq, community_id, account, amount) VALUES ($1, $2, $3, $4, $5)",
+            id,
+            seq as i64,
+            community,
+            l.account.key(),
+            l.amount
         )
-        .bind(id)
-        .bind(seq as i64)
-        .bind(community)
-        .bind(l.account.key())
-        .bind(l.amount)
         .execute(&mut **tx)
         .await?;
     }
@@ -404,15 +375,16 @@ pub(crate) async fn post(db: &Db, tx: &mut Tx, community: i64, p: &Posting, refs
 
 async fn balances_on(conn: &mut sqlx::AnyConnection, community: i64, user: i64) -> Result<Balances, Error> {
     let keys = Account::of_distributor(user).map(Account::key);
-    let rows = sqlx::query(
+    let rows = sql!(
+        query,
         "SELECT account, CAST(SUM(amount) AS BIGINT) AS total FROM ledger_lines \
          WHERE community_id = $1 AND account IN ($2, $3, $4, $5) GROUP BY account",
+        community,
+        &keys[0],
+        &keys[1],
+        &keys[2],
+        &keys[3]
     )
-    .bind(community)
-    .bind(&keys[0])
-    .bind(&keys[1])
-    .bind(&keys[2])
-    .bind(&keys[3])
     .fetch_all(&mut *conn)
     .await?;
     let mut b = Balances::default();
@@ -439,11 +411,12 @@ pub async fn balances(db: &Db, community: i64, user: i64) -> Result<Balances, Er
 /// Every account of a community's books with its balance (debit-positive), for checks and the
 /// owner's overview.
 pub async fn trial_balance(db: &Db, community: i64) -> Result<Vec<(String, i64)>, Error> {
-    let rows = sqlx::query(
+    let rows = sql!(
+        query,
         "SELECT account, CAST(SUM(amount) AS BIGINT) AS total FROM ledger_lines WHERE community_id = $1 \
          GROUP BY account ORDER BY account",
+        community
     )
-    .bind(community)
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(|r| Ok((col(r, "account")?, col(r, "total")?))).collect()
@@ -452,7 +425,7 @@ pub async fn trial_balance(db: &Db, community: i64) -> Result<Vec<(String, i64)>
 /// A payment arrived for an order (called once per payment, in its transaction).
 pub(crate) async fn post_payment(db: &Db, tx: &mut Tx, order: i64, amount: Fen, now: i64) -> Result<(), Error> {
     let community: i64 =
-        sqlx::query_scalar("SELECT community_id FROM orders WHERE id = $1").bind(order).fetch_one(&mut **tx).await?;
+        sql!(query_scalar, "SELECT community_id FROM orders WHERE id = $1", order).fetch_one(&mut **tx).await?;
     post(db, tx, community, &ledger::order_paid(community, amount), Refs { order: Some(order), ..Refs::default() }, now)
         .await
 }
@@ -464,19 +437,19 @@ pub(crate) async fn post_payment(db: &Db, tx: &mut Tx, order: i64, amount: Fen, 
 /// the programme's rates (per line, with product overrides), exclusions, distributors only, and
 /// daily caps. Each commission is accrued once (unique per order and beneficiary).
 pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<usize, Error> {
-    let Some(snap) = sqlx::query("SELECT l1, l2, l3 FROM order_referrals WHERE order_id = $1")
-        .bind(order)
+    let Some(snap) = sql!(query, "SELECT l1, l2, l3 FROM order_referrals WHERE order_id = $1", order)
         .fetch_optional(&mut **tx)
         .await?
     else {
         return Ok(0);
     };
     let chain = chain_of(&snap);
-    let o = sqlx::query(
+    let o = sql!(
+        query,
         "SELECT o.community_id, o.buyer_id, o.goods_amount, o.discount_amount, o.team_id, c.time_zone \
          FROM orders o JOIN communities c ON c.id = o.community_id WHERE o.id = $1",
+        order
     )
-    .bind(order)
     .fetch_one(&mut **tx)
     .await?;
     let community: i64 = col(&o, "community_id")?;
@@ -493,11 +466,12 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
         Some(p) if kind.group_buy && !p.rules.pays_group_buy => credits = vec![Credit::GroupBuy; chain.len()],
         Some(p) if kind.discounted && !p.rules.pays_discounted => credits = vec![Credit::Discounted; chain.len()],
         Some(p) => {
-            let lines = sqlx::query(
+            let lines = sql!(
+                query,
                 "SELECT l.product_id, l.amount, o.fixed_amount, o.rate_bp FROM order_lines l \
                  LEFT JOIN commission_overrides o ON o.product_id = l.product_id WHERE l.order_id = $1",
+                order
             )
-            .bind(order)
             .fetch_all(&mut **tx)
             .await?;
             // Per line, the discount shared in proportion to the line's amount.
@@ -527,13 +501,14 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
                 let earned_today: i64 = match p.rules.daily_cap {
                     None => 0,
                     Some(_) => {
-                        sqlx::query_scalar(
+                        sql!(
+                            query_scalar,
                             "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM commissions \
                              WHERE beneficiary_id = $1 AND community_id = $2 AND created_at >= $3",
+                            beneficiary,
+                            community,
+                            today
                         )
-                        .bind(beneficiary)
-                        .bind(community)
-                        .bind(today)
                         .fetch_one(&mut **tx)
                         .await?
                     }
@@ -544,20 +519,9 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
                     continue;
                 }
                 let id = db.id();
-                let inserted = sqlx::query(
-                    "INSERT INTO commissions (id, order_id, community_id, beneficiary_id, buyer_id, depth, base, amount, \
+                let inserted = sql!(query, "INSERT INTO commissions (id, order_id, community_id, beneficiary_id, buyer_id, depth, base, amount, \
                      status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9) \
-                     ON CONFLICT (order_id, beneficiary_id) DO NOTHING",
-                )
-                .bind(id)
-                .bind(order)
-                .bind(community)
-                .bind(beneficiary)
-                .bind(buyer)
-                .bind((i + 1) as i64)
-                .bind(base.0)
-                .bind(amount.0)
-                .bind(now)
+                     ON CONFLICT (order_id, beneficiary_id) DO NOTHING", id, order, community, beneficiary, buyer, (i + 1) as i64, base.0, amount.0, now)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected();
@@ -582,9 +546,7 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
             credits = cs;
         }
     }
-    sqlx::query("UPDATE order_referrals SET outcome = $1 WHERE order_id = $2")
-        .bind(set_outcome(credits))
-        .bind(order)
+    sql!(query, "UPDATE order_referrals SET outcome = $1 WHERE order_id = $2", set_outcome(credits), order)
         .execute(&mut **tx)
         .await?;
     Ok(made)
@@ -595,31 +557,32 @@ async fn upgrade_level(tx: &mut Tx, p: &ProgrammeRow, community: i64, user: i64)
     if p.rules.levels.is_empty() {
         return Ok(());
     }
-    let sales: i64 = sqlx::query_scalar(
+    let sales: i64 = sql!(
+        query_scalar,
         "SELECT CAST(COALESCE(SUM(base), 0) AS BIGINT) FROM commissions \
          WHERE beneficiary_id = $1 AND community_id = $2 AND depth = 1 AND status <> 'reversed'",
+        user,
+        community
     )
-    .bind(user)
-    .bind(community)
     .fetch_one(&mut **tx)
     .await?;
     if let Some(level) = p.rules.level_for(Fen(sales)) {
-        sqlx::query("UPDATE distributors SET level = $1 WHERE community_id = $2 AND user_id = $3 AND level < $1")
-            .bind(level as i64)
-            .bind(community)
-            .bind(user)
-            .execute(&mut **tx)
-            .await?;
+        sql!(
+            query,
+            "UPDATE distributors SET level = $1 WHERE community_id = $2 AND user_id = $3 AND level < $1",
+            level as i64,
+            community,
+            user
+        )
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
 
 /// The order completed: its pending commissions freeze for the programme's days.
 pub(crate) async fn freeze(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(), Error> {
-    let rows = sqlx::query(
-        "SELECT id, community_id, beneficiary_id, amount, reversed FROM commissions WHERE order_id = $1 AND status = 'pending'",
-    )
-    .bind(order)
+    let rows = sql!(query, "SELECT id, community_id, beneficiary_id, amount, reversed FROM commissions WHERE order_id = $1 AND status = 'pending'", order)
     .fetch_all(&mut **tx)
     .await?;
     let Some(first) = rows.first() else { return Ok(()) };
@@ -627,12 +590,7 @@ pub(crate) async fn freeze(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
     let days = programme_in(tx, community).await?.map(|p| p.freeze_days).unwrap_or(MIN_FREEZE_DAYS);
     for r in &rows {
         let id: i64 = col(r, "id")?;
-        let n = sqlx::query(
-            "UPDATE commissions SET status = 'frozen', frozen_at = $1, settle_at = $2 WHERE id = $3 AND status = 'pending'",
-        )
-        .bind(now)
-        .bind(now + days.max(MIN_FREEZE_DAYS) * DAY_MS)
-        .bind(id)
+        let n = sql!(query, "UPDATE commissions SET status = 'frozen', frozen_at = $1, settle_at = $2 WHERE id = $3 AND status = 'pending'", now, now + days.max(MIN_FREEZE_DAYS) * DAY_MS, id)
         .execute(&mut **tx)
         .await?
         .rows_affected();
@@ -648,11 +606,12 @@ pub(crate) async fn freeze(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
 
 /// Frozen commissions whose time is up.
 pub async fn due_to_settle(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, Error> {
-    Ok(sqlx::query_scalar(
+    Ok(sql!(
+        query_scalar,
         "SELECT id FROM commissions WHERE status = 'frozen' AND settle_at <= $1 ORDER BY settle_at LIMIT $2",
+        now,
+        limit
     )
-    .bind(now)
-    .bind(limit)
     .fetch_all(&db.pool)
     .await?)
 }
@@ -661,22 +620,20 @@ pub async fn due_to_settle(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, Er
 #[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn settle(db: &Db, id: i64, now: i64) -> Result<bool, Error> {
     let mut tx = db.begin().await?;
-    let n = sqlx::query(
-        "UPDATE commissions SET status = 'settled', settled_at = $1 WHERE id = $2 AND status = 'frozen' AND settle_at <= $1",
-    )
-    .bind(now)
-    .bind(id)
+    let n = sql!(query, "UPDATE commissions SET status = 'settled', settled_at = $1 WHERE id = $2 AND status = 'frozen' AND settle_at <= $1", now, id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if n != 1 {
         return Ok(false);
     }
-    let r =
-        sqlx::query("SELECT order_id, community_id, beneficiary_id, amount, reversed FROM commissions WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let r = sql!(
+        query,
+        "SELECT order_id, community_id, beneficiary_id, amount, reversed FROM commissions WHERE id = $1",
+        id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let community: i64 = col(&r, "community_id")?;
     let user: i64 = col(&r, "beneficiary_id")?;
     let left = Fen(col::<i64>(&r, "amount")? - col::<i64>(&r, "reversed")?);
@@ -707,12 +664,13 @@ pub(crate) async fn reverse_for_refund(
     amount: Fen,
     now: i64,
 ) -> Result<(), Error> {
-    let o = sqlx::query(
+    let o = sql!(
+        query,
         "SELECT community_id, goods_amount - discount_amount AS base, \
          (SELECT CAST(COALESCE(SUM(refunded_amount), 0) AS BIGINT) FROM payments WHERE order_id = $1) AS refunded \
          FROM orders WHERE id = $1",
+        order
     )
-    .bind(order)
     .fetch_one(&mut **tx)
     .await?;
     let community: i64 = col(&o, "community_id")?;
@@ -720,10 +678,7 @@ pub(crate) async fn reverse_for_refund(
     post(db, tx, community, &ledger::refund(community, amount), refunds_ref, now).await?;
     let base = Fen(col(&o, "base")?);
     let refunded = Fen(col::<i64>(&o, "refunded")?.min(base.0));
-    let rows = sqlx::query(
-        "SELECT id, beneficiary_id, amount, reversed, status FROM commissions WHERE order_id = $1 AND status <> 'reversed'",
-    )
-    .bind(order)
+    let rows = sql!(query, "SELECT id, beneficiary_id, amount, reversed, status FROM commissions WHERE order_id = $1 AND status <> 'reversed'", order)
     .fetch_all(&mut **tx)
     .await?;
     for r in &rows {
@@ -739,14 +694,9 @@ pub(crate) async fn reverse_for_refund(
             "frozen" => Account::Frozen(user),
             _ => Account::Available(user),
         };
-        let n = sqlx::query(
-            "UPDATE commissions SET reversed = reversed + $1, \
+        let n = sql!(query, "UPDATE commissions SET reversed = reversed + $1, \
              status = CASE WHEN reversed + $1 = amount AND status IN ('pending', 'frozen') THEN 'reversed' ELSE status END \
-             WHERE id = $2 AND reversed = $3",
-        )
-        .bind(due.0)
-        .bind(id)
-        .bind(reversed)
+             WHERE id = $2 AND reversed = $3", due.0, id, reversed)
         .execute(&mut **tx)
         .await?
         .rows_affected();
@@ -769,13 +719,14 @@ const WITHDRAWAL_COLS: &str =
 #[tracing::instrument(skip_all, fields(community, user), err(level = "debug"))]
 pub async fn request_withdrawal(db: &Db, community: i64, user: i64, amount: Fen, now: i64) -> Result<i64, Error> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE communities SET id = id WHERE id = $1").bind(community).execute(&mut *tx).await?;
+    sql!(query, "UPDATE communities SET id = id WHERE id = $1", community).execute(&mut *tx).await?;
     let Some(p) = programme_in(&mut tx, community).await? else { return Err(Rule::ProgrammeOff.into()) };
-    let pending: i64 = sqlx::query_scalar(
+    let pending: i64 = sql!(
+        query_scalar,
         "SELECT COUNT(*) FROM withdrawals WHERE community_id = $1 AND user_id = $2 AND status = 'pending'",
+        community,
+        user
     )
-    .bind(community)
-    .bind(user)
     .fetch_one(&mut *tx)
     .await?;
     if pending > 0 {
@@ -784,16 +735,17 @@ pub async fn request_withdrawal(db: &Db, community: i64, user: i64, amount: Fen,
     let available = balances_on(&mut tx, community, user).await?.available;
     ledger::check_withdrawal(amount, available, p.withdrawal_fee)?;
     let id = db.id();
-    let inserted = sqlx::query(
+    let inserted = sql!(
+        query,
         "INSERT INTO withdrawals (id, community_id, user_id, amount, fee, status, requested_at) \
          VALUES ($1, $2, $3, $4, $5, 'pending', $6)",
+        id,
+        community,
+        user,
+        amount.0,
+        p.withdrawal_fee.0,
+        now
     )
-    .bind(id)
-    .bind(community)
-    .bind(user)
-    .bind(amount.0)
-    .bind(p.withdrawal_fee.0)
-    .bind(now)
     .execute(&mut *tx)
     .await;
     match inserted {
@@ -836,19 +788,11 @@ pub async fn decide_withdrawal(
         return Err(Rule::BadDecisionNote.into());
     }
     let mut tx = db.begin().await?;
-    let done = sqlx::query(
-        "UPDATE withdrawals SET status = $1, note = $2, decided_at = $3 WHERE id = $4 AND community_id = $5 AND status = 'pending'",
-    )
-    .bind(if approve { WithdrawalStatus::Paid } else { WithdrawalStatus::Rejected })
-    .bind(note)
-    .bind(now)
-    .bind(id)
-    .bind(community)
+    let done = sql!(query, "UPDATE withdrawals SET status = $1, note = $2, decided_at = $3 WHERE id = $4 AND community_id = $5 AND status = 'pending'", if approve { WithdrawalStatus::Paid } else { WithdrawalStatus::Rejected }, note, now, id, community)
     .execute(&mut *tx)
     .await?;
     expect_one(done, Rule::WithdrawalAlreadyDecided)?;
-    let r =
-        sqlx::query("SELECT user_id, amount, fee FROM withdrawals WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let r = sql!(query, "SELECT user_id, amount, fee FROM withdrawals WHERE id = $1", id).fetch_one(&mut *tx).await?;
     let (user, amount, fee): (i64, i64, i64) = (col(&r, "user_id")?, col(&r, "amount")?, col(&r, "fee")?);
     let posting = if approve {
         ledger::withdrawal_paid(user, Fen(amount), Fen(fee))
@@ -872,7 +816,7 @@ pub async fn withdrawals_of(db: &Db, community: i64, user: i64) -> Result<Vec<Wi
         "SELECT {WITHDRAWAL_COLS} FROM withdrawals w JOIN users u ON u.id = w.user_id \
          WHERE w.community_id = $1 AND w.user_id = $2 ORDER BY w.requested_at DESC LIMIT 50"
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(community).bind(user).fetch_all(&db.pool).await?)
+    Ok(sql!(query_as, sqlx::AssertSqlSafe(sql), community, user).fetch_all(&db.pool).await?)
 }
 
 /// The owner's queue: pending first (oldest first), then the latest decided.
@@ -882,7 +826,7 @@ pub async fn withdrawal_queue(db: &Db, community: i64) -> Result<Vec<Withdrawal>
          ORDER BY CASE WHEN w.status = 'pending' THEN 0 ELSE 1 END, \
          CASE WHEN w.status = 'pending' THEN w.requested_at ELSE -w.requested_at END LIMIT 200"
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(community).fetch_all(&db.pool).await?)
+    Ok(sql!(query_as, sqlx::AssertSqlSafe(sql), community).fetch_all(&db.pool).await?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -891,26 +835,22 @@ pub async fn withdrawal_queue(db: &Db, community: i64) -> Result<Vec<Withdrawal>
 /// A distributor's page: balances from the ledger, totals, team by level and recent orders with why.
 pub async fn dashboard(db: &Db, community: i64, user: i64) -> Result<Dashboard, Error> {
     let balances = balances(db, community, user).await?;
-    let t = sqlx::query(
-        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(CASE WHEN status = 'settled' THEN amount - reversed ELSE 0 END), 0) AS BIGINT) AS settled, \
-         CAST(COALESCE(SUM(reversed), 0) AS BIGINT) AS reversed FROM commissions WHERE beneficiary_id = $1 AND community_id = $2",
-    )
-    .bind(user)
-    .bind(community)
+    let t = sql!(query, "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(CASE WHEN status = 'settled' THEN amount - reversed ELSE 0 END), 0) AS BIGINT) AS settled, \
+         CAST(COALESCE(SUM(reversed), 0) AS BIGINT) AS reversed FROM commissions WHERE beneficiary_id = $1 AND community_id = $2", user, community)
     .fetch_one(&db.pool)
     .await?;
-    let team = sqlx::query(
+    let team = sql!(
+        query,
         "SELECT (SELECT COUNT(*) FROM referral_bindings WHERE community_id = $1 AND referrer_id = $2) AS l1, \
          (SELECT COUNT(*) FROM referral_bindings b2 JOIN referral_bindings b1 ON b1.community_id = b2.community_id \
           AND b1.member_id = b2.referrer_id WHERE b1.community_id = $1 AND b1.referrer_id = $2) AS l2",
+        community,
+        user
     )
-    .bind(community)
-    .bind(user)
     .fetch_one(&db.pool)
     .await?;
     let visits = super::referral::visits_of(db, user).await?;
-    let rows = sqlx::query(
-        "SELECT r.order_id, r.l1, r.l2, r.l3, r.link_referrer, r.link_outcome, r.outcome, r.created_at, \
+    let rows = sql!(query, "SELECT r.order_id, r.l1, r.l2, r.l3, r.link_referrer, r.link_outcome, r.outcome, r.created_at, \
          u.nickname, o.status, o.goods_amount, c.amount, c.reversed, c.status AS c_status, c.settle_at \
          FROM order_referrals r JOIN orders o ON o.id = r.order_id JOIN users u ON u.id = r.buyer_id \
          LEFT JOIN commissions c ON c.order_id = r.order_id AND c.beneficiary_id = $2 \
@@ -920,10 +860,7 @@ pub async fn dashboard(db: &Db, community: i64, user: i64) -> Result<Dashboard, 
            UNION SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE l3 = $2 ORDER BY created_at DESC LIMIT 100) x3 \
            UNION SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE link_referrer = $2 ORDER BY created_at DESC LIMIT 100) x4) \
          AND r.community_id = $1 AND o.status <> 'pending_payment' AND o.status <> 'cancelled' \
-         ORDER BY r.created_at DESC LIMIT 50",
-    )
-    .bind(community)
-    .bind(user)
+         ORDER BY r.created_at DESC LIMIT 50", community, user)
     .fetch_all(&db.pool)
     .await?;
     let mut orders = vec![];
@@ -963,17 +900,14 @@ pub async fn dashboard(db: &Db, community: i64, user: i64) -> Result<Dashboard, 
 
 /// The community's distributors (and applicants) with their sales and earnings, best first.
 pub async fn distributors(db: &Db, community: i64) -> Result<Vec<DistributorRow>, Error> {
-    let rows = sqlx::query(
-        "SELECT d.user_id, u.nickname, d.status, d.level, d.application, d.applied_at, \
+    let rows = sql!(query, "SELECT d.user_id, u.nickname, d.status, d.level, d.application, d.applied_at, \
          CAST(COALESCE((SELECT SUM(base) FROM commissions c WHERE c.community_id = d.community_id AND c.beneficiary_id = d.user_id \
            AND c.depth = 1 AND c.status <> 'reversed'), 0) AS BIGINT) AS sales, \
          CAST(COALESCE((SELECT SUM(amount - reversed) FROM commissions c WHERE c.community_id = d.community_id \
            AND c.beneficiary_id = d.user_id), 0) AS BIGINT) AS earned, \
          (SELECT COUNT(*) FROM referral_bindings b WHERE b.community_id = d.community_id AND b.referrer_id = d.user_id) AS team \
          FROM distributors d JOIN users u ON u.id = d.user_id WHERE d.community_id = $1 \
-         ORDER BY CASE WHEN d.status = 'applied' THEN 0 ELSE 1 END, earned DESC, d.applied_at LIMIT 500",
-    )
-    .bind(community)
+         ORDER BY CASE WHEN d.status = 'applied' THEN 0 ELSE 1 END, earned DESC, d.applied_at LIMIT 500", community)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -996,14 +930,9 @@ pub async fn distributors(db: &Db, community: i64) -> Result<Vec<DistributorRow>
 
 /// The top earners of the last `days` days (names masked), most first.
 pub async fn leaderboard(db: &Db, community: i64, since: i64, limit: i64) -> Result<Vec<(String, Fen)>, Error> {
-    let rows = sqlx::query(
-        "SELECT u.nickname, CAST(SUM(c.amount - c.reversed) AS BIGINT) AS earned FROM commissions c \
+    let rows = sql!(query, "SELECT u.nickname, CAST(SUM(c.amount - c.reversed) AS BIGINT) AS earned FROM commissions c \
          JOIN users u ON u.id = c.beneficiary_id WHERE c.community_id = $1 AND c.created_at >= $2 \
-         GROUP BY c.beneficiary_id, u.nickname HAVING SUM(c.amount - c.reversed) > 0 ORDER BY earned DESC, c.beneficiary_id LIMIT $3",
-    )
-    .bind(community)
-    .bind(since)
-    .bind(limit)
+         GROUP BY c.beneficiary_id, u.nickname HAVING SUM(c.amount - c.reversed) > 0 ORDER BY earned DESC, c.beneficiary_id LIMIT $3", community, since, limit)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -1013,11 +942,12 @@ pub async fn leaderboard(db: &Db, community: i64, since: i64, limit: i64) -> Res
 
 /// A community's commissions by status, net of reversals.
 pub async fn commission_totals(db: &Db, community: i64) -> Result<Vec<(CommissionStatus, Fen)>, Error> {
-    Ok(sqlx::query_as(
+    Ok(sql!(
+        query_as,
         "SELECT status, CAST(SUM(amount - reversed) AS BIGINT) AS total FROM commissions WHERE community_id = $1 \
          GROUP BY status ORDER BY status",
+        community
     )
-    .bind(community)
     .fetch_all(&db.pool)
     .await?)
 }
@@ -1029,16 +959,19 @@ pub async fn commissions_in(
     status: Option<CommissionStatus>,
     page: PageRequest,
 ) -> Result<Page<CommissionRow>, Error> {
-    let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT c.id, c.order_id, ub.nickname AS beneficiary, uo.nickname AS buyer, c.depth, c.base, c.amount, \
+    let rows = sql!(
+        query_as,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT c.id, c.order_id, ub.nickname AS beneficiary, uo.nickname AS buyer, c.depth, c.base, c.amount, \
          c.reversed, c.status, c.created_at, c.settle_at FROM commissions c \
          JOIN users ub ON ub.id = c.beneficiary_id JOIN users uo ON uo.id = c.buyer_id \
          WHERE c.community_id = $1 AND ($2 = '' OR c.status = $2) AND c.id < $3 {}",
-        page.order_limit("c.id")
-    )))
-    .bind(community)
-    .bind(status.map(CommissionStatus::as_str).unwrap_or(""))
-    .bind(page.cursor())
+            page.order_limit("c.id")
+        )),
+        community,
+        status.map(CommissionStatus::as_str).unwrap_or(""),
+        page.cursor()
+    )
     .fetch_all(&db.pool)
     .await?;
     Ok(page.page(rows, |r: &CommissionRow| r.id))
@@ -1308,18 +1241,14 @@ mod tests {
 
     /// Sums of the ledger lines of one account in a community.
     async fn account(db: &Db, community: i64, key: &str) -> i64 {
-        sqlx::query_scalar(
-            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger_lines WHERE community_id = $1 AND account = $2",
-        )
-        .bind(community)
-        .bind(key)
+        sql!(query_scalar, "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger_lines WHERE community_id = $1 AND account = $2", community, key)
         .fetch_one(&db.pool)
         .await
         .unwrap()
     }
 
     async fn scalar(db: &Db, sql: &'static str, community: i64) -> i64 {
-        sqlx::query_scalar(sql).bind(community).fetch_one(&db.pool).await.unwrap()
+        sql!(query_scalar, sql, community).fetch_one(&db.pool).await.unwrap()
     }
 
     /// Random histories run through the real store: orders along a 3-level chain, partial
@@ -1377,10 +1306,7 @@ mod tests {
                             }
                         }
                         6 => {
-                            let pending: Option<i64> = sqlx::query_scalar(
-                                "SELECT id FROM withdrawals WHERE community_id = $1 AND status = 'pending' ORDER BY id LIMIT 1",
-                            )
-                            .bind(c)
+                            let pending: Option<i64> = sql!(query_scalar, "SELECT id FROM withdrawals WHERE community_id = $1 AND status = 'pending' ORDER BY id LIMIT 1", c)
                             .fetch_optional(&db.pool)
                             .await
                             .unwrap();

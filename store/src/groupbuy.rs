@@ -23,8 +23,7 @@ const ACT_COLS: &str = "a.id, a.product_id, a.community_id, a.team_size, a.capac
     a.window_ms, a.starts_at, a.ends_at, a.per_member_limit, a.ladder, a.guaranteed, a.created_at";
 
 async fn check_overlap(tx: &mut Tx, product: i64, a: &Activity, except: Option<i64>) -> Result<(), Error> {
-    let rows = sqlx::query("SELECT id, starts_at, ends_at FROM group_activities WHERE product_id = $1")
-        .bind(product)
+    let rows = sql!(query, "SELECT id, starts_at, ends_at FROM group_activities WHERE product_id = $1", product)
         .fetch_all(&mut **tx)
         .await?;
     for r in &rows {
@@ -59,14 +58,15 @@ pub async fn create_activity(db: &Db, g: &Granted, product: i64, a: &Activity, n
     g.check(&mut *tx, Owned::Product, product).await?;
     check_overlap(&mut tx, product, a, None).await?;
     let id = db.id();
-    let q = sqlx::query(
+    let q = sql!(
+        query,
         "INSERT INTO group_activities (id, product_id, community_id, team_size, capacity, team_price, leader_price, \
          window_ms, starts_at, ends_at, per_member_limit, ladder, guaranteed, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-    )
-    .bind(id)
-    .bind(product)
-    .bind(community);
+        id,
+        product,
+        community
+    );
     bind_rules(q, a).bind(now).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(id)
@@ -78,15 +78,14 @@ pub async fn update_activity(db: &Db, g: &Granted, id: i64, a: &Activity) -> Res
     let mut tx = db.begin().await?;
     g.check(&mut *tx, Owned::Activity, id).await?;
     let current =
-        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ACT_COLS} FROM group_activities a WHERE a.id = $1")))
-            .bind(id)
+        sql!(query, sqlx::AssertSqlSafe(format!("SELECT {ACT_COLS} FROM group_activities a WHERE a.id = $1")), id)
             .fetch_optional(&mut *tx)
             .await?
             .map(|r| GroupActivity::from_row(&r))
             .transpose()?
             .ok_or(Rule::NotFound)?;
     let teams: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM teams WHERE activity_id = $1").bind(id).fetch_one(&mut *tx).await?;
+        sql!(query_scalar, "SELECT COUNT(*) FROM teams WHERE activity_id = $1", id).fetch_one(&mut *tx).await?;
     if teams > 0 {
         let only_end_moved = Activity { ends_at: current.rules.ends_at, ..a.clone() } == current.rules;
         if !only_end_moved {
@@ -108,12 +107,8 @@ pub async fn update_activity(db: &Db, g: &Granted, id: i64, a: &Activity) -> Res
 pub async fn end_activity(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     g.check(&mut *tx, Owned::Activity, id).await?;
-    sqlx::query(
-        "UPDATE group_activities SET starts_at = CASE WHEN starts_at >= $1 THEN $1 - 1 ELSE starts_at END, ends_at = $1 \
-         WHERE id = $2 AND ends_at > $1",
-    )
-    .bind(now)
-    .bind(id)
+    sql!(query, "UPDATE group_activities SET starts_at = CASE WHEN starts_at >= $1 THEN $1 - 1 ELSE starts_at END, ends_at = $1 \
+         WHERE id = $2 AND ends_at > $1", now, id)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -121,8 +116,7 @@ pub async fn end_activity(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(),
 }
 
 pub async fn activity(db: &Db, id: i64) -> Result<Option<GroupActivity>, Error> {
-    let r = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ACT_COLS} FROM group_activities a WHERE a.id = $1")))
-        .bind(id)
+    let r = sql!(query, sqlx::AssertSqlSafe(format!("SELECT {ACT_COLS} FROM group_activities a WHERE a.id = $1")), id)
         .fetch_optional(&db.pool)
         .await?;
     r.map(|r| GroupActivity::from_row(&r)).transpose().map_err(Into::into)
@@ -130,10 +124,13 @@ pub async fn activity(db: &Db, id: i64) -> Result<Option<GroupActivity>, Error> 
 
 /// A product's activities, the latest first.
 pub async fn for_product(db: &Db, product: i64) -> Result<Vec<GroupActivity>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {ACT_COLS} FROM group_activities a WHERE a.product_id = $1 ORDER BY a.starts_at DESC"
-    )))
-    .bind(product)
+    let rows = sql!(
+        query,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {ACT_COLS} FROM group_activities a WHERE a.product_id = $1 ORDER BY a.starts_at DESC"
+        )),
+        product
+    )
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(GroupActivity::from_row).collect::<Result<_, _>>().map_err(Into::into)
@@ -141,11 +138,14 @@ pub async fn for_product(db: &Db, product: i64) -> Result<Vec<GroupActivity>, Er
 
 /// A community's activities with their products' titles, the latest first.
 pub async fn in_community(db: &Db, community: i64) -> Result<Vec<(GroupActivity, String)>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {ACT_COLS}, p.title FROM group_activities a JOIN products p ON p.id = a.product_id \
+    let rows = sql!(
+        query,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {ACT_COLS}, p.title FROM group_activities a JOIN products p ON p.id = a.product_id \
          WHERE a.community_id = $1 ORDER BY a.starts_at DESC LIMIT 200"
-    )))
-    .bind(community)
+        )),
+        community
+    )
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -156,14 +156,17 @@ pub async fn in_community(db: &Db, community: i64) -> Result<Vec<(GroupActivity,
 
 /// Teams anyone can join that need the fewest members, across communities (for the home page).
 pub async fn nearly_full(db: &Db, now: i64, limit: i64) -> Result<Vec<NearlyFull>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sql!(
+        query,
+        sqlx::AssertSqlSafe(format!(
         "SELECT {TEAM_SELECT}, p.title, p.image, a.team_price FROM {TEAM_FROM} JOIN products p ON p.id = a.product_id \
          WHERE t.status = 'open' AND t.closed_at IS NULL AND t.expires_at > $1 \
          AND t.taken < t.capacity AND p.status = 'on_sale' \
          ORDER BY a.team_size - t.paid, t.expires_at LIMIT $2"
-    )))
-    .bind(now)
-    .bind(limit)
+    )),
+        now,
+        limit
+    )
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -187,7 +190,9 @@ pub async fn offer(
     now: i64,
     limit: i64,
 ) -> Result<Option<(GroupActivity, Vec<TeamSummary>)>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sql!(
+        query,
+        sqlx::AssertSqlSafe(format!(
         "SELECT {ACT_COLS}, t.id AS team_id, t.status AS team_status, t.capacity AS team_capacity, t.taken, t.paid, \
          u.nickname AS leader_name, t.expires_at, t.closed_at \
          FROM group_activities a \
@@ -196,10 +201,11 @@ pub async fn offer(
          LEFT JOIN users u ON u.id = t.leader_id \
          WHERE a.product_id = $1 AND a.starts_at <= $2 AND a.ends_at > $2 \
          ORDER BY t.expires_at, t.id LIMIT $3"
-    )))
-    .bind(product)
-    .bind(now)
-    .bind(limit)
+    )),
+        product,
+        now,
+        limit
+    )
     .fetch_all(&db.pool)
     .await?;
     let Some(first) = rows.first() else { return Ok(None) };
@@ -230,24 +236,18 @@ pub async fn offer(
 }
 
 pub async fn stats(db: &Db, activity: i64) -> Result<ActivityStats, Error> {
-    let r = sqlx::query(
-        "SELECT COUNT(*) AS teams, \
+    let r = sql!(query, "SELECT COUNT(*) AS teams, \
          CAST(COALESCE(SUM(CASE WHEN t.status = 'open' THEN 1 ELSE 0 END), 0) AS BIGINT) AS open, \
          CAST(COALESCE(SUM(CASE WHEN t.status = 'succeeded' THEN 1 ELSE 0 END), 0) AS BIGINT) AS succeeded, \
          CAST(COALESCE(SUM(CASE WHEN t.status = 'failed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS failed, \
          CAST(COALESCE(SUM(t.paid), 0) AS BIGINT) AS paid, \
          CAST(COALESCE(SUM(a.team_size), 0) AS BIGINT) AS wanted \
-         FROM teams t JOIN group_activities a ON a.id = t.activity_id WHERE t.activity_id = $1 AND t.opened_at IS NOT NULL",
-    )
-    .bind(activity)
+         FROM teams t JOIN group_activities a ON a.id = t.activity_id WHERE t.activity_id = $1 AND t.opened_at IS NOT NULL", activity)
     .fetch_one(&db.pool)
     .await?;
-    let refunded: i64 = sqlx::query_scalar(
-        "SELECT CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) FROM refunds r JOIN orders o ON o.id = r.order_id \
+    let refunded: i64 = sql!(query_scalar, "SELECT CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) FROM refunds r JOIN orders o ON o.id = r.order_id \
          JOIN teams t ON t.id = o.team_id WHERE t.activity_id = $1 AND r.kind IN ('team_failed', 'team_ladder', 'late_payment') \
-         AND r.status IN ('approved', 'refunded')",
-    )
-    .bind(activity)
+         AND r.status IN ('approved', 'refunded')", activity)
     .fetch_one(&db.pool)
     .await?;
     let (paid, wanted): (i64, i64) = (col(&r, "paid")?, col(&r, "wanted")?);
@@ -289,19 +289,16 @@ fn team_row(r: &AnyRow, now: i64) -> Result<TeamSummary, sqlx::Error> {
 
 /// A team with its members (leader first, then in the order they joined).
 pub async fn team(db: &Db, id: i64, now: i64) -> Result<Option<TeamSummary>, Error> {
-    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {TEAM_SELECT} FROM {TEAM_FROM} WHERE t.id = $1")))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await?
+    let Some(r) =
+        sql!(query, sqlx::AssertSqlSafe(format!("SELECT {TEAM_SELECT} FROM {TEAM_FROM} WHERE t.id = $1")), id)
+            .fetch_optional(&db.pool)
+            .await?
     else {
         return Ok(None);
     };
     let mut t = team_row(&r, now)?;
-    let seats = sqlx::query(
-        "SELECT u.nickname, s.is_leader, s.status FROM team_seats s JOIN users u ON u.id = s.user_id \
-         WHERE s.team_id = $1 AND s.status IN ('held', 'paid', 'refunded') ORDER BY s.is_leader DESC, s.joined_at, s.id",
-    )
-    .bind(id)
+    let seats = sql!(query, "SELECT u.nickname, s.is_leader, s.status FROM team_seats s JOIN users u ON u.id = s.user_id \
+         WHERE s.team_id = $1 AND s.status IN ('held', 'paid', 'refunded') ORDER BY s.is_leader DESC, s.joined_at, s.id", id)
     .fetch_all(&db.pool)
     .await?;
     t.members = seats
@@ -319,13 +316,10 @@ pub async fn team(db: &Db, id: i64, now: i64) -> Result<Option<TeamSummary>, Err
 
 /// Teams of an activity someone can still join, the ones closing soonest first.
 pub async fn open_teams(db: &Db, activity: i64, now: i64, limit: i64) -> Result<Vec<TeamSummary>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sql!(query, sqlx::AssertSqlSafe(format!(
         "SELECT {TEAM_SELECT} FROM {TEAM_FROM} WHERE t.activity_id = $1 AND t.status IN ('open', 'succeeded') AND t.closed_at IS NULL \
          AND t.expires_at > $2 AND t.taken < t.capacity ORDER BY t.expires_at, t.id LIMIT $3"
-    )))
-    .bind(activity)
-    .bind(now)
-    .bind(limit)
+    )), activity, now, limit)
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(|r| team_row(r, now)).collect::<Result<_, _>>().map_err(Into::into)
@@ -333,12 +327,11 @@ pub async fn open_teams(db: &Db, activity: i64, now: i64, limit: i64) -> Result<
 
 /// Every team of an activity that has opened, the newest first (for its owner).
 pub async fn teams_of(db: &Db, activity: i64, now: i64) -> Result<Vec<(TeamSummary, Fen)>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let rows = sql!(query, sqlx::AssertSqlSafe(format!(
         "SELECT {TEAM_SELECT}, CAST((SELECT COALESCE(SUM(r.amount), 0) FROM refunds r JOIN orders o ON o.id = r.order_id \
          WHERE o.team_id = t.id AND r.kind <> 'member' AND r.status IN ('approved', 'refunded')) AS BIGINT) AS refunded \
          FROM {TEAM_FROM} WHERE t.activity_id = $1 AND t.opened_at IS NOT NULL ORDER BY t.opened_at DESC, t.id DESC LIMIT 500"
-    )))
-    .bind(activity)
+    )), activity)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -349,12 +342,8 @@ pub async fn teams_of(db: &Db, activity: i64, now: i64) -> Result<Vec<(TeamSumma
 
 /// A member's latest order in a team and its state.
 pub async fn order_in_team(db: &Db, team: i64, user: i64) -> Result<Option<(i64, OrderStatus)>, Error> {
-    let r = sqlx::query(
-        "SELECT o.id, o.status FROM team_seats s JOIN orders o ON o.id = s.order_id WHERE s.team_id = $1 AND s.user_id = $2 \
-         ORDER BY s.joined_at DESC, s.id DESC LIMIT 1",
-    )
-    .bind(team)
-    .bind(user)
+    let r = sql!(query, "SELECT o.id, o.status FROM team_seats s JOIN orders o ON o.id = s.order_id WHERE s.team_id = $1 AND s.user_id = $2 \
+         ORDER BY s.joined_at DESC, s.id DESC LIMIT 1", team, user)
     .fetch_optional(&db.pool)
     .await?;
     let Some(r) = r else { return Ok(None) };
@@ -365,28 +354,22 @@ pub async fn order_in_team(db: &Db, team: i64, user: i64) -> Result<Option<(i64,
 
 /// The team a member is gathering with in an activity (held or paid, not yet closed), if any.
 pub async fn my_open_team(db: &Db, activity: i64, user: i64) -> Result<Option<i64>, Error> {
-    Ok(sqlx::query_scalar("SELECT team_id FROM team_seats WHERE active_activity = $1 AND user_id = $2")
-        .bind(activity)
-        .bind(user)
+    Ok(sql!(query_scalar, "SELECT team_id FROM team_seats WHERE active_activity = $1 AND user_id = $2", activity, user)
         .fetch_optional(&db.pool)
         .await?)
 }
 
 /// The team of an order, if it is a group-buy order.
 pub async fn team_of_order(db: &Db, order: i64) -> Result<Option<i64>, Error> {
-    Ok(sqlx::query_scalar("SELECT team_id FROM orders WHERE id = $1")
-        .bind(order)
-        .fetch_optional(&db.pool)
-        .await?
-        .flatten())
+    Ok(sql!(query_scalar, "SELECT team_id FROM orders WHERE id = $1", order).fetch_optional(&db.pool).await?.flatten())
 }
 
 /// Teams changed at or after `since` (by this process or any other): (team, activity, updated_at).
 pub async fn changed_since(db: &Db, since: i64) -> Result<Vec<(i64, i64, i64)>, Error> {
-    let rows = sqlx::query("SELECT id, activity_id, updated_at FROM teams WHERE updated_at >= $1 ORDER BY updated_at")
-        .bind(since)
-        .fetch_all(&db.pool)
-        .await?;
+    let rows =
+        sql!(query, "SELECT id, activity_id, updated_at FROM teams WHERE updated_at >= $1 ORDER BY updated_at", since)
+            .fetch_all(&db.pool)
+            .await?;
     rows.iter()
         .map(|r| Ok((col(r, "id")?, col(r, "activity_id")?, col(r, "updated_at")?)))
         .collect::<Result<_, sqlx::Error>>()
@@ -478,12 +461,8 @@ impl From<sqlx::Error> for TakeError {
 }
 
 async fn by_key(db: &Db, buyer: i64, key: &str) -> Result<Option<Seat>, Error> {
-    let r = sqlx::query(
-        "SELECT o.id, o.total_amount, o.team_id, (SELECT MIN(p.id) FROM payments p WHERE p.order_id = o.id) AS payment_id \
-         FROM orders o WHERE o.buyer_id = $1 AND o.checkout_key = $2 AND o.team_id IS NOT NULL",
-    )
-    .bind(buyer)
-    .bind(key)
+    let r = sql!(query, "SELECT o.id, o.total_amount, o.team_id, (SELECT MIN(p.id) FROM payments p WHERE p.order_id = o.id) AS payment_id \
+         FROM orders o WHERE o.buyer_id = $1 AND o.checkout_key = $2 AND o.team_id IS NOT NULL", buyer, key)
     .fetch_optional(&db.pool)
     .await?;
     let Some(r) = r else { return Ok(None) };
@@ -498,8 +477,7 @@ async fn by_key(db: &Db, buyer: i64, key: &str) -> Result<Option<Seat>, Error> {
 }
 
 async fn load_activity(tx: &mut Tx, id: i64) -> Result<GroupActivity, Error> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ACT_COLS} FROM group_activities a WHERE a.id = $1")))
-        .bind(id)
+    sql!(query, sqlx::AssertSqlSafe(format!("SELECT {ACT_COLS} FROM group_activities a WHERE a.id = $1")), id)
         .fetch_optional(&mut **tx)
         .await?
         .map(|r| GroupActivity::from_row(&r))
@@ -519,18 +497,13 @@ async fn try_take(
     let (team_id, act, leader) = match req.target {
         SeatTarget::Join { team } => {
             // The one statement that decides who gets a seat.
-            let taken = sqlx::query(
-                "UPDATE teams SET taken = taken + 1, updated_at = $2 WHERE id = $1 AND status IN ('open', 'succeeded') \
-                 AND closed_at IS NULL AND expires_at > $2 AND taken < capacity",
-            )
-            .bind(team)
-            .bind(now)
+            let taken = sql!(query, "UPDATE teams SET taken = taken + 1, updated_at = $2 WHERE id = $1 AND status IN ('open', 'succeeded') \
+                 AND closed_at IS NULL AND expires_at > $2 AND taken < capacity", team, now)
             .execute(&mut *tx)
             .await?
             .rows_affected();
             if taken != 1 {
-                let r = sqlx::query("SELECT taken, capacity, status, closed_at FROM teams WHERE id = $1")
-                    .bind(team)
+                let r = sql!(query, "SELECT taken, capacity, status, closed_at FROM teams WHERE id = $1", team)
                     .fetch_optional(&mut *tx)
                     .await?
                     .ok_or(Rule::NotFound)?;
@@ -538,10 +511,8 @@ async fn try_take(
                 let failed = col::<String>(&r, "status")? == "failed";
                 return Err(if full && !failed { Rule::TeamFull } else { Rule::TeamClosed }.into());
             }
-            let activity: i64 = sqlx::query_scalar("SELECT activity_id FROM teams WHERE id = $1")
-                .bind(team)
-                .fetch_one(&mut *tx)
-                .await?;
+            let activity: i64 =
+                sql!(query_scalar, "SELECT activity_id FROM teams WHERE id = $1", team).fetch_one(&mut *tx).await?;
             (team, load_activity(&mut tx, activity).await?, false)
         }
         SeatTarget::Open { activity } => {
@@ -550,48 +521,41 @@ async fn try_take(
                 return Err(Rule::ActivityNotRunning.into());
             }
             let team = db.id();
-            sqlx::query(
-                "INSERT INTO teams (id, activity_id, leader_id, status, capacity, taken, paid, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 'pending', $4, 1, 0, $5, $5)",
-            )
-            .bind(team)
-            .bind(activity)
-            .bind(buyer)
-            .bind(act.rules.capacity())
-            .bind(now)
+            sql!(query, "INSERT INTO teams (id, activity_id, leader_id, status, capacity, taken, paid, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'pending', $4, 1, 0, $5, $5)", team, activity, buyer, act.rules.capacity(), now)
             .execute(&mut *tx)
             .await?;
             (team, act, true)
         }
     };
     let mine: Option<i64> =
-        sqlx::query_scalar("SELECT team_id FROM team_seats WHERE active_activity = $1 AND user_id = $2")
-            .bind(act.id)
-            .bind(buyer)
+        sql!(query_scalar, "SELECT team_id FROM team_seats WHERE active_activity = $1 AND user_id = $2", act.id, buyer)
             .fetch_optional(&mut *tx)
             .await?;
     if let Some(t) = mine {
         return Err(if t == team_id || !leader { Rule::AlreadyInTeam } else { Rule::AlreadyLeadingTeam }.into());
     }
     let limit = act.rules.per_member_limit;
-    let counted = sqlx::query(
+    let counted = sql!(
+        query,
         "INSERT INTO group_member_units (activity_id, user_id, quantity) VALUES ($1, $2, $3) \
          ON CONFLICT (activity_id, user_id) DO UPDATE SET quantity = group_member_units.quantity + excluded.quantity \
          WHERE group_member_units.quantity + excluded.quantity <= $4",
+        act.id,
+        buyer,
+        req.quantity,
+        limit
     )
-    .bind(act.id)
-    .bind(buyer)
-    .bind(req.quantity)
-    .bind(limit)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if counted != 1 || req.quantity > limit {
-        let had: i64 = sqlx::query_scalar(
+        let had: i64 = sql!(
+            query_scalar,
             "SELECT COALESCE(MAX(quantity), 0) FROM group_member_units WHERE activity_id = $1 AND user_id = $2",
+            act.id,
+            buyer
         )
-        .bind(act.id)
-        .bind(buyer)
         .fetch_one(&mut *tx)
         .await?;
         let already = if counted == 1 { had - req.quantity } else { had };
@@ -613,19 +577,8 @@ async fn try_take(
     };
     let created: Created = write_order::<TakeError>(db, &mut tx, &order, std::slice::from_ref(&line), provider).await?;
     let order_id = created.order_id;
-    sqlx::query(
-        "INSERT INTO team_seats (id, team_id, user_id, order_id, is_leader, status, active_activity, unit_price, quantity, joined_at) \
-         VALUES ($1, $2, $3, $4, $5, 'held', $6, $7, $8, $9)",
-    )
-    .bind(db.id())
-    .bind(team_id)
-    .bind(buyer)
-    .bind(order_id)
-    .bind(leader as i64)
-    .bind(act.id)
-    .bind(unit_price.0)
-    .bind(req.quantity)
-    .bind(now)
+    sql!(query, "INSERT INTO team_seats (id, team_id, user_id, order_id, is_leader, status, active_activity, unit_price, quantity, joined_at) \
+         VALUES ($1, $2, $3, $4, $5, 'held', $6, $7, $8, $9)", db.id(), team_id, buyer, order_id, leader as i64, act.id, unit_price.0, req.quantity, now)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -634,7 +587,7 @@ async fn try_take(
 
 /// Locks a team row for the rest of the transaction and marks it changed.
 pub(crate) async fn lock_team(tx: &mut Tx, team: i64, now: i64) -> Result<(), Error> {
-    sqlx::query("UPDATE teams SET updated_at = $2 WHERE id = $1").bind(team).bind(now).execute(&mut **tx).await?;
+    sql!(query, "UPDATE teams SET updated_at = $2 WHERE id = $1", team, now).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -642,31 +595,33 @@ pub(crate) async fn lock_team(tx: &mut Tx, team: i64, now: i64) -> Result<(), Er
 /// seat counts as paid, the leader's payment opens the team and starts its clock, and a team
 /// that now has enough members succeeds in the same transaction.
 pub(crate) async fn seat_paid(db: &Db, tx: &mut Tx, team: i64, order: i64, now: i64) -> Result<(), Error> {
-    let moved =
-        sqlx::query("UPDATE team_seats SET status = 'paid', paid_at = $1 WHERE order_id = $2 AND status = 'held'")
-            .bind(now)
-            .bind(order)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
+    let moved = sql!(
+        query,
+        "UPDATE team_seats SET status = 'paid', paid_at = $1 WHERE order_id = $2 AND status = 'held'",
+        now,
+        order
+    )
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
     if moved != 1 {
         tracing::error!(order, team, "a paid group-buy order had no held seat");
         return Err(Error::Broken("a paid group-buy order had no held seat"));
     }
-    sqlx::query("UPDATE teams SET paid = paid + 1 WHERE id = $1").bind(team).execute(&mut **tx).await?;
-    sqlx::query(
+    sql!(query, "UPDATE teams SET paid = paid + 1 WHERE id = $1", team).execute(&mut **tx).await?;
+    sql!(
+        query,
         "UPDATE teams SET status = 'open', opened_at = $1, \
          expires_at = $1 + (SELECT window_ms FROM group_activities a WHERE a.id = teams.activity_id) \
          WHERE id = $2 AND status = 'pending'",
+        now,
+        team
     )
-    .bind(now)
-    .bind(team)
     .execute(&mut **tx)
     .await?;
     let (status, paid, act) = team_state(tx, team).await?;
     let status = if status == TeamStatus::Open && paid >= act.rules.team_size {
-        sqlx::query("UPDATE teams SET status = 'succeeded' WHERE id = $1 AND status = 'open'")
-            .bind(team)
+        sql!(query, "UPDATE teams SET status = 'succeeded' WHERE id = $1 AND status = 'open'", team)
             .execute(&mut **tx)
             .await?;
         TeamStatus::Succeeded
@@ -677,7 +632,7 @@ pub(crate) async fn seat_paid(db: &Db, tx: &mut Tx, team: i64, order: i64, now: 
         // The team's orders (or, for a team already formed, the newcomer's) are ready to ship.
         release_awaiting(db, tx, team, now).await?;
         let capacity: i64 =
-            sqlx::query_scalar("SELECT capacity FROM teams WHERE id = $1").bind(team).fetch_one(&mut **tx).await?;
+            sql!(query_scalar, "SELECT capacity FROM teams WHERE id = $1", team).fetch_one(&mut **tx).await?;
         if paid >= capacity {
             close_formed(db, tx, team, &act.rules, paid, now).await?;
         }
@@ -686,10 +641,7 @@ pub(crate) async fn seat_paid(db: &Db, tx: &mut Tx, team: i64, order: i64, now: 
 }
 
 async fn team_state(tx: &mut Tx, team: i64) -> Result<(TeamStatus, i64, GroupActivity), Error> {
-    let r = sqlx::query("SELECT status, paid, activity_id FROM teams WHERE id = $1")
-        .bind(team)
-        .fetch_one(&mut **tx)
-        .await?;
+    let r = sql!(query, "SELECT status, paid, activity_id FROM teams WHERE id = $1", team).fetch_one(&mut **tx).await?;
     let status =
         TeamStatus::parse(&col::<String>(&r, "status")?).ok_or_else(|| Error::broken("unknown TeamStatus in a row"))?;
     let act = load_activity(tx, col(&r, "activity_id")?).await?;
@@ -698,8 +650,7 @@ async fn team_state(tx: &mut Tx, team: i64) -> Result<(TeamStatus, i64, GroupAct
 
 /// Orders of a succeeded team still waiting for it become paid, with the usual notices.
 async fn release_awaiting(db: &Db, tx: &mut Tx, team: i64, now: i64) -> Result<(), Error> {
-    let rows = sqlx::query("SELECT id, total_amount FROM orders WHERE team_id = $1 AND status = 'awaiting_team'")
-        .bind(team)
+    let rows = sql!(query, "SELECT id, total_amount FROM orders WHERE team_id = $1 AND status = 'awaiting_team'", team)
         .fetch_all(&mut **tx)
         .await?;
     for r in &rows {
@@ -714,24 +665,16 @@ async fn release_awaiting(db: &Db, tx: &mut Tx, team: i64, now: i64) -> Result<(
 /// A formed team stops taking members (full, or its window ended): the ladder difference goes
 /// back to each member, decided here once.
 async fn close_formed(db: &Db, tx: &mut Tx, team: i64, rules: &Activity, paid: i64, now: i64) -> Result<(), Error> {
-    let closed = sqlx::query("UPDATE teams SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
-        .bind(now)
-        .bind(team)
+    let closed = sql!(query, "UPDATE teams SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL", now, team)
         .execute(&mut **tx)
         .await?
         .rows_affected();
     if closed != 1 {
         return Ok(());
     }
-    sqlx::query("UPDATE team_seats SET active_activity = NULL WHERE team_id = $1")
-        .bind(team)
-        .execute(&mut **tx)
-        .await?;
-    let seats = sqlx::query(
-        "SELECT s.order_id, s.unit_price, s.quantity, p.id AS payment_id FROM team_seats s \
-         JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' WHERE s.team_id = $1 AND s.status = 'paid'",
-    )
-    .bind(team)
+    sql!(query, "UPDATE team_seats SET active_activity = NULL WHERE team_id = $1", team).execute(&mut **tx).await?;
+    let seats = sql!(query, "SELECT s.order_id, s.unit_price, s.quantity, p.id AS payment_id FROM team_seats s \
+         JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' WHERE s.team_id = $1 AND s.status = 'paid'", team)
     .fetch_all(&mut **tx)
     .await?;
     for s in &seats {
@@ -754,16 +697,17 @@ async fn insert_refund(
     amount: Fen,
     now: i64,
 ) -> Result<(), Error> {
-    sqlx::query(
+    sql!(
+        query,
         "INSERT INTO refunds (id, order_id, payment_id, kind, amount, reason, status, created_at, decided_at) \
          VALUES ($1, $2, $3, $4, $5, $4, 'approved', $6, $6)",
+        db.id(),
+        order,
+        payment,
+        refund_kind,
+        amount.0,
+        now
     )
-    .bind(db.id())
-    .bind(order)
-    .bind(payment)
-    .bind(refund_kind)
-    .bind(amount.0)
-    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -772,38 +716,45 @@ async fn insert_refund(
 /// An unpaid group-buy order was cancelled (its hold ran out, or the member gave up): its seat
 /// returns to the team. A leader who never paid leaves a team nobody else could see; it ends.
 pub(crate) async fn seat_released(tx: &mut Tx, team: i64, order: i64, now: i64) -> Result<(), Error> {
-    let seat =
-        sqlx::query("SELECT user_id, quantity, is_leader FROM team_seats WHERE order_id = $1 AND status = 'held'")
-            .bind(order)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let Some(seat) = seat else { return Ok(()) };
-    sqlx::query(
-        "UPDATE team_seats SET status = 'released', active_activity = NULL WHERE order_id = $1 AND status = 'held'",
+    let seat = sql!(
+        query,
+        "SELECT user_id, quantity, is_leader FROM team_seats WHERE order_id = $1 AND status = 'held'",
+        order
     )
-    .bind(order)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(seat) = seat else { return Ok(()) };
+    sql!(
+        query,
+        "UPDATE team_seats SET status = 'released', active_activity = NULL WHERE order_id = $1 AND status = 'held'",
+        order
+    )
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE teams SET taken = taken - 1 WHERE id = $1").bind(team).execute(&mut **tx).await?;
+    sql!(query, "UPDATE teams SET taken = taken - 1 WHERE id = $1", team).execute(&mut **tx).await?;
     give_back_units(tx, team, col(&seat, "user_id")?, col(&seat, "quantity")?).await?;
     if col::<i64>(&seat, "is_leader")? == 1 {
-        sqlx::query("UPDATE teams SET status = 'failed', closed_at = $1 WHERE id = $2 AND status = 'pending'")
-            .bind(now)
-            .bind(team)
-            .execute(&mut **tx)
-            .await?;
+        sql!(
+            query,
+            "UPDATE teams SET status = 'failed', closed_at = $1 WHERE id = $2 AND status = 'pending'",
+            now,
+            team
+        )
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }
 
 async fn give_back_units(tx: &mut Tx, team: i64, user: i64, quantity: i64) -> Result<(), Error> {
-    sqlx::query(
+    sql!(
+        query,
         "UPDATE group_member_units SET quantity = quantity - $1 WHERE user_id = $2 AND quantity >= $1 \
          AND activity_id = (SELECT activity_id FROM teams WHERE id = $3)",
+        quantity,
+        user,
+        team
     )
-    .bind(quantity)
-    .bind(user)
-    .bind(team)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -811,12 +762,13 @@ async fn give_back_units(tx: &mut Tx, team: i64, user: i64, quantity: i64) -> Re
 
 /// Teams whose window has ended and that are not closed yet.
 pub async fn due(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, Error> {
-    Ok(sqlx::query_scalar(
+    Ok(sql!(
+        query_scalar,
         "SELECT id FROM teams WHERE status IN ('open', 'succeeded') AND closed_at IS NULL AND expires_at <= $1 \
          ORDER BY expires_at LIMIT $2",
+        now,
+        limit
     )
-    .bind(now)
-    .bind(limit)
     .fetch_all(&db.pool)
     .await?)
 }
@@ -839,10 +791,8 @@ pub enum Closed {
 pub async fn close_due(db: &Db, team: i64, now: i64) -> Result<Closed, Error> {
     let mut tx = db.begin().await?;
     lock_team(&mut tx, team, now).await?;
-    let r = sqlx::query("SELECT status, closed_at, expires_at FROM teams WHERE id = $1")
-        .bind(team)
-        .fetch_one(&mut *tx)
-        .await?;
+    let r =
+        sql!(query, "SELECT status, closed_at, expires_at FROM teams WHERE id = $1", team).fetch_one(&mut *tx).await?;
     let expires: Option<i64> = r.try_get("expires_at")?;
     let closed: Option<i64> = r.try_get("closed_at")?;
     let status =
@@ -854,18 +804,13 @@ pub async fn close_due(db: &Db, team: i64, now: i64) -> Result<Closed, Error> {
         return Ok(Closed::Nothing);
     }
     // Members still at the cashier lose their seat: the team is over.
-    let held = sqlx::query("SELECT order_id FROM team_seats WHERE team_id = $1 AND status = 'held'")
-        .bind(team)
+    let held = sql!(query, "SELECT order_id FROM team_seats WHERE team_id = $1 AND status = 'held'", team)
         .fetch_all(&mut *tx)
         .await?;
     for h in &held {
         let order: i64 = col(h, "order_id")?;
         if apply(db, &mut tx, order, OrderStatus::PendingPayment, OrderEvent::Cancel, "system", now).await? {
-            sqlx::query("UPDATE orders SET cancelled_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(order)
-                .execute(&mut *tx)
-                .await?;
+            sql!(query, "UPDATE orders SET cancelled_at = $1 WHERE id = $2", now, order).execute(&mut *tx).await?;
             release_lines(&mut tx, order).await?;
             seat_released(&mut tx, team, order, now).await?;
         }
@@ -876,26 +821,25 @@ pub async fn close_due(db: &Db, team: i64, now: i64) -> Result<Closed, Error> {
         if status == TeamStatus::Succeeded { TeamOutcome::Succeeded } else { act.rules.outcome_at_deadline(paid) };
     match outcome {
         TeamOutcome::Succeeded => {
-            sqlx::query("UPDATE teams SET status = 'succeeded' WHERE id = $1").bind(team).execute(&mut *tx).await?;
+            sql!(query, "UPDATE teams SET status = 'succeeded' WHERE id = $1", team).execute(&mut *tx).await?;
             release_awaiting(db, &mut tx, team, now).await?;
             close_formed(db, &mut tx, team, &act.rules, paid, now).await?;
         }
         TeamOutcome::Failed => {
-            let done =
-                sqlx::query("UPDATE teams SET status = 'failed', closed_at = $1 WHERE id = $2 AND status = 'open'")
-                    .bind(now)
-                    .bind(team)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+            let done = sql!(
+                query,
+                "UPDATE teams SET status = 'failed', closed_at = $1 WHERE id = $2 AND status = 'open'",
+                now,
+                team
+            )
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             if done != 1 {
                 return Ok(Closed::Nothing);
             }
-            let seats = sqlx::query(
-                "SELECT s.order_id, s.user_id, s.quantity, p.id AS payment_id, p.amount FROM team_seats s \
-                 JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' WHERE s.team_id = $1 AND s.status = 'paid'",
-            )
-            .bind(team)
+            let seats = sql!(query, "SELECT s.order_id, s.user_id, s.quantity, p.id AS payment_id, p.amount FROM team_seats s \
+                 JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' WHERE s.team_id = $1 AND s.status = 'paid'", team)
             .fetch_all(&mut *tx)
             .await?;
             for s in &seats {
@@ -910,8 +854,7 @@ pub async fn close_due(db: &Db, team: i64, now: i64) -> Result<Closed, Error> {
                 release_lines(&mut tx, order).await?;
                 give_back_units(&mut tx, team, col(s, "user_id")?, col(s, "quantity")?).await?;
             }
-            sqlx::query("UPDATE team_seats SET status = 'refunded', active_activity = NULL WHERE team_id = $1 AND status = 'paid'")
-                .bind(team)
+            sql!(query, "UPDATE team_seats SET status = 'refunded', active_activity = NULL WHERE team_id = $1 AND status = 'paid'", team)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -926,10 +869,11 @@ pub async fn close_due(db: &Db, team: i64, now: i64) -> Result<Closed, Error> {
 }
 
 async fn automatic_refunds(tx: &mut Tx, team: i64) -> Result<Vec<i64>, Error> {
-    Ok(sqlx::query_scalar(
+    Ok(sql!(
+        query_scalar,
         "SELECT r.id FROM refunds r JOIN orders o ON o.id = r.order_id WHERE o.team_id = $1 AND r.kind <> 'member'",
+        team
     )
-    .bind(team)
     .fetch_all(&mut **tx)
     .await?)
 }

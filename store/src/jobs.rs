@@ -7,15 +7,16 @@ use crate::Error;
 /// holder's lease has not run out. Works the same on SQLite and PostgreSQL: the conditional
 /// upsert is one atomic statement.
 pub async fn try_lease(db: &Db, name: &str, holder: &str, now: i64, ttl_ms: i64) -> Result<bool, Error> {
-    let taken = sqlx::query(
+    let taken = sql!(
+        query,
         "INSERT INTO job_leases (name, holder, lease_until) VALUES ($1, $2, $3) \
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until \
          WHERE job_leases.lease_until < $4 OR job_leases.holder = excluded.holder",
+        name,
+        holder,
+        now + ttl_ms,
+        now
     )
-    .bind(name)
-    .bind(holder)
-    .bind(now + ttl_ms)
-    .bind(now)
     .execute(&db.pool)
     .await?
     .rows_affected();
@@ -24,9 +25,7 @@ pub async fn try_lease(db: &Db, name: &str, holder: &str, now: i64, ttl_ms: i64)
 
 /// Gives the lease up early, so another instance need not wait for it to run out.
 pub async fn release(db: &Db, name: &str, holder: &str) -> Result<(), Error> {
-    sqlx::query("UPDATE job_leases SET lease_until = 0 WHERE name = $1 AND holder = $2")
-        .bind(name)
-        .bind(holder)
+    sql!(query, "UPDATE job_leases SET lease_until = 0 WHERE name = $1 AND holder = $2", name, holder)
         .execute(&db.pool)
         .await?;
     Ok(())

@@ -8,6 +8,15 @@
 //! that change an owner's data take an [`access::Granted`] proof, so a caller cannot forget the
 //! access check.
 
+/// A statement with its values bound in the order of its `$1, $2 …` placeholders:
+/// `sql!(query, "UPDATE t SET a = $1 WHERE id = $2", a, id)` is
+/// `sqlx::query("…").bind(a).bind(id)`; likewise `query_as` and `query_scalar`.
+macro_rules! sql {
+    ($kind:ident, $text:expr $(, $value:expr)* $(,)?) => {
+        sqlx::$kind($text)$(.bind($value))*
+    };
+}
+
 pub mod access;
 pub mod addresses;
 pub mod cart;

@@ -34,15 +34,16 @@ pub(crate) async fn notify(
     amount: Fen,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sql!(
+        query,
         "INSERT INTO notifications (id, user_id, kind, order_id, amount, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        db.id(),
+        user,
+        kind,
+        order,
+        amount.0,
+        now
     )
-    .bind(db.id())
-    .bind(user)
-    .bind(kind)
-    .bind(order)
-    .bind(amount.0)
-    .bind(now)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -57,10 +58,11 @@ pub(crate) async fn notify_owner(
     amount: Fen,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let owner: i64 = sqlx::query_scalar(
+    let owner: i64 = sql!(
+        query_scalar,
         "SELECT c.owner_id FROM orders o JOIN communities c ON c.id = o.community_id WHERE o.id = $1",
+        order
     )
-    .bind(order)
     .fetch_one(&mut **tx)
     .await?;
     notify(db, tx, owner, kind, Some(order), amount, now).await
@@ -76,29 +78,23 @@ pub(crate) async fn notify_buyer(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let buyer: i64 =
-        sqlx::query_scalar("SELECT buyer_id FROM orders WHERE id = $1").bind(order).fetch_one(&mut **tx).await?;
+        sql!(query_scalar, "SELECT buyer_id FROM orders WHERE id = $1", order).fetch_one(&mut **tx).await?;
     notify(db, tx, buyer, kind, Some(order), amount, now).await
 }
 
 pub async fn unread_count(db: &Db, user: i64) -> Result<i64, Error> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
-        .bind(user)
+    Ok(sql!(query_scalar, "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL", user)
         .fetch_one(&db.pool)
         .await?)
 }
 
 /// The newest notifications, then marks them read.
 pub async fn list_and_mark_read(db: &Db, user: i64, now: i64) -> Result<Vec<Notification>, Error> {
-    let list: Vec<Notification> = sqlx::query_as(
-        "SELECT id, kind, order_id, amount, created_at, CAST(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END AS BIGINT) AS unread \
-         FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
-    )
-    .bind(user)
+    let list: Vec<Notification> = sql!(query_as, "SELECT id, kind, order_id, amount, created_at, CAST(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END AS BIGINT) AS unread \
+         FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100", user)
     .fetch_all(&db.pool)
     .await?;
-    sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
-        .bind(now)
-        .bind(user)
+    sql!(query, "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL", now, user)
         .execute(&db.pool)
         .await?;
     Ok(list)

@@ -57,17 +57,15 @@ pub(crate) async fn reserve_line_at(
     quantity: i64,
     price: Option<Fen>,
 ) -> Result<ReservedLine, Error> {
-    let p = sqlx::query(
-        "SELECT community_id, title, image, unit, per_order_limit, per_member_limit, status FROM products WHERE id = $1",
-    )
-    .bind(product_id)
+    let p = sql!(query, "SELECT community_id, title, image, unit, per_order_limit, per_member_limit, status FROM products WHERE id = $1", product_id)
     .fetch_optional(&mut **tx)
     .await?
     .ok_or(Rule::NotFound)?;
-    let skus = sqlx::query(
+    let skus = sql!(
+        query,
         "SELECT id, spec1, spec2, price, stock FROM skus WHERE product_id = $1 AND active = 1 ORDER BY sort, id",
+        product_id
     )
-    .bind(product_id)
     .fetch_all(&mut **tx)
     .await?;
     let chosen = match sku_id {
@@ -87,40 +85,40 @@ pub(crate) async fn reserve_line_at(
     let quote = quote_buy_now(&item, quantity)?;
     let member_limit: i64 = col(&p, "per_member_limit")?;
     if member_limit > 0 {
-        let counted = sqlx::query(
+        let counted = sql!(
+            query,
             "INSERT INTO member_purchases (product_id, user_id, quantity) VALUES ($1, $2, $3) \
              ON CONFLICT (product_id, user_id) DO UPDATE SET quantity = member_purchases.quantity + excluded.quantity \
              WHERE member_purchases.quantity + excluded.quantity <= $4",
+            product_id,
+            buyer,
+            quantity,
+            member_limit
         )
-        .bind(product_id)
-        .bind(buyer)
-        .bind(quantity)
-        .bind(member_limit)
         .execute(&mut **tx)
         .await?
         .rows_affected();
         let fresh_too_many = quantity > member_limit;
         if counted != 1 || fresh_too_many {
-            let bought: Option<i64> =
-                sqlx::query_scalar("SELECT quantity FROM member_purchases WHERE product_id = $1 AND user_id = $2")
-                    .bind(product_id)
-                    .bind(buyer)
-                    .fetch_optional(&mut **tx)
-                    .await?;
+            let bought: Option<i64> = sql!(
+                query_scalar,
+                "SELECT quantity FROM member_purchases WHERE product_id = $1 AND user_id = $2",
+                product_id,
+                buyer
+            )
+            .fetch_optional(&mut **tx)
+            .await?;
             let already = if counted == 1 { bought.unwrap_or(0) - quantity } else { bought.unwrap_or(0) };
             return Err(Rule::OverMemberLimit { limit: member_limit, left: (member_limit - already).max(0) }.into());
         }
     }
-    let taken = sqlx::query("UPDATE skus SET stock = stock - $1 WHERE id = $2 AND stock >= $1")
-        .bind(quantity)
-        .bind(sku_id)
+    let taken = sql!(query, "UPDATE skus SET stock = stock - $1 WHERE id = $2 AND stock >= $1", quantity, sku_id)
         .execute(&mut **tx)
         .await?
         .rows_affected();
     if taken != 1 {
         // Another buyer got there first (possible on PostgreSQL, where the read was not locked).
-        let left: i64 =
-            sqlx::query_scalar("SELECT stock FROM skus WHERE id = $1").bind(sku_id).fetch_one(&mut **tx).await?;
+        let left: i64 = sql!(query_scalar, "SELECT stock FROM skus WHERE id = $1", sku_id).fetch_one(&mut **tx).await?;
         return Err(if left == 0 { Rule::SoldOut.into() } else { Rule::NotEnoughStock { left }.into() });
     }
     super::products::refresh_summary(tx, product_id).await?;
@@ -165,10 +163,13 @@ pub(crate) async fn write_order<E: From<Error> + From<Rule> + From<sqlx::Error>>
     lines: &[ReservedLine],
     provider: &str,
 ) -> Result<Created, E> {
-    let r = sqlx::query("SELECT shipping_fee, free_shipping_over, pickup_point FROM communities WHERE id = $1")
-        .bind(o.community)
-        .fetch_one(&mut **tx)
-        .await?;
+    let r = sql!(
+        query,
+        "SELECT shipping_fee, free_shipping_over, pickup_point FROM communities WHERE id = $1",
+        o.community
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     let rule = ShippingRule { flat_fee: Fen(col(&r, "shipping_fee")?), free_over: Fen(col(&r, "free_shipping_over")?) };
     let pickup_point: String = col(&r, "pickup_point")?;
     let ship_to = match o.delivery {
@@ -179,25 +180,26 @@ pub(crate) async fn write_order<E: From<Error> + From<Rule> + From<sqlx::Error>>
     let amounts: Vec<Fen> = lines.iter().map(|l| l.amount).collect();
     let t = totals(&amounts, rule, o.delivery)?;
     let order_id = db.id();
-    sqlx::query(
+    sql!(
+        query,
         "INSERT INTO orders (id, community_id, buyer_id, status, goods_amount, shipping_amount, discount_amount, \
          total_amount, created_at, pay_deadline, delivery, ship_to, note, checkout_key, team_id) \
          VALUES ($1, $2, $3, 'pending_payment', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        order_id,
+        o.community,
+        o.buyer,
+        t.goods.0,
+        t.shipping.0,
+        t.discount.0,
+        t.total.0,
+        o.now,
+        o.pay_deadline,
+        o.delivery.as_str(),
+        &ship_to,
+        o.note,
+        o.key,
+        o.team
     )
-    .bind(order_id)
-    .bind(o.community)
-    .bind(o.buyer)
-    .bind(t.goods.0)
-    .bind(t.shipping.0)
-    .bind(t.discount.0)
-    .bind(t.total.0)
-    .bind(o.now)
-    .bind(o.pay_deadline)
-    .bind(o.delivery.as_str())
-    .bind(&ship_to)
-    .bind(o.note)
-    .bind(o.key)
-    .bind(o.team)
     .execute(&mut **tx)
     .await?;
     for l in lines {
@@ -206,35 +208,15 @@ pub(crate) async fn write_order<E: From<Error> + From<Rule> + From<sqlx::Error>>
     super::distribution::snapshot_in(db, tx, order_id, o.community, o.buyer, o.referrer, o.now).await?;
     record_event(db, tx, order_id, None, OrderStatus::PendingPayment, "buyer", o.now).await?;
     let payment_id = db.id();
-    sqlx::query(
-        "INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)",
-    )
-    .bind(payment_id)
-    .bind(order_id)
-    .bind(provider)
-    .bind(t.total.0)
-    .bind(o.now)
+    sql!(query, "INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)", payment_id, order_id, provider, t.total.0, o.now)
     .execute(&mut **tx)
     .await?;
     Ok(Created { order_id, payment_id, total: t.total })
 }
 
 pub(crate) async fn insert_line(db: &Db, tx: &mut Tx, order_id: i64, l: &ReservedLine) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO order_lines (id, order_id, product_id, sku_id, title, image, unit, spec, unit_price, quantity, amount) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(db.id())
-    .bind(order_id)
-    .bind(l.product_id)
-    .bind(l.sku_id)
-    .bind(&l.title)
-    .bind(&l.image)
-    .bind(&l.unit)
-    .bind(&l.spec)
-    .bind(l.unit_price.0)
-    .bind(l.quantity)
-    .bind(l.amount.0)
+    sql!(query, "INSERT INTO order_lines (id, order_id, product_id, sku_id, title, image, unit, spec, unit_price, quantity, amount) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", db.id(), order_id, l.product_id, l.sku_id, &l.title, &l.image, &l.unit, &l.spec, l.unit_price.0, l.quantity, l.amount.0)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -249,15 +231,16 @@ pub(crate) async fn record_event(
     actor: &str,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sql!(
+        query,
         "INSERT INTO order_events (id, order_id, from_status, to_status, actor, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        db.id(),
+        order,
+        from.map(|s| s.as_str()),
+        to.as_str(),
+        actor,
+        at
     )
-    .bind(db.id())
-    .bind(order)
-    .bind(from.map(|s| s.as_str()))
-    .bind(to.as_str())
-    .bind(actor)
-    .bind(at)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -290,7 +273,7 @@ pub(crate) async fn apply(
     let sets_paid = matches!(to, OrderStatus::Paid | OrderStatus::AwaitingTeam);
     let extra = if sets_paid { ", paid_at = COALESCE(paid_at, $4)" } else { "" };
     let sql = format!("UPDATE orders SET status = $1{extra} WHERE id = $2 AND status = $3");
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(to.as_str()).bind(order).bind(from.as_str());
+    let mut q = sql!(query, sqlx::AssertSqlSafe(sql), to.as_str(), order, from.as_str());
     if sets_paid {
         q = q.bind(now);
     }
@@ -315,12 +298,13 @@ pub(crate) async fn paid_effects(
     notify_buyer(db, tx, order_id, buyer_kind, amount, now).await?;
     notify_owner(db, tx, order_id, kind::NEW_PAID_ORDER, amount, now).await?;
     super::distribution::accrue(db, tx, order_id, now).await?;
-    sqlx::query(
+    sql!(
+        query,
         "UPDATE products SET sold = sold + (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l \
          WHERE l.order_id = $1 AND l.product_id = products.id) \
          WHERE id IN (SELECT product_id FROM order_lines WHERE order_id = $1)",
+        order_id
     )
-    .bind(order_id)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -329,24 +313,20 @@ pub(crate) async fn paid_effects(
 /// Puts an order's quantities back: SKU stock, the members' purchase counters, and the
 /// products' summaries.
 pub(crate) async fn release_lines(tx: &mut Tx, order_id: i64) -> Result<(), Error> {
-    let lines = sqlx::query(
+    let lines = sql!(
+        query,
         "SELECT l.product_id, l.sku_id, l.quantity, o.buyer_id FROM order_lines l JOIN orders o ON o.id = l.order_id \
          WHERE l.order_id = $1",
+        order_id
     )
-    .bind(order_id)
     .fetch_all(&mut **tx)
     .await?;
     let mut products = vec![];
     for l in &lines {
         let (product, sku, qty, buyer): (i64, i64, i64, i64) =
             (col(l, "product_id")?, col(l, "sku_id")?, col(l, "quantity")?, col(l, "buyer_id")?);
-        sqlx::query("UPDATE skus SET stock = stock + $1 WHERE id = $2").bind(qty).bind(sku).execute(&mut **tx).await?;
-        sqlx::query(
-            "UPDATE member_purchases SET quantity = quantity - $1 WHERE product_id = $2 AND user_id = $3 AND quantity >= $1",
-        )
-        .bind(qty)
-        .bind(product)
-        .bind(buyer)
+        sql!(query, "UPDATE skus SET stock = stock + $1 WHERE id = $2", qty, sku).execute(&mut **tx).await?;
+        sql!(query, "UPDATE member_purchases SET quantity = quantity - $1 WHERE product_id = $2 AND user_id = $3 AND quantity >= $1", qty, product, buyer)
         .execute(&mut **tx)
         .await?;
         if !products.contains(&product) {

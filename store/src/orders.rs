@@ -106,11 +106,10 @@ async fn place(
     let mut tx = db.begin().await?;
     if let Some(key) = &c.key {
         // On SQLite the write lock is already ours, so this sees any earlier submission.
-        let seen: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orders WHERE buyer_id = $1 AND checkout_key = $2")
-            .bind(buyer)
-            .bind(key)
-            .fetch_one(&mut *tx)
-            .await?;
+        let seen: i64 =
+            sql!(query_scalar, "SELECT COUNT(*) FROM orders WHERE buyer_id = $1 AND checkout_key = $2", buyer, key)
+                .fetch_one(&mut *tx)
+                .await?;
         if seen > 0 {
             return Err(PlaceError::Duplicate);
         }
@@ -145,12 +144,13 @@ async fn place(
 
 /// The orders (with their open payments) a checkout key already made.
 async fn by_checkout_key(db: &Db, buyer: i64, key: &str) -> Result<Vec<Created>, Error> {
-    let rows = sqlx::query(
+    let rows = sql!(
+        query,
         "SELECT o.id, o.total_amount, (SELECT MIN(p.id) FROM payments p WHERE p.order_id = o.id) AS payment_id \
          FROM orders o WHERE o.buyer_id = $1 AND o.checkout_key = $2 ORDER BY o.id",
+        buyer,
+        key
     )
-    .bind(buyer)
-    .bind(key)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -167,13 +167,14 @@ async fn by_checkout_key(db: &Db, buyer: i64, key: &str) -> Result<Vec<Created>,
 
 /// The other orders placed by the same checkout as `order` that still wait for payment.
 pub async fn unpaid_siblings(db: &Db, buyer: i64, order: i64) -> Result<Vec<(i64, String, Fen)>, Error> {
-    let rows = sqlx::query(
+    let rows = sql!(
+        query,
         "SELECT o.id, c.name, o.total_amount FROM orders o JOIN communities c ON c.id = o.community_id \
          WHERE o.buyer_id = $1 AND o.id <> $2 AND o.status = 'pending_payment' \
          AND o.checkout_key = (SELECT checkout_key FROM orders WHERE id = $2) ORDER BY o.id",
+        buyer,
+        order
     )
-    .bind(buyer)
-    .bind(order)
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -192,8 +193,7 @@ pub struct PaymentRow {
 }
 
 pub async fn payment(db: &Db, id: i64) -> Result<Option<PaymentRow>, Error> {
-    let r = sqlx::query_as("SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1")
-        .bind(id)
+    let r = sql!(query_as, "SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1", id)
         .fetch_optional(&db.pool)
         .await?;
     Ok(r)
@@ -201,10 +201,7 @@ pub async fn payment(db: &Db, id: i64) -> Result<Option<PaymentRow>, Error> {
 
 /// The payment waiting for an order, if any.
 pub async fn open_payment(db: &Db, order: i64) -> Result<Option<PaymentRow>, Error> {
-    let r = sqlx::query_as(
-        "SELECT id, order_id, provider, amount, status FROM payments WHERE order_id = $1 AND status = 'created' ORDER BY id DESC LIMIT 1",
-    )
-    .bind(order)
+    let r = sql!(query_as, "SELECT id, order_id, provider, amount, status FROM payments WHERE order_id = $1 AND status = 'created' ORDER BY id DESC LIMIT 1", order)
     .fetch_optional(&db.pool)
     .await?;
     Ok(r)
@@ -234,42 +231,45 @@ pub async fn apply_payment_succeeded(
     now: i64,
 ) -> Result<PaymentOutcome, Error> {
     let mut tx = db.begin().await?;
-    let pay: PaymentRow = sqlx::query_as("SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1")
-        .bind(payment_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(Rule::NotFound)?;
+    let pay: PaymentRow =
+        sql!(query_as, "SELECT id, order_id, provider, amount, status FROM payments WHERE id = $1", payment_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(Rule::NotFound)?;
     if pay.provider != provider || pay.amount != amount {
         return Err(Rule::BadRequest.into());
     }
-    let fresh = sqlx::query(
+    let fresh = sql!(
+        query,
         "INSERT INTO provider_events (provider, event_id, payment_id, received_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (provider, event_id) DO NOTHING",
+        provider,
+        event_id,
+        payment_id,
+        now
     )
-    .bind(provider)
-    .bind(event_id)
-    .bind(payment_id)
-    .bind(now)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if fresh == 0 {
         return Ok(PaymentOutcome::Duplicate);
     }
-    let first =
-        sqlx::query("UPDATE payments SET status = 'succeeded', succeeded_at = $1 WHERE id = $2 AND status = 'created'")
-            .bind(now)
-            .bind(payment_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+    let first = sql!(
+        query,
+        "UPDATE payments SET status = 'succeeded', succeeded_at = $1 WHERE id = $2 AND status = 'created'",
+        now,
+        payment_id
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if first == 0 {
         // A different event id for a payment already settled: record it, change nothing else.
         tx.commit().await?;
         return Ok(PaymentOutcome::Duplicate);
     }
     let team: Option<i64> =
-        sqlx::query_scalar("SELECT team_id FROM orders WHERE id = $1").bind(pay.order_id).fetch_one(&mut *tx).await?;
+        sql!(query_scalar, "SELECT team_id FROM orders WHERE id = $1", pay.order_id).fetch_one(&mut *tx).await?;
     if let Some(team) = team {
         // Lock the team before the order, as every team change does, so no two of them wait on
         // each other.
@@ -283,15 +283,16 @@ pub async fn apply_payment_succeeded(
         // The order was cancelled (its stock already released) before the money arrived: the
         // money goes back, decided here in the same transaction so it is decided once.
         let refund_id = db.id();
-        sqlx::query(
+        sql!(
+            query,
             "INSERT INTO refunds (id, order_id, payment_id, kind, amount, reason, status, created_at, decided_at) \
              VALUES ($1, $2, $3, 'late_payment', $4, 'order_not_payable', 'approved', $5, $5)",
+            refund_id,
+            pay.order_id,
+            payment_id,
+            pay.amount.0,
+            now
         )
-        .bind(refund_id)
-        .bind(pay.order_id)
-        .bind(payment_id)
-        .bind(pay.amount.0)
-        .bind(now)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -312,8 +313,7 @@ pub async fn apply_payment_succeeded(
 #[tracing::instrument(skip_all, fields(order_id), err(level = "debug"))]
 pub async fn cancel_unpaid(db: &Db, order_id: i64, actor: &str, now: i64) -> Result<bool, Error> {
     let mut tx = db.begin().await?;
-    let team: Option<i64> = sqlx::query_scalar("SELECT team_id FROM orders WHERE id = $1")
-        .bind(order_id)
+    let team: Option<i64> = sql!(query_scalar, "SELECT team_id FROM orders WHERE id = $1", order_id)
         .fetch_optional(&mut *tx)
         .await?
         .flatten();
@@ -323,7 +323,7 @@ pub async fn cancel_unpaid(db: &Db, order_id: i64, actor: &str, now: i64) -> Res
     if !apply(db, &mut tx, order_id, OrderStatus::PendingPayment, OrderEvent::Cancel, actor, now).await? {
         return Ok(false);
     }
-    sqlx::query("UPDATE orders SET cancelled_at = $1 WHERE id = $2").bind(now).bind(order_id).execute(&mut *tx).await?;
+    sql!(query, "UPDATE orders SET cancelled_at = $1 WHERE id = $2", now, order_id).execute(&mut *tx).await?;
     release_lines(&mut tx, order_id).await?;
     if let Some(team) = team {
         super::groupbuy::seat_released(&mut tx, team, order_id, now).await?;
@@ -334,11 +334,12 @@ pub async fn cancel_unpaid(db: &Db, order_id: i64, actor: &str, now: i64) -> Res
 
 /// Unpaid orders whose payment window has closed, oldest first.
 pub async fn due_for_expiry(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, Error> {
-    let ids = sqlx::query_scalar(
+    let ids = sql!(
+        query_scalar,
         "SELECT id FROM orders WHERE status = 'pending_payment' AND pay_deadline <= $1 ORDER BY pay_deadline LIMIT $2",
+        now,
+        limit
     )
-    .bind(now)
-    .bind(limit)
     .fetch_all(&db.pool)
     .await?;
     Ok(ids)
@@ -359,13 +360,16 @@ pub async fn ship(
     if !apply(db, &mut tx, order_id, OrderStatus::Paid, OrderEvent::Ship, "owner", now).await? {
         return Err(Rule::OrderNotShippable.into());
     }
-    sqlx::query("UPDATE orders SET shipped_at = $1, carrier = $2, tracking_no = $3 WHERE id = $4")
-        .bind(now)
-        .bind(carrier)
-        .bind(tracking_no)
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?;
+    sql!(
+        query,
+        "UPDATE orders SET shipped_at = $1, carrier = $2, tracking_no = $3 WHERE id = $4",
+        now,
+        carrier,
+        tracking_no,
+        order_id
+    )
+    .execute(&mut *tx)
+    .await?;
     super::notifications::notify_buyer(
         db,
         &mut tx,
@@ -386,7 +390,7 @@ pub async fn complete(db: &Db, order_id: i64, actor: &str, now: i64) -> Result<b
     if !apply(db, &mut tx, order_id, OrderStatus::Shipped, OrderEvent::Complete, actor, now).await? {
         return Ok(false);
     }
-    sqlx::query("UPDATE orders SET completed_at = $1 WHERE id = $2").bind(now).bind(order_id).execute(&mut *tx).await?;
+    sql!(query, "UPDATE orders SET completed_at = $1 WHERE id = $2", now, order_id).execute(&mut *tx).await?;
     super::distribution::freeze(db, &mut tx, order_id, now).await?;
     tx.commit().await?;
     Ok(true)
@@ -394,11 +398,12 @@ pub async fn complete(db: &Db, order_id: i64, actor: &str, now: i64) -> Result<b
 
 /// Shipped orders shipped at or before `shipped_before`, oldest first.
 pub async fn due_for_completion(db: &Db, shipped_before: i64, limit: i64) -> Result<Vec<i64>, Error> {
-    let ids = sqlx::query_scalar(
+    let ids = sql!(
+        query_scalar,
         "SELECT id FROM orders WHERE status = 'shipped' AND shipped_at <= $1 ORDER BY shipped_at LIMIT $2",
+        shipped_before,
+        limit
     )
-    .bind(shipped_before)
-    .bind(limit)
     .fetch_all(&db.pool)
     .await?;
     Ok(ids)
@@ -537,10 +542,7 @@ pub async fn for_community(db: &Db, community: i64) -> Result<Vec<Order>, Error>
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Order>, Error> {
     let mut found = list(db, "o.id = $1", vec![Param::Int(id)], PageRequest::first(1)).await?.items;
     let Some(mut order) = found.pop() else { return Ok(None) };
-    order.events = sqlx::query_as(
-        "SELECT from_status AS \"from\", to_status AS \"to\", actor, at FROM order_events WHERE order_id = $1 ORDER BY at, id",
-    )
-    .bind(id)
+    order.events = sql!(query_as, "SELECT from_status AS \"from\", to_status AS \"to\", actor, at FROM order_events WHERE order_id = $1 ORDER BY at, id", id)
     .fetch_all(&db.pool)
     .await?;
     order.refunds = super::refunds::for_order(db, id).await?;
@@ -549,8 +551,7 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Order>, Error> {
 
 /// How many of a buyer's orders are in each state.
 pub async fn status_counts(db: &Db, buyer: i64) -> Result<HashMap<OrderStatus, i64>, Error> {
-    let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM orders WHERE buyer_id = $1 GROUP BY status")
-        .bind(buyer)
+    let rows = sql!(query, "SELECT status, COUNT(*) AS n FROM orders WHERE buyer_id = $1 GROUP BY status", buyer)
         .fetch_all(&db.pool)
         .await?;
     let mut out = HashMap::new();

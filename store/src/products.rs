@@ -10,7 +10,7 @@ use domain::Error as Rule;
 const CARD_COLS: &str = "p.id, p.title, p.image, p.unit, p.price, p.original_price, p.stock, p.sold, p.status";
 
 async fn cards(db: &Db, sql: String, bind: i64) -> Result<Vec<ProductCard>, Error> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(bind).fetch_all(&db.pool).await?)
+    Ok(sql!(query_as, sqlx::AssertSqlSafe(sql), bind).fetch_all(&db.pool).await?)
 }
 
 /// What members see in a community: products on sale, in the owner's order.
@@ -44,22 +44,22 @@ pub async fn popular(db: &Db, limit: i64) -> Result<Vec<ProductCard>, Error> {
 /// A product's SKUs in the owner's order; `all` includes combinations no longer sold.
 pub async fn skus_of(db: &Db, product: i64, all: bool) -> Result<Vec<Sku>, Error> {
     let filter = if all { "" } else { " AND active = 1" };
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT id, spec1, spec2, price, original_price, stock, code, CAST(active AS BIGINT) AS active FROM skus \
+    Ok(sql!(
+        query_as,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT id, spec1, spec2, price, original_price, stock, code, CAST(active AS BIGINT) AS active FROM skus \
          WHERE product_id = $1{filter} ORDER BY active DESC, sort, id"
-    )))
-    .bind(product)
+        )),
+        product
+    )
     .fetch_all(&db.pool)
     .await?)
 }
 
 /// A product with its SKUs on sale.
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Product>, Error> {
-    let p: Option<Product> = sqlx::query_as(
-        "SELECT id, community_id, title, description, unit, image, price, original_price, stock, sold, per_order_limit, \
-         per_member_limit, status, spec1_name, spec2_name FROM products WHERE id = $1",
-    )
-    .bind(id)
+    let p: Option<Product> = sql!(query_as, "SELECT id, community_id, title, description, unit, image, price, original_price, stock, sold, per_order_limit, \
+         per_member_limit, status, spec1_name, spec2_name FROM products WHERE id = $1", id)
     .fetch_optional(&db.pool)
     .await?;
     let Some(mut p) = p else { return Ok(None) };
@@ -71,7 +71,7 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Product>, Error> {
 /// A product's pictures in order, the cover first.
 pub async fn images(db: &Db, product: i64) -> Result<Vec<String>, Error> {
     let cover: Option<String> =
-        sqlx::query_scalar("SELECT image FROM products WHERE id = $1").bind(product).fetch_optional(&db.pool).await?;
+        sql!(query_scalar, "SELECT image FROM products WHERE id = $1", product).fetch_optional(&db.pool).await?;
     match cover {
         Some(cover) => with_cover(db, product, cover).await,
         None => Ok(vec![]),
@@ -81,8 +81,7 @@ pub async fn images(db: &Db, product: i64) -> Result<Vec<String>, Error> {
 /// The cover, then the other pictures in order.
 async fn with_cover(db: &Db, product: i64, cover: String) -> Result<Vec<String>, Error> {
     let rest: Vec<String> =
-        sqlx::query_scalar("SELECT image FROM product_images WHERE product_id = $1 ORDER BY sort, image")
-            .bind(product)
+        sql!(query_scalar, "SELECT image FROM product_images WHERE product_id = $1 ORDER BY sort, image", product)
             .fetch_all(&db.pool)
             .await?;
     let mut out = vec![cover];
@@ -98,18 +97,17 @@ async fn with_cover(db: &Db, product: i64, cover: String) -> Result<Vec<String>,
 pub async fn add_image(db: &Db, g: &Granted, product: i64, key: &str) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     g.check(&mut *tx, Owned::Product, product).await?;
-    sqlx::query(
+    sql!(
+        query,
         "INSERT INTO product_images (product_id, image, sort) \
          VALUES ($1, $2, (SELECT COALESCE(MAX(sort), 0) + 1 FROM product_images WHERE product_id = $1)) \
          ON CONFLICT (product_id, image) DO NOTHING",
+        product,
+        key
     )
-    .bind(product)
-    .bind(key)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE products SET image = $1 WHERE id = $2 AND image NOT LIKE 'up:%'")
-        .bind(key)
-        .bind(product)
+    sql!(query, "UPDATE products SET image = $1 WHERE id = $2 AND image NOT LIKE 'up:%'", key, product)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -125,22 +123,13 @@ pub async fn remove_image(db: &Db, g: &Granted, product: i64, key: &str) -> Resu
     }
     let Some(next) = all.iter().find(|i| *i != key).cloned() else { return Err(Rule::BadImage.into()) };
     let mut tx = db.begin().await?;
-    sqlx::query("DELETE FROM product_images WHERE product_id = $1 AND image = $2")
-        .bind(product)
-        .bind(key)
+    sql!(query, "DELETE FROM product_images WHERE product_id = $1 AND image = $2", product, key)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE products SET image = $1 WHERE id = $2 AND image = $3")
-        .bind(&next)
-        .bind(product)
-        .bind(key)
+    sql!(query, "UPDATE products SET image = $1 WHERE id = $2 AND image = $3", &next, product, key)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO product_images (product_id, image, sort) VALUES ($1, $2, 0) ON CONFLICT (product_id, image) DO NOTHING",
-    )
-    .bind(product)
-    .bind(&next)
+    sql!(query, "INSERT INTO product_images (product_id, image, sort) VALUES ($1, $2, 0) ON CONFLICT (product_id, image) DO NOTHING", product, &next)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -174,9 +163,7 @@ pub async fn create(db: &Db, g: &Granted, d: &ProductDraft, now: i64) -> Result<
          (SELECT COALESCE(MAX(sort), 0) + 1 FROM products WHERE community_id = $12))",
     );
     bind_draft(q, d, now).bind(id).bind(community).bind(d.price.0).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO product_images (product_id, image, sort) VALUES ($1, $2, 0)")
-        .bind(id)
-        .bind(&d.image)
+    sql!(query, "INSERT INTO product_images (product_id, image, sort) VALUES ($1, $2, 0)", id, &d.image)
         .execute(&mut *tx)
         .await?;
     sync_skus(db, &mut tx, id, d).await?;
@@ -205,7 +192,7 @@ pub async fn update(db: &Db, g: &Granted, id: i64, d: &ProductDraft, now: i64) -
 
 async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Result<(), Error> {
     let combos = d.specs.combinations();
-    sqlx::query("UPDATE skus SET active = 0 WHERE product_id = $1").bind(product).execute(&mut **tx).await?;
+    sql!(query, "UPDATE skus SET active = 0 WHERE product_id = $1", product).execute(&mut **tx).await?;
     for (sort, (spec1, spec2)) in combos.iter().enumerate() {
         let sort = sort as i64;
         // Without specs the one SKU follows the form; with specs an existing row keeps its values.
@@ -214,29 +201,31 @@ async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Resu
         } else {
             "active = 1, sort = $4"
         };
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE skus SET {set} WHERE product_id = $1 AND spec1 = $2 AND spec2 = $3"
-        )))
-        .bind(product)
-        .bind(spec1)
-        .bind(spec2)
-        .bind(sort);
+        let mut q = sql!(
+            query,
+            sqlx::AssertSqlSafe(format!("UPDATE skus SET {set} WHERE product_id = $1 AND spec1 = $2 AND spec2 = $3")),
+            product,
+            spec1,
+            spec2,
+            sort
+        );
         if d.specs.is_empty() {
             q = q.bind(d.price.0).bind(d.original_price.0).bind(d.stock);
         }
         if q.execute(&mut **tx).await?.rows_affected() == 0 {
-            sqlx::query(
+            sql!(
+                query,
                 "INSERT INTO skus (id, product_id, spec1, spec2, price, original_price, stock, sort, active) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
+                db.id(),
+                product,
+                spec1,
+                spec2,
+                d.price.0,
+                d.original_price.0,
+                d.stock,
+                sort
             )
-            .bind(db.id())
-            .bind(product)
-            .bind(spec1)
-            .bind(spec2)
-            .bind(d.price.0)
-            .bind(d.original_price.0)
-            .bind(d.stock)
-            .bind(sort)
             .execute(&mut **tx)
             .await?;
         }
@@ -251,15 +240,16 @@ pub async fn save_skus(db: &Db, g: &Granted, product: i64, rows: &[(i64, SkuDraf
     let mut tx = db.begin().await?;
     g.check(&mut *tx, Owned::Product, product).await?;
     for (id, d) in rows {
-        let done = sqlx::query(
+        let done = sql!(
+            query,
             "UPDATE skus SET price = $1, original_price = $2, stock = $3, code = $4 WHERE id = $5 AND product_id = $6",
+            d.price.0,
+            d.original_price.0,
+            d.stock,
+            &d.code,
+            id,
+            product
         )
-        .bind(d.price.0)
-        .bind(d.original_price.0)
-        .bind(d.stock)
-        .bind(&d.code)
-        .bind(id)
-        .bind(product)
         .execute(&mut *tx)
         .await?;
         expect_one(done, Rule::Forbidden)?;
@@ -272,15 +262,12 @@ pub async fn save_skus(db: &Db, g: &Granted, product: i64, rows: &[(i64, SkuDraf
 /// The product's list summary from its SKUs on sale: lowest price (with that SKU's original
 /// price) and total stock.
 pub(crate) async fn refresh_summary(tx: &mut Tx, product: i64) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE products SET \
+    sql!(query, "UPDATE products SET \
          price = COALESCE((SELECT price FROM skus WHERE product_id = $1 AND active = 1 ORDER BY price, sort, id LIMIT 1), price), \
          original_price = COALESCE((SELECT original_price FROM skus WHERE product_id = $1 AND active = 1 \
              ORDER BY price, sort, id LIMIT 1), original_price), \
          stock = (SELECT COALESCE(SUM(stock), 0) FROM skus WHERE product_id = $1 AND active = 1) \
-         WHERE id = $1",
-    )
-    .bind(product)
+         WHERE id = $1", product)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -291,8 +278,7 @@ pub(crate) async fn refresh_summary(tx: &mut Tx, product: i64) -> Result<(), sql
 pub async fn move_product(db: &Db, g: &Granted, product: i64, up: bool) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     g.check(&mut *tx, Owned::Product, product).await?;
-    let r = sqlx::query("SELECT community_id, sort FROM products WHERE id = $1")
-        .bind(product)
+    let r = sql!(query, "SELECT community_id, sort FROM products WHERE id = $1", product)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(Rule::NotFound)?;
@@ -302,7 +288,7 @@ pub async fn move_product(db: &Db, g: &Granted, product: i64, up: bool) -> Resul
     } else {
         "SELECT id, sort FROM products WHERE community_id = $1 AND (sort > $2 OR (sort = $2 AND id > $3)) ORDER BY sort, id LIMIT 1"
     };
-    let neighbour = sqlx::query(sql).bind(community).bind(sort).bind(product).fetch_optional(&mut *tx).await?;
+    let neighbour = sql!(query, sql, community, sort, product).fetch_optional(&mut *tx).await?;
     if let Some(n) = neighbour {
         let (other, other_sort): (i64, i64) = (col(&n, "id")?, col(&n, "sort")?);
         // Equal positions (older data) would not move: make them distinct first.
@@ -315,8 +301,8 @@ pub async fn move_product(db: &Db, g: &Granted, product: i64, up: bool) -> Resul
         } else {
             (other_sort, sort)
         };
-        sqlx::query("UPDATE products SET sort = $1 WHERE id = $2").bind(mine).bind(product).execute(&mut *tx).await?;
-        sqlx::query("UPDATE products SET sort = $1 WHERE id = $2").bind(theirs).bind(other).execute(&mut *tx).await?;
+        sql!(query, "UPDATE products SET sort = $1 WHERE id = $2", mine, product).execute(&mut *tx).await?;
+        sql!(query, "UPDATE products SET sort = $1 WHERE id = $2", theirs, other).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())

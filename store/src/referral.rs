@@ -8,10 +8,8 @@ use domain::referral::{code_from_bytes, decide_binding, BindMode, BindOutcome, B
 
 /// A member's referral code, made on first use.
 pub async fn code_for(db: &Db, user: i64, now: i64) -> Result<String, Error> {
-    if let Some(code) = sqlx::query_scalar("SELECT code FROM referral_codes WHERE user_id = $1")
-        .bind(user)
-        .fetch_optional(&db.pool)
-        .await?
+    if let Some(code) =
+        sql!(query_scalar, "SELECT code FROM referral_codes WHERE user_id = $1", user).fetch_optional(&db.pool).await?
     {
         return Ok(code);
     }
@@ -19,19 +17,13 @@ pub async fn code_for(db: &Db, user: i64, now: i64) -> Result<String, Error> {
         let mut bytes = [0u8; 8];
         rand::Rng::fill(&mut rand::rng(), &mut bytes);
         let code = code_from_bytes(bytes);
-        let made = sqlx::query(
-            "INSERT INTO referral_codes (user_id, code, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING",
-        )
-        .bind(user)
-        .bind(&code)
-        .bind(now)
+        let made = sql!(query, "INSERT INTO referral_codes (user_id, code, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING", user, &code, now)
         .execute(&db.pool)
         .await;
         match made {
             // Made now, or by a request that raced this one: either way it is there.
             Ok(_) => {
-                return Ok(sqlx::query_scalar("SELECT code FROM referral_codes WHERE user_id = $1")
-                    .bind(user)
+                return Ok(sql!(query_scalar, "SELECT code FROM referral_codes WHERE user_id = $1", user)
                     .fetch_one(&db.pool)
                     .await?)
             }
@@ -45,28 +37,27 @@ pub async fn code_for(db: &Db, user: i64, now: i64) -> Result<String, Error> {
 
 /// The member a code belongs to.
 pub async fn user_by_code(db: &Db, code: &str) -> Result<Option<i64>, Error> {
-    Ok(sqlx::query_scalar("SELECT user_id FROM referral_codes WHERE code = $1")
-        .bind(code)
-        .fetch_optional(&db.pool)
-        .await?)
+    Ok(sql!(query_scalar, "SELECT user_id FROM referral_codes WHERE code = $1", code).fetch_optional(&db.pool).await?)
 }
 
 /// Records a visit through `referrer`'s link.
 pub async fn record_visit(db: &Db, referrer: i64, visitor: &str, path: &str, now: i64) -> Result<(), Error> {
-    sqlx::query("INSERT INTO referral_visits (id, referrer_id, visitor, path, at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(db.id())
-        .bind(referrer)
-        .bind(visitor)
-        .bind(path.chars().take(300).collect::<String>())
-        .bind(now)
-        .execute(&db.pool)
-        .await?;
+    sql!(
+        query,
+        "INSERT INTO referral_visits (id, referrer_id, visitor, path, at) VALUES ($1, $2, $3, $4, $5)",
+        db.id(),
+        referrer,
+        visitor,
+        path.chars().take(300).collect::<String>(),
+        now
+    )
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
 pub async fn visits_of(db: &Db, referrer: i64) -> Result<i64, Error> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM referral_visits WHERE referrer_id = $1")
-        .bind(referrer)
+    Ok(sql!(query_scalar, "SELECT COUNT(*) FROM referral_visits WHERE referrer_id = $1", referrer)
         .fetch_one(&db.pool)
         .await?)
 }
@@ -77,12 +68,14 @@ pub async fn chain(db: &Db, community: i64, member: i64, depth: usize) -> Result
     let mut out: Vec<i64> = vec![];
     let mut current = member;
     while out.len() < depth {
-        let next: Option<i64> =
-            sqlx::query_scalar("SELECT referrer_id FROM referral_bindings WHERE community_id = $1 AND member_id = $2")
-                .bind(community)
-                .bind(current)
-                .fetch_optional(&db.pool)
-                .await?;
+        let next: Option<i64> = sql!(
+            query_scalar,
+            "SELECT referrer_id FROM referral_bindings WHERE community_id = $1 AND member_id = $2",
+            community,
+            current
+        )
+        .fetch_optional(&db.pool)
+        .await?;
         match next {
             Some(r) if r != member && !out.contains(&r) => {
                 out.push(r);
@@ -95,12 +88,14 @@ pub async fn chain(db: &Db, community: i64, member: i64, depth: usize) -> Result
 }
 
 pub async fn binding(db: &Db, community: i64, member: i64) -> Result<Option<Binding>, Error> {
-    let r =
-        sqlx::query("SELECT referrer_id, bound_at FROM referral_bindings WHERE community_id = $1 AND member_id = $2")
-            .bind(community)
-            .bind(member)
-            .fetch_optional(&db.pool)
-            .await?;
+    let r = sql!(
+        query,
+        "SELECT referrer_id, bound_at FROM referral_bindings WHERE community_id = $1 AND member_id = $2",
+        community,
+        member
+    )
+    .fetch_optional(&db.pool)
+    .await?;
     r.map(|r| Ok(Binding { referrer: col(&r, "referrer_id")?, bound_at: col(&r, "bound_at")? }))
         .transpose()
         .map_err(|e: sqlx::Error| e.into())
@@ -140,28 +135,30 @@ pub(crate) async fn bind_in(db: &Db, tx: &mut Tx, req: &BindRequest, now: i64) -
     if referrer == member {
         return Ok(BindOutcome::SelfReferral);
     }
-    sqlx::query("UPDATE communities SET id = id WHERE id = $1").bind(community).execute(&mut **tx).await?;
-    let current =
-        sqlx::query("SELECT referrer_id, bound_at FROM referral_bindings WHERE community_id = $1 AND member_id = $2")
-            .bind(community)
-            .bind(member)
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| {
-                Ok::<_, sqlx::Error>(Binding { referrer: col(&r, "referrer_id")?, bound_at: col(&r, "bound_at")? })
-            })
-            .transpose()?;
+    sql!(query, "UPDATE communities SET id = id WHERE id = $1", community).execute(&mut **tx).await?;
+    let current = sql!(
+        query,
+        "SELECT referrer_id, bound_at FROM referral_bindings WHERE community_id = $1 AND member_id = $2",
+        community,
+        member
+    )
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|r| Ok::<_, sqlx::Error>(Binding { referrer: col(&r, "referrer_id")?, bound_at: col(&r, "bound_at")? }))
+    .transpose()?;
     // The referrer's own chain, as far as it could reach back to the member (any depth: a cycle
     // is refused however long it would be).
     let mut up: Vec<i64> = vec![];
     let mut at = referrer;
     loop {
-        let next: Option<i64> =
-            sqlx::query_scalar("SELECT referrer_id FROM referral_bindings WHERE community_id = $1 AND member_id = $2")
-                .bind(community)
-                .bind(at)
-                .fetch_optional(&mut **tx)
-                .await?;
+        let next: Option<i64> = sql!(
+            query_scalar,
+            "SELECT referrer_id FROM referral_bindings WHERE community_id = $1 AND member_id = $2",
+            community,
+            at
+        )
+        .fetch_optional(&mut **tx)
+        .await?;
         match next {
             Some(n) if !up.contains(&n) && n != referrer => {
                 up.push(n);
@@ -175,27 +172,13 @@ pub(crate) async fn bind_in(db: &Db, tx: &mut Tx, req: &BindRequest, now: i64) -
     }
     let outcome = decide_binding(mode, member, member_is_new, current, referrer, &up, now);
     if outcome == BindOutcome::Bound {
-        sqlx::query(
-            "INSERT INTO referral_bindings (community_id, member_id, referrer_id, bound_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (community_id, member_id) DO UPDATE SET referrer_id = excluded.referrer_id, bound_at = excluded.bound_at",
-        )
-        .bind(community)
-        .bind(member)
-        .bind(referrer)
-        .bind(now)
+        sql!(query, "INSERT INTO referral_bindings (community_id, member_id, referrer_id, bound_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (community_id, member_id) DO UPDATE SET referrer_id = excluded.referrer_id, bound_at = excluded.bound_at", community, member, referrer, now)
         .execute(&mut **tx)
         .await?;
     }
     if outcome != BindOutcome::SelfReferral {
-        sqlx::query(
-            "INSERT INTO referral_binding_log (id, community_id, member_id, referrer_id, outcome, at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(db.id())
-        .bind(community)
-        .bind(member)
-        .bind(referrer)
-        .bind(outcome.as_str())
-        .bind(now)
+        sql!(query, "INSERT INTO referral_binding_log (id, community_id, member_id, referrer_id, outcome, at) VALUES ($1, $2, $3, $4, $5, $6)", db.id(), community, member, referrer, outcome.as_str(), now)
         .execute(&mut **tx)
         .await?;
     }
@@ -242,8 +225,7 @@ mod tests {
             assert_eq!(bind(&db, c, b, false, e, mode, DAY_MS).await.unwrap(), BindOutcome::KeptExisting);
             assert_eq!(bind(&db, c, b, false, e, mode, 31 * DAY_MS).await.unwrap(), BindOutcome::Bound);
             assert_eq!(binding(&db, c, b).await.unwrap().map(|x| x.referrer), Some(e));
-            let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM referral_binding_log WHERE member_id = $1")
-                .bind(b)
+            let logged: i64 = sql!(query_scalar, "SELECT COUNT(*) FROM referral_binding_log WHERE member_id = $1", b)
                 .fetch_one(&db.pool)
                 .await
                 .unwrap();

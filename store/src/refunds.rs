@@ -23,8 +23,7 @@ pub struct RefundRow {
 const COLS: &str = "r.id, r.order_id, r.payment_id, p.provider, r.amount, r.status FROM refunds r JOIN payments p ON p.id = r.payment_id";
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<RefundRow>, Error> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE r.id = $1")))
-        .bind(id)
+    Ok(sql!(query_as, sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE r.id = $1")), id)
         .fetch_optional(&db.pool)
         .await?)
 }
@@ -32,10 +31,13 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<RefundRow>, Error> {
 /// Refunds decided but not yet confirmed by the provider (a crash between the two, or a
 /// provider that was unavailable); the jobs retry them.
 pub async fn approved_unsettled(db: &Db, limit: i64) -> Result<Vec<RefundRow>, Error> {
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE r.status = 'approved' ORDER BY r.id LIMIT $1")))
-        .bind(limit)
-        .fetch_all(&db.pool)
-        .await?)
+    Ok(sql!(
+        query_as,
+        sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE r.status = 'approved' ORDER BY r.id LIMIT $1")),
+        limit
+    )
+    .fetch_all(&db.pool)
+    .await?)
 }
 
 /// Records the provider's confirmation, once, and adds the amount to the payment's refunded
@@ -43,29 +45,24 @@ pub async fn approved_unsettled(db: &Db, limit: i64) -> Result<Vec<RefundRow>, E
 #[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Result<bool, Error> {
     let mut tx = db.begin().await?;
-    let r = sqlx::query("SELECT payment_id, amount FROM refunds WHERE id = $1 AND status = 'approved'")
-        .bind(id)
+    let r = sql!(query, "SELECT payment_id, amount FROM refunds WHERE id = $1 AND status = 'approved'", id)
         .fetch_optional(&mut *tx)
         .await?;
     let Some(r) = r else { return Ok(false) };
     let (payment_id, amount): (i64, i64) = (col(&r, "payment_id")?, col(&r, "amount")?);
-    let done = sqlx::query(
-        "UPDATE refunds SET status = 'refunded', provider_ref = $1, refunded_at = $2 WHERE id = $3 AND status = 'approved'",
-    )
-    .bind(provider_ref)
-    .bind(now)
-    .bind(id)
+    let done = sql!(query, "UPDATE refunds SET status = 'refunded', provider_ref = $1, refunded_at = $2 WHERE id = $3 AND status = 'approved'", provider_ref, now, id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if done != 1 {
         return Ok(false);
     }
-    let added = sqlx::query(
+    let added = sql!(
+        query,
         "UPDATE payments SET refunded_amount = refunded_amount + $1 WHERE id = $2 AND refunded_amount + $1 <= amount",
+        amount,
+        payment_id
     )
-    .bind(amount)
-    .bind(payment_id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -74,7 +71,7 @@ pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Re
         return Err(Error::Broken("refund would exceed the payment"));
     }
     let (order, refund_kind): (i64, String) = {
-        let r = sqlx::query("SELECT order_id, kind FROM refunds WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+        let r = sql!(query, "SELECT order_id, kind FROM refunds WHERE id = $1", id).fetch_one(&mut *tx).await?;
         (col(&r, "order_id")?, col(&r, "kind")?)
     };
     // The ledger records the money going back, and commissions on the order shrink with it.
@@ -106,8 +103,7 @@ pub async fn request(
     now: i64,
 ) -> Result<i64, Error> {
     let mut tx = db.begin().await?;
-    let o =
-        sqlx::query("SELECT buyer_id, status FROM orders WHERE id = $1").bind(order).fetch_optional(&mut *tx).await?;
+    let o = sql!(query, "SELECT buyer_id, status FROM orders WHERE id = $1", order).fetch_optional(&mut *tx).await?;
     let Some(o) = o else { return Err(Rule::NotFound.into()) };
     if col::<i64>(&o, "buyer_id")? != buyer {
         return Err(Rule::NotFound.into());
@@ -120,38 +116,41 @@ pub async fn request(
     if !refundable_status(status) {
         return Err(Rule::NotRefundable.into());
     }
-    let line_amount: Option<i64> = sqlx::query_scalar("SELECT amount FROM order_lines WHERE id = $1 AND order_id = $2")
-        .bind(line)
-        .bind(order)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let line_amount: Option<i64> =
+        sql!(query_scalar, "SELECT amount FROM order_lines WHERE id = $1 AND order_id = $2", line, order)
+            .fetch_optional(&mut *tx)
+            .await?;
     let line_amount = Fen(line_amount.ok_or(Rule::NotFound)?);
-    let already: i64 = sqlx::query_scalar(
+    let already: i64 = sql!(
+        query_scalar,
         "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE line_id = $1 AND kind = 'member' \
          AND status IN ('requested', 'approved', 'refunded')",
+        line
     )
-    .bind(line)
     .fetch_one(&mut *tx)
     .await?;
     check_refund_amount(line_amount, Fen(already), amount)?;
-    let payment: i64 =
-        sqlx::query_scalar("SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded' ORDER BY id LIMIT 1")
-            .bind(order)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(Rule::NotRefundable)?;
+    let payment: i64 = sql!(
+        query_scalar,
+        "SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded' ORDER BY id LIMIT 1",
+        order
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Rule::NotRefundable)?;
     let id = db.id();
-    let inserted = sqlx::query(
+    let inserted = sql!(
+        query,
         "INSERT INTO refunds (id, order_id, payment_id, line_id, kind, amount, reason, status, created_at) \
          VALUES ($1, $2, $3, $4, 'member', $5, $6, 'requested', $7)",
+        id,
+        order,
+        payment,
+        line,
+        amount.0,
+        reason,
+        now
     )
-    .bind(id)
-    .bind(order)
-    .bind(payment)
-    .bind(line)
-    .bind(amount.0)
-    .bind(reason)
-    .bind(now)
     .execute(&mut *tx)
     .await;
     match inserted {
@@ -162,11 +161,7 @@ pub async fn request(
     if !super::ordering::apply_in(db, &mut tx, order, status, OrderEvent::RefundRequested, "buyer", now).await? {
         return Err(Rule::RefundAlreadyOpen.into());
     }
-    sqlx::query("UPDATE orders SET resume_status = $1 WHERE id = $2")
-        .bind(status.as_str())
-        .bind(order)
-        .execute(&mut *tx)
-        .await?;
+    sql!(query, "UPDATE orders SET resume_status = $1 WHERE id = $2", status.as_str(), order).execute(&mut *tx).await?;
     notify_owner(db, &mut tx, order, kind::REFUND_REQUESTED, amount, now).await?;
     tx.commit().await?;
     Ok(id)
@@ -177,12 +172,14 @@ pub async fn request(
 #[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn approve(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(), Error> {
     g.check(&db.pool, Owned::Refund, id).await?;
-    let done =
-        sqlx::query("UPDATE refunds SET status = 'approved', decided_at = $1 WHERE id = $2 AND status = 'requested'")
-            .bind(now)
-            .bind(id)
-            .execute(&db.pool)
-            .await?;
+    let done = sql!(
+        query,
+        "UPDATE refunds SET status = 'approved', decided_at = $1 WHERE id = $2 AND status = 'requested'",
+        now,
+        id
+    )
+    .execute(&db.pool)
+    .await?;
     expect_one(done, Rule::RefundAlreadyDecided)?;
     Ok(())
 }
@@ -192,17 +189,11 @@ pub async fn approve(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(), Erro
 pub async fn reject(db: &Db, g: &Granted, id: i64, note: &str, now: i64) -> Result<(), Error> {
     g.check(&db.pool, Owned::Refund, id).await?;
     let mut tx = db.begin().await?;
-    let done = sqlx::query(
-        "UPDATE refunds SET status = 'rejected', decision_note = $1, decided_at = $2 WHERE id = $3 AND status = 'requested'",
-    )
-    .bind(note)
-    .bind(now)
-    .bind(id)
+    let done = sql!(query, "UPDATE refunds SET status = 'rejected', decision_note = $1, decided_at = $2 WHERE id = $3 AND status = 'requested'", note, now, id)
     .execute(&mut *tx)
     .await?;
     expect_one(done, Rule::RefundAlreadyDecided)?;
-    let order: i64 =
-        sqlx::query_scalar("SELECT order_id FROM refunds WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+    let order: i64 = sql!(query_scalar, "SELECT order_id FROM refunds WHERE id = $1", id).fetch_one(&mut *tx).await?;
     notify_buyer(db, &mut tx, order, kind::REFUND_REJECTED, Fen::ZERO, now).await?;
     resolve_order(db, &mut tx, order, now).await?;
     tx.commit().await?;
@@ -212,21 +203,19 @@ pub async fn reject(db: &Db, g: &Granted, id: i64, note: &str, now: i64) -> Resu
 /// Once no member refund of an order is open, the order leaves `refunding`: refunded when all
 /// that was paid went back, otherwise back to the state it was in.
 async fn resolve_order(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(), Error> {
-    let open: i64 = sqlx::query_scalar(
+    let open: i64 = sql!(
+        query_scalar,
         "SELECT COUNT(*) FROM refunds WHERE order_id = $1 AND kind = 'member' AND status IN ('requested', 'approved')",
+        order
     )
-    .bind(order)
     .fetch_one(&mut **tx)
     .await?;
     if open > 0 {
         return Ok(());
     }
-    let r = sqlx::query(
-        "SELECT o.resume_status, o.goods_amount, \
+    let r = sql!(query, "SELECT o.resume_status, o.goods_amount, \
          CAST((SELECT COALESCE(SUM(p.refunded_amount), 0) FROM payments p WHERE p.order_id = o.id) AS BIGINT) AS refunded \
-         FROM orders o WHERE o.id = $1",
-    )
-    .bind(order)
+         FROM orders o WHERE o.id = $1", order)
     .fetch_one(&mut **tx)
     .await?;
     let resume: Option<String> = r.try_get("resume_status")?;
@@ -240,20 +229,18 @@ async fn resolve_order(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(),
 
 /// The refunds of an order, oldest first.
 pub async fn for_order(db: &Db, order: i64) -> Result<Vec<RefundView>, Error> {
-    Ok(sqlx::query_as(
-        "SELECT id, line_id, kind, amount, reason, status, decision_note, created_at FROM refunds WHERE order_id = $1 ORDER BY id",
-    )
-    .bind(order)
+    Ok(sql!(query_as, "SELECT id, line_id, kind, amount, reason, status, decision_note, created_at FROM refunds WHERE order_id = $1 ORDER BY id", order)
     .fetch_all(&db.pool)
     .await?)
 }
 
 /// The community a refund's order belongs to, for the owner check.
 pub async fn community_of(db: &Db, id: i64) -> Result<Option<(i64, i64)>, Error> {
-    let r = sqlx::query(
+    let r = sql!(
+        query,
         "SELECT o.community_id, r.order_id FROM refunds r JOIN orders o ON o.id = r.order_id WHERE r.id = $1",
+        id
     )
-    .bind(id)
     .fetch_optional(&db.pool)
     .await?;
     r.map(|r| Ok((col(&r, "community_id")?, col(&r, "order_id")?))).transpose().map_err(|e: sqlx::Error| e.into())
@@ -268,12 +255,13 @@ pub async fn queue(db: &Db, community: i64) -> Result<Vec<(RefundView, i64, Stri
         order_id: i64,
         nickname: String,
     }
-    let rows: Vec<Queued> = sqlx::query_as(
+    let rows: Vec<Queued> = sql!(
+        query_as,
         "SELECT r.id, r.line_id, r.kind, r.amount, r.reason, r.status, r.decision_note, r.created_at, r.order_id, \
          u.nickname FROM refunds r JOIN orders o ON o.id = r.order_id JOIN users u ON u.id = o.buyer_id \
          WHERE o.community_id = $1 AND r.kind = 'member' AND r.status = 'requested' ORDER BY r.id",
+        community
     )
-    .bind(community)
     .fetch_all(&db.pool)
     .await?;
     Ok(rows.into_iter().map(|q| (q.refund, q.order_id, q.nickname)).collect())

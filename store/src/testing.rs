@@ -100,8 +100,7 @@ pub async fn shop(db: &Db, price_yuan: &str, stock: i64) -> Shop {
 
 /// The owner's access to `community`, through the real access check.
 pub async fn owner_grant(db: &Db, community: i64) -> crate::access::Granted {
-    let owner: i64 = sqlx::query_scalar("SELECT owner_id FROM communities WHERE id = $1")
-        .bind(community)
+    let owner: i64 = sql!(query_scalar, "SELECT owner_id FROM communities WHERE id = $1", community)
         .fetch_one(&db.pool)
         .await
         .unwrap();
@@ -110,21 +109,15 @@ pub async fn owner_grant(db: &Db, community: i64) -> crate::access::Granted {
 
 /// The owner's access to the community an order belongs to.
 pub async fn order_grant(db: &Db, order: i64) -> crate::access::Granted {
-    let c: i64 = sqlx::query_scalar("SELECT community_id FROM orders WHERE id = $1")
-        .bind(order)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let c: i64 =
+        sql!(query_scalar, "SELECT community_id FROM orders WHERE id = $1", order).fetch_one(&db.pool).await.unwrap();
     owner_grant(db, c).await
 }
 
 /// The owner's access to the community a refund's order belongs to.
 pub async fn refund_grant(db: &Db, refund: i64) -> crate::access::Granted {
-    let o: i64 = sqlx::query_scalar("SELECT order_id FROM refunds WHERE id = $1")
-        .bind(refund)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let o: i64 =
+        sql!(query_scalar, "SELECT order_id FROM refunds WHERE id = $1", refund).fetch_one(&db.pool).await.unwrap();
     order_grant(db, o).await
 }
 

@@ -31,15 +31,16 @@ pub async fn create(db: &Db, account: &Account, password_hash: &str, nickname: &
         Account::Phone(p) => (Some(p.as_str()), None),
         Account::Email(e) => (None, Some(e.as_str())),
     };
-    let res = sqlx::query(
+    let res = sql!(
+        query,
         "INSERT INTO users (id, phone, email, password_hash, nickname, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        id,
+        phone,
+        email,
+        password_hash,
+        nickname,
+        now
     )
-    .bind(id)
-    .bind(phone)
-    .bind(email)
-    .bind(password_hash)
-    .bind(nickname)
-    .bind(now)
     .execute(&db.pool)
     .await;
     match res {
@@ -55,7 +56,7 @@ pub async fn credentials(db: &Db, account: &Account) -> Result<Option<(i64, Stri
         Account::Phone(_) => "SELECT id, password_hash FROM users WHERE phone = $1",
         Account::Email(_) => "SELECT id, password_hash FROM users WHERE email = $1",
     };
-    let row = sqlx::query(sql).bind(account.as_str()).fetch_optional(&db.pool).await?;
+    let row = sql!(query, sql, account.as_str()).fetch_optional(&db.pool).await?;
     Ok(match row {
         Some(r) => Some((col(&r, "id")?, col(&r, "password_hash")?)),
         None => None,
@@ -67,47 +68,47 @@ pub async fn exists(db: &Db, account: &Account) -> Result<bool, Error> {
 }
 
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<UserRow>, Error> {
-    let row = sqlx::query_as("SELECT id, nickname, phone, email FROM users WHERE id = $1")
-        .bind(id)
+    let row = sql!(query_as, "SELECT id, nickname, phone, email FROM users WHERE id = $1", id)
         .fetch_optional(&db.pool)
         .await?;
     Ok(row)
 }
 
 pub async fn create_session(db: &Db, token_hash: &str, user_id: i64, now: i64, expires_at: i64) -> Result<(), Error> {
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&db.pool)
-        .await?;
+    sql!(
+        query,
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        token_hash,
+        user_id,
+        now,
+        expires_at
+    )
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
 pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&db.pool).await?;
+    sql!(query, "DELETE FROM sessions WHERE token_hash = $1", token_hash).execute(&db.pool).await?;
     Ok(())
 }
 
 /// The signed-in user for a session token hash, if the session exists and has not expired.
 pub async fn by_session(db: &Db, token_hash: &str, now: i64) -> Result<Option<UserRow>, Error> {
-    let row = sqlx::query_as(
+    let row = sql!(
+        query_as,
         "SELECT u.id, u.nickname, u.phone, u.email FROM sessions s JOIN users u ON u.id = s.user_id \
          WHERE s.token_hash = $1 AND s.expires_at > $2",
+        token_hash,
+        now
     )
-    .bind(token_hash)
-    .bind(now)
     .fetch_optional(&db.pool)
     .await?;
     Ok(row)
 }
 
 pub async fn record_failure(db: &Db, scope: &str, now: i64) -> Result<(), Error> {
-    sqlx::query("INSERT INTO sign_in_failures (id, scope, at) VALUES ($1, $2, $3)")
-        .bind(db.id())
-        .bind(scope)
-        .bind(now)
+    sql!(query, "INSERT INTO sign_in_failures (id, scope, at) VALUES ($1, $2, $3)", db.id(), scope, now)
         .execute(&db.pool)
         .await?;
     Ok(())
@@ -115,16 +116,19 @@ pub async fn record_failure(db: &Db, scope: &str, now: i64) -> Result<(), Error>
 
 /// Failures for a scope since `since`, and the time of the oldest of them.
 pub async fn failures_since(db: &Db, scope: &str, since: i64) -> Result<(i64, Option<i64>), Error> {
-    let r = sqlx::query("SELECT COUNT(*) AS n, MIN(at) AS first FROM sign_in_failures WHERE scope = $1 AND at > $2")
-        .bind(scope)
-        .bind(since)
-        .fetch_one(&db.pool)
-        .await?;
+    let r = sql!(
+        query,
+        "SELECT COUNT(*) AS n, MIN(at) AS first FROM sign_in_failures WHERE scope = $1 AND at > $2",
+        scope,
+        since
+    )
+    .fetch_one(&db.pool)
+    .await?;
     Ok((col(&r, "n")?, r.try_get("first")?))
 }
 
 pub async fn clear_failures(db: &Db, scope: &str) -> Result<(), Error> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE scope = $1").bind(scope).execute(&db.pool).await?;
+    sql!(query, "DELETE FROM sign_in_failures WHERE scope = $1", scope).execute(&db.pool).await?;
     Ok(())
 }
 

@@ -45,8 +45,7 @@ async fn refused_buys_change_nothing() {
         }
         assert_eq!(create_buy_now(&db, s.buyer, 999, None, 1, 1, WINDOW, "sandbox").await, Err(Rule::NotFound.into()));
         // Off sale, and a cart put together before it went off sale: refused too.
-        sqlx::query("UPDATE products SET status = 'off_sale' WHERE id = $1")
-            .bind(s.product)
+        sql!(query, "UPDATE products SET status = 'off_sale' WHERE id = $1", s.product)
             .execute(&db.pool)
             .await
             .unwrap();
@@ -571,8 +570,7 @@ async fn a_line_is_refunded_in_parts_never_beyond_what_it_cost() {
         assert_eq!(o.refunds[1].decision_note.as_deref(), Some("已经发出，请签收后再申请"));
         let p = open_payment(&db, c.order_id).await.unwrap();
         assert_eq!(p, None);
-        let paid: i64 = sqlx::query_scalar("SELECT refunded_amount FROM payments WHERE id = $1")
-            .bind(c.payment_id)
+        let paid: i64 = sql!(query_scalar, "SELECT refunded_amount FROM payments WHERE id = $1", c.payment_id)
             .fetch_one(&db.pool)
             .await
             .unwrap();
