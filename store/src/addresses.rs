@@ -84,8 +84,12 @@ pub async fn remove(db: &Db, user: i64, id: i64) -> Result<(), Error> {
     .fetch_one(&mut *tx)
     .await?;
     if has_default == 0 {
-        sql!(query, "UPDATE addresses SET is_default = 1 WHERE id = (SELECT id FROM addresses WHERE user_id = $1 AND removed = 0 \
-             ORDER BY id DESC LIMIT 1)", user)
+        sql!(
+            query,
+            "UPDATE addresses SET is_default = 1 WHERE id = (SELECT id FROM addresses WHERE user_id = $1 AND removed = 0 \
+             ORDER BY id DESC LIMIT 1)",
+            user
+        )
         .execute(&mut *tx)
         .await?;
     }

@@ -56,7 +56,8 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<Community>, Error> {
 /// know is read as the default zone, and said so in the log so it can be fixed.
 fn known_zone(mut c: Community) -> Community {
     if domain::time::known_zone(&c.time_zone).is_none() {
-        tracing::warn!(community = c.id, zone = %c.time_zone, "unknown time zone read as {}", domain::time::DEFAULT_ZONE);
+        let default = domain::time::DEFAULT_ZONE;
+        tracing::warn!(community = c.id, zone = %c.time_zone, "unknown time zone read as {default}");
         c.time_zone = domain::time::DEFAULT_ZONE.to_string();
     }
     c

@@ -111,8 +111,12 @@ pub async fn set_override(db: &Db, g: &Granted, product: i64, o: Option<Override
 
 /// Every product override of a community, by product.
 pub async fn overrides_in(db: &Db, community: i64) -> Result<BTreeMap<i64, Override>, Error> {
-    let rows = sql!(query, "SELECT o.product_id, o.fixed_amount, o.rate_bp FROM commission_overrides o JOIN products p ON p.id = o.product_id \
-         WHERE p.community_id = $1", community)
+    let rows = sql!(
+        query,
+        "SELECT o.product_id, o.fixed_amount, o.rate_bp FROM commission_overrides o JOIN products p ON p.id = o.product_id \
+         WHERE p.community_id = $1",
+        community
+    )
     .fetch_all(&db.pool)
     .await?;
     let mut out = BTreeMap::new();
@@ -181,8 +185,14 @@ async fn standing_in(
         }
     };
     if admitted {
-        sql!(query, "INSERT INTO distributors (community_id, user_id, status, applied_at, decided_at) VALUES ($1, $2, 'active', $3, $3) \
-             ON CONFLICT (community_id, user_id) DO UPDATE SET status = 'active', decided_at = excluded.decided_at", community, user, now)
+        sql!(
+            query,
+            "INSERT INTO distributors (community_id, user_id, status, applied_at, decided_at) VALUES ($1, $2, 'active', $3, $3) \
+             ON CONFLICT (community_id, user_id) DO UPDATE SET status = 'active', decided_at = excluded.decided_at",
+            community,
+            user,
+            now
+        )
         .execute(&mut *conn)
         .await?;
     }
@@ -208,9 +218,16 @@ pub async fn apply(db: &Db, community: i64, user: i64, text: &str, now: i64) -> 
         return standing(db, community, user, now).await;
     }
     let mut tx = db.begin().await?;
-    let fresh = sql!(query, "INSERT INTO distributors (community_id, user_id, status, application, applied_at) VALUES ($1, $2, 'applied', $3, $4) \
+    let fresh = sql!(
+        query,
+        "INSERT INTO distributors (community_id, user_id, status, application, applied_at) VALUES ($1, $2, 'applied', $3, $4) \
          ON CONFLICT (community_id, user_id) DO UPDATE SET status = 'applied', application = excluded.application, \
-         applied_at = excluded.applied_at, decided_at = NULL WHERE distributors.status = 'rejected'", community, user, text, now)
+         applied_at = excluded.applied_at, decided_at = NULL WHERE distributors.status = 'rejected'",
+        community,
+        user,
+        text,
+        now
+    )
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -239,7 +256,14 @@ async fn owner_of(tx: &mut Tx, community: i64) -> Result<i64, Error> {
 /// The owner lets an applicant in or turns them down, once.
 pub async fn decide_application(db: &Db, g: &Granted, user: i64, approve: bool, now: i64) -> Result<(), Error> {
     let community = g.community();
-    let done = sql!(query, "UPDATE distributors SET status = $1, decided_at = $2 WHERE community_id = $3 AND user_id = $4 AND status = 'applied'", if approve { DistributorStatus::Active } else { DistributorStatus::Rejected }, now, community, user)
+    let done = sql!(
+        query,
+        "UPDATE distributors SET status = $1, decided_at = $2 WHERE community_id = $3 AND user_id = $4 AND status = 'applied'",
+        if approve { DistributorStatus::Active } else { DistributorStatus::Rejected },
+        now,
+        community,
+        user
+    )
     .execute(&db.pool)
     .await?;
     expect_one(done, Rule::NotFound)?;
@@ -299,8 +323,20 @@ pub(crate) async fn snapshot_in(
     if chain.is_empty() && link_referrer.is_none() {
         return Ok(());
     }
-    sql!(query, "INSERT INTO order_referrals (order_id, community_id, buyer_id, l1, l2, l3, link_referrer, link_outcome, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", order, community, buyer, chain.first().copied(), chain.get(1).copied(), chain.get(2).copied(), link_referrer, link_outcome.map(|o| o.as_str()), now)
+    sql!(
+        query,
+        "INSERT INTO order_referrals (order_id, community_id, buyer_id, l1, l2, l3, link_referrer, link_outcome, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        order,
+        community,
+        buyer,
+        chain.first().copied(),
+        chain.get(1).copied(),
+        chain.get(2).copied(),
+        link_referrer,
+        link_outcome.map(|o| o.as_str()),
+        now
+    )
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -519,9 +555,21 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
                     continue;
                 }
                 let id = db.id();
-                let inserted = sql!(query, "INSERT INTO commissions (id, order_id, community_id, beneficiary_id, buyer_id, depth, base, amount, \
+                let inserted = sql!(
+                    query,
+                    "INSERT INTO commissions (id, order_id, community_id, beneficiary_id, buyer_id, depth, base, amount, \
                      status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9) \
-                     ON CONFLICT (order_id, beneficiary_id) DO NOTHING", id, order, community, beneficiary, buyer, (i + 1) as i64, base.0, amount.0, now)
+                     ON CONFLICT (order_id, beneficiary_id) DO NOTHING",
+                    id,
+                    order,
+                    community,
+                    beneficiary,
+                    buyer,
+                    (i + 1) as i64,
+                    base.0,
+                    amount.0,
+                    now
+                )
                 .execute(&mut **tx)
                 .await?
                 .rows_affected();
@@ -582,7 +630,11 @@ async fn upgrade_level(tx: &mut Tx, p: &ProgrammeRow, community: i64, user: i64)
 
 /// The order completed: its pending commissions freeze for the programme's days.
 pub(crate) async fn freeze(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(), Error> {
-    let rows = sql!(query, "SELECT id, community_id, beneficiary_id, amount, reversed FROM commissions WHERE order_id = $1 AND status = 'pending'", order)
+    let rows = sql!(
+        query,
+        "SELECT id, community_id, beneficiary_id, amount, reversed FROM commissions WHERE order_id = $1 AND status = 'pending'",
+        order
+    )
     .fetch_all(&mut **tx)
     .await?;
     let Some(first) = rows.first() else { return Ok(()) };
@@ -590,7 +642,13 @@ pub(crate) async fn freeze(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
     let days = programme_in(tx, community).await?.map(|p| p.freeze_days).unwrap_or(MIN_FREEZE_DAYS);
     for r in &rows {
         let id: i64 = col(r, "id")?;
-        let n = sql!(query, "UPDATE commissions SET status = 'frozen', frozen_at = $1, settle_at = $2 WHERE id = $3 AND status = 'pending'", now, now + days.max(MIN_FREEZE_DAYS) * DAY_MS, id)
+        let n = sql!(
+            query,
+            "UPDATE commissions SET status = 'frozen', frozen_at = $1, settle_at = $2 WHERE id = $3 AND status = 'pending'",
+            now,
+            now + days.max(MIN_FREEZE_DAYS) * DAY_MS,
+            id
+        )
         .execute(&mut **tx)
         .await?
         .rows_affected();
@@ -620,7 +678,12 @@ pub async fn due_to_settle(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, Er
 #[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn settle(db: &Db, id: i64, now: i64) -> Result<bool, Error> {
     let mut tx = db.begin().await?;
-    let n = sql!(query, "UPDATE commissions SET status = 'settled', settled_at = $1 WHERE id = $2 AND status = 'frozen' AND settle_at <= $1", now, id)
+    let n = sql!(
+        query,
+        "UPDATE commissions SET status = 'settled', settled_at = $1 WHERE id = $2 AND status = 'frozen' AND settle_at <= $1",
+        now,
+        id
+    )
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -678,7 +741,11 @@ pub(crate) async fn reverse_for_refund(
     post(db, tx, community, &ledger::refund(community, amount), refunds_ref, now).await?;
     let base = Fen(col(&o, "base")?);
     let refunded = Fen(col::<i64>(&o, "refunded")?.min(base.0));
-    let rows = sql!(query, "SELECT id, beneficiary_id, amount, reversed, status FROM commissions WHERE order_id = $1 AND status <> 'reversed'", order)
+    let rows = sql!(
+        query,
+        "SELECT id, beneficiary_id, amount, reversed, status FROM commissions WHERE order_id = $1 AND status <> 'reversed'",
+        order
+    )
     .fetch_all(&mut **tx)
     .await?;
     for r in &rows {
@@ -694,9 +761,15 @@ pub(crate) async fn reverse_for_refund(
             "frozen" => Account::Frozen(user),
             _ => Account::Available(user),
         };
-        let n = sql!(query, "UPDATE commissions SET reversed = reversed + $1, \
+        let n = sql!(
+            query,
+            "UPDATE commissions SET reversed = reversed + $1, \
              status = CASE WHEN reversed + $1 = amount AND status IN ('pending', 'frozen') THEN 'reversed' ELSE status END \
-             WHERE id = $2 AND reversed = $3", due.0, id, reversed)
+             WHERE id = $2 AND reversed = $3",
+            due.0,
+            id,
+            reversed
+        )
         .execute(&mut **tx)
         .await?
         .rows_affected();
@@ -788,7 +861,15 @@ pub async fn decide_withdrawal(
         return Err(Rule::BadDecisionNote.into());
     }
     let mut tx = db.begin().await?;
-    let done = sql!(query, "UPDATE withdrawals SET status = $1, note = $2, decided_at = $3 WHERE id = $4 AND community_id = $5 AND status = 'pending'", if approve { WithdrawalStatus::Paid } else { WithdrawalStatus::Rejected }, note, now, id, community)
+    let done = sql!(
+        query,
+        "UPDATE withdrawals SET status = $1, note = $2, decided_at = $3 WHERE id = $4 AND community_id = $5 AND status = 'pending'",
+        if approve { WithdrawalStatus::Paid } else { WithdrawalStatus::Rejected },
+        note,
+        now,
+        id,
+        community
+    )
     .execute(&mut *tx)
     .await?;
     expect_one(done, Rule::WithdrawalAlreadyDecided)?;
@@ -835,8 +916,13 @@ pub async fn withdrawal_queue(db: &Db, community: i64) -> Result<Vec<Withdrawal>
 /// A distributor's page: balances from the ledger, totals, team by level and recent orders with why.
 pub async fn dashboard(db: &Db, community: i64, user: i64) -> Result<Dashboard, Error> {
     let balances = balances(db, community, user).await?;
-    let t = sql!(query, "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(CASE WHEN status = 'settled' THEN amount - reversed ELSE 0 END), 0) AS BIGINT) AS settled, \
-         CAST(COALESCE(SUM(reversed), 0) AS BIGINT) AS reversed FROM commissions WHERE beneficiary_id = $1 AND community_id = $2", user, community)
+    let t = sql!(
+        query,
+        "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(CASE WHEN status = 'settled' THEN amount - reversed ELSE 0 END), 0) AS BIGINT) AS settled, \
+         CAST(COALESCE(SUM(reversed), 0) AS BIGINT) AS reversed FROM commissions WHERE beneficiary_id = $1 AND community_id = $2",
+        user,
+        community
+    )
     .fetch_one(&db.pool)
     .await?;
     let team = sql!(
@@ -850,17 +936,22 @@ pub async fn dashboard(db: &Db, community: i64, user: i64) -> Result<Dashboard, 
     .fetch_one(&db.pool)
     .await?;
     let visits = super::referral::visits_of(db, user).await?;
-    let rows = sql!(query, "SELECT r.order_id, r.l1, r.l2, r.l3, r.link_referrer, r.link_outcome, r.outcome, r.created_at, \
+    let rows = sql!(
+        query,
+        "SELECT r.order_id, r.l1, r.l2, r.l3, r.link_referrer, r.link_outcome, r.outcome, r.created_at, \
          u.nickname, o.status, o.goods_amount, c.amount, c.reversed, c.status AS c_status, c.settle_at \
          FROM order_referrals r JOIN orders o ON o.id = r.order_id JOIN users u ON u.id = r.buyer_id \
          LEFT JOIN commissions c ON c.order_id = r.order_id AND c.beneficiary_id = $2 \
          WHERE r.order_id IN (\
-           SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE l1 = $2 ORDER BY created_at DESC LIMIT 100) x1 \
-           UNION SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE l2 = $2 ORDER BY created_at DESC LIMIT 100) x2 \
-           UNION SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE l3 = $2 ORDER BY created_at DESC LIMIT 100) x3 \
-           UNION SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE link_referrer = $2 ORDER BY created_at DESC LIMIT 100) x4) \
+         SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE l1 = $2 ORDER BY created_at DESC LIMIT 100) x1 \
+         UNION SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE l2 = $2 ORDER BY created_at DESC LIMIT 100) x2 \
+         UNION SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE l3 = $2 ORDER BY created_at DESC LIMIT 100) x3 \
+         UNION SELECT order_id FROM (SELECT order_id FROM order_referrals WHERE link_referrer = $2 ORDER BY created_at DESC LIMIT 100) x4) \
          AND r.community_id = $1 AND o.status <> 'pending_payment' AND o.status <> 'cancelled' \
-         ORDER BY r.created_at DESC LIMIT 50", community, user)
+         ORDER BY r.created_at DESC LIMIT 50",
+        community,
+        user
+    )
     .fetch_all(&db.pool)
     .await?;
     let mut orders = vec![];
@@ -900,14 +991,18 @@ pub async fn dashboard(db: &Db, community: i64, user: i64) -> Result<Dashboard, 
 
 /// The community's distributors (and applicants) with their sales and earnings, best first.
 pub async fn distributors(db: &Db, community: i64) -> Result<Vec<DistributorRow>, Error> {
-    let rows = sql!(query, "SELECT d.user_id, u.nickname, d.status, d.level, d.application, d.applied_at, \
+    let rows = sql!(
+        query,
+        "SELECT d.user_id, u.nickname, d.status, d.level, d.application, d.applied_at, \
          CAST(COALESCE((SELECT SUM(base) FROM commissions c WHERE c.community_id = d.community_id AND c.beneficiary_id = d.user_id \
-           AND c.depth = 1 AND c.status <> 'reversed'), 0) AS BIGINT) AS sales, \
+         AND c.depth = 1 AND c.status <> 'reversed'), 0) AS BIGINT) AS sales, \
          CAST(COALESCE((SELECT SUM(amount - reversed) FROM commissions c WHERE c.community_id = d.community_id \
-           AND c.beneficiary_id = d.user_id), 0) AS BIGINT) AS earned, \
+         AND c.beneficiary_id = d.user_id), 0) AS BIGINT) AS earned, \
          (SELECT COUNT(*) FROM referral_bindings b WHERE b.community_id = d.community_id AND b.referrer_id = d.user_id) AS team \
          FROM distributors d JOIN users u ON u.id = d.user_id WHERE d.community_id = $1 \
-         ORDER BY CASE WHEN d.status = 'applied' THEN 0 ELSE 1 END, earned DESC, d.applied_at LIMIT 500", community)
+         ORDER BY CASE WHEN d.status = 'applied' THEN 0 ELSE 1 END, earned DESC, d.applied_at LIMIT 500",
+        community
+    )
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -930,9 +1025,15 @@ pub async fn distributors(db: &Db, community: i64) -> Result<Vec<DistributorRow>
 
 /// The top earners of the last `days` days (names masked), most first.
 pub async fn leaderboard(db: &Db, community: i64, since: i64, limit: i64) -> Result<Vec<(String, Fen)>, Error> {
-    let rows = sql!(query, "SELECT u.nickname, CAST(SUM(c.amount - c.reversed) AS BIGINT) AS earned FROM commissions c \
+    let rows = sql!(
+        query,
+        "SELECT u.nickname, CAST(SUM(c.amount - c.reversed) AS BIGINT) AS earned FROM commissions c \
          JOIN users u ON u.id = c.beneficiary_id WHERE c.community_id = $1 AND c.created_at >= $2 \
-         GROUP BY c.beneficiary_id, u.nickname HAVING SUM(c.amount - c.reversed) > 0 ORDER BY earned DESC, c.beneficiary_id LIMIT $3", community, since, limit)
+         GROUP BY c.beneficiary_id, u.nickname HAVING SUM(c.amount - c.reversed) > 0 ORDER BY earned DESC, c.beneficiary_id LIMIT $3",
+        community,
+        since,
+        limit
+    )
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -1241,7 +1342,12 @@ mod tests {
 
     /// Sums of the ledger lines of one account in a community.
     async fn account(db: &Db, community: i64, key: &str) -> i64 {
-        sql!(query_scalar, "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger_lines WHERE community_id = $1 AND account = $2", community, key)
+        sql!(
+            query_scalar,
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM ledger_lines WHERE community_id = $1 AND account = $2",
+            community,
+            key
+        )
         .fetch_one(&db.pool)
         .await
         .unwrap()
@@ -1306,7 +1412,11 @@ mod tests {
                             }
                         }
                         6 => {
-                            let pending: Option<i64> = sql!(query_scalar, "SELECT id FROM withdrawals WHERE community_id = $1 AND status = 'pending' ORDER BY id LIMIT 1", c)
+                            let pending: Option<i64> = sql!(
+                                query_scalar,
+                                "SELECT id FROM withdrawals WHERE community_id = $1 AND status = 'pending' ORDER BY id LIMIT 1",
+                                c
+                            )
                             .fetch_optional(&db.pool)
                             .await
                             .unwrap();

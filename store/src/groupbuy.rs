@@ -107,8 +107,13 @@ pub async fn update_activity(db: &Db, g: &Granted, id: i64, a: &Activity) -> Res
 pub async fn end_activity(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     g.check(&mut *tx, Owned::Activity, id).await?;
-    sql!(query, "UPDATE group_activities SET starts_at = CASE WHEN starts_at >= $1 THEN $1 - 1 ELSE starts_at END, ends_at = $1 \
-         WHERE id = $2 AND ends_at > $1", now, id)
+    sql!(
+        query,
+        "UPDATE group_activities SET starts_at = CASE WHEN starts_at >= $1 THEN $1 - 1 ELSE starts_at END, ends_at = $1 \
+         WHERE id = $2 AND ends_at > $1",
+        now,
+        id
+    )
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -236,18 +241,26 @@ pub async fn offer(
 }
 
 pub async fn stats(db: &Db, activity: i64) -> Result<ActivityStats, Error> {
-    let r = sql!(query, "SELECT COUNT(*) AS teams, \
+    let r = sql!(
+        query,
+        "SELECT COUNT(*) AS teams, \
          CAST(COALESCE(SUM(CASE WHEN t.status = 'open' THEN 1 ELSE 0 END), 0) AS BIGINT) AS open, \
          CAST(COALESCE(SUM(CASE WHEN t.status = 'succeeded' THEN 1 ELSE 0 END), 0) AS BIGINT) AS succeeded, \
          CAST(COALESCE(SUM(CASE WHEN t.status = 'failed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS failed, \
          CAST(COALESCE(SUM(t.paid), 0) AS BIGINT) AS paid, \
          CAST(COALESCE(SUM(a.team_size), 0) AS BIGINT) AS wanted \
-         FROM teams t JOIN group_activities a ON a.id = t.activity_id WHERE t.activity_id = $1 AND t.opened_at IS NOT NULL", activity)
+         FROM teams t JOIN group_activities a ON a.id = t.activity_id WHERE t.activity_id = $1 AND t.opened_at IS NOT NULL",
+        activity
+    )
     .fetch_one(&db.pool)
     .await?;
-    let refunded: i64 = sql!(query_scalar, "SELECT CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) FROM refunds r JOIN orders o ON o.id = r.order_id \
+    let refunded: i64 = sql!(
+        query_scalar,
+        "SELECT CAST(COALESCE(SUM(r.amount), 0) AS BIGINT) FROM refunds r JOIN orders o ON o.id = r.order_id \
          JOIN teams t ON t.id = o.team_id WHERE t.activity_id = $1 AND r.kind IN ('team_failed', 'team_ladder', 'late_payment') \
-         AND r.status IN ('approved', 'refunded')", activity)
+         AND r.status IN ('approved', 'refunded')",
+        activity
+    )
     .fetch_one(&db.pool)
     .await?;
     let (paid, wanted): (i64, i64) = (col(&r, "paid")?, col(&r, "wanted")?);
@@ -297,8 +310,12 @@ pub async fn team(db: &Db, id: i64, now: i64) -> Result<Option<TeamSummary>, Err
         return Ok(None);
     };
     let mut t = team_row(&r, now)?;
-    let seats = sql!(query, "SELECT u.nickname, s.is_leader, s.status FROM team_seats s JOIN users u ON u.id = s.user_id \
-         WHERE s.team_id = $1 AND s.status IN ('held', 'paid', 'refunded') ORDER BY s.is_leader DESC, s.joined_at, s.id", id)
+    let seats = sql!(
+        query,
+        "SELECT u.nickname, s.is_leader, s.status FROM team_seats s JOIN users u ON u.id = s.user_id \
+         WHERE s.team_id = $1 AND s.status IN ('held', 'paid', 'refunded') ORDER BY s.is_leader DESC, s.joined_at, s.id",
+        id
+    )
     .fetch_all(&db.pool)
     .await?;
     t.members = seats
@@ -316,10 +333,16 @@ pub async fn team(db: &Db, id: i64, now: i64) -> Result<Option<TeamSummary>, Err
 
 /// Teams of an activity someone can still join, the ones closing soonest first.
 pub async fn open_teams(db: &Db, activity: i64, now: i64, limit: i64) -> Result<Vec<TeamSummary>, Error> {
-    let rows = sql!(query, sqlx::AssertSqlSafe(format!(
+    let rows = sql!(
+        query,
+        sqlx::AssertSqlSafe(format!(
         "SELECT {TEAM_SELECT} FROM {TEAM_FROM} WHERE t.activity_id = $1 AND t.status IN ('open', 'succeeded') AND t.closed_at IS NULL \
          AND t.expires_at > $2 AND t.taken < t.capacity ORDER BY t.expires_at, t.id LIMIT $3"
-    )), activity, now, limit)
+    )),
+        activity,
+        now,
+        limit
+    )
     .fetch_all(&db.pool)
     .await?;
     rows.iter().map(|r| team_row(r, now)).collect::<Result<_, _>>().map_err(Into::into)
@@ -327,11 +350,15 @@ pub async fn open_teams(db: &Db, activity: i64, now: i64, limit: i64) -> Result<
 
 /// Every team of an activity that has opened, the newest first (for its owner).
 pub async fn teams_of(db: &Db, activity: i64, now: i64) -> Result<Vec<(TeamSummary, Fen)>, Error> {
-    let rows = sql!(query, sqlx::AssertSqlSafe(format!(
+    let rows = sql!(
+        query,
+        sqlx::AssertSqlSafe(format!(
         "SELECT {TEAM_SELECT}, CAST((SELECT COALESCE(SUM(r.amount), 0) FROM refunds r JOIN orders o ON o.id = r.order_id \
          WHERE o.team_id = t.id AND r.kind <> 'member' AND r.status IN ('approved', 'refunded')) AS BIGINT) AS refunded \
          FROM {TEAM_FROM} WHERE t.activity_id = $1 AND t.opened_at IS NOT NULL ORDER BY t.opened_at DESC, t.id DESC LIMIT 500"
-    )), activity)
+    )),
+        activity
+    )
     .fetch_all(&db.pool)
     .await?;
     rows.iter()
@@ -342,8 +369,13 @@ pub async fn teams_of(db: &Db, activity: i64, now: i64) -> Result<Vec<(TeamSumma
 
 /// A member's latest order in a team and its state.
 pub async fn order_in_team(db: &Db, team: i64, user: i64) -> Result<Option<(i64, OrderStatus)>, Error> {
-    let r = sql!(query, "SELECT o.id, o.status FROM team_seats s JOIN orders o ON o.id = s.order_id WHERE s.team_id = $1 AND s.user_id = $2 \
-         ORDER BY s.joined_at DESC, s.id DESC LIMIT 1", team, user)
+    let r = sql!(
+        query,
+        "SELECT o.id, o.status FROM team_seats s JOIN orders o ON o.id = s.order_id WHERE s.team_id = $1 AND s.user_id = $2 \
+         ORDER BY s.joined_at DESC, s.id DESC LIMIT 1",
+        team,
+        user
+    )
     .fetch_optional(&db.pool)
     .await?;
     let Some(r) = r else { return Ok(None) };
@@ -461,8 +493,13 @@ impl From<sqlx::Error> for TakeError {
 }
 
 async fn by_key(db: &Db, buyer: i64, key: &str) -> Result<Option<Seat>, Error> {
-    let r = sql!(query, "SELECT o.id, o.total_amount, o.team_id, (SELECT MIN(p.id) FROM payments p WHERE p.order_id = o.id) AS payment_id \
-         FROM orders o WHERE o.buyer_id = $1 AND o.checkout_key = $2 AND o.team_id IS NOT NULL", buyer, key)
+    let r = sql!(
+        query,
+        "SELECT o.id, o.total_amount, o.team_id, (SELECT MIN(p.id) FROM payments p WHERE p.order_id = o.id) AS payment_id \
+         FROM orders o WHERE o.buyer_id = $1 AND o.checkout_key = $2 AND o.team_id IS NOT NULL",
+        buyer,
+        key
+    )
     .fetch_optional(&db.pool)
     .await?;
     let Some(r) = r else { return Ok(None) };
@@ -497,8 +534,13 @@ async fn try_take(
     let (team_id, act, leader) = match req.target {
         SeatTarget::Join { team } => {
             // The one statement that decides who gets a seat.
-            let taken = sql!(query, "UPDATE teams SET taken = taken + 1, updated_at = $2 WHERE id = $1 AND status IN ('open', 'succeeded') \
-                 AND closed_at IS NULL AND expires_at > $2 AND taken < capacity", team, now)
+            let taken = sql!(
+                query,
+                "UPDATE teams SET taken = taken + 1, updated_at = $2 WHERE id = $1 AND status IN ('open', 'succeeded') \
+                 AND closed_at IS NULL AND expires_at > $2 AND taken < capacity",
+                team,
+                now
+            )
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -521,8 +563,16 @@ async fn try_take(
                 return Err(Rule::ActivityNotRunning.into());
             }
             let team = db.id();
-            sql!(query, "INSERT INTO teams (id, activity_id, leader_id, status, capacity, taken, paid, created_at, updated_at) \
-                 VALUES ($1, $2, $3, 'pending', $4, 1, 0, $5, $5)", team, activity, buyer, act.rules.capacity(), now)
+            sql!(
+                query,
+                "INSERT INTO teams (id, activity_id, leader_id, status, capacity, taken, paid, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'pending', $4, 1, 0, $5, $5)",
+                team,
+                activity,
+                buyer,
+                act.rules.capacity(),
+                now
+            )
             .execute(&mut *tx)
             .await?;
             (team, act, true)
@@ -577,8 +627,20 @@ async fn try_take(
     };
     let created: Created = write_order::<TakeError>(db, &mut tx, &order, std::slice::from_ref(&line), provider).await?;
     let order_id = created.order_id;
-    sql!(query, "INSERT INTO team_seats (id, team_id, user_id, order_id, is_leader, status, active_activity, unit_price, quantity, joined_at) \
-         VALUES ($1, $2, $3, $4, $5, 'held', $6, $7, $8, $9)", db.id(), team_id, buyer, order_id, leader as i64, act.id, unit_price.0, req.quantity, now)
+    sql!(
+        query,
+        "INSERT INTO team_seats (id, team_id, user_id, order_id, is_leader, status, active_activity, unit_price, quantity, joined_at) \
+         VALUES ($1, $2, $3, $4, $5, 'held', $6, $7, $8, $9)",
+        db.id(),
+        team_id,
+        buyer,
+        order_id,
+        leader as i64,
+        act.id,
+        unit_price.0,
+        req.quantity,
+        now
+    )
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -673,8 +735,12 @@ async fn close_formed(db: &Db, tx: &mut Tx, team: i64, rules: &Activity, paid: i
         return Ok(());
     }
     sql!(query, "UPDATE team_seats SET active_activity = NULL WHERE team_id = $1", team).execute(&mut **tx).await?;
-    let seats = sql!(query, "SELECT s.order_id, s.unit_price, s.quantity, p.id AS payment_id FROM team_seats s \
-         JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' WHERE s.team_id = $1 AND s.status = 'paid'", team)
+    let seats = sql!(
+        query,
+        "SELECT s.order_id, s.unit_price, s.quantity, p.id AS payment_id FROM team_seats s \
+         JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' WHERE s.team_id = $1 AND s.status = 'paid'",
+        team
+    )
     .fetch_all(&mut **tx)
     .await?;
     for s in &seats {
@@ -838,8 +904,12 @@ pub async fn close_due(db: &Db, team: i64, now: i64) -> Result<Closed, Error> {
             if done != 1 {
                 return Ok(Closed::Nothing);
             }
-            let seats = sql!(query, "SELECT s.order_id, s.user_id, s.quantity, p.id AS payment_id, p.amount FROM team_seats s \
-                 JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' WHERE s.team_id = $1 AND s.status = 'paid'", team)
+            let seats = sql!(
+                query,
+                "SELECT s.order_id, s.user_id, s.quantity, p.id AS payment_id, p.amount FROM team_seats s \
+                 JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' WHERE s.team_id = $1 AND s.status = 'paid'",
+                team
+            )
             .fetch_all(&mut *tx)
             .await?;
             for s in &seats {
@@ -854,7 +924,11 @@ pub async fn close_due(db: &Db, team: i64, now: i64) -> Result<Closed, Error> {
                 release_lines(&mut tx, order).await?;
                 give_back_units(&mut tx, team, col(s, "user_id")?, col(s, "quantity")?).await?;
             }
-            sql!(query, "UPDATE team_seats SET status = 'refunded', active_activity = NULL WHERE team_id = $1 AND status = 'paid'", team)
+            sql!(
+                query,
+                "UPDATE team_seats SET status = 'refunded', active_activity = NULL WHERE team_id = $1 AND status = 'paid'",
+                team
+            )
                 .execute(&mut *tx)
                 .await?;
         }

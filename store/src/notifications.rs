@@ -90,8 +90,12 @@ pub async fn unread_count(db: &Db, user: i64) -> Result<i64, Error> {
 
 /// The newest notifications, then marks them read.
 pub async fn list_and_mark_read(db: &Db, user: i64, now: i64) -> Result<Vec<Notification>, Error> {
-    let list: Vec<Notification> = sql!(query_as, "SELECT id, kind, order_id, amount, created_at, CAST(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END AS BIGINT) AS unread \
-         FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100", user)
+    let list: Vec<Notification> = sql!(
+        query_as,
+        "SELECT id, kind, order_id, amount, created_at, CAST(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END AS BIGINT) AS unread \
+         FROM notifications WHERE user_id = $1 ORDER BY created_at DESC, id DESC LIMIT 100",
+        user
+    )
     .fetch_all(&db.pool)
     .await?;
     sql!(query, "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL", now, user)

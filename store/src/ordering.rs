@@ -57,7 +57,11 @@ pub(crate) async fn reserve_line_at(
     quantity: i64,
     price: Option<Fen>,
 ) -> Result<ReservedLine, Error> {
-    let p = sql!(query, "SELECT community_id, title, image, unit, per_order_limit, per_member_limit, status FROM products WHERE id = $1", product_id)
+    let p = sql!(
+        query,
+        "SELECT community_id, title, image, unit, per_order_limit, per_member_limit, status FROM products WHERE id = $1",
+        product_id
+    )
     .fetch_optional(&mut **tx)
     .await?
     .ok_or(Rule::NotFound)?;
@@ -208,15 +212,37 @@ pub(crate) async fn write_order<E: From<Error> + From<Rule> + From<sqlx::Error>>
     super::distribution::snapshot_in(db, tx, order_id, o.community, o.buyer, o.referrer, o.now).await?;
     record_event(db, tx, order_id, None, OrderStatus::PendingPayment, "buyer", o.now).await?;
     let payment_id = db.id();
-    sql!(query, "INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)", payment_id, order_id, provider, t.total.0, o.now)
+    sql!(
+        query,
+        "INSERT INTO payments (id, order_id, provider, amount, status, created_at) VALUES ($1, $2, $3, $4, 'created', $5)",
+        payment_id,
+        order_id,
+        provider,
+        t.total.0,
+        o.now
+    )
     .execute(&mut **tx)
     .await?;
     Ok(Created { order_id, payment_id, total: t.total })
 }
 
 pub(crate) async fn insert_line(db: &Db, tx: &mut Tx, order_id: i64, l: &ReservedLine) -> Result<(), sqlx::Error> {
-    sql!(query, "INSERT INTO order_lines (id, order_id, product_id, sku_id, title, image, unit, spec, unit_price, quantity, amount) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", db.id(), order_id, l.product_id, l.sku_id, &l.title, &l.image, &l.unit, &l.spec, l.unit_price.0, l.quantity, l.amount.0)
+    sql!(
+        query,
+        "INSERT INTO order_lines (id, order_id, product_id, sku_id, title, image, unit, spec, unit_price, quantity, \
+         amount) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        db.id(),
+        order_id,
+        l.product_id,
+        l.sku_id,
+        &l.title,
+        &l.image,
+        &l.unit,
+        &l.spec,
+        l.unit_price,
+        l.quantity,
+        l.amount
+    )
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -326,7 +352,13 @@ pub(crate) async fn release_lines(tx: &mut Tx, order_id: i64) -> Result<(), Erro
         let (product, sku, qty, buyer): (i64, i64, i64, i64) =
             (col(l, "product_id")?, col(l, "sku_id")?, col(l, "quantity")?, col(l, "buyer_id")?);
         sql!(query, "UPDATE skus SET stock = stock + $1 WHERE id = $2", qty, sku).execute(&mut **tx).await?;
-        sql!(query, "UPDATE member_purchases SET quantity = quantity - $1 WHERE product_id = $2 AND user_id = $3 AND quantity >= $1", qty, product, buyer)
+        sql!(
+            query,
+            "UPDATE member_purchases SET quantity = quantity - $1 WHERE product_id = $2 AND user_id = $3 AND quantity >= $1",
+            qty,
+            product,
+            buyer
+        )
         .execute(&mut **tx)
         .await?;
         if !products.contains(&product) {

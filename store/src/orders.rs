@@ -201,7 +201,11 @@ pub async fn payment(db: &Db, id: i64) -> Result<Option<PaymentRow>, Error> {
 
 /// The payment waiting for an order, if any.
 pub async fn open_payment(db: &Db, order: i64) -> Result<Option<PaymentRow>, Error> {
-    let r = sql!(query_as, "SELECT id, order_id, provider, amount, status FROM payments WHERE order_id = $1 AND status = 'created' ORDER BY id DESC LIMIT 1", order)
+    let r = sql!(
+        query_as,
+        "SELECT id, order_id, provider, amount, status FROM payments WHERE order_id = $1 AND status = 'created' ORDER BY id DESC LIMIT 1",
+        order
+    )
     .fetch_optional(&db.pool)
     .await?;
     Ok(r)
@@ -542,7 +546,11 @@ pub async fn for_community(db: &Db, community: i64) -> Result<Vec<Order>, Error>
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Order>, Error> {
     let mut found = list(db, "o.id = $1", vec![Param::Int(id)], PageRequest::first(1)).await?.items;
     let Some(mut order) = found.pop() else { return Ok(None) };
-    order.events = sql!(query_as, "SELECT from_status AS \"from\", to_status AS \"to\", actor, at FROM order_events WHERE order_id = $1 ORDER BY at, id", id)
+    order.events = sql!(
+        query_as,
+        "SELECT from_status AS \"from\", to_status AS \"to\", actor, at FROM order_events WHERE order_id = $1 ORDER BY at, id",
+        id
+    )
     .fetch_all(&db.pool)
     .await?;
     order.refunds = super::refunds::for_order(db, id).await?;

@@ -58,8 +58,12 @@ pub async fn skus_of(db: &Db, product: i64, all: bool) -> Result<Vec<Sku>, Error
 
 /// A product with its SKUs on sale.
 pub async fn by_id(db: &Db, id: i64) -> Result<Option<Product>, Error> {
-    let p: Option<Product> = sql!(query_as, "SELECT id, community_id, title, description, unit, image, price, original_price, stock, sold, per_order_limit, \
-         per_member_limit, status, spec1_name, spec2_name FROM products WHERE id = $1", id)
+    let p: Option<Product> = sql!(
+        query_as,
+        "SELECT id, community_id, title, description, unit, image, price, original_price, stock, sold, per_order_limit, \
+         per_member_limit, status, spec1_name, spec2_name FROM products WHERE id = $1",
+        id
+    )
     .fetch_optional(&db.pool)
     .await?;
     let Some(mut p) = p else { return Ok(None) };
@@ -129,7 +133,12 @@ pub async fn remove_image(db: &Db, g: &Granted, product: i64, key: &str) -> Resu
     sql!(query, "UPDATE products SET image = $1 WHERE id = $2 AND image = $3", &next, product, key)
         .execute(&mut *tx)
         .await?;
-    sql!(query, "INSERT INTO product_images (product_id, image, sort) VALUES ($1, $2, 0) ON CONFLICT (product_id, image) DO NOTHING", product, &next)
+    sql!(
+        query,
+        "INSERT INTO product_images (product_id, image, sort) VALUES ($1, $2, 0) ON CONFLICT (product_id, image) DO NOTHING",
+        product,
+        &next
+    )
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -262,12 +271,16 @@ pub async fn save_skus(db: &Db, g: &Granted, product: i64, rows: &[(i64, SkuDraf
 /// The product's list summary from its SKUs on sale: lowest price (with that SKU's original
 /// price) and total stock.
 pub(crate) async fn refresh_summary(tx: &mut Tx, product: i64) -> Result<(), sqlx::Error> {
-    sql!(query, "UPDATE products SET \
+    sql!(
+        query,
+        "UPDATE products SET \
          price = COALESCE((SELECT price FROM skus WHERE product_id = $1 AND active = 1 ORDER BY price, sort, id LIMIT 1), price), \
          original_price = COALESCE((SELECT original_price FROM skus WHERE product_id = $1 AND active = 1 \
-             ORDER BY price, sort, id LIMIT 1), original_price), \
+         ORDER BY price, sort, id LIMIT 1), original_price), \
          stock = (SELECT COALESCE(SUM(stock), 0) FROM skus WHERE product_id = $1 AND active = 1) \
-         WHERE id = $1", product)
+         WHERE id = $1",
+        product
+    )
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -17,7 +17,13 @@ pub async fn code_for(db: &Db, user: i64, now: i64) -> Result<String, Error> {
         let mut bytes = [0u8; 8];
         rand::Rng::fill(&mut rand::rng(), &mut bytes);
         let code = code_from_bytes(bytes);
-        let made = sql!(query, "INSERT INTO referral_codes (user_id, code, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING", user, &code, now)
+        let made = sql!(
+            query,
+            "INSERT INTO referral_codes (user_id, code, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id) DO NOTHING",
+            user,
+            &code,
+            now
+        )
         .execute(&db.pool)
         .await;
         match made {
@@ -172,13 +178,29 @@ pub(crate) async fn bind_in(db: &Db, tx: &mut Tx, req: &BindRequest, now: i64) -
     }
     let outcome = decide_binding(mode, member, member_is_new, current, referrer, &up, now);
     if outcome == BindOutcome::Bound {
-        sql!(query, "INSERT INTO referral_bindings (community_id, member_id, referrer_id, bound_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (community_id, member_id) DO UPDATE SET referrer_id = excluded.referrer_id, bound_at = excluded.bound_at", community, member, referrer, now)
+        sql!(
+            query,
+            "INSERT INTO referral_bindings (community_id, member_id, referrer_id, bound_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (community_id, member_id) DO UPDATE SET referrer_id = excluded.referrer_id, bound_at = excluded.bound_at",
+            community,
+            member,
+            referrer,
+            now
+        )
         .execute(&mut **tx)
         .await?;
     }
     if outcome != BindOutcome::SelfReferral {
-        sql!(query, "INSERT INTO referral_binding_log (id, community_id, member_id, referrer_id, outcome, at) VALUES ($1, $2, $3, $4, $5, $6)", db.id(), community, member, referrer, outcome.as_str(), now)
+        sql!(
+            query,
+            "INSERT INTO referral_binding_log (id, community_id, member_id, referrer_id, outcome, at) VALUES ($1, $2, $3, $4, $5, $6)",
+            db.id(),
+            community,
+            member,
+            referrer,
+            outcome.as_str(),
+            now
+        )
         .execute(&mut **tx)
         .await?;
     }

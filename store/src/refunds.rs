@@ -50,7 +50,13 @@ pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Re
         .await?;
     let Some(r) = r else { return Ok(false) };
     let (payment_id, amount): (i64, i64) = (col(&r, "payment_id")?, col(&r, "amount")?);
-    let done = sql!(query, "UPDATE refunds SET status = 'refunded', provider_ref = $1, refunded_at = $2 WHERE id = $3 AND status = 'approved'", provider_ref, now, id)
+    let done = sql!(
+        query,
+        "UPDATE refunds SET status = 'refunded', provider_ref = $1, refunded_at = $2 WHERE id = $3 AND status = 'approved'",
+        provider_ref,
+        now,
+        id
+    )
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -189,7 +195,13 @@ pub async fn approve(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(), Erro
 pub async fn reject(db: &Db, g: &Granted, id: i64, note: &str, now: i64) -> Result<(), Error> {
     g.check(&db.pool, Owned::Refund, id).await?;
     let mut tx = db.begin().await?;
-    let done = sql!(query, "UPDATE refunds SET status = 'rejected', decision_note = $1, decided_at = $2 WHERE id = $3 AND status = 'requested'", note, now, id)
+    let done = sql!(
+        query,
+        "UPDATE refunds SET status = 'rejected', decision_note = $1, decided_at = $2 WHERE id = $3 AND status = 'requested'",
+        note,
+        now,
+        id
+    )
     .execute(&mut *tx)
     .await?;
     expect_one(done, Rule::RefundAlreadyDecided)?;
@@ -213,9 +225,13 @@ async fn resolve_order(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(),
     if open > 0 {
         return Ok(());
     }
-    let r = sql!(query, "SELECT o.resume_status, o.goods_amount, \
+    let r = sql!(
+        query,
+        "SELECT o.resume_status, o.goods_amount, \
          CAST((SELECT COALESCE(SUM(p.refunded_amount), 0) FROM payments p WHERE p.order_id = o.id) AS BIGINT) AS refunded \
-         FROM orders o WHERE o.id = $1", order)
+         FROM orders o WHERE o.id = $1",
+        order
+    )
     .fetch_one(&mut **tx)
     .await?;
     let resume: Option<String> = r.try_get("resume_status")?;
@@ -229,7 +245,11 @@ async fn resolve_order(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(),
 
 /// The refunds of an order, oldest first.
 pub async fn for_order(db: &Db, order: i64) -> Result<Vec<RefundView>, Error> {
-    Ok(sql!(query_as, "SELECT id, line_id, kind, amount, reason, status, decision_note, created_at FROM refunds WHERE order_id = $1 ORDER BY id", order)
+    Ok(sql!(
+        query_as,
+        "SELECT id, line_id, kind, amount, reason, status, decision_note, created_at FROM refunds WHERE order_id = $1 ORDER BY id",
+        order
+    )
     .fetch_all(&db.pool)
     .await?)
 }
