@@ -178,15 +178,11 @@ pub async fn load_checkout() -> Result<CheckoutData, AppError> {
 /// bought leave the cart; the member pays the first order and is shown the others.
 #[server(prefix = "/api", endpoint = "checkout_cart")]
 pub async fn checkout_cart(
-    delivery: Option<String>,
-    note: Option<String>,
-    checkout_key: Option<String>,
+    #[server(flatten)] form: super::CheckoutForm,
 ) -> Result<i64, AppError> {
     use crate::ctx;
     use domain::checkout::CartLineState;
     use store::orders::CheckoutLine;
-    let delivery_in = delivery.unwrap_or_default();
-    let note_in = note.unwrap_or_default();
     let result = async {
         let v = ctx::viewer()?;
         let st = ctx::state();
@@ -199,7 +195,7 @@ pub async fn checkout_cart(
         if items.is_empty() {
             return Err(domain::Error::CartEmpty.into());
         }
-        let pre = super::checkout::Preamble::read(v.id, &delivery_in, &note_in, checkout_key.as_deref()).await?;
+        let pre = super::checkout::Preamble::read(v.id, &form).await?;
         let c = pre.checkout(
             items
                 .iter()
@@ -216,6 +212,6 @@ pub async fn checkout_cart(
     super::form::finish(
         result,
         |id| super::form::Next::to(format!("/pay/{id}")),
-        &[("delivery", &delivery_in), ("note", &note_in)],
+        &[("delivery", &form.delivery), ("note", &form.note)],
     )
 }

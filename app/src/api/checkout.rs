@@ -17,20 +17,15 @@ pub(crate) struct Preamble {
 impl Preamble {
     /// Reads the form's delivery choice (`pickup` or `addr:<id>` of one of `member`'s own
     /// addresses), note and key, and the referrer the request carries.
-    pub(crate) async fn read(
-        member: i64,
-        delivery: &str,
-        note: &str,
-        checkout_key: Option<&str>,
-    ) -> Result<Preamble, AppError> {
-        let note = parse_note(note)?;
-        let (delivery, ship_to) = resolve_delivery(member, delivery).await?;
+    pub(crate) async fn read(member: i64, form: &super::CheckoutForm) -> Result<Preamble, AppError> {
+        let note = parse_note(&form.note)?;
+        let (delivery, ship_to) = resolve_delivery(member, &form.delivery).await?;
         Ok(Preamble {
             delivery,
             ship_to,
             note,
             referrer: crate::ctx::referrer().await?,
-            key: checkout_key.and_then(parse_checkout_key),
+            key: form.checkout_key.as_deref().and_then(parse_checkout_key),
         })
     }
 

@@ -121,21 +121,17 @@ pub async fn group_buy(
     target: String,
     sku_id: Option<i64>,
     quantity: String,
-    delivery: Option<String>,
-    note: Option<String>,
-    checkout_key: Option<String>,
+    #[server(flatten)] form: super::CheckoutForm,
 ) -> Result<i64, AppError> {
     use crate::ctx;
     use domain::order::parse_quantity;
     use store::groupbuy::{SeatRequest, SeatTarget};
-    let delivery_in = delivery.unwrap_or_default();
-    let note_in = note.unwrap_or_default();
     let parsed = parse_target(&target);
     let result = async {
         let v = ctx::viewer()?;
         let target = parsed.clone().ok_or(domain::Error::BadRequest)?;
         let qty = parse_quantity(&quantity)?;
-        let pre = super::checkout::Preamble::read(v.id, &delivery_in, &note_in, checkout_key.as_deref()).await?;
+        let pre = super::checkout::Preamble::read(v.id, &form).await?;
         let st = ctx::state();
         let req = SeatRequest {
             referrer: pre.referrer,
@@ -167,7 +163,7 @@ pub async fn group_buy(
     super::form::finish(
         result,
         |id| super::form::Next::to(format!("/pay/{id}")),
-        &[("quantity", &quantity), ("sku_id", &sku), ("delivery", &delivery_in), ("note", &note_in)],
+        &[("quantity", &quantity), ("sku_id", &sku), ("delivery", &form.delivery), ("note", &form.note)],
     )
 }
 

@@ -12,6 +12,16 @@ pub mod shop;
 
 #[cfg(feature = "ssr")]
 mod checkout;
+
+/// What every checkout form posts besides the goods (buy now, the cart, a group-buy seat): where
+/// they go (`pickup` or `addr:<id>`), the note, and the form's key against double submission.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct CheckoutForm {
+    pub delivery: String,
+    pub note: String,
+    pub checkout_key: Option<String>,
+}
 #[cfg(feature = "ssr")]
 pub mod form;
 

@@ -51,19 +51,15 @@ pub async fn buy_now(
     product_id: i64,
     sku_id: Option<i64>,
     quantity: String,
-    delivery: Option<String>,
-    note: Option<String>,
-    checkout_key: Option<String>,
+    #[server(flatten)] form: super::CheckoutForm,
 ) -> Result<i64, AppError> {
     use crate::ctx;
     use domain::order::parse_quantity;
     use store::orders::CheckoutLine;
-    let delivery_in = delivery.unwrap_or_default();
-    let note_in = note.unwrap_or_default();
     let result = async {
         let v = ctx::viewer()?;
         let qty = parse_quantity(&quantity)?;
-        let pre = super::checkout::Preamble::read(v.id, &delivery_in, &note_in, checkout_key.as_deref()).await?;
+        let pre = super::checkout::Preamble::read(v.id, &form).await?;
         let st = ctx::state();
         let c = pre.checkout(vec![CheckoutLine { product_id, sku_id, quantity: qty }]);
         let created =
@@ -77,7 +73,7 @@ pub async fn buy_now(
     super::form::finish(
         result,
         |id| super::form::Next::to(format!("/pay/{id}")),
-        &[("quantity", &quantity), ("sku_id", &sku), ("delivery", &delivery_in), ("note", &note_in)],
+        &[("quantity", &quantity), ("sku_id", &sku), ("delivery", &form.delivery), ("note", &form.note)],
     )
 }
 
