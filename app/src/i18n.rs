@@ -1112,6 +1112,7 @@ fn s_(zh: bool, a: &str, b: &str) -> String {
 
 /// A sentence with one gap, `{}`, that an island fills in the browser (`还差{}人`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Template(String);
 
 impl Template {
@@ -1120,56 +1121,98 @@ impl Template {
     }
 }
 
-/// What the group-buy islands say, in the page's language. Built on the server and sent with
-/// the island, so the browser's bundle carries these few words instead of the whole catalogue.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TeamWords {
-    pub leader_badge: String,
-    pub seat_paying: String,
-    pub seat_empty: String,
-    /// By `TeamStatus`: pending, open, succeeded, failed.
-    pub statuses: [String; 4],
-    pub missing: Template,
-    pub ends_in: Template,
-    pub no_open_teams: String,
-    pub team_formed_more: String,
-    pub go_join: String,
+impl From<String> for Template {
+    fn from(s: String) -> Self {
+        Template(s)
+    }
+}
+
+impl From<Template> for String {
+    fn from(t: Template) -> Self {
+        t.0
+    }
+}
+
+/// The words an island says, built on the server in the page's language and sent with the island,
+/// so the browser's bundle carries these few words instead of the whole catalogue. They travel as
+/// a plain list of strings: one decoder for every island instead of one per struct.
+macro_rules! island_words {
+    ($(#[$meta:meta])* pub struct $name:ident { $($(#[$fmeta:meta])* pub $field:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(from = "Vec<String>", into = "Vec<String>")]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: $ty,)*
+        }
+
+        impl From<Vec<String>> for $name {
+            fn from(list: Vec<String>) -> Self {
+                let mut list = list.into_iter();
+                $name { $($field: <$ty>::from(list.next().unwrap_or_default()),)* }
+            }
+        }
+
+        impl From<$name> for Vec<String> {
+            fn from(w: $name) -> Vec<String> {
+                vec![$(String::from(w.$field),)*]
+            }
+        }
+    };
+}
+
+island_words! {
+    /// What the group-buy islands say.
+    pub struct TeamWords {
+        pub leader_badge: String,
+        pub seat_paying: String,
+        pub seat_empty: String,
+        pub status_pending: String,
+        pub status_open: String,
+        pub status_succeeded: String,
+        pub status_failed: String,
+        pub missing: Template,
+        pub ends_in: Template,
+        pub no_open_teams: String,
+        pub team_formed_more: String,
+        pub go_join: String,
+    }
 }
 
 impl TeamWords {
     pub fn status(&self, s: domain::groupbuy::TeamStatus) -> &str {
         use domain::groupbuy::TeamStatus;
-        let i = match s {
-            TeamStatus::Pending => 0,
-            TeamStatus::Open => 1,
-            TeamStatus::Succeeded => 2,
-            TeamStatus::Failed => 3,
-        };
-        &self.statuses[i]
+        match s {
+            TeamStatus::Pending => &self.status_pending,
+            TeamStatus::Open => &self.status_open,
+            TeamStatus::Succeeded => &self.status_succeeded,
+            TeamStatus::Failed => &self.status_failed,
+        }
     }
 }
 
-/// What the share button says.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShareWords {
-    pub link_copied: String,
-    pub copy_failed: String,
-    /// "分享赚 {}", filled with the amount the browser computes.
-    pub share_earn: Template,
+island_words! {
+    /// What the share button says.
+    pub struct ShareWords {
+        pub link_copied: String,
+        pub copy_failed: String,
+        /// "分享赚 {}", filled with the amount the browser computes.
+        pub share_earn: Template,
+    }
 }
 
-/// What the options-and-quantity island on the order page says.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BuyWords {
-    pub free_shipping: String,
-    pub sold_out: String,
-    pub left: Template,
-    pub delivery_label: String,
-    pub quantity: String,
-    pub decrease: String,
-    pub increase: String,
-    pub shipping_amount: String,
-    pub total: String,
+island_words! {
+    /// What the options-and-quantity island on the order page says.
+    pub struct BuyWords {
+        pub free_shipping: String,
+        pub sold_out: String,
+        pub left: Template,
+        pub delivery_label: String,
+        pub quantity: String,
+        pub decrease: String,
+        pub increase: String,
+        pub shipping_amount: String,
+        pub total: String,
+    }
 }
 
 impl Lang {
@@ -1180,8 +1223,10 @@ impl Lang {
             leader_badge: t.leader_badge.into(),
             seat_paying: t.seat_paying.into(),
             seat_empty: t.seat_empty.into(),
-            statuses: [TeamStatus::Pending, TeamStatus::Open, TeamStatus::Succeeded, TeamStatus::Failed]
-                .map(|s| self.team_status(s).to_string()),
+            status_pending: self.team_status(TeamStatus::Pending).into(),
+            status_open: self.team_status(TeamStatus::Open).into(),
+            status_succeeded: self.team_status(TeamStatus::Succeeded).into(),
+            status_failed: self.team_status(TeamStatus::Failed).into(),
             missing: self.template(|l, gap| l.missing_text(gap)),
             ends_in: self.template(|l, gap| l.ends_in(gap)),
             no_open_teams: t.no_open_teams.into(),
@@ -1223,6 +1268,14 @@ impl Lang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn island_words_travel_as_a_list_and_come_back_whole() {
+        let w = Lang::En.team_words();
+        let json = serde_json::to_string(&w).unwrap();
+        assert!(json.starts_with("[\""), "{json}");
+        assert_eq!(serde_json::from_str::<TeamWords>(&json).unwrap(), w);
+    }
 
     #[test]
     fn island_words_fill_in_as_the_catalogue_says() {

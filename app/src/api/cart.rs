@@ -177,9 +177,7 @@ pub async fn load_checkout() -> Result<CheckoutData, AppError> {
 /// Checks out every line of the cart that can be bought: one order per community. The lines
 /// bought leave the cart; the member pays the first order and is shown the others.
 #[server(prefix = "/api", endpoint = "checkout_cart")]
-pub async fn checkout_cart(
-    #[server(flatten)] form: super::CheckoutForm,
-) -> Result<i64, AppError> {
+pub async fn checkout_cart(#[server(flatten)] form: super::CheckoutForm) -> Result<i64, AppError> {
     use crate::ctx;
     use domain::checkout::CartLineState;
     use store::orders::CheckoutLine;
