@@ -3,7 +3,6 @@
 
 use crate::loadgen;
 use domain::account::Account;
-use domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
 use domain::checkout::{Delivery, ShippingRule};
 use domain::groupbuy::{Activity, DEFAULT_WINDOW_MS};
 use domain::money::Fen;
@@ -24,30 +23,12 @@ pub struct Rush {
 /// activity, and `members` members signed in.
 pub async fn prepare(db: &Db, members: usize, now: i64) -> Rush {
     let n = db.id();
-    let owner =
-        store::users::create(db, &Account::Email(format!("owner{n}@rush.test")), "h", "群主", now).await.unwrap();
-    let community = store::communities::create(
-        db,
-        owner,
-        &CommunityDraft::parse("三文鱼吃货群", &format!("rush-{n}"), "", "salmon").unwrap(),
-        now,
-    )
-    .await
-    .unwrap();
-    let g = store::access::require(db, community, owner, domain::access::Role::Owner).await.unwrap();
+    let spec = store::testing::ShopSpec { stock: 100_000, per_order_limit: 10, now, ..Default::default() };
+    let shop = store::testing::shop_with(db, spec).await;
+    let (product, g) = (shop.product, shop.grant);
     store::communities::update_shipping(db, &g, ShippingRule::parse("0", "0").unwrap(), "雪山牧场杭州门店")
         .await
         .unwrap();
-    let input = ProductInput {
-        title: "雪山三文鱼".into(),
-        image: "salmon".into(),
-        price: "35".into(),
-        stock: "100000".into(),
-        per_order_limit: "10".into(),
-        status: "on_sale".into(),
-        ..Default::default()
-    };
-    let product = store::products::create(db, &g, &ProductDraft::parse(&input).unwrap(), now).await.unwrap();
     let rules = Activity {
         team_size: TEAM_SIZE,
         team_price: Fen(2990),

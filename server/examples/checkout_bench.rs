@@ -6,7 +6,6 @@
 
 use bench::loadgen;
 use domain::account::Account;
-use domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
 use domain::checkout::AddressDraft;
 use server::config::Config;
 use std::time::{Duration, Instant};
@@ -35,27 +34,8 @@ async fn main() {
     let st = server::build_state(&cfg).await.unwrap();
     let db = &st.db;
     let n = st.clock.now_ms();
-    let owner =
-        store::users::create(db, &Account::Email(format!("owner{n}@bench.test")), "h", "群主", n).await.unwrap();
-    let community = store::communities::create(
-        db,
-        owner,
-        &CommunityDraft::parse("压测社群", &format!("bench-{n}"), "", "salmon").unwrap(),
-        n,
-    )
-    .await
-    .unwrap();
-    let input = ProductInput {
-        title: "雪山三文鱼".into(),
-        image: "salmon".into(),
-        price: "35".into(),
-        stock: "1000000".into(),
-        per_order_limit: "10".into(),
-        status: "on_sale".into(),
-        ..Default::default()
-    };
-    let g = store::access::require(db, community, owner, domain::access::Role::Owner).await.unwrap();
-    let product = store::products::create(db, &g, &ProductDraft::parse(&input).unwrap(), n).await.unwrap();
+    let spec = store::testing::ShopSpec { stock: 1_000_000, per_order_limit: 10, now: n, ..Default::default() };
+    let product = store::testing::shop_with(db, spec).await.product;
     let home = AddressDraft::parse("阿梅", "13800138000", "浙江省杭州市", "文三路 1 号").unwrap();
     let mut buyers = vec![];
     for i in 0..BUYERS {

@@ -13,7 +13,6 @@
 
 use bench::loadgen::percentile;
 use domain::account::Account;
-use domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
 use domain::checkout::Delivery;
 use domain::model::distribution::ProgrammeRow;
 use domain::money::Fen;
@@ -106,26 +105,9 @@ async fn main() {
             store::users::create(&db, &Account::Email(format!("{tag}@bench.test")), "h", "成员", now).await.unwrap()
         }
     };
-    let owner = user(format!("owner{now}")).await;
-    let community = store::communities::create(
-        &db,
-        owner,
-        &CommunityDraft::parse("分销压测", &format!("dist-{now}"), "", "salmon").unwrap(),
-        now,
-    )
-    .await
-    .unwrap();
-    let input = ProductInput {
-        title: "雪山三文鱼".into(),
-        image: "salmon".into(),
-        price: "35".into(),
-        stock: "1000000".into(),
-        per_order_limit: "10".into(),
-        status: "on_sale".into(),
-        ..Default::default()
-    };
-    let g = store::access::require(&db, community, owner, domain::access::Role::Owner).await.unwrap();
-    let product = store::products::create(&db, &g, &ProductDraft::parse(&input).unwrap(), now).await.unwrap();
+    let spec = store::testing::ShopSpec { stock: 1_000_000, per_order_limit: 10, now, ..Default::default() };
+    let shop = store::testing::shop_with(&db, spec).await;
+    let (community, product, g) = (shop.community, shop.product, shop.grant);
     let programme = ProgrammeRow {
         rules: Programme {
             join: JoinMode::Open,

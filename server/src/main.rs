@@ -1,3 +1,5 @@
+//! The `qunli` binary: reads the configuration, starts the jobs and serves until told to stop.
+
 use axum::serve::ListenerExt;
 use server::config::Config;
 use std::net::SocketAddr;

@@ -113,43 +113,13 @@ impl TestApp {
 
     /// An owner's community with one product on sale (¥35.00, was ¥90.00, 20 in stock).
     async fn shop(&self) -> (i64, String, i64, i64) {
-        use domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
+        use store::testing::{shop_with, ShopSpec};
         let (owner, cookie) = self.member("owner").await;
-        let n = SEQ.fetch_add(1, Ordering::Relaxed);
-        let community = store::communities::create(
-            &self.st.db,
-            owner,
-            &CommunityDraft::parse(
-                "三文鱼吃货群",
-                &format!("salmon-{n}"),
-                "<script>alert(1)</script>冰鲜直发",
-                "salmon",
-            )
-            .unwrap(),
-            1,
-        )
-        .await
-        .unwrap();
-        let input = ProductInput {
-            title: "雪山三文鱼".into(),
-            image: "salmon".into(),
-            unit: "斤".into(),
-            price: "35".into(),
-            original_price: "90".into(),
-            stock: "20".into(),
-            per_order_limit: "10".into(),
-            status: "on_sale".into(),
-            ..Default::default()
-        };
-        let product = store::products::create(
-            &self.st.db,
-            &store::testing::owner_grant(&self.st.db, community).await,
-            &ProductDraft::parse(&input).unwrap(),
-            1,
-        )
-        .await
-        .unwrap();
-        (owner, cookie, community, product)
+        let intro = "<script>alert(1)</script>冰鲜直发";
+        let s =
+            shop_with(&self.st.db, ShopSpec { owner: Some(owner), intro, per_order_limit: 10, ..ShopSpec::default() })
+                .await;
+        (owner, cookie, s.community, s.product)
     }
 }
 

@@ -10,7 +10,7 @@ use domain::groupbuy::{Activity, Tier};
 use domain::money::Fen;
 use domain::order::OrderStatus;
 use server::jobs::run_once;
-use store::groupbuy::{close_due, create_activity, due, take_seat, team, Closed, SeatTarget};
+use store::groupbuy::{close_due, create_activity, due, team, Closed};
 use store::orders::{by_id, open_payment, PaymentOutcome};
 use store::testing::team::*;
 use store::testing::{create_buy_now, each_db, member, shop};
@@ -28,16 +28,11 @@ async fn a_team_that_does_not_fill_is_refunded_once() {
         let (s, _act, lead) = open_team_with(&db, &rules(3, false, vec![]), 10).await;
         pay(&db, &lead, T0).await;
         let paid_friend = member(&db, "f").await;
-        let seat = take_seat(&db, paid_friend, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox")
-            .await
-            .unwrap();
+        let seat = join(&db, paid_friend, lead.team_id, T0).await.unwrap();
         pay(&db, &seat, T0 + 10).await;
         let slow = member(&db, "slow").await;
         let window = domain::groupbuy::DEFAULT_WINDOW_MS;
-        let held =
-            take_seat(&db, slow, &req(SeatTarget::Join { team: lead.team_id }), T0 + window - 60_000, HOLD, "sandbox")
-                .await
-                .unwrap();
+        let held = join(&db, slow, lead.team_id, T0 + window - 60_000).await.unwrap();
         assert_eq!(store::products::by_id(&db, s.product).await.unwrap().unwrap().stock, 7);
         // Not due yet.
         assert_eq!(close_due(&db, lead.team_id, T0 + window - 1).await.unwrap(), Closed::Nothing);
@@ -82,9 +77,7 @@ async fn a_ladder_refunds_the_difference_when_the_team_grows() {
         let mut seats = vec![lead];
         for i in 0..2 {
             let m = member(&db, "l").await;
-            let seat = take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0 + i, HOLD, "sandbox")
-                .await
-                .unwrap();
+            let seat = join(&db, m, lead.team_id, T0 + i).await.unwrap();
             pay(&db, &seat, T0 + 10 + i).await;
             seats.push(seat);
         }
@@ -118,8 +111,7 @@ async fn the_jobs_end_teams_once_on_two_instances_with_the_clock_moved() {
         let s = shop(&db, "35", 10).await;
         let rules = Activity { starts_at: now - 1000, ends_at: now + 86_400_000, ..rules(3, false, vec![]) };
         let act = create_activity(&db, &s.grant, s.product, &rules, now).await.unwrap();
-        let lead =
-            take_seat(&db, s.buyer, &req(SeatTarget::Open { activity: act }), now, HOLD, "sandbox").await.unwrap();
+        let lead = open(&db, s.buyer, act, now).await.unwrap();
         let (h, body) = a
             .sandbox
             .success_delivery(&store::orders::payment(&db, lead.created.payment_id).await.unwrap().unwrap(), now);

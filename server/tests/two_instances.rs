@@ -5,7 +5,6 @@
 
 use bench::loadgen;
 use domain::account::Account;
-use domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
 use domain::checkout::AddressDraft;
 use store::{self, Db};
 
@@ -13,31 +12,8 @@ use store::{self, Db};
 async fn two_processes_never_sell_more_than_the_stock() {
     let Some(url) = store::testing::postgres_url().await else { return };
     let db = Db::connect(&url).await.unwrap();
-    let owner = store::users::create(&db, &Account::Email("owner@qunli.test".into()), "h", "群主", 1).await.unwrap();
-    let community = store::communities::create(
-        &db,
-        owner,
-        &CommunityDraft::parse("三文鱼吃货群", "salmon", "", "salmon").unwrap(),
-        1,
-    )
-    .await
-    .unwrap();
-    let input = ProductInput {
-        title: "雪山三文鱼".into(),
-        image: "salmon".into(),
-        price: "35".into(),
-        stock: "10".into(),
-        status: "on_sale".into(),
-        ..Default::default()
-    };
-    let product = store::products::create(
-        &db,
-        &store::testing::owner_grant(&db, community).await,
-        &ProductDraft::parse(&input).unwrap(),
-        1,
-    )
-    .await
-    .unwrap();
+    let shop = store::testing::shop_with(&db, store::testing::ShopSpec { stock: 10, ..Default::default() }).await;
+    let product = shop.product;
     let home = AddressDraft::parse("阿梅", "13800138000", "浙江省杭州市", "文三路 1 号").unwrap();
     let mut buyers = vec![];
     for i in 0..100 {

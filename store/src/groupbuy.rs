@@ -973,17 +973,15 @@ mod tests {
             let t = team(&db, lead.team_id, T0 + 1000).await.unwrap().unwrap();
             assert_eq!((t.status, t.paid, t.missing()), (TeamStatus::Open, 1, 2));
             assert_eq!(t.expires_at, Some(T0 + 1000 + domain::groupbuy::DEFAULT_WINDOW_MS));
-            let open = open_teams(&db, act, T0 + 2000, 10).await.unwrap();
-            assert_eq!(open.len(), 1);
+            let open_now = open_teams(&db, act, T0 + 2000, 10).await.unwrap();
+            assert_eq!(open_now.len(), 1);
             // The product page reads the same in one query.
             let (a, teams) = offer(&db, s.product, T0 + 2000, 10).await.unwrap().unwrap();
-            assert_eq!((a.id, teams), (act, open));
+            assert_eq!((a.id, teams), (act, open_now));
             let mut seats = vec![lead];
             for n in 0..2 {
                 let m = member(&db, "friend").await;
-                let seat = take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0 + 5000, HOLD, "sandbox")
-                    .await
-                    .unwrap();
+                let seat = join(&db, m, lead.team_id, T0 + 5000).await.unwrap();
                 assert_eq!(seat.team_id, lead.team_id);
                 pay(&db, &seat, T0 + 6000 + n).await;
                 seats.push(seat);
@@ -998,15 +996,11 @@ mod tests {
             assert_eq!(p.sold, 3);
             // A fourth member is told the team is full, and nothing is made for them.
             let late = member(&db, "late").await;
-            let err = take_seat(&db, late, &req(SeatTarget::Join { team: lead.team_id }), T0 + 8000, HOLD, "sandbox")
-                .await
-                .unwrap_err();
+            let err = join(&db, late, lead.team_id, T0 + 8000).await.unwrap_err();
             assert_eq!(err, Rule::TeamFull);
             assert!(crate::orders::for_buyer(&db, late).await.unwrap().is_empty());
             // The leader may open a new team now that the first one closed.
-            take_seat(&db, s.buyer, &req(SeatTarget::Open { activity: act }), T0 + 9000, HOLD, "sandbox")
-                .await
-                .unwrap();
+            open(&db, s.buyer, act, T0 + 9000).await.unwrap();
         })
         .await;
     }
@@ -1016,15 +1010,15 @@ mod tests {
         each_db(|db| async move {
             let (s, act, lead) = open_team_with(&db, &rules(3, false, vec![]), 100).await;
             pay(&db, &lead, T0).await;
-            let again = take_seat(&db, s.buyer, &req(SeatTarget::Open { activity: act }), T0, HOLD, "sandbox").await;
+            let again = open(&db, s.buyer, act, T0).await;
             assert_eq!(again.unwrap_err(), Rule::AlreadyLeadingTeam);
             let own = take_seat(&db, s.buyer, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await;
             assert_eq!(own.unwrap_err(), Rule::AlreadyInTeam);
             let m = member(&db, "m").await;
-            take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await.unwrap();
-            let twice = take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await;
+            join(&db, m, lead.team_id, T0).await.unwrap();
+            let twice = join(&db, m, lead.team_id, T0).await;
             assert_eq!(twice.unwrap_err(), Rule::AlreadyInTeam);
-            let other = take_seat(&db, m, &req(SeatTarget::Open { activity: act }), T0, HOLD, "sandbox").await;
+            let other = open(&db, m, act, T0).await;
             assert_eq!(other.unwrap_err(), Rule::AlreadyLeadingTeam);
             // The refused attempts left the team as it was.
             let t = team(&db, lead.team_id, T0).await.unwrap().unwrap();
@@ -1047,9 +1041,7 @@ mod tests {
                 .map(|m| {
                     let db = db.clone();
                     tokio::spawn(async move {
-                        let r =
-                            take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0 + 10, HOLD, "sandbox")
-                                .await;
+                        let r = join(&db, m, lead.team_id, T0 + 10).await;
                         if let Ok(seat) = &r {
                             pay(&db, seat, T0 + 20).await;
                         }
@@ -1091,22 +1083,18 @@ mod tests {
             let (_s, act, lead) = open_team_with(&db, &rules(2, false, vec![]), 10).await;
             pay(&db, &lead, T0).await;
             let m = member(&db, "m").await;
-            let seat =
-                take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await.unwrap();
+            let seat = join(&db, m, lead.team_id, T0).await.unwrap();
             assert_eq!(team(&db, lead.team_id, T0).await.unwrap().unwrap().taken, 2);
             // Full while the seat is held.
             let other = member(&db, "o").await;
-            let full = take_seat(&db, other, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await;
+            let full = join(&db, other, lead.team_id, T0).await;
             assert_eq!(full.unwrap_err(), Rule::TeamFull);
             assert!(cancel_unpaid(&db, seat.created.order_id, "system", T0 + HOLD).await.unwrap());
             let t = team(&db, lead.team_id, T0 + HOLD).await.unwrap().unwrap();
             assert_eq!((t.taken, t.paid, t.status), (1, 1, TeamStatus::Open));
             // Its payment, arriving late, is refunded; the seat went to someone else.
             assert!(matches!(pay(&db, &seat, T0 + HOLD + 1).await, PaymentOutcome::OrderNotPayable { .. }));
-            let seat2 =
-                take_seat(&db, other, &req(SeatTarget::Join { team: lead.team_id }), T0 + HOLD + 2, HOLD, "sandbox")
-                    .await
-                    .unwrap();
+            let seat2 = join(&db, other, lead.team_id, T0 + HOLD + 2).await.unwrap();
             pay(&db, &seat2, T0 + HOLD + 3).await;
             assert_eq!(team(&db, lead.team_id, T0 + HOLD + 4).await.unwrap().unwrap().status, TeamStatus::Succeeded);
             // The member whose hold ran out can take part again.
@@ -1130,14 +1118,13 @@ mod tests {
             create_activity(&db, &s.grant, s.product, &after, T0).await.unwrap();
             // Rules may change until someone opens a team; then only the end moves.
             update_activity(&db, &s.grant, id, &Activity { team_size: 4, ..a.clone() }).await.unwrap();
-            let lead =
-                take_seat(&db, s.buyer, &req(SeatTarget::Open { activity: id }), T0, HOLD, "sandbox").await.unwrap();
+            let lead = open(&db, s.buyer, id, T0).await.unwrap();
             assert_eq!(lead.created.total, Fen(2990));
             let changed = Activity { team_size: 5, ..a.clone() };
             assert_eq!(update_activity(&db, &s.grant, id, &changed).await, Err(Rule::ActivityInUse.into()));
             end_activity(&db, &s.grant, id, T0 + 10).await.unwrap();
             let late = member(&db, "late").await;
-            let r = take_seat(&db, late, &req(SeatTarget::Open { activity: id }), T0 + 20, HOLD, "sandbox").await;
+            let r = open(&db, late, id, T0 + 20).await;
             assert_eq!(r.unwrap_err(), Rule::ActivityNotRunning);
         })
         .await;
@@ -1149,8 +1136,7 @@ mod tests {
             let (s, act, lead) = open_team_with(&db, &rules(3, false, vec![]), 10).await;
             pay(&db, &lead, T0).await;
             let m = member(&db, "m").await;
-            let seat =
-                take_seat(&db, m, &req(SeatTarget::Join { team: lead.team_id }), T0, HOLD, "sandbox").await.unwrap();
+            let seat = join(&db, m, lead.team_id, T0).await.unwrap();
             pay(&db, &seat, T0 + 1).await;
             // The home page lists it among the teams closest to filling.
             let near = nearly_full(&db, T0 + 2, 6).await.unwrap();

@@ -66,36 +66,60 @@ pub struct Shop {
     pub grant: crate::access::Granted,
 }
 
-pub async fn shop(db: &Db, price_yuan: &str, stock: i64) -> Shop {
+/// What a fixture shop looks like. The default is the salmon community selling 雪山三文鱼 at ¥35.00
+/// (was ¥90.00) a 斤, 20 in stock, at most 5 per order, made at time 1 by a new owner.
+pub struct ShopSpec<'a> {
+    /// An existing member to own it (one with a session, say); otherwise a new one.
+    pub owner: Option<i64>,
+    pub intro: &'a str,
+    pub price: &'a str,
+    pub stock: i64,
+    pub per_order_limit: i64,
+    pub now: i64,
+}
+
+impl Default for ShopSpec<'_> {
+    fn default() -> Self {
+        ShopSpec { owner: None, intro: "", price: "35", stock: 20, per_order_limit: 5, now: 1 }
+    }
+}
+
+/// The one place tests, benchmarks and load drivers make a community with a product on sale (and
+/// a buyer).
+pub async fn shop_with(db: &Db, spec: ShopSpec<'_>) -> Shop {
     use domain::account::Account;
     use domain::catalogue::{CommunityDraft, ProductDraft, ProductInput};
-    let n = SEQ.fetch_add(1, Ordering::Relaxed);
-    let owner =
-        super::users::create(db, &Account::Email(format!("owner{n}@qunli.test")), "h", "群主", 1).await.unwrap();
+    // Ids are unique across processes and runs, so shops never collide on a reused database.
+    let n = db.id();
+    let now = spec.now;
+    let owner = match spec.owner {
+        Some(o) => o,
+        None => {
+            super::users::create(db, &Account::Email(format!("owner{n}@qunli.test")), "h", "群主", now).await.unwrap()
+        }
+    };
     let buyer =
-        super::users::create(db, &Account::Email(format!("buyer{n}@qunli.test")), "h", "阿梅", 1).await.unwrap();
-    let community = super::communities::create(
-        db,
-        owner,
-        &CommunityDraft::parse("三文鱼吃货群", &format!("shop-{n}"), "", "salmon").unwrap(),
-        1,
-    )
-    .await
-    .unwrap();
+        super::users::create(db, &Account::Email(format!("buyer{n}@qunli.test")), "h", "阿梅", now).await.unwrap();
+    let draft = CommunityDraft::parse("三文鱼吃货群", &format!("shop-{n}"), spec.intro, "salmon").unwrap();
+    let community = super::communities::create(db, owner, &draft, now).await.unwrap();
     let input = ProductInput {
         title: "雪山三文鱼".into(),
         image: "salmon".into(),
         unit: "斤".into(),
-        price: price_yuan.into(),
+        price: spec.price.into(),
         original_price: "90".into(),
-        stock: stock.to_string(),
-        per_order_limit: "5".into(),
+        stock: spec.stock.to_string(),
+        per_order_limit: spec.per_order_limit.to_string(),
         status: "on_sale".into(),
         ..Default::default()
     };
     let grant = super::access::require(db, community, owner, domain::access::Role::Owner).await.unwrap();
-    let product = super::products::create(db, &grant, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
+    let product = super::products::create(db, &grant, &ProductDraft::parse(&input).unwrap(), now).await.unwrap();
     Shop { buyer, community, product, owner, grant }
+}
+
+pub async fn shop(db: &Db, price_yuan: &str, stock: i64) -> Shop {
+    shop_with(db, ShopSpec { price: price_yuan, stock, ..ShopSpec::default() }).await
 }
 
 /// The owner's access to `community`, through the real access check.
@@ -203,11 +227,21 @@ pub mod team {
         crate::orders::by_id(db, order).await.unwrap().unwrap().status
     }
 
+    /// `member` takes a seat in `team` at `at` (held for them until they pay).
+    pub async fn join(db: &Db, member: i64, team: i64, at: i64) -> Result<Seat, crate::Error> {
+        take_seat(db, member, &req(SeatTarget::Join { team }), at, HOLD, "sandbox").await
+    }
+
+    /// `member` opens a team of `activity` at `at`.
+    pub async fn open(db: &Db, member: i64, activity: i64, at: i64) -> Result<Seat, crate::Error> {
+        take_seat(db, member, &req(SeatTarget::Open { activity }), at, HOLD, "sandbox").await
+    }
+
     /// A shop with an activity and a leader whose paid team is open.
     pub async fn open_team_with(db: &Db, a: &Activity, stock: i64) -> (super::Shop, i64, Seat) {
         let s = super::shop(db, "35", stock).await;
         let act = create_activity(db, &s.grant, s.product, a, T0).await.unwrap();
-        let seat = take_seat(db, s.buyer, &req(SeatTarget::Open { activity: act }), T0, HOLD, "sandbox").await.unwrap();
+        let seat = open(db, s.buyer, act, T0).await.unwrap();
         (s, act, seat)
     }
 }

@@ -1,3 +1,5 @@
+//! Signing up, in and out, and the interface language.
+
 use crate::error::AppError;
 use leptos::prelude::*;
 

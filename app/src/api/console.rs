@@ -47,16 +47,11 @@ pub struct ConsoleCommunity {
 
 #[server(prefix = "/api", endpoint = "load_console_community")]
 pub async fn load_console_community(community_id: i64) -> Result<ConsoleCommunity, AppError> {
-    super::form::reply(
-        async move {
-            use crate::ctx;
-            let st = ctx::state();
-            let (_, community) = super::console(community_id, Role::Staff).await?;
-            let products = store::products::all_in(&st.db, community_id).await?;
-            Ok(ConsoleCommunity { community, products })
-        }
-        .await,
-    )
+    super::console_page(community_id, |community, db| async move {
+        let products = store::products::all_in(&db, community_id).await?;
+        Ok(ConsoleCommunity { community, products })
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "update_community")]
@@ -175,19 +170,13 @@ pub async fn load_console_orders(
     q: Option<String>,
     before: Option<i64>,
 ) -> Result<ConsoleOrders, AppError> {
-    super::form::reply(
-        async move {
-            use crate::ctx;
-            let st = ctx::state();
-            let (_, community) = super::console(community_id, Role::Staff).await?;
-            let page = store::PageRequest::after(before, super::PAGE);
-            let found =
-                store::orders::search_in_community(&st.db, community_id, &order_filter(tab.as_deref(), q), page)
-                    .await?;
-            Ok(ConsoleOrders { community, orders: found.items, next: found.next })
-        }
-        .await,
-    )
+    super::console_page(community_id, |community, db| async move {
+        let page = store::PageRequest::after(before, super::PAGE);
+        let found =
+            store::orders::search_in_community(&db, community_id, &order_filter(tab.as_deref(), q), page).await?;
+        Ok(ConsoleOrders { community, orders: found.items, next: found.next })
+    })
+    .await
 }
 
 #[cfg(feature = "ssr")]
@@ -369,16 +358,11 @@ pub struct RefundQueue {
 
 #[server(prefix = "/api", endpoint = "load_refund_queue")]
 pub async fn load_refund_queue(community_id: i64) -> Result<RefundQueue, AppError> {
-    super::form::reply(
-        async move {
-            use crate::ctx;
-            let st = ctx::state();
-            let (_, community) = super::console(community_id, Role::Staff).await?;
-            let open = store::refunds::queue(&st.db, community_id).await?;
-            Ok(RefundQueue { community, open })
-        }
-        .await,
-    )
+    super::console_page(community_id, |community, db| async move {
+        let open = store::refunds::queue(&db, community_id).await?;
+        Ok(RefundQueue { community, open })
+    })
+    .await
 }
 
 /// Stores an uploaded photo for a product (owner only). Called by the server's multipart route.

@@ -279,40 +279,35 @@ fn override_text(o: Option<Override>) -> String {
 
 #[server(prefix = "/api", endpoint = "load_distribution_console")]
 pub async fn load_distribution_console(community_id: i64) -> Result<DistributionConsole, AppError> {
-    super::form::reply(
-        async move {
-            use crate::ctx;
-            let st = ctx::state();
-            let (_, community) = super::console(community_id, Role::Staff).await?;
-            let row = store::distribution::programme(&st.db, community_id).await?;
-            let rules: Programme =
-                row.as_ref().map(|r| r.rules.clone()).unwrap_or_else(domain::referral::default_programme);
-            let overrides = store::distribution::overrides_in(&st.db, community_id).await?;
-            let products = store::products::all_in(&st.db, community_id)
-                .await?
-                .into_iter()
-                .map(|p| {
-                    let o = overrides.get(&p.id).copied();
-                    let earn = domain::referral::share_earn(&rules, p.price, o);
-                    (p, override_text(o), earn)
-                })
-                .collect();
-            let people = store::distribution::distributors(&st.db, community_id).await?;
-            let queue = store::distribution::withdrawal_queue(&st.db, community_id).await?;
-            Ok(DistributionConsole {
-                community,
-                saved: row.is_some(),
-                enabled: row.as_ref().map(|r| r.enabled).unwrap_or(false),
-                input: ProgrammeInput::from_programme(&rules),
-                freeze_days: row.as_ref().map(|r| r.freeze_days).unwrap_or(MIN_FREEZE_DAYS),
-                withdrawal_fee: row.as_ref().map(|r| r.withdrawal_fee).unwrap_or(Fen::ZERO),
-                products,
-                applications: people.iter().filter(|p| p.status == DistributorStatus::Applied).count() as i64,
-                pending_withdrawals: queue.iter().filter(|w| w.status == WithdrawalStatus::Pending).count() as i64,
+    super::console_page(community_id, |community, db| async move {
+        let row = store::distribution::programme(&db, community_id).await?;
+        let rules: Programme =
+            row.as_ref().map(|r| r.rules.clone()).unwrap_or_else(domain::referral::default_programme);
+        let overrides = store::distribution::overrides_in(&db, community_id).await?;
+        let products = store::products::all_in(&db, community_id)
+            .await?
+            .into_iter()
+            .map(|p| {
+                let o = overrides.get(&p.id).copied();
+                let earn = domain::referral::share_earn(&rules, p.price, o);
+                (p, override_text(o), earn)
             })
-        }
-        .await,
-    )
+            .collect();
+        let people = store::distribution::distributors(&db, community_id).await?;
+        let queue = store::distribution::withdrawal_queue(&db, community_id).await?;
+        Ok(DistributionConsole {
+            community,
+            saved: row.is_some(),
+            enabled: row.as_ref().map(|r| r.enabled).unwrap_or(false),
+            input: ProgrammeInput::from_programme(&rules),
+            freeze_days: row.as_ref().map(|r| r.freeze_days).unwrap_or(MIN_FREEZE_DAYS),
+            withdrawal_fee: row.as_ref().map(|r| r.withdrawal_fee).unwrap_or(Fen::ZERO),
+            products,
+            applications: people.iter().filter(|p| p.status == DistributorStatus::Applied).count() as i64,
+            pending_withdrawals: queue.iter().filter(|w| w.status == WithdrawalStatus::Pending).count() as i64,
+        })
+    })
+    .await
 }
 
 /// Saves the programme. Past orders keep their attribution and their commissions.
@@ -383,20 +378,15 @@ pub struct DistributorsData {
 
 #[server(prefix = "/api", endpoint = "load_distributors")]
 pub async fn load_distributors(community_id: i64) -> Result<DistributorsData, AppError> {
-    super::form::reply(
-        async move {
-            use crate::ctx;
-            let st = ctx::state();
-            let (_, community) = super::console(community_id, Role::Staff).await?;
-            let level_names = store::distribution::programme(&st.db, community_id)
-                .await?
-                .map(|p| p.rules.levels.into_iter().map(|l| l.name).collect())
-                .unwrap_or_default();
-            let rows = store::distribution::distributors(&st.db, community_id).await?;
-            Ok(DistributorsData { community, level_names, rows })
-        }
-        .await,
-    )
+    super::console_page(community_id, |community, db| async move {
+        let level_names = store::distribution::programme(&db, community_id)
+            .await?
+            .map(|p| p.rules.levels.into_iter().map(|l| l.name).collect())
+            .unwrap_or_default();
+        let rows = store::distribution::distributors(&db, community_id).await?;
+        Ok(DistributorsData { community, level_names, rows })
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "decide_application")]
@@ -433,20 +423,15 @@ pub async fn load_commissions(
     status: Option<String>,
     before: Option<i64>,
 ) -> Result<CommissionsData, AppError> {
-    super::form::reply(
-        async move {
-            use crate::ctx;
-            let st = ctx::state();
-            let (_, community) = super::console(community_id, Role::Staff).await?;
-            let chosen = status.as_deref().and_then(CommissionStatus::parse);
-            let page = store::PageRequest::after(before, super::PAGE);
-            let found = store::distribution::commissions_in(&st.db, community_id, chosen, page).await?;
-            let totals = store::distribution::commission_totals(&st.db, community_id).await?;
-            let status = chosen.map(|s| s.as_str().to_string()).unwrap_or_default();
-            Ok(CommissionsData { community, status, rows: found.items, next: found.next, totals })
-        }
-        .await,
-    )
+    super::console_page(community_id, |community, db| async move {
+        let chosen = status.as_deref().and_then(CommissionStatus::parse);
+        let page = store::PageRequest::after(before, super::PAGE);
+        let found = store::distribution::commissions_in(&db, community_id, chosen, page).await?;
+        let totals = store::distribution::commission_totals(&db, community_id).await?;
+        let status = chosen.map(|s| s.as_str().to_string()).unwrap_or_default();
+        Ok(CommissionsData { community, status, rows: found.items, next: found.next, totals })
+    })
+    .await
 }
 
 /// The commissions of a community as CSV, for the owner.
@@ -471,16 +456,11 @@ pub struct WithdrawalsData {
 
 #[server(prefix = "/api", endpoint = "load_withdrawal_queue")]
 pub async fn load_withdrawal_queue(community_id: i64) -> Result<WithdrawalsData, AppError> {
-    super::form::reply(
-        async move {
-            use crate::ctx;
-            let st = ctx::state();
-            let (_, community) = super::console(community_id, Role::Staff).await?;
-            let rows = store::distribution::withdrawal_queue(&st.db, community_id).await?;
-            Ok(WithdrawalsData { community, rows })
-        }
-        .await,
-    )
+    super::console_page(community_id, |community, db| async move {
+        let rows = store::distribution::withdrawal_queue(&db, community_id).await?;
+        Ok(WithdrawalsData { community, rows })
+    })
+    .await
 }
 
 /// The owner records a withdrawal as paid out, or turns it down with a reason.

@@ -322,21 +322,16 @@ pub struct CommunityGroups {
 /// All group-buys of a community, and its products to start one on.
 #[server(prefix = "/api", endpoint = "load_community_groups")]
 pub async fn load_community_groups(community_id: i64) -> Result<CommunityGroups, AppError> {
-    super::form::reply(
-        async move {
-            use crate::ctx;
-            let st = ctx::state();
-            let (_, community) = super::console(community_id, Role::Staff).await?;
-            let mut activities = vec![];
-            for (a, title) in store::groupbuy::in_community(&st.db, community_id).await? {
-                let stats = store::groupbuy::stats(&st.db, a.id).await?;
-                activities.push((ActivityLine { activity: a, stats }, title));
-            }
-            let products = store::products::all_in(&st.db, community_id).await?;
-            Ok(CommunityGroups { community, activities, products, now: st.clock.now_ms() })
+    super::console_page(community_id, |community, db| async move {
+        let mut activities = vec![];
+        for (a, title) in store::groupbuy::in_community(&db, community_id).await? {
+            let stats = store::groupbuy::stats(&db, a.id).await?;
+            activities.push((ActivityLine { activity: a, stats }, title));
         }
-        .await,
-    )
+        let products = store::products::all_in(&db, community_id).await?;
+        Ok(CommunityGroups { community, activities, products, now: crate::ctx::state().clock.now_ms() })
+    })
+    .await
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

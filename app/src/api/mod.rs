@@ -72,3 +72,18 @@ where
         }
     }
 }
+
+/// A console page's data: the access check (staff or owner), then `read` with the community and
+/// the database; errors answer like any server function's.
+#[cfg(feature = "ssr")]
+pub(crate) async fn console_page<T, F, Fut>(community: i64, read: F) -> Result<T, crate::error::AppError>
+where
+    F: FnOnce(domain::model::Community, store::Db) -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::error::AppError>>,
+{
+    let result = async {
+        let (_, c) = console(community, domain::access::Role::Staff).await?;
+        read(c, crate::ctx::state().db).await
+    };
+    form::reply(result.await)
+}

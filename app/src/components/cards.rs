@@ -1,3 +1,5 @@
+//! Cards of lists: products in a grid, communities as rows and as a strip.
+
 use super::price::PriceTag;
 use super::{lang, t};
 use domain::catalogue::{cover_url, product_thumb_url};

@@ -1,3 +1,5 @@
+//! The page frame (header, bottom tab bar, unread badge), empty states, icons and the error page.
+
 use super::t;
 use crate::error::AppError;
 use leptos::prelude::*;

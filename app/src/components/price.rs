@@ -1,3 +1,5 @@
+//! The price tag: `¥35.00` with a smaller `¥`, the unit, the struck original price and the saving.
+
 use super::lang;
 use domain::catalogue::saving;
 use domain::money::Fen;

@@ -8,6 +8,7 @@ use domain::catalogue::ProductStatus;
 use domain::checkout::{totals, Delivery, ShippingRule};
 use domain::money::Fen;
 use domain::order::{quote_buy_now, SaleItem};
+use leptos::either::Either;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -98,7 +99,7 @@ pub fn BuyOptions(
     let sku_invalid = sku_error.is_some();
     let qty_invalid = quantity_error.is_some().then_some("true");
     let chooser = if many {
-        view! {
+        Either::Left(view! {
             <fieldset class="sku-chooser" aria-invalid=sku_invalid.then_some("true")>
                 <legend>{spec_name}</legend>
                 <div class="sku-chips" node_ref=chips>
@@ -119,11 +120,10 @@ pub fn BuyOptions(
                 </div>
                 {sku_error.map(|e| view! { <p class="field-error" id="f-sku_id-error">{e}</p> })}
             </fieldset>
-        }
-        .into_any()
+        })
     } else {
         let id = skus.first().map(|s| s.id).unwrap_or_default();
-        view! { <input type="hidden" name="sku_id" value=id/> }.into_any()
+        Either::Right(view! { <input type="hidden" name="sku_id" value=id/> })
     };
     let delivery_invalid = delivery_error.is_some().then_some("true");
     let delivery_view = view! {

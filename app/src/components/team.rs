@@ -6,6 +6,7 @@
 use crate::i18n::{ShareWords, TeamWords};
 use domain::groupbuy::countdown;
 use domain::model::TeamSummary;
+use leptos::either::Either;
 use leptos::prelude::*;
 
 /// Follows a live stream, calling `on` with each message's data. Browser only.
@@ -79,34 +80,30 @@ pub fn TeamLive(team: TeamSummary, words: TeamWords, keep: bool, children: Child
         let s = state.get();
         let total = s.team_size.max(s.members.len() as i64) as usize;
         (0..total)
-            .map(|i| match s.members.get(i) {
-                Some(m) => {
-                    let label = w.with_value(|w| {
-                        if m.is_leader {
+            .map(|i| {
+                // One shape for every seat (a member's, or an open one), so the page and the
+                // browser build the same markup with one piece of code.
+                let (avatar, name, tag, paying, empty) = w.with_value(|w| match s.members.get(i) {
+                    Some(m) => {
+                        let tag = if m.is_leader {
                             w.leader_badge.clone()
                         } else if m.paid {
                             String::new()
                         } else {
                             w.seat_paying.clone()
-                        }
-                    });
-                    view! {
-                        <li class="seat" class:paying=!m.paid>
-                            <span class="avatar" aria-hidden="true">{initial(&m.name)}</span>
-                            <span class="seat-name">{m.name.clone()}</span>
-                            <span class="seat-tag">{if label.is_empty() { "\u{00a0}".to_string() } else { label }}</span>
-                        </li>
+                        };
+                        (initial(&m.name), m.name.clone(), tag, !m.paid, false)
                     }
-                    .into_any()
-                }
-                None => view! {
-                    <li class="seat empty">
-                        <span class="avatar" aria-hidden="true">"?"</span>
-                        <span class="seat-name">{w.with_value(|w| w.seat_empty.clone())}</span>
-                        <span class="seat-tag">"\u{00a0}"</span>
+                    None => ("?".to_string(), w.seat_empty.clone(), String::new(), false, true),
+                });
+                let tag = if tag.is_empty() { "\u{00a0}".to_string() } else { tag };
+                view! {
+                    <li class="seat" class:paying=paying class:empty=empty>
+                        <span class="avatar" aria-hidden="true">{avatar}</span>
+                        <span class="seat-name">{name}</span>
+                        <span class="seat-tag">{tag}</span>
                     </li>
                 }
-                .into_any(),
             })
             .collect_view()
     };
@@ -144,10 +141,11 @@ pub fn OpenTeamsLive(activity_id: i64, teams: Vec<TeamSummary>, words: TeamWords
     let rows = move || {
         let teams = list.get();
         if teams.is_empty() {
-            return view! { <li class="muted small open-teams-empty">{w.with_value(|w| w.no_open_teams.clone())}</li> }
-                .into_any();
+            return Either::Left(
+                view! { <li class="muted small open-teams-empty">{w.with_value(|w| w.no_open_teams.clone())}</li> },
+            );
         }
-        teams
+        let rows = teams
             .into_iter()
             .map(|team| {
                 let left = move || w.with_value(|w| w.ends_in.fill(countdown(team.left_ms - elapsed.get())));
@@ -165,8 +163,8 @@ pub fn OpenTeamsLive(activity_id: i64, teams: Vec<TeamSummary>, words: TeamWords
                     </li>
                 }
             })
-            .collect_view()
-            .into_any()
+            .collect_view();
+        Either::Right(rows)
     };
     view! { <ul class="open-teams" aria-live="polite" data-open-teams>{rows}</ul> }
 }

@@ -1,3 +1,5 @@
+//! 我的, sign-in and sign-up.
+
 use super::query;
 use crate::api::account::*;
 use crate::api::orders::{load_me, MeData};

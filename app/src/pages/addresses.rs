@@ -1,3 +1,5 @@
+//! The address book.
+
 use super::query;
 use crate::api::addresses::*;
 use crate::components::form::Field;

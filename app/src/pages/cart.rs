@@ -1,3 +1,5 @@
+//! The cart and its checkout.
+
 use crate::api::cart::*;
 use crate::components::form::Field;
 use crate::components::layout::{Empty, Page};

@@ -1,3 +1,5 @@
+//! The owner console: communities, products and their options and photos, orders, refunds.
+
 use super::param_id;
 use crate::api::console::*;
 use crate::components::cards::CommunityRow;

@@ -1,3 +1,5 @@
+//! Buying and paying, the member's orders, an order, refund requests and notifications.
+
 use super::{param_id, query};
 use crate::api::orders::*;
 use crate::components::form::Field;

@@ -1,3 +1,5 @@
+//! What members browse: home, communities, a community, a product.
+
 use super::{param, param_id};
 use crate::api::shop::*;
 use crate::components::cards::{CommunityRow, CommunityStrip, ProductGrid};

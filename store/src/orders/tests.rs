@@ -1,3 +1,6 @@
+//! Orders in the store: buying charges the database price and takes stock once, refusals change
+//! nothing, payments and expiry apply once, refunds never pass what a line cost, lists page.
+
 use super::*;
 use crate::testing::{create_buy_now, each_db, member, shop};
 use crate::{products, Db, PageRequest};
