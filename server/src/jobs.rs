@@ -26,6 +26,8 @@ pub struct JobReport {
 }
 
 const BATCH: i64 = 200;
+/// A refund the provider refused or did not answer goes to the back of the queue this long.
+const REFUND_RETRY: std::time::Duration = std::time::Duration::from_secs(60);
 /// A run that dies keeps the lease this long before another instance takes over.
 const LEASE: std::time::Duration = std::time::Duration::from_secs(60);
 const LEASE_MS: i64 = domain::time::ms(LEASE);
@@ -65,11 +67,14 @@ async fn work(st: &AppState) -> Result<JobReport, AppError> {
         st.changes.poke();
     }
     // Refunds decided above (failed teams, ladder differences) are paid here with the rest.
-    for r in refunds::approved_unsettled(&st.db, BATCH).await? {
+    for r in refunds::approved_unsettled(&st.db, now, BATCH).await? {
         match app::payments::settle_refund(st, r.id).await {
             Ok(true) => report.refunds_settled += 1,
             Ok(false) => {}
-            Err(e) => tracing::warn!(refund = r.id, error = %e, "refund still not settled"),
+            Err(e) => {
+                tracing::warn!(refund = r.id, error = %e, "refund still not settled");
+                refunds::retry_later(&st.db, r.id, now, REFUND_RETRY).await?;
+            }
         }
     }
     for id in distribution::due_to_settle(&st.db, now, BATCH).await? {

@@ -696,7 +696,7 @@ pub(crate) async fn seat_paid(db: &Db, tx: &mut Tx, team: i64, order: i64, now: 
         let capacity: i64 =
             sql!(query_scalar, "SELECT capacity FROM teams WHERE id = $1", team).fetch_one(&mut **tx).await?;
         if paid >= capacity {
-            close_formed(db, tx, team, &act.rules, paid, now).await?;
+            close_formed(db, tx, team, &act.rules, now).await?;
         }
     }
     Ok(())
@@ -725,8 +725,10 @@ async fn release_awaiting(db: &Db, tx: &mut Tx, team: i64, now: i64) -> Result<(
 }
 
 /// A formed team stops taking members (full, or its window ended): the ladder difference goes
-/// back to each member, decided here once.
-async fn close_formed(db: &Db, tx: &mut Tx, team: i64, rules: &Activity, paid: i64, now: i64) -> Result<(), Error> {
+/// back to each member still in, decided here once. A member whose refund requests already claim
+/// the whole line has left: they do not count toward the step, and nobody is paid back more than
+/// their line cost less what they asked back themselves.
+async fn close_formed(db: &Db, tx: &mut Tx, team: i64, rules: &Activity, now: i64) -> Result<(), Error> {
     let closed = sql!(query, "UPDATE teams SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL", now, team)
         .execute(&mut **tx)
         .await?
@@ -735,20 +737,33 @@ async fn close_formed(db: &Db, tx: &mut Tx, team: i64, rules: &Activity, paid: i
         return Ok(());
     }
     sql!(query, "UPDATE team_seats SET active_activity = NULL WHERE team_id = $1", team).execute(&mut **tx).await?;
-    let seats = sql!(
-        query,
-        "SELECT s.order_id, s.unit_price, s.quantity, p.id AS payment_id FROM team_seats s \
-         JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' WHERE s.team_id = $1 AND s.status = 'paid'",
+    #[derive(sqlx::FromRow)]
+    struct PaidSeat {
+        order_id: i64,
+        unit_price: Fen,
+        quantity: i64,
+        payment_id: i64,
+        line_amount: Fen,
+        claimed: Fen,
+    }
+    let seats: Vec<PaidSeat> = sql!(
+        query_as,
+        "SELECT s.order_id, s.unit_price, s.quantity, p.id AS payment_id, l.amount AS line_amount, \
+         CAST((SELECT COALESCE(SUM(r.amount), 0) FROM refunds r WHERE r.order_id = s.order_id AND r.kind = 'member' \
+               AND r.status IN ('requested', 'approved', 'refunded')) AS BIGINT) AS claimed \
+         FROM team_seats s JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' \
+         JOIN order_lines l ON l.order_id = s.order_id WHERE s.team_id = $1 AND s.status = 'paid' ORDER BY s.order_id",
         team
     )
     .fetch_all(&mut **tx)
     .await?;
-    for s in &seats {
-        let back = rules.ladder_refund(paid, Fen(col(s, "unit_price")?), col(s, "quantity")?);
+    let still_in: Vec<&PaidSeat> = seats.iter().filter(|s| s.claimed < s.line_amount).collect();
+    let members = still_in.len() as i64;
+    for s in still_in {
+        let back = rules.ladder_refund(members, s.unit_price, s.quantity).min(s.line_amount.saturating_sub(s.claimed));
         if back.0 > 0 {
-            let order: i64 = col(s, "order_id")?;
-            insert_refund(db, tx, order, col(s, "payment_id")?, "team_ladder", back, now).await?;
-            notify_buyer(db, tx, order, kind::TEAM_LADDER_REFUND, back, now).await?;
+            insert_refund(db, tx, s.order_id, s.payment_id, "team_ladder", back, now).await?;
+            notify_buyer(db, tx, s.order_id, kind::TEAM_LADDER_REFUND, back, now).await?;
         }
     }
     Ok(())
@@ -889,7 +904,7 @@ pub async fn close_due(db: &Db, team: i64, now: i64) -> Result<Closed, Error> {
         TeamOutcome::Succeeded => {
             sql!(query, "UPDATE teams SET status = 'succeeded' WHERE id = $1", team).execute(&mut *tx).await?;
             release_awaiting(db, &mut tx, team, now).await?;
-            close_formed(db, &mut tx, team, &act.rules, paid, now).await?;
+            close_formed(db, &mut tx, team, &act.rules, now).await?;
         }
         TeamOutcome::Failed => {
             let done = sql!(
@@ -1153,6 +1168,113 @@ mod tests {
             let listed = in_community(&db, s.community).await.unwrap();
             assert_eq!((listed.len(), listed[0].0.id, listed[0].1.as_str()), (1, act, "雪山三文鱼"));
             assert!(nearly_full(&db, end, 6).await.unwrap().is_empty());
+        })
+        .await;
+    }
+
+    /// Pays every approved refund of an order, as the jobs would after the provider confirmed.
+    async fn settle_refunds(db: &Db, order: i64, at: i64) {
+        for r in crate::refunds::for_order(db, order).await.unwrap() {
+            if r.status == domain::order::RefundStatus::Approved {
+                assert!(crate::refunds::mark_refunded(db, r.id, "sbr", at).await.unwrap(), "refund {} settles", r.id);
+            }
+        }
+    }
+
+    /// A member asks for `amount` back on their group-buy order and the owner approves it.
+    async fn member_refund(db: &Db, buyer: i64, order: i64, amount: Fen, at: i64) -> Result<(), crate::Error> {
+        let o = crate::orders::by_id(db, order).await.unwrap().unwrap();
+        let id = crate::refunds::request(db, buyer, order, o.lines[0].id, amount, "不要了", at).await?;
+        crate::refunds::approve(db, &crate::testing::refund_grant(db, id).await, id, at).await.unwrap();
+        settle_refunds(db, order, at).await;
+        Ok(())
+    }
+
+    fn ladder_3_4() -> Activity {
+        use domain::groupbuy::Tier;
+        rules(2, false, vec![Tier { size: 3, price: Fen(2590) }, Tier { size: 4, price: Fen(2290) }])
+    }
+
+    #[tokio::test]
+    async fn after_a_ladder_refund_a_member_gets_back_only_what_is_left() {
+        each_db(|db| async move {
+            let (_s, _act, lead) = open_team_with(&db, &ladder_3_4(), 10).await;
+            pay(&db, &lead, T0).await;
+            let mut buyers = vec![];
+            for i in 0..2 {
+                let m = member(&db, "l").await;
+                let seat = join(&db, m, lead.team_id, T0 + i).await.unwrap();
+                pay(&db, &seat, T0 + 10 + i).await;
+                buyers.push((m, seat));
+            }
+            let end = T0 + domain::groupbuy::DEFAULT_WINDOW_MS;
+            close_due(&db, lead.team_id, end).await.unwrap();
+            let (m, seat) = buyers[0];
+            let order = seat.created.order_id;
+            settle_refunds(&db, order, end).await;
+            // ¥4.00 came back with the ladder: the whole ¥29.90 is no longer the member's to ask.
+            let too_much = member_refund(&db, m, order, Fen(2990), end + 1).await;
+            assert_eq!(too_much, Err(Rule::BadRefundAmount { max: Fen(2590) }.into()));
+            member_refund(&db, m, order, Fen(2590), end + 2).await.unwrap();
+            let o = crate::orders::by_id(&db, order).await.unwrap().unwrap();
+            assert_eq!((o.status, o.refunded), (OrderStatus::Refunded, Fen(2990)));
+            let stuck: i64 =
+                sql!(query_scalar, "SELECT COUNT(*) FROM refunds WHERE order_id = $1 AND status = 'approved'", order)
+                    .fetch_one(&db.pool)
+                    .await
+                    .unwrap();
+            assert_eq!(stuck, 0, "every approved refund was paid");
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn members_who_took_everything_back_leave_the_ladder() {
+        each_db(|db| async move {
+            let (_s, _act, lead) = open_team_with(&db, &ladder_3_4(), 10).await;
+            pay(&db, &lead, T0).await;
+            let mut buyers = vec![];
+            for i in 0..2 {
+                let m = member(&db, "l").await;
+                let seat = join(&db, m, lead.team_id, T0 + i).await.unwrap();
+                pay(&db, &seat, T0 + 10 + i).await;
+                buyers.push((m, seat));
+            }
+            // The third member takes everything back while the team still grows; a second one asks
+            // for part of it and is still waiting when the team closes.
+            let (gone, gone_seat) = buyers[0];
+            member_refund(&db, gone, gone_seat.created.order_id, Fen(2990), T0 + 20).await.unwrap();
+            let (part, part_seat) = buyers[1];
+            let o = crate::orders::by_id(&db, part_seat.created.order_id).await.unwrap().unwrap();
+            crate::refunds::request(&db, part, o.id, o.lines[0].id, Fen(2800), "少了一块", T0 + 21).await.unwrap();
+            // A fourth member fills the team: three are still in, so the step is ¥25.90, not ¥22.90.
+            let last = member(&db, "last").await;
+            let seat = join(&db, last, lead.team_id, T0 + 30).await.unwrap();
+            pay(&db, &seat, T0 + 31).await;
+            let t = team(&db, lead.team_id, T0 + 32).await.unwrap().unwrap();
+            assert!(t.closed);
+            let ladder = |order: i64| {
+                let db = db.clone();
+                async move {
+                    crate::refunds::for_order(&db, order)
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .filter(|r| r.kind == domain::order::RefundKind::TeamLadder)
+                        .map(|r| r.amount)
+                        .collect::<Vec<_>>()
+                }
+            };
+            assert_eq!(ladder(lead.created.order_id).await, vec![Fen(400)]);
+            assert_eq!(ladder(seat.created.order_id).await, vec![Fen(400)]);
+            assert_eq!(ladder(gone_seat.created.order_id).await, vec![], "nothing more to the one who left");
+            // ¥28.00 asked back leaves ¥1.90 of the line: that is all the ladder may return.
+            assert_eq!(ladder(part_seat.created.order_id).await, vec![Fen(190)]);
+            for o in [lead.created.order_id, seat.created.order_id, gone_seat.created.order_id] {
+                settle_refunds(&db, o, T0 + 40).await;
+            }
+            let o = crate::orders::by_id(&db, gone_seat.created.order_id).await.unwrap().unwrap();
+            assert_eq!((o.status, o.refunded), (OrderStatus::Refunded, Fen(2990)));
         })
         .await;
     }

@@ -29,15 +29,32 @@ pub async fn by_id(db: &Db, id: i64) -> Result<Option<RefundRow>, Error> {
 }
 
 /// Refunds decided but not yet confirmed by the provider (a crash between the two, or a
-/// provider that was unavailable); the jobs retry them.
-pub async fn approved_unsettled(db: &Db, limit: i64) -> Result<Vec<RefundRow>, Error> {
+/// provider that was unavailable) and due for another try; the jobs retry them, least recently
+/// tried first.
+pub async fn approved_unsettled(db: &Db, now: i64, limit: i64) -> Result<Vec<RefundRow>, Error> {
     Ok(sql!(
         query_as,
-        sqlx::AssertSqlSafe(format!("SELECT {COLS} WHERE r.status = 'approved' ORDER BY r.id LIMIT $1")),
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} WHERE r.status = 'approved' AND r.retry_at <= $1 ORDER BY r.retry_at, r.id LIMIT $2"
+        )),
+        now,
         limit
     )
     .fetch_all(&db.pool)
     .await?)
+}
+
+/// The provider did not confirm a refund: try it again after `after`, behind the others.
+pub async fn retry_later(db: &Db, id: i64, now: i64, after: std::time::Duration) -> Result<(), Error> {
+    sql!(
+        query,
+        "UPDATE refunds SET retry_at = $1 WHERE id = $2 AND status = 'approved'",
+        now + domain::time::ms(after),
+        id
+    )
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }
 
 /// Records the provider's confirmation, once, and adds the amount to the payment's refunded
@@ -109,10 +126,17 @@ pub async fn request(
     now: i64,
 ) -> Result<i64, Error> {
     let mut tx = db.begin().await?;
-    let o = sql!(query, "SELECT buyer_id, status FROM orders WHERE id = $1", order).fetch_optional(&mut *tx).await?;
+    let o = sql!(query, "SELECT buyer_id, status, team_id FROM orders WHERE id = $1", order)
+        .fetch_optional(&mut *tx)
+        .await?;
     let Some(o) = o else { return Err(Rule::NotFound.into()) };
     if col::<i64>(&o, "buyer_id")? != buyer {
         return Err(Rule::NotFound.into());
+    }
+    if let Some(team) = col::<Option<i64>>(&o, "team_id")? {
+        // A team closing decides its ladder refunds from the requests open at that moment: take
+        // the team first (the order every path locks in), so the two never decide on stale sums.
+        super::groupbuy::lock_team(&mut tx, team, now).await?;
     }
     let status = OrderStatus::parse(&col::<String>(&o, "status")?)
         .ok_or_else(|| Error::broken("unknown OrderStatus in a row"))?;
@@ -127,11 +151,15 @@ pub async fn request(
             .fetch_optional(&mut *tx)
             .await?;
     let line_amount = Fen(line_amount.ok_or(Rule::NotFound)?);
+    // What already went back on this line, or is on its way: the member's earlier requests and a
+    // group-buy ladder difference (a team order has exactly one line).
     let already: i64 = sql!(
         query_scalar,
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE line_id = $1 AND kind = 'member' \
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds \
+         WHERE (line_id = $1 OR (order_id = $2 AND kind = 'team_ladder')) \
          AND status IN ('requested', 'approved', 'refunded')",
-        line
+        line,
+        order
     )
     .fetch_one(&mut *tx)
     .await?;

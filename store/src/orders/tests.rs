@@ -589,6 +589,38 @@ async fn a_line_is_refunded_in_parts_never_beyond_what_it_cost() {
     .await;
 }
 
+/// Refunds the provider keeps refusing go to the back of the queue: a full batch of them does not
+/// keep a newer refund from being paid.
+#[tokio::test]
+async fn refunds_that_keep_failing_do_not_starve_newer_ones() {
+    use crate::refunds;
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let mut ids = vec![];
+        for n in 0..3 {
+            let c = create_buy_now(&db, s.buyer, s.product, None, 1, n, WINDOW, "sandbox").await.unwrap();
+            apply_payment_succeeded(&db, "sandbox", &format!("evt{n}"), c.payment_id, Fen(3500), n).await.unwrap();
+            let line = by_id(&db, c.order_id).await.unwrap().unwrap().lines[0].id;
+            let r = refunds::request(&db, s.buyer, c.order_id, line, Fen(100), "少了一斤", 10).await.unwrap();
+            refunds::approve(&db, &crate::testing::refund_grant(&db, r).await, r, 11).await.unwrap();
+            ids.push(r);
+        }
+        let due = |now: i64| {
+            let db = db.clone();
+            async move {
+                refunds::approved_unsettled(&db, now, 2).await.unwrap().into_iter().map(|r| r.id).collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(due(20).await, ids[..2]);
+        for id in &ids[..2] {
+            refunds::retry_later(&db, *id, 20, std::time::Duration::from_secs(60)).await.unwrap();
+        }
+        assert_eq!(due(21).await, ids[2..], "the newer refund gets its turn");
+        assert_eq!(due(20 + 60_000).await, [ids[2], ids[0]], "and the others come back after their wait");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn owners_find_orders_by_state_number_phone_name_or_address() {
     use domain::checkout::Delivery;
