@@ -47,7 +47,7 @@ impl AppError {
             BadImage | BadUpload => "image",
             BadPrice => "price",
             BadOriginalPrice | OriginalNotAbovePrice => "original_price",
-            BadStock => "stock",
+            BadStock | StockChanged { .. } => "stock",
             BadLimit => "per_order_limit",
             BadStatus => "status",
             BadMemberLimit => "per_member_limit",
@@ -106,6 +106,7 @@ impl AppError {
             E::AccountExists
             | E::SlugTaken
             | E::SoldOut
+            | E::StockChanged { .. }
             | E::OrderNotPayable
             | E::OrderNotShippable
             | E::OrderNotCancellable

@@ -1005,6 +1005,13 @@ impl Lang {
                 }
             }
             SoldOut => s("已售罄，下次早点来。", "Sold out."),
+            StockChanged { now } => {
+                if zh {
+                    format!("你编辑期间库存变了：现在是 {now}，请按现在的库存重新填写。")
+                } else {
+                    format!("The stock changed while you were editing: it is {now} now. Please enter it again.")
+                }
+            }
             NotEnoughStock { left } => {
                 if zh {
                     format!("库存只剩 {left} 件，请减少数量。")

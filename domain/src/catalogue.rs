@@ -119,6 +119,9 @@ pub struct ProductDraft {
     /// The struck-through "was" price; zero when there is none.
     pub original_price: Fen,
     pub stock: i64,
+    /// The stock the form showed when it was opened (`None` for a new product): the store changes
+    /// stock only if it is still that, so units sold meanwhile are never typed back in.
+    pub stock_seen: Option<i64>,
     pub per_order_limit: i64,
     /// 0: no limit per member.
     pub per_member_limit: i64,
@@ -140,6 +143,8 @@ pub struct ProductInput {
     pub price: String,
     pub original_price: String,
     pub stock: String,
+    /// The stock shown when the form was opened (a hidden field).
+    pub stock_seen: String,
     pub per_order_limit: String,
     pub per_member_limit: String,
     pub status: String,
@@ -161,6 +166,7 @@ impl ProductDraft {
         };
         let (price, original_price) = parse_prices(&f.price, &f.original_price)?;
         let stock = parse_count(&f.stock, 0, MAX_STOCK).ok_or(Error::BadStock)?;
+        let stock_seen = parse_stock_seen(&f.stock_seen)?;
         let per_order_limit = if f.per_order_limit.trim().is_empty() {
             10
         } else {
@@ -181,6 +187,7 @@ impl ProductDraft {
             price,
             original_price,
             stock,
+            stock_seen,
             per_order_limit,
             per_member_limit,
             status,
@@ -290,7 +297,17 @@ pub struct SkuDraft {
     pub price: Fen,
     pub original_price: Fen,
     pub stock: i64,
+    /// The stock the table showed for this row; see [`ProductDraft::stock_seen`].
+    pub stock_seen: Option<i64>,
     pub code: String,
+}
+
+/// The hidden "stock when the form was opened" field: empty when the form showed none.
+pub fn parse_stock_seen(input: &str) -> Result<Option<i64>, Error> {
+    if input.trim().is_empty() {
+        return Ok(None);
+    }
+    parse_count(input, 0, i64::MAX).map(Some).ok_or(Error::BadStock)
 }
 
 impl SkuDraft {
@@ -301,7 +318,12 @@ impl SkuDraft {
         if code.len() > 32 || !code.chars().all(|c| c.is_ascii_graphic()) {
             return Err(Error::BadSkuCode);
         }
-        Ok(SkuDraft { price, original_price, stock, code: code.to_string() })
+        Ok(SkuDraft { price, original_price, stock, stock_seen: None, code: code.to_string() })
+    }
+
+    /// The row as edited over a table that showed `seen` units in stock.
+    pub fn over(self, seen: Option<i64>) -> SkuDraft {
+        SkuDraft { stock_seen: seen, ..self }
     }
 }
 

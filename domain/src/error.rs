@@ -16,7 +16,9 @@ pub enum Error {
     PasswordTooShort,
     PasswordTooLong,
     WrongPassword,
-    TooManyAttempts { minutes: i64 },
+    TooManyAttempts {
+        minutes: i64,
+    },
     NicknameTooLong,
     SignInRequired,
     // Communities and products
@@ -34,6 +36,10 @@ pub enum Error {
     BadOriginalPrice,
     OriginalNotAbovePrice,
     BadStock,
+    /// The stock changed while the owner was editing it (units sold or returned): `now` is there now.
+    StockChanged {
+        now: i64,
+    },
     BadLimit,
     BadStatus,
     BadMemberLimit,
@@ -41,13 +47,20 @@ pub enum Error {
     BadSpecValues,
     BadSkuCode,
     ChooseSku,
-    OverMemberLimit { limit: i64, left: i64 },
+    OverMemberLimit {
+        limit: i64,
+        left: i64,
+    },
     // Buying
     NotOnSale,
     BadQuantity,
-    OverOrderLimit { limit: i64 },
+    OverOrderLimit {
+        limit: i64,
+    },
     SoldOut,
-    NotEnoughStock { left: i64 },
+    NotEnoughStock {
+        left: i64,
+    },
     OrderNotPayable,
     BadShippingFee,
     BadFreeShipping,
@@ -78,7 +91,9 @@ pub enum Error {
     CommissionTooHigh,
     BadLevels,
     WithdrawalTooSmall,
-    WithdrawalOverBalance { available: Fen },
+    WithdrawalOverBalance {
+        available: Fen,
+    },
     WithdrawalPending,
     WithdrawalAlreadyDecided,
     BadWithdrawalFee,
@@ -90,7 +105,9 @@ pub enum Error {
     NotDistributor,
     ProgrammeOff,
     BadUpload,
-    BadRefundAmount { max: Fen },
+    BadRefundAmount {
+        max: Fen,
+    },
     BadRefundReason,
     RefundAlreadyOpen,
     NotRefundable,

@@ -220,7 +220,10 @@ async fn owner_endpoints_refuse_other_members_and_change_nothing() {
     let (_, other) = app.member("other").await;
     let before_product = store::products::by_id(&app.st.db, product).await.unwrap().unwrap();
     let before_community = store::communities::by_id(&app.st.db, community).await.unwrap().unwrap();
-    let fields = "title=%E4%BE%BF%E5%AE%9C%E5%8D%96&description=&unit=&image=salmon&price=1&original_price=&stock=5&per_order_limit=1&status=on_sale";
+    let fields = format!(
+        "title=%E4%BE%BF%E5%AE%9C%E5%8D%96&description=&unit=&image=salmon&price=1&original_price=&stock=5&stock_seen={}&per_order_limit=1&status=on_sale",
+        before_product.stock
+    );
     let attempts = [
         ("/api/load_console_community", format!("community_id={community}")),
         ("/api/load_console_orders", format!("community_id={community}")),
@@ -239,6 +242,18 @@ async fn owner_endpoints_refuse_other_members_and_change_nothing() {
     assert_eq!(store::products::by_id(&app.st.db, product).await.unwrap().unwrap(), before_product);
     assert_eq!(store::communities::by_id(&app.st.db, community).await.unwrap().unwrap(), before_community);
     assert_eq!(store::products::all_in(&app.st.db, community).await.unwrap().len(), 1);
+    // A save over a stock that is no longer there is refused, and says what is there now.
+    let stale = fields.replace(&format!("stock_seen={}", before_product.stock), "stock_seen=999");
+    let r = app
+        .post(
+            "/api/save_product",
+            &format!("community_id={community}&product_id={product}&{stale}"),
+            Some(&owner_cookie),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(store::products::by_id(&app.st.db, product).await.unwrap().unwrap(), before_product);
     // The owner can do all of it.
     let r = app
         .post(

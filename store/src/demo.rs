@@ -212,7 +212,10 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
                 let skus = products::skus_of(db, product, false).await?;
                 let mut rows = vec![];
                 for (sku, (_, price, original, stock)) in skus.iter().zip(sp.values) {
-                    rows.push((sku.id, SkuDraft::parse(price, original, &stock.to_string(), "")?));
+                    rows.push((
+                        sku.id,
+                        SkuDraft::parse(price, original, &stock.to_string(), "")?.over(Some(sku.stock)),
+                    ));
                 }
                 products::save_skus(db, &g, product, &rows).await?;
             }

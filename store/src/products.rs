@@ -206,7 +206,7 @@ async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Resu
         let sort = sort as i64;
         // Without specs the one SKU follows the form; with specs an existing row keeps its values.
         let set = if d.specs.is_empty() {
-            "active = 1, sort = $4, price = $5, original_price = $6, stock = $7"
+            "active = 1, sort = $4, price = $5, original_price = $6"
         } else {
             "active = 1, sort = $4"
         };
@@ -219,9 +219,22 @@ async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Resu
             sort
         );
         if d.specs.is_empty() {
-            q = q.bind(d.price.0).bind(d.original_price.0).bind(d.stock);
+            q = q.bind(d.price.0).bind(d.original_price.0);
         }
-        if q.execute(&mut **tx).await?.rows_affected() == 0 {
+        let updated = q.execute(&mut **tx).await?.rows_affected() == 1;
+        if updated && d.specs.is_empty() {
+            let sku: i64 = sql!(
+                query_scalar,
+                "SELECT id FROM skus WHERE product_id = $1 AND spec1 = $2 AND spec2 = $3",
+                product,
+                spec1,
+                spec2
+            )
+            .fetch_one(&mut **tx)
+            .await?;
+            set_stock(tx, sku, d.stock, d.stock_seen).await?;
+        }
+        if !updated {
             sql!(
                 query,
                 "INSERT INTO skus (id, product_id, spec1, spec2, price, original_price, stock, sort, active) \
@@ -251,10 +264,9 @@ pub async fn save_skus(db: &Db, g: &Granted, product: i64, rows: &[(i64, SkuDraf
     for (id, d) in rows {
         let done = sql!(
             query,
-            "UPDATE skus SET price = $1, original_price = $2, stock = $3, code = $4 WHERE id = $5 AND product_id = $6",
+            "UPDATE skus SET price = $1, original_price = $2, code = $3 WHERE id = $4 AND product_id = $5",
             d.price.0,
             d.original_price.0,
-            d.stock,
             &d.code,
             id,
             product
@@ -262,9 +274,31 @@ pub async fn save_skus(db: &Db, g: &Granted, product: i64, rows: &[(i64, SkuDraf
         .execute(&mut *tx)
         .await?;
         expect_one(done, Rule::Forbidden)?;
+        set_stock(&mut tx, *id, d.stock, d.stock_seen).await?;
     }
     refresh_summary(&mut tx, product).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// An owner's stock edit, as compare-and-set: orders reserve and release stock while the form is
+/// open, so the number typed is written only over the number the form showed (or over itself).
+/// A form that left the stock as shown changes nothing; any other mismatch is refused with the
+/// stock there is now, never a blind overwrite that would sell units twice. Without a shown value
+/// the stock may only be confirmed, not changed.
+async fn set_stock(tx: &mut Tx, sku: i64, new: i64, seen: Option<i64>) -> Result<(), Error> {
+    if seen == Some(new) {
+        return Ok(());
+    }
+    let seen = seen.unwrap_or(new);
+    let done = sql!(query, "UPDATE skus SET stock = $1 WHERE id = $2 AND (stock = $3 OR stock = $1)", new, sku, seen)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    if done != 1 {
+        let now: i64 = sql!(query_scalar, "SELECT stock FROM skus WHERE id = $1", sku).fetch_one(&mut **tx).await?;
+        return Err(Rule::StockChanged { now }.into());
+    }
     Ok(())
 }
 

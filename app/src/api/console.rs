@@ -236,6 +236,9 @@ pub struct SkuRow {
     pub original_price: String,
     #[serde(default)]
     pub stock: String,
+    /// The stock the table showed for this row.
+    #[serde(default)]
+    pub stock_seen: String,
     #[serde(default)]
     pub code: String,
 }
@@ -252,8 +255,11 @@ pub async fn save_skus(product_id: i64, skus: Vec<SkuRow>) -> Result<(), AppErro
         let (g, _) = super::console(product.community_id, Role::Staff).await?;
         let rows = skus
             .iter()
-            .map(|r| SkuDraft::parse(&r.price, &r.original_price, &r.stock, &r.code).map(|d| (r.id, d)))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|r| {
+                let d = SkuDraft::parse(&r.price, &r.original_price, &r.stock, &r.code)?;
+                Ok((r.id, d.over(domain::catalogue::parse_stock_seen(&r.stock_seen)?)))
+            })
+            .collect::<Result<Vec<_>, domain::Error>>()?;
         store::products::save_skus(&st.db, &g, product_id, &rows).await?;
         Ok(product.community_id)
     }

@@ -286,7 +286,7 @@ async fn with_specs(db: &Db, s: &crate::testing::Shop) -> Vec<domain::model::Sku
     let rows: Vec<_> = skus
         .iter()
         .zip([("35", "90", "10"), ("68", "", "5"), ("165", "400", "2")])
-        .map(|(k, (p, o, st))| (k.id, SkuDraft::parse(p, o, st, "").unwrap()))
+        .map(|(k, (p, o, st))| (k.id, SkuDraft::parse(p, o, st, "").unwrap().over(Some(k.stock))))
         .collect();
     products::save_skus(db, &s.grant, s.product, &rows).await.unwrap();
     products::skus_of(db, s.product, false).await.unwrap()
@@ -328,7 +328,7 @@ async fn skus_have_their_own_price_and_stock() {
         assert_eq!(products::skus_of(&db, s.product, false).await.unwrap()[1].stock, 5);
         assert_eq!(products::by_id(&db, s.product).await.unwrap().unwrap().stock, 17);
         // The SKU table refuses a row of another product, and changes nothing.
-        let row = domain::catalogue::SkuDraft::parse("1", "", "999", "").unwrap();
+        let row = domain::catalogue::SkuDraft::parse("1", "", "10", "").unwrap();
         assert_eq!(
             products::save_skus(&db, &s.grant, s.product, &[(skus[0].id, row.clone()), (foreign, row)]).await,
             Err(Rule::Forbidden.into())
@@ -367,6 +367,58 @@ async fn editing_specs_keeps_existing_rows_and_retires_removed_ones() {
         );
         let p = products::by_id(&db, s.product).await.unwrap().unwrap();
         assert_eq!((p.price, p.stock), (Fen(6800), 8));
+    })
+    .await;
+}
+
+/// An owner opens the product form, members buy while it is open, the owner saves: the units sold
+/// meanwhile are not typed back into stock. A form that left the stock alone changes nothing; one
+/// that changed it is refused with the stock there is now, and saved once typed again over it.
+#[tokio::test]
+async fn saving_a_product_never_types_sold_units_back_into_stock() {
+    use domain::catalogue::{ProductDraft, ProductInput, SkuDraft};
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let form = |stock: &str, seen: &str, title: &str| ProductInput {
+            title: title.into(),
+            image: "salmon".into(),
+            price: "35".into(),
+            stock: stock.into(),
+            stock_seen: seen.into(),
+            status: "on_sale".into(),
+            ..Default::default()
+        };
+        // The form showed 20; three units sell before it is saved.
+        let c = create_buy_now(&db, s.buyer, s.product, None, 3, 1, WINDOW, "sandbox").await.unwrap();
+        apply_payment_succeeded(&db, "sandbox", "evt", c.payment_id, Fen(10500), 2).await.unwrap();
+        let title_only = ProductDraft::parse(&form("20", "20", "雪山三文鱼 鲜切中段")).unwrap();
+        products::update(&db, &s.grant, s.product, &title_only, 3).await.unwrap();
+        let p = products::by_id(&db, s.product).await.unwrap().unwrap();
+        assert_eq!((p.title.as_str(), p.stock), ("雪山三文鱼 鲜切中段", 17), "a title edit leaves the stock alone");
+        let restock = ProductDraft::parse(&form("30", "20", "雪山三文鱼")).unwrap();
+        assert_eq!(
+            products::update(&db, &s.grant, s.product, &restock, 4).await,
+            Err(Rule::StockChanged { now: 17 }.into())
+        );
+        let p = products::by_id(&db, s.product).await.unwrap().unwrap();
+        assert_eq!((p.title.as_str(), p.stock), ("雪山三文鱼 鲜切中段", 17), "the refused save changed nothing");
+        let restock = ProductDraft::parse(&form("30", "17", "雪山三文鱼")).unwrap();
+        products::update(&db, &s.grant, s.product, &restock, 5).await.unwrap();
+        assert_eq!(products::by_id(&db, s.product).await.unwrap().unwrap().stock, 30);
+        // The same in the SKU table, and without a shown value the stock can only be confirmed.
+        let sku = products::skus_of(&db, s.product, false).await.unwrap()[0].clone();
+        create_buy_now(&db, s.buyer, s.product, None, 1, 6, WINDOW, "sandbox").await.unwrap();
+        let row = SkuDraft::parse("35", "", "40", "").unwrap();
+        assert_eq!(
+            products::save_skus(&db, &s.grant, s.product, &[(sku.id, row.clone().over(Some(30)))]).await,
+            Err(Rule::StockChanged { now: 29 }.into())
+        );
+        assert_eq!(
+            products::save_skus(&db, &s.grant, s.product, &[(sku.id, row.clone())]).await,
+            Err(Rule::StockChanged { now: 29 }.into())
+        );
+        products::save_skus(&db, &s.grant, s.product, &[(sku.id, row.over(Some(29)))]).await.unwrap();
+        assert_eq!(products::by_id(&db, s.product).await.unwrap().unwrap().stock, 40);
     })
     .await;
 }
