@@ -299,6 +299,39 @@ pub fn reversal_due(accrued: Fen, base: Fen, refunded: Fen, reversed: Fen) -> Fe
     (accrued - Fen(keeps)).saturating_sub(reversed)
 }
 
+/// What one order line contributed to a commission: the line's base (after its share of the
+/// order's discount), the commission it earned at its own rate, and how much of the line has been
+/// refunded so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinePart {
+    pub base: Fen,
+    pub earned: Fen,
+    pub refunded: Fen,
+}
+
+/// [`reversal_due`] for a commission earned by several lines at their own rates: it keeps, of
+/// what it `accrued` (the daily cap may have cut it below what the lines earned), the share the
+/// lines still earn after their refunds, weighted by what each earned. A line at 0 % can be
+/// refunded without touching the commission; a 10 % line refunded in full takes back all it
+/// brought. Floored, so a full refund of every earning line takes the whole commission back.
+pub fn reversal_due_by_line(accrued: Fen, parts: &[LinePart], reversed: Fen) -> Fen {
+    const SCALE: i128 = 1_000_000_000;
+    let earned: i128 = parts.iter().map(|p| p.earned.0 as i128).sum();
+    if earned <= 0 {
+        return accrued.saturating_sub(reversed);
+    }
+    let kept: i128 = parts
+        .iter()
+        .filter(|p| p.base.0 > 0)
+        .map(|p| {
+            let left = (p.base.0 - p.refunded.0.clamp(0, p.base.0)) as i128;
+            p.earned.0 as i128 * left * SCALE / p.base.0 as i128
+        })
+        .sum();
+    let keeps = (accrued.0 as i128 * kept / (earned * SCALE)) as i64;
+    (accrued - Fen(keeps)).saturating_sub(reversed)
+}
+
 text_enum! {
     /// A commission's life.
     #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -777,6 +810,47 @@ mod tests {
             }
             let all = reversal_due(Fen(accrued), Fen(base), Fen(base), Fen(reversed));
             prop_assert_eq!(reversed + all.0, accrued);
+        }
+    }
+
+    #[test]
+    fn a_line_refund_takes_back_only_what_that_line_earned() {
+        let part = |base: i64, earned: i64, refunded: i64| LinePart {
+            base: Fen(base),
+            earned: Fen(earned),
+            refunded: Fen(refunded),
+        };
+        // A ¥100 line at 10 % and a ¥900 line at 0 %: refunding the first takes all ¥10 back.
+        let both = [part(10_000, 1_000, 10_000), part(90_000, 0, 0)];
+        assert_eq!(reversal_due_by_line(Fen(1_000), &both, Fen::ZERO), Fen(1_000));
+        // Refunding the 0 % line takes nothing.
+        let other = [part(10_000, 1_000, 0), part(90_000, 0, 90_000)];
+        assert_eq!(reversal_due_by_line(Fen(1_000), &other, Fen::ZERO), Fen::ZERO);
+        // Half of the earning line: half back, less what was already taken.
+        let half = [part(10_000, 1_000, 5_000), part(90_000, 0, 0)];
+        assert_eq!(reversal_due_by_line(Fen(1_000), &half, Fen(200)), Fen(300));
+        // Capped below what the lines earned: the same shares of what was accrued.
+        assert_eq!(reversal_due_by_line(Fen(600), &half, Fen::ZERO), Fen(300));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn line_reversals_never_exceed_the_commission_and_a_full_refund_takes_it_all(
+            lines in proptest::collection::vec((1i64..1_000_000, 1i64..200_000, 0i64..1_100_000), 1..5),
+            cap in 1i64..400_000,
+        ) {
+            let parts: Vec<LinePart> = lines
+                .iter()
+                .map(|&(base, earned, refunded)| LinePart { base: Fen(base), earned: Fen(earned.min(base)), refunded: Fen(refunded) })
+                .collect();
+            let earned: i64 = parts.iter().map(|p| p.earned.0).sum();
+            let accrued = Fen(earned.min(cap).max(1));
+            let due = reversal_due_by_line(accrued, &parts, Fen::ZERO);
+            proptest::prop_assert!(due >= Fen::ZERO && due <= accrued);
+            let all: Vec<LinePart> = parts.iter().map(|p| LinePart { refunded: p.base, ..*p }).collect();
+            proptest::prop_assert_eq!(reversal_due_by_line(accrued, &all, Fen::ZERO), accrued);
+            let none: Vec<LinePart> = parts.iter().map(|p| LinePart { refunded: Fen::ZERO, ..*p }).collect();
+            proptest::prop_assert_eq!(reversal_due_by_line(accrued, &none, Fen::ZERO), Fen::ZERO);
         }
     }
 }

@@ -11,8 +11,9 @@ use domain::ledger::{self, Account, Posting};
 pub use domain::model::distribution::*;
 use domain::money::Fen;
 use domain::referral::{
-    commissions, credits_to_string, day_start, reversal_due, under_cap, BindOutcome, CommissionStatus, Credit,
-    DistributorStatus, JoinMode, OrderKind, Override, WithdrawalStatus, DAY_MS, MAX_DEPTH,
+    commissions, credits_to_string, day_start, reversal_due, reversal_due_by_line, under_cap, BindOutcome,
+    CommissionStatus, Credit, DistributorStatus, JoinMode, LinePart, OrderKind, Override, WithdrawalStatus, DAY_MS,
+    MAX_DEPTH,
 };
 use domain::time::zone_offset_minutes;
 use domain::Error as Rule;
@@ -504,29 +505,31 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
         Some(p) => {
             let lines = sql!(
                 query,
-                "SELECT l.product_id, l.amount, o.fixed_amount, o.rate_bp FROM order_lines l \
+                "SELECT l.id, l.product_id, l.amount, o.fixed_amount, o.rate_bp FROM order_lines l \
                  LEFT JOIN commission_overrides o ON o.product_id = l.product_id WHERE l.order_id = $1",
                 order
             )
             .fetch_all(&mut **tx)
             .await?;
-            // Per line, the discount shared in proportion to the line's amount.
-            let mut due: BTreeMap<usize, (i64, Fen, Fen)> = BTreeMap::new();
+            // Per line, the discount shared in proportion to the line's amount. Each depth's
+            // commission remembers what each line brought, so a line's refund takes back its share.
+            let mut due: BTreeMap<usize, (i64, Fen, Fen, Vec<(i64, Fen, Fen)>)> = BTreeMap::new();
             for l in &lines {
                 let amount: i64 = col(l, "amount")?;
                 let share = if goods > 0 { (discount as i128 * amount as i128 / goods as i128) as i64 } else { 0 };
                 let base = Fen(amount - share);
                 for a in commissions(&p.rules, base, buyer, &chain, override_from(l), kind) {
-                    let e = due.entry(a.depth).or_insert((a.beneficiary, Fen::ZERO, Fen::ZERO));
+                    let e = due.entry(a.depth).or_insert((a.beneficiary, Fen::ZERO, Fen::ZERO, vec![]));
                     e.1 += a.amount;
                     e.2 += base;
+                    e.3.push((col(l, "id")?, base, a.amount));
                 }
             }
             let zone: String = col(&o, "time_zone")?;
             let today = day_start(now, zone_offset_minutes(&zone));
             let mut cs = vec![];
             for (i, beneficiary) in chain.iter().enumerate().take(p.rules.rates_bp.len()) {
-                let Some(&(_, amount, base)) = due.get(&(i + 1)) else {
+                let Some((_, amount, base, parts)) = due.get(&(i + 1)) else {
                     cs.push(Credit::NothingToPay);
                     continue;
                 };
@@ -549,7 +552,7 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
                         .await?
                     }
                 };
-                let amount = under_cap(amount, Fen(earned_today), p.rules.daily_cap);
+                let amount = under_cap(*amount, Fen(earned_today), p.rules.daily_cap);
                 if amount.0 <= 0 {
                     cs.push(Credit::Capped);
                     continue;
@@ -574,6 +577,18 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
                 .await?
                 .rows_affected();
                 if inserted == 1 {
+                    for (line, base, earned) in parts {
+                        sql!(
+                            query,
+                            "INSERT INTO commission_lines (commission_id, line_id, base, amount) VALUES ($1, $2, $3, $4)",
+                            id,
+                            line,
+                            base.0,
+                            earned.0
+                        )
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                     let refs = Refs { order: Some(order), commission: Some(id), ..Refs::default() };
                     post(db, tx, community, &ledger::accrual(community, *beneficiary, amount), refs, now).await?;
                     super::notifications::notify(
@@ -741,6 +756,15 @@ pub(crate) async fn reverse_for_refund(
     post(db, tx, community, &ledger::refund(community, amount), refunds_ref, now).await?;
     let base = Fen(col(&o, "base")?);
     let refunded = Fen(col::<i64>(&o, "refunded")?.min(base.0));
+    // A failed team or a payment after cancellation gives everything back at once.
+    let whole_order_back: bool = sql!(
+        query_scalar,
+        "SELECT COUNT(*) FROM refunds WHERE order_id = $1 AND status = 'refunded' AND kind IN ('team_failed', 'late_payment')",
+        order
+    )
+    .fetch_one(&mut **tx)
+    .await
+    .map(|n: i64| n > 0)?;
     let rows = sql!(
         query,
         "SELECT id, beneficiary_id, amount, reversed, status FROM commissions WHERE order_id = $1 AND status <> 'reversed'",
@@ -752,7 +776,33 @@ pub(crate) async fn reverse_for_refund(
         let (id, user, accrued, reversed): (i64, i64, i64, i64) =
             (col(r, "id")?, col(r, "beneficiary_id")?, col(r, "amount")?, col(r, "reversed")?);
         let status: String = col(r, "status")?;
-        let due = reversal_due(Fen(accrued), base, refunded, Fen(reversed));
+        let due = if whole_order_back {
+            Fen(accrued).saturating_sub(Fen(reversed))
+        } else {
+            let parts: Vec<LinePart> = sql!(
+                query_as,
+                "SELECT cl.base, cl.amount AS earned, CAST((SELECT COALESCE(SUM(r.amount), 0) FROM refunds r \
+                 WHERE r.status = 'refunded' AND (r.line_id = cl.line_id OR (r.order_id = $2 AND r.kind = 'team_ladder'))) \
+                 AS BIGINT) AS refunded FROM commission_lines cl WHERE cl.commission_id = $1",
+                id,
+                order
+            )
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .map(|(base, earned, refunded): (i64, i64, i64)| LinePart {
+                base: Fen(base),
+                earned: Fen(earned),
+                refunded: Fen(refunded),
+            })
+            .collect();
+            if parts.is_empty() {
+                // Commissions accrued before lines were recorded: in proportion to the order.
+                reversal_due(Fen(accrued), base, refunded, Fen(reversed))
+            } else {
+                reversal_due_by_line(Fen(accrued), &parts, Fen(reversed))
+            }
+        };
         if due.0 <= 0 {
             continue;
         }
@@ -1214,6 +1264,79 @@ mod tests {
             // A clawback bigger than the balance leaves it negative, repaid by later earnings.
             refund(&db, f, order, Fen(7000), now + 2).await;
             assert_eq!(balances(&db, c, b).await.unwrap().available, Fen(1800 - 2800));
+            books_balance(&db, c).await;
+        })
+        .await;
+    }
+
+    /// One order, a ¥35 line at the programme's 10 % and a ¥900 line whose product pays nothing:
+    /// refunding the ¥35 line takes back the whole ¥3.50, refunding the other takes back nothing.
+    #[tokio::test]
+    async fn a_line_refund_takes_back_the_commission_that_line_earned() {
+        use domain::catalogue::{ProductDraft, ProductInput};
+        each_db(|db| async move {
+            let s = shop(&db, "35", 100).await;
+            let c = s.community;
+            save_programme(&db, &crate::testing::owner_grant(&db, c).await, &rules(vec![1000]), 0).await.unwrap();
+            let input = ProductInput {
+                title: "三文鱼礼盒".into(),
+                image: "salmon".into(),
+                price: "900".into(),
+                stock: "10".into(),
+                status: "on_sale".into(),
+                ..Default::default()
+            };
+            let gift = crate::products::create(&db, &s.grant, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
+            set_override(&db, &s.grant, gift, Some(Override::RateBp(0))).await.unwrap();
+            let (a, b) = (member(&db, "a").await, member(&db, "b").await);
+            let both = |key: &str| Checkout {
+                key: Some(key.into()),
+                delivery: Delivery::Ship,
+                ship_to: "阿梅 13800138000 浙江省杭州市 文三路 1 号".into(),
+                note: String::new(),
+                lines: vec![
+                    CheckoutLine { product_id: s.product, sku_id: None, quantity: 1 },
+                    CheckoutLine { product_id: gift, sku_id: None, quantity: 1 },
+                ],
+                referrer: Some(a),
+            };
+            let mut orders_made = vec![];
+            for (n, key) in ["k1", "k2"].into_iter().enumerate() {
+                let made = orders::checkout(&db, b, &both(key), 2 + n as i64, WINDOW, "sandbox").await.unwrap();
+                orders::apply_payment_succeeded(&db, "sandbox", key, made[0].payment_id, made[0].total, 3)
+                    .await
+                    .unwrap();
+                orders_made.push(made[0].order_id);
+            }
+            assert_eq!(balances(&db, c, a).await.unwrap().pending, Fen(700));
+            let line_of = |order: i64, product: i64| {
+                let db = db.clone();
+                async move {
+                    orders::by_id(&db, order)
+                        .await
+                        .unwrap()
+                        .unwrap()
+                        .lines
+                        .iter()
+                        .find(|l| l.product_id == product)
+                        .unwrap()
+                        .id
+                }
+            };
+            let refund_line = |order: i64, line: i64, amount: Fen| {
+                let db = db.clone();
+                async move {
+                    let id = refunds::request(&db, b, order, line, amount, "不要了", 4).await.unwrap();
+                    refunds::approve(&db, &crate::testing::refund_grant(&db, id).await, id, 4).await.unwrap();
+                    assert!(refunds::mark_refunded(&db, id, "sbr", 4).await.unwrap());
+                }
+            };
+            // The 10 % line of the first order, in full: its ¥3.50 goes.
+            refund_line(orders_made[0], line_of(orders_made[0], s.product).await, Fen(3500)).await;
+            assert_eq!(balances(&db, c, a).await.unwrap().pending, Fen(350));
+            // The 0 % line of the second order, in full: nothing goes.
+            refund_line(orders_made[1], line_of(orders_made[1], gift).await, Fen(90_000)).await;
+            assert_eq!(balances(&db, c, a).await.unwrap().pending, Fen(350));
             books_balance(&db, c).await;
         })
         .await;
