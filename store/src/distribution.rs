@@ -645,13 +645,10 @@ async fn upgrade_level(tx: &mut Tx, p: &ProgrammeRow, community: i64, user: i64)
 
 /// The order completed: its pending commissions freeze for the programme's days.
 pub(crate) async fn freeze(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(), Error> {
-    let rows = sql!(
-        query,
-        "SELECT id, community_id, beneficiary_id, amount, reversed FROM commissions WHERE order_id = $1 AND status = 'pending'",
-        order
-    )
-    .fetch_all(&mut **tx)
-    .await?;
+    let rows =
+        sql!(query, "SELECT id, community_id FROM commissions WHERE order_id = $1 AND status = 'pending'", order)
+            .fetch_all(&mut **tx)
+            .await?;
     let Some(first) = rows.first() else { return Ok(()) };
     let community: i64 = col(first, "community_id")?;
     let days = programme_in(tx, community).await?.map(|p| p.freeze_days).unwrap_or(MIN_FREEZE_DAYS);
@@ -668,8 +665,12 @@ pub(crate) async fn freeze(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
         .await?
         .rows_affected();
         if n == 1 {
-            let left = Fen(col::<i64>(r, "amount")? - col::<i64>(r, "reversed")?);
-            let user: i64 = col(r, "beneficiary_id")?;
+            // Read under the row lock the update took: a reversal that committed meanwhile counts.
+            let r = sql!(query, "SELECT beneficiary_id, amount, reversed FROM commissions WHERE id = $1", id)
+                .fetch_one(&mut **tx)
+                .await?;
+            let left = Fen(col::<i64>(&r, "amount")? - col::<i64>(&r, "reversed")?);
+            let user: i64 = col(&r, "beneficiary_id")?;
             let refs = Refs { order: Some(order), commission: Some(id), ..Refs::default() };
             post(db, tx, community, &ledger::freeze(user, left), refs, now).await?;
         }
@@ -681,7 +682,9 @@ pub(crate) async fn freeze(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
 pub async fn due_to_settle(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, Error> {
     Ok(sql!(
         query_scalar,
-        "SELECT id FROM commissions WHERE status = 'frozen' AND settle_at <= $1 ORDER BY settle_at LIMIT $2",
+        "SELECT id FROM commissions k WHERE status = 'frozen' AND settle_at <= $1 AND NOT EXISTS \
+         (SELECT 1 FROM refunds r WHERE r.order_id = k.order_id AND r.kind = 'member' AND r.status IN ('requested', 'approved')) \
+         ORDER BY settle_at LIMIT $2",
         now,
         limit
     )
@@ -689,7 +692,11 @@ pub async fn due_to_settle(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, Er
     .await?)
 }
 
-/// Settles one commission, exactly once: the conditional update claims it.
+/// Settles one commission, exactly once: the conditional update claims it. Not while a refund
+/// on its order waits for the owner: the commission would be withdrawable before the refund takes
+/// part of it back; it settles on the first run after the request is decided. (A request takes
+/// the order's commission rows before it is written, so the check below, made after this claim,
+/// sees any request that came first.)
 #[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn settle(db: &Db, id: i64, now: i64) -> Result<bool, Error> {
     let mut tx = db.begin().await?;
@@ -712,6 +719,16 @@ pub async fn settle(db: &Db, id: i64, now: i64) -> Result<bool, Error> {
     )
     .fetch_one(&mut *tx)
     .await?;
+    let open: i64 = sql!(
+        query_scalar,
+        "SELECT COUNT(*) FROM refunds WHERE order_id = $1 AND kind = 'member' AND status IN ('requested', 'approved')",
+        col::<i64>(&r, "order_id")?
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if open > 0 {
+        return Ok(false);
+    }
     let community: i64 = col(&r, "community_id")?;
     let user: i64 = col(&r, "beneficiary_id")?;
     let left = Fen(col::<i64>(&r, "amount")? - col::<i64>(&r, "reversed")?);
@@ -765,17 +782,27 @@ pub(crate) async fn reverse_for_refund(
     .fetch_one(&mut **tx)
     .await
     .map(|n: i64| n > 0)?;
-    let rows = sql!(
-        query,
-        "SELECT id, beneficiary_id, amount, reversed, status FROM commissions WHERE order_id = $1 AND status <> 'reversed'",
+    let ids: Vec<i64> = sql!(
+        query_scalar,
+        "SELECT id FROM commissions WHERE order_id = $1 AND status <> 'reversed' ORDER BY id",
         order
     )
     .fetch_all(&mut **tx)
     .await?;
-    for r in &rows {
-        let (id, user, accrued, reversed): (i64, i64, i64, i64) =
-            (col(r, "id")?, col(r, "beneficiary_id")?, col(r, "amount")?, col(r, "reversed")?);
-        let status: String = col(r, "status")?;
+    for id in ids {
+        // Take the row before reading its state: a settlement or freeze racing this refund on
+        // another connection has then either finished (and we take back from where the money is
+        // now) or waits for us. Reading first would debit the account the old state implied.
+        sql!(query, "UPDATE commissions SET reversed = reversed WHERE id = $1", id).execute(&mut **tx).await?;
+        let r = sql!(query, "SELECT beneficiary_id, amount, reversed, status FROM commissions WHERE id = $1", id)
+            .fetch_one(&mut **tx)
+            .await?;
+        let (user, accrued, reversed): (i64, i64, i64) =
+            (col(&r, "beneficiary_id")?, col(&r, "amount")?, col(&r, "reversed")?);
+        let status: String = col(&r, "status")?;
+        if status == "reversed" {
+            continue;
+        }
         let due = if whole_order_back {
             Fen(accrued).saturating_sub(Fen(reversed))
         } else {
@@ -815,10 +842,11 @@ pub(crate) async fn reverse_for_refund(
             query,
             "UPDATE commissions SET reversed = reversed + $1, \
              status = CASE WHEN reversed + $1 = amount AND status IN ('pending', 'frozen') THEN 'reversed' ELSE status END \
-             WHERE id = $2 AND reversed = $3",
+             WHERE id = $2 AND reversed = $3 AND status = $4",
             due.0,
             id,
-            reversed
+            reversed,
+            &status
         )
         .execute(&mut **tx)
         .await?
@@ -1338,6 +1366,97 @@ mod tests {
             refund_line(orders_made[1], line_of(orders_made[1], gift).await, Fen(90_000)).await;
             assert_eq!(balances(&db, c, a).await.unwrap().pending, Fen(350));
             books_balance(&db, c).await;
+        })
+        .await;
+    }
+
+    /// A commission due to settle waits while a refund on its order waits for the owner: it is not
+    /// withdrawable money until the refund is decided, and settles (less the refund) after.
+    #[tokio::test]
+    async fn an_open_refund_holds_the_commission_back_from_settling() {
+        each_db(|db| async move {
+            let s = shop(&db, "35", 100).await;
+            let c = s.community;
+            save_programme(&db, &crate::testing::owner_grant(&db, c).await, &rules(vec![1000]), 0).await.unwrap();
+            let (a, b) = (member(&db, "a").await, member(&db, "b").await);
+            let order = buy_paid(&db, b, s.product, 2, Some(a), 1).await;
+            complete(&db, order, 2).await;
+            let line = orders::by_id(&db, order).await.unwrap().unwrap().lines[0].id;
+            let r = refunds::request(&db, b, order, line, Fen(3500), "少了一半", 3).await.unwrap();
+            let day8 = 2 + 8 * DAY_MS;
+            assert!(due_to_settle(&db, day8, 10).await.unwrap().is_empty(), "not due while the refund is open");
+            let k: i64 = sql!(query_scalar, "SELECT id FROM commissions WHERE order_id = $1", order)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+            assert!(!settle(&db, k, day8).await.unwrap(), "a direct call refuses too");
+            assert_eq!(balances(&db, c, a).await.unwrap().available, Fen::ZERO);
+            refunds::approve(&db, &crate::testing::refund_grant(&db, r).await, r, day8).await.unwrap();
+            assert!(due_to_settle(&db, day8, 10).await.unwrap().is_empty(), "nor while it is being paid");
+            assert!(refunds::mark_refunded(&db, r, "sbr", day8).await.unwrap());
+            assert_eq!(due_to_settle(&db, day8 + 1, 10).await.unwrap(), vec![k]);
+            assert!(settle(&db, k, day8 + 1).await.unwrap());
+            let ab = balances(&db, c, a).await.unwrap();
+            assert_eq!((ab.frozen, ab.available), (Fen::ZERO, Fen(350)), "half of ¥7.00, never clawed back");
+            let clawbacks =
+                scalar(&db, "SELECT COUNT(*) FROM ledger_postings WHERE community_id = $1 AND kind = 'clawback'", c)
+                    .await;
+            assert_eq!(clawbacks, 0);
+            books_balance(&db, c).await;
+        })
+        .await;
+    }
+
+    /// On two connections at once, a refund taking commission back and the settlement moving it
+    /// from frozen to available: the money is taken from wherever it is once the other finishes,
+    /// so no account goes negative and nothing taken back stays withdrawable.
+    #[tokio::test]
+    async fn a_refund_and_a_settlement_at_once_take_back_from_where_the_money_is() {
+        each_db(|db| async move {
+            let s = shop(&db, "35", 1000).await;
+            let c = s.community;
+            save_programme(&db, &crate::testing::owner_grant(&db, c).await, &rules(vec![1000]), 0).await.unwrap();
+            let a = member(&db, "a").await;
+            let day8 = 2 + 8 * DAY_MS;
+            for round in 0..12 {
+                let b = member(&db, "b").await;
+                let order = buy_paid(&db, b, s.product, 2, Some(a), 1).await;
+                complete(&db, order, 2).await;
+                // An automatic refund (as a group-buy ladder makes), already approved, not yet paid.
+                let payment: i64 = sql!(query_scalar, "SELECT id FROM payments WHERE order_id = $1", order)
+                    .fetch_one(&db.pool)
+                    .await
+                    .unwrap();
+                let r = db.id();
+                sql!(
+                    query,
+                    "INSERT INTO refunds (id, order_id, payment_id, kind, amount, reason, status, created_at, decided_at) \
+                     VALUES ($1, $2, $3, 'team_ladder', $4, 'team_ladder', 'approved', $5, $5)",
+                    r,
+                    order,
+                    payment,
+                    7000i64,
+                    day8
+                )
+                .execute(&db.pool)
+                .await
+                .unwrap();
+                let k: i64 = sql!(query_scalar, "SELECT id FROM commissions WHERE order_id = $1", order)
+                    .fetch_one(&db.pool)
+                    .await
+                    .unwrap();
+                let (x, y) = if round % 2 == 0 {
+                    tokio::join!(settle(&db, k, day8), refunds::mark_refunded(&db, r, "sbr", day8))
+                } else {
+                    let (y, x) = tokio::join!(refunds::mark_refunded(&db, r, "sbr", day8), settle(&db, k, day8));
+                    (x, y)
+                };
+                x.unwrap();
+                assert!(y.unwrap());
+                let ab = balances(&db, c, a).await.unwrap();
+                assert_eq!((ab.pending, ab.frozen, ab.available), (Fen::ZERO, Fen::ZERO, Fen::ZERO), "round {round}");
+                books_balance(&db, c).await;
+            }
         })
         .await;
     }

@@ -138,6 +138,11 @@ pub async fn request(
         // the team first (the order every path locks in), so the two never decide on stale sums.
         super::groupbuy::lock_team(&mut tx, team, now).await?;
     }
+    // Then the order and its commissions, in that order (as completing an order does): a
+    // settlement that claims a commission after this sees the request and waits for its decision.
+    sql!(query, "UPDATE orders SET status = status WHERE id = $1", order).execute(&mut *tx).await?;
+    sql!(query, "UPDATE commissions SET reversed = reversed WHERE order_id = $1", order).execute(&mut *tx).await?;
+    let o = sql!(query, "SELECT buyer_id, status FROM orders WHERE id = $1", order).fetch_one(&mut *tx).await?;
     let status = OrderStatus::parse(&col::<String>(&o, "status")?)
         .ok_or_else(|| Error::broken("unknown OrderStatus in a row"))?;
     if status == OrderStatus::Refunding {
