@@ -513,23 +513,28 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
             .await?;
             // Per line, the discount shared in proportion to the line's amount. Each depth's
             // commission remembers what each line brought, so a line's refund takes back its share.
-            let mut due: BTreeMap<usize, (i64, Fen, Fen, Vec<(i64, Fen, Fen)>)> = BTreeMap::new();
+            #[derive(Default)]
+            struct Due {
+                amount: Fen,
+                /// (line, its base, what it earned at this depth)
+                parts: Vec<(i64, Fen, Fen)>,
+            }
+            let mut due: BTreeMap<usize, Due> = BTreeMap::new();
             for l in &lines {
                 let amount: i64 = col(l, "amount")?;
                 let share = if goods > 0 { (discount as i128 * amount as i128 / goods as i128) as i64 } else { 0 };
                 let base = Fen(amount - share);
                 for a in commissions(&p.rules, base, buyer, &chain, override_from(l), kind) {
-                    let e = due.entry(a.depth).or_insert((a.beneficiary, Fen::ZERO, Fen::ZERO, vec![]));
-                    e.1 += a.amount;
-                    e.2 += base;
-                    e.3.push((col(l, "id")?, base, a.amount));
+                    let e = due.entry(a.depth).or_default();
+                    e.amount += a.amount;
+                    e.parts.push((col(l, "id")?, base, a.amount));
                 }
             }
             let zone: String = col(&o, "time_zone")?;
             let today = day_start(now, zone_offset_minutes(&zone));
             let mut cs = vec![];
             for (i, beneficiary) in chain.iter().enumerate().take(p.rules.rates_bp.len()) {
-                let Some((_, amount, base, parts)) = due.get(&(i + 1)) else {
+                let Some(Due { amount, parts }) = due.get(&(i + 1)) else {
                     cs.push(Credit::NothingToPay);
                     continue;
                 };
@@ -553,6 +558,7 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
                     }
                 };
                 let amount = under_cap(*amount, Fen(earned_today), p.rules.daily_cap);
+                let base: Fen = parts.iter().map(|(_, base, _)| *base).sum();
                 if amount.0 <= 0 {
                     cs.push(Credit::Capped);
                     continue;
