@@ -545,6 +545,16 @@ pub(crate) async fn accrue(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result
                 let earned_today: i64 = match p.rules.daily_cap {
                     None => 0,
                     Some(_) => {
+                        // Orders of one community add up against the cap one at a time: take the
+                        // programme row before reading today's total, or two orders at once each
+                        // see room for the whole cap (PostgreSQL; SQLite writes one at a time).
+                        sql!(
+                            query,
+                            "UPDATE referral_programmes SET community_id = community_id WHERE community_id = $1",
+                            community
+                        )
+                        .execute(&mut **tx)
+                        .await?;
                         sql!(
                             query_scalar,
                             "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM commissions \
@@ -1463,6 +1473,55 @@ mod tests {
                 assert_eq!((ab.pending, ab.frozen, ab.available), (Fen::ZERO, Fen::ZERO, Fen::ZERO), "round {round}");
                 books_balance(&db, c).await;
             }
+        })
+        .await;
+    }
+
+    /// Twelve referred orders paid at once against a ¥10.00 daily cap: together they earn ¥10.00.
+    #[tokio::test]
+    async fn the_daily_cap_holds_when_orders_are_paid_at_once() {
+        each_db(|db| async move {
+            let s = shop(&db, "35", 1000).await;
+            let c = s.community;
+            let mut p = rules(vec![1000]);
+            p.rules.daily_cap = Some(Fen(1000));
+            save_programme(&db, &crate::testing::owner_grant(&db, c).await, &p, 0).await.unwrap();
+            let a = member(&db, "a").await;
+            let mut made = vec![];
+            for n in 0..12 {
+                let b = member(&db, "b").await;
+                let c = Checkout {
+                    key: None,
+                    delivery: Delivery::Ship,
+                    ship_to: "阿梅 13800138000 浙江省杭州市 文三路 1 号".into(),
+                    note: String::new(),
+                    lines: vec![CheckoutLine { product_id: s.product, sku_id: None, quantity: 1 }],
+                    referrer: Some(a),
+                };
+                made.push(orders::checkout(&db, b, &c, 1 + n, WINDOW, "sandbox").await.unwrap().remove(0));
+            }
+            let pays: Vec<_> = made
+                .iter()
+                .map(|m| {
+                    let db = db.clone();
+                    let m = *m;
+                    tokio::spawn(async move {
+                        let evt = format!("evt_{}", m.order_id);
+                        orders::apply_payment_succeeded(&db, "sandbox", &evt, m.payment_id, m.total, 20).await.unwrap()
+                    })
+                })
+                .collect();
+            for p in pays {
+                p.await.unwrap();
+            }
+            let earned = scalar(
+                &db,
+                "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM commissions WHERE community_id = $1",
+                c,
+            )
+            .await;
+            assert_eq!(earned, 1000);
+            books_balance(&db, c).await;
         })
         .await;
     }
