@@ -699,7 +699,7 @@ pub async fn due_to_settle(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, Er
     Ok(sql!(
         query_scalar,
         "SELECT id FROM commissions k WHERE status = 'frozen' AND settle_at <= $1 AND NOT EXISTS \
-         (SELECT 1 FROM refunds r WHERE r.order_id = k.order_id AND r.kind = 'member' AND r.status IN ('requested', 'approved')) \
+         (SELECT 1 FROM refunds r WHERE r.order_id = k.order_id AND r.status IN ('requested', 'approved')) \
          ORDER BY settle_at LIMIT $2",
         now,
         limit
@@ -709,7 +709,7 @@ pub async fn due_to_settle(db: &Db, now: i64, limit: i64) -> Result<Vec<i64>, Er
 }
 
 /// Settles one commission, exactly once: the conditional update claims it. Not while a refund
-/// on its order waits for the owner: the commission would be withdrawable before the refund takes
+/// on its order waits for the owner or the provider: the commission would be withdrawable before the refund takes
 /// part of it back; it settles on the first run after the request is decided. (A request takes
 /// the order's commission rows before it is written, so the check below, made after this claim,
 /// sees any request that came first.)
@@ -737,7 +737,7 @@ pub async fn settle(db: &Db, id: i64, now: i64) -> Result<bool, Error> {
     .await?;
     let open: i64 = sql!(
         query_scalar,
-        "SELECT COUNT(*) FROM refunds WHERE order_id = $1 AND kind = 'member' AND status IN ('requested', 'approved')",
+        "SELECT COUNT(*) FROM refunds WHERE order_id = $1 AND status IN ('requested', 'approved')",
         col::<i64>(&r, "order_id")?
     )
     .fetch_one(&mut *tx)

@@ -725,9 +725,11 @@ async fn release_awaiting(db: &Db, tx: &mut Tx, team: i64, now: i64) -> Result<(
 }
 
 /// A formed team stops taking members (full, or its window ended): the ladder difference goes
-/// back to each member still in, decided here once. A member whose refund requests already claim
-/// the whole line has left: they do not count toward the step, and nobody is paid back more than
-/// their line cost less what they asked back themselves.
+/// back to each member still in, decided here once. A member whose approved or paid refunds
+/// already cover the whole line has left: they do not count toward the step, and nobody is paid
+/// back more than their line cost less what went back to them. A request still waiting for the
+/// owner does not count (it may be declined); approving it later gives at most what the line has
+/// left after the ladder (`refunds::approve`).
 async fn close_formed(db: &Db, tx: &mut Tx, team: i64, rules: &Activity, now: i64) -> Result<(), Error> {
     let closed = sql!(query, "UPDATE teams SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL", now, team)
         .execute(&mut **tx)
@@ -750,7 +752,7 @@ async fn close_formed(db: &Db, tx: &mut Tx, team: i64, rules: &Activity, now: i6
         query_as,
         "SELECT s.order_id, s.unit_price, s.quantity, p.id AS payment_id, l.amount AS line_amount, \
          CAST((SELECT COALESCE(SUM(r.amount), 0) FROM refunds r WHERE r.order_id = s.order_id AND r.kind = 'member' \
-               AND r.status IN ('requested', 'approved', 'refunded')) AS BIGINT) AS claimed \
+               AND r.status IN ('approved', 'refunded')) AS BIGINT) AS claimed \
          FROM team_seats s JOIN payments p ON p.order_id = s.order_id AND p.status = 'succeeded' \
          JOIN order_lines l ON l.order_id = s.order_id WHERE s.team_id = $1 AND s.status = 'paid' ORDER BY s.order_id",
         team
@@ -1241,13 +1243,14 @@ mod tests {
                 buyers.push((m, seat));
             }
             // The third member takes everything back while the team still grows; a second one asks
-            // for part of it and is still waiting when the team closes.
+            // for most of it and is still waiting for the owner when the team closes.
             let (gone, gone_seat) = buyers[0];
             member_refund(&db, gone, gone_seat.created.order_id, Fen(2990), T0 + 20).await.unwrap();
             let (part, part_seat) = buyers[1];
             let o = crate::orders::by_id(&db, part_seat.created.order_id).await.unwrap().unwrap();
-            crate::refunds::request(&db, part, o.id, o.lines[0].id, Fen(2800), "少了一块", T0 + 21).await.unwrap();
-            // A fourth member fills the team: three are still in, so the step is ¥25.90, not ¥22.90.
+            let asked =
+                crate::refunds::request(&db, part, o.id, o.lines[0].id, Fen(2800), "少了一块", T0 + 21).await.unwrap();
+            // A fourth member fills the team: four paid, one left, so the step is ¥25.90, not ¥22.90.
             let last = member(&db, "last").await;
             let seat = join(&db, last, lead.team_id, T0 + 30).await.unwrap();
             pay(&db, &seat, T0 + 31).await;
@@ -1268,12 +1271,69 @@ mod tests {
             assert_eq!(ladder(lead.created.order_id).await, vec![Fen(400)]);
             assert_eq!(ladder(seat.created.order_id).await, vec![Fen(400)]);
             assert_eq!(ladder(gone_seat.created.order_id).await, vec![], "nothing more to the one who left");
-            // ¥28.00 asked back leaves ¥1.90 of the line: that is all the ladder may return.
-            assert_eq!(ladder(part_seat.created.order_id).await, vec![Fen(190)]);
-            for o in [lead.created.order_id, seat.created.order_id, gone_seat.created.order_id] {
+            // The waiting request may still be declined: that member is in and gets the difference,
+            // and approving the request afterwards gives what the line has left, ¥25.90, not ¥28.00.
+            assert_eq!(ladder(part_seat.created.order_id).await, vec![Fen(400)]);
+            crate::refunds::approve(&db, &crate::testing::refund_grant(&db, asked).await, asked, T0 + 35)
+                .await
+                .unwrap();
+            let r = crate::refunds::for_order(&db, part_seat.created.order_id).await.unwrap();
+            assert!(r.iter().any(|r| r.id == asked && r.amount == Fen(2590)), "{r:?}");
+            for o in
+                [lead.created.order_id, seat.created.order_id, gone_seat.created.order_id, part_seat.created.order_id]
+            {
                 settle_refunds(&db, o, T0 + 40).await;
             }
+            let o = crate::orders::by_id(&db, part_seat.created.order_id).await.unwrap().unwrap();
+            assert_eq!((o.status, o.refunded), (OrderStatus::Refunded, Fen(2990)));
             let o = crate::orders::by_id(&db, gone_seat.created.order_id).await.unwrap().unwrap();
+            assert_eq!((o.status, o.refunded), (OrderStatus::Refunded, Fen(2990)));
+        })
+        .await;
+    }
+
+    /// The ladder difference waits at the provider while the member's own refund of the rest is
+    /// paid first: the order still ends refunded, and a declined request leaves the ladder whole.
+    #[tokio::test]
+    async fn refunds_paid_in_either_order_leave_the_order_refunded() {
+        each_db(|db| async move {
+            let (_s, _act, lead) = open_team_with(&db, &ladder_3_4(), 10).await;
+            pay(&db, &lead, T0).await;
+            let mut buyers = vec![];
+            for i in 0..2 {
+                let m = member(&db, "l").await;
+                let seat = join(&db, m, lead.team_id, T0 + i).await.unwrap();
+                pay(&db, &seat, T0 + 10 + i).await;
+                buyers.push((m, seat));
+            }
+            // One member asks for everything while the team is open; the owner will decline it.
+            let (m0, s0) = buyers[0];
+            let o0 = crate::orders::by_id(&db, s0.created.order_id).await.unwrap().unwrap();
+            let declined =
+                crate::refunds::request(&db, m0, o0.id, o0.lines[0].id, Fen(2990), "想退", T0 + 20).await.unwrap();
+            let end = T0 + domain::groupbuy::DEFAULT_WINDOW_MS;
+            close_due(&db, lead.team_id, end).await.unwrap();
+            crate::refunds::reject(&db, &crate::testing::refund_grant(&db, declined).await, declined, "已发货", end)
+                .await
+                .unwrap();
+            let back: Vec<Fen> = crate::refunds::for_order(&db, o0.id)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.kind == domain::order::RefundKind::TeamLadder)
+                .map(|r| r.amount)
+                .collect();
+            assert_eq!(back, vec![Fen(400)], "three were in: the declined member kept the ladder difference");
+            // Another member's ladder refund is still at the provider; her own refund of the rest
+            // is approved and paid first.
+            let (m1, s1) = buyers[1];
+            let o1 = crate::orders::by_id(&db, s1.created.order_id).await.unwrap().unwrap();
+            let own =
+                crate::refunds::request(&db, m1, o1.id, o1.lines[0].id, Fen(2590), "不要了", end + 1).await.unwrap();
+            crate::refunds::approve(&db, &crate::testing::refund_grant(&db, own).await, own, end + 2).await.unwrap();
+            assert!(crate::refunds::mark_refunded(&db, own, "sbr", end + 3).await.unwrap());
+            settle_refunds(&db, o1.id, end + 4).await;
+            let o = crate::orders::by_id(&db, o1.id).await.unwrap().unwrap();
             assert_eq!((o.status, o.refunded), (OrderStatus::Refunded, Fen(2990)));
         })
         .await;

@@ -201,6 +201,11 @@ pub async fn update(db: &Db, g: &Granted, id: i64, d: &ProductDraft, now: i64) -
 
 async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Result<(), Error> {
     let combos = d.specs.combinations();
+    // A row the edit brings back (options removed again) sold nothing while it was retired: its
+    // stock is set as typed. Rows on sale until now change stock only over what the form showed.
+    let on_sale: Vec<i64> = sql!(query_scalar, "SELECT id FROM skus WHERE product_id = $1 AND active = 1", product)
+        .fetch_all(&mut **tx)
+        .await?;
     sql!(query, "UPDATE skus SET active = 0 WHERE product_id = $1", product).execute(&mut **tx).await?;
     for (sort, (spec1, spec2)) in combos.iter().enumerate() {
         let sort = sort as i64;
@@ -232,7 +237,11 @@ async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Resu
             )
             .fetch_one(&mut **tx)
             .await?;
-            set_stock(tx, sku, d.stock, d.stock_seen).await?;
+            if on_sale.contains(&sku) {
+                set_stock(tx, sku, d.stock, d.stock_seen).await?;
+            } else {
+                sql!(query, "UPDATE skus SET stock = $1 WHERE id = $2", d.stock, sku).execute(&mut **tx).await?;
+            }
         }
         if !updated {
             sql!(

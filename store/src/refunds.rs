@@ -57,11 +57,51 @@ pub async fn retry_later(db: &Db, id: i64, now: i64, after: std::time::Duration)
     Ok(())
 }
 
+/// Takes an order (and its team first, if it has one) for the rest of the transaction: every path
+/// that decides refunds of an order takes these in this order (team, order, then its refund and
+/// commission rows), so two of them never wait on each other in a circle.
+async fn lock_order(tx: &mut Tx, order: i64, now: i64) -> Result<(), Error> {
+    let team: Option<Option<i64>> =
+        sql!(query_scalar, "SELECT team_id FROM orders WHERE id = $1", order).fetch_optional(&mut **tx).await?;
+    if let Some(Some(team)) = team {
+        super::groupbuy::lock_team(tx, team, now).await?;
+    }
+    sql!(query, "UPDATE orders SET status = status WHERE id = $1", order).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// What is left to give back on a line: its cost less every refund on it that is not rejected
+/// (the member's, and a group-buy ladder difference, which is on the order's only line), not
+/// counting `except`.
+async fn line_left(tx: &mut Tx, order: i64, line: i64, except: i64) -> Result<Fen, Error> {
+    let cost: Option<i64> =
+        sql!(query_scalar, "SELECT amount FROM order_lines WHERE id = $1 AND order_id = $2", line, order)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let cost = Fen(cost.ok_or(Rule::NotFound)?);
+    let taken: i64 = sql!(
+        query_scalar,
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds \
+         WHERE (line_id = $1 OR (order_id = $2 AND kind = 'team_ladder')) AND id <> $3 \
+         AND status IN ('requested', 'approved', 'refunded')",
+        line,
+        order,
+        except
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(cost.saturating_sub(Fen(taken)))
+}
+
 /// Records the provider's confirmation, once, and adds the amount to the payment's refunded
 /// total, which the schema keeps at or below what was paid.
 #[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Result<bool, Error> {
     let mut tx = db.begin().await?;
+    let order: Option<i64> =
+        sql!(query_scalar, "SELECT order_id FROM refunds WHERE id = $1", id).fetch_optional(&mut *tx).await?;
+    let Some(order) = order else { return Ok(false) };
+    lock_order(&mut tx, order, now).await?;
     let r = sql!(query, "SELECT payment_id, amount FROM refunds WHERE id = $1 AND status = 'approved'", id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -103,6 +143,11 @@ pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Re
         notify_buyer(db, &mut tx, order, kind::REFUND_APPROVED, Fen(amount), now).await?;
         resolve_order(db, &mut tx, order, now).await?;
     }
+    if refund_kind == "team_ladder" {
+        // A member refund decided while this one waited at the provider may have left the order
+        // waiting for it: everything bought has now gone back.
+        resolve_order(db, &mut tx, order, now).await?;
+    }
     if refund_kind == "team_failed" {
         // The team failed and everything it was paid went back: the order is refunded.
         let event = OrderEvent::RefundResolved { fully_refunded: true, resume: OrderStatus::Paid };
@@ -133,14 +178,10 @@ pub async fn request(
     if col::<i64>(&o, "buyer_id")? != buyer {
         return Err(Rule::NotFound.into());
     }
-    if let Some(team) = col::<Option<i64>>(&o, "team_id")? {
-        // A team closing decides its ladder refunds from the requests open at that moment: take
-        // the team first (the order every path locks in), so the two never decide on stale sums.
-        super::groupbuy::lock_team(&mut tx, team, now).await?;
-    }
-    // Then the order and its commissions, in that order (as completing an order does): a
-    // settlement that claims a commission after this sees the request and waits for its decision.
-    sql!(query, "UPDATE orders SET status = status WHERE id = $1", order).execute(&mut *tx).await?;
+    // A team closing decides its ladder refunds from the refunds on its orders: take the team and
+    // the order first, so the two never decide on stale sums. Then the order's commissions: a
+    // settlement that claims one after this sees the request and waits for its decision.
+    lock_order(&mut tx, order, now).await?;
     sql!(query, "UPDATE commissions SET reversed = reversed WHERE order_id = $1", order).execute(&mut *tx).await?;
     let o = sql!(query, "SELECT buyer_id, status FROM orders WHERE id = $1", order).fetch_one(&mut *tx).await?;
     let status = OrderStatus::parse(&col::<String>(&o, "status")?)
@@ -151,24 +192,8 @@ pub async fn request(
     if !refundable_status(status) {
         return Err(Rule::NotRefundable.into());
     }
-    let line_amount: Option<i64> =
-        sql!(query_scalar, "SELECT amount FROM order_lines WHERE id = $1 AND order_id = $2", line, order)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let line_amount = Fen(line_amount.ok_or(Rule::NotFound)?);
-    // What already went back on this line, or is on its way: the member's earlier requests and a
-    // group-buy ladder difference (a team order has exactly one line).
-    let already: i64 = sql!(
-        query_scalar,
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds \
-         WHERE (line_id = $1 OR (order_id = $2 AND kind = 'team_ladder')) \
-         AND status IN ('requested', 'approved', 'refunded')",
-        line,
-        order
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    check_refund_amount(line_amount, Fen(already), amount)?;
+    // What already went back on this line, or is on its way, is not the member's to ask again.
+    check_refund_amount(line_left(&mut tx, order, line, 0).await?, Fen::ZERO, amount)?;
     let payment: i64 = sql!(
         query_scalar,
         "SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded' ORDER BY id LIMIT 1",
@@ -211,15 +236,33 @@ pub async fn request(
 #[tracing::instrument(skip_all, fields(id), err(level = "debug"))]
 pub async fn approve(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(), Error> {
     g.check(&db.pool, Owned::Refund, id).await?;
+    let mut tx = db.begin().await?;
+    let r = sql!(query, "SELECT order_id, line_id, amount FROM refunds WHERE id = $1", id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Rule::NotFound)?;
+    let (order, line, asked): (i64, Option<i64>, i64) = (col(&r, "order_id")?, col(&r, "line_id")?, col(&r, "amount")?);
+    lock_order(&mut tx, order, now).await?;
+    // A group-buy that closed while the request waited paid its ladder difference to this member
+    // too (they were still in): what is approved is at most what the line has left.
+    let amount = match line {
+        Some(line) => Fen(asked).min(line_left(&mut tx, order, line, id).await?),
+        None => Fen(asked),
+    };
+    if amount.0 <= 0 {
+        return Err(Rule::BadRefundAmount { max: Fen::ZERO }.into());
+    }
     let done = sql!(
         query,
-        "UPDATE refunds SET status = 'approved', decided_at = $1 WHERE id = $2 AND status = 'requested'",
+        "UPDATE refunds SET status = 'approved', amount = $1, decided_at = $2 WHERE id = $3 AND status = 'requested'",
+        amount.0,
         now,
         id
     )
-    .execute(&db.pool)
+    .execute(&mut *tx)
     .await?;
     expect_one(done, Rule::RefundAlreadyDecided)?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -261,7 +304,9 @@ async fn resolve_order(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(),
     let r = sql!(
         query,
         "SELECT o.resume_status, o.goods_amount, \
-         CAST((SELECT COALESCE(SUM(p.refunded_amount), 0) FROM payments p WHERE p.order_id = o.id) AS BIGINT) AS refunded \
+         CAST((SELECT COALESCE(SUM(p.refunded_amount), 0) FROM payments p WHERE p.order_id = o.id) \
+              + (SELECT COALESCE(SUM(r.amount), 0) FROM refunds r WHERE r.order_id = o.id AND r.kind <> 'member' \
+                 AND r.status = 'approved') AS BIGINT) AS refunded \
          FROM orders o WHERE o.id = $1",
         order
     )
@@ -269,7 +314,8 @@ async fn resolve_order(db: &Db, tx: &mut Tx, order: i64, now: i64) -> Result<(),
     .await?;
     let resume: Option<String> = r.try_get("resume_status")?;
     let resume = resume.as_deref().and_then(OrderStatus::parse).unwrap_or(OrderStatus::Paid);
-    // Everything bought came back: shipping is not part of a line and is not asked back.
+    // Everything bought came back (or an automatic refund already decided is on its way):
+    // shipping is not part of a line and is not asked back.
     let fully = col::<i64>(&r, "refunded")? >= col::<i64>(&r, "goods_amount")?;
     let event = OrderEvent::RefundResolved { fully_refunded: fully, resume };
     super::ordering::apply_in(db, tx, order, OrderStatus::Refunding, event, "owner", now).await?;

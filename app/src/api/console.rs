@@ -140,6 +140,12 @@ pub async fn save_product(
         }
     }
     .await;
+    // Shown again after an error, the form keeps comparing with the stock the owner first saw;
+    // only when that stock moved does it start from the stock there is now (named in the message).
+    let mut shown = input.clone();
+    if let Err(AppError::Rule(domain::Error::StockChanged { now })) = &result {
+        shown.stock_seen = now.to_string();
+    }
     super::form::finish_input(
         result,
         |id| {
@@ -148,7 +154,7 @@ pub async fn save_product(
             let to = if has_specs { format!("/console/p/{id}#skus") } else { format!("/console/c/{community_id}") };
             super::form::Next::with(to, notice)
         },
-        &input,
+        &shown,
         &[],
     )
 }
@@ -264,14 +270,31 @@ pub async fn save_skus(product_id: i64, skus: Vec<SkuRow>) -> Result<(), AppErro
         Ok(product.community_id)
     }
     .await;
+    // Shown again, each row keeps comparing with the stock the owner first saw, except a row whose
+    // stock they changed and that moved meanwhile: it starts from the stock there is now.
+    let now_stock: std::collections::HashMap<i64, i64> =
+        if matches!(&result, Err(AppError::Rule(domain::Error::StockChanged { .. }))) {
+            store::products::skus_of(&crate::ctx::state().db, product_id, false)
+                .await
+                .map(|skus| skus.into_iter().map(|s| (s.id, s.stock)).collect())
+                .unwrap_or_default()
+        } else {
+            Default::default()
+        };
     let echo: Vec<(String, String)> = skus
         .iter()
         .enumerate()
         .flat_map(|(i, r)| {
+            let changed = r.stock.trim() != r.stock_seen.trim();
+            let seen = match now_stock.get(&r.id) {
+                Some(now) if changed => now.to_string(),
+                _ => r.stock_seen.clone(),
+            };
             [
                 (format!("skus[{i}][price]"), r.price.clone()),
                 (format!("skus[{i}][original_price]"), r.original_price.clone()),
                 (format!("skus[{i}][stock]"), r.stock.clone()),
+                (format!("skus[{i}][stock_seen]"), seen),
                 (format!("skus[{i}][code]"), r.code.clone()),
             ]
         })

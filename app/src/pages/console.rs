@@ -175,8 +175,12 @@ fn ProductForm(community: Community, p: Option<Product>) -> impl IntoView {
         <form method="post" action=SaveProduct::url() class="card stack" novalidate>
             <input type="hidden" name="community_id" value=community.id/>
             {product_id.map(|id| view! { <input type="hidden" name="product_id" value=id/> })}
-            // The stock on hand now: saving changes it only if nobody bought or returned meanwhile.
-            {p.as_ref().map(|p| view! { <input type="hidden" name="stock_seen" value=p.stock/> })}
+            // The stock the owner is looking at (shown again after an error, so the typed value is
+            // still compared with what they first saw): saving changes it only over that value.
+            {p.as_ref().map(|p| {
+                let seen = crate::components::flash().value("stock_seen").unwrap_or_else(|| p.stock.to_string());
+                view! { <input type="hidden" name="stock_seen" value=seen/> }
+            })}
             <Field name="title" label=t.title_label value=v(|p| p.title.clone()) required=true maxlength=60/>
             <PictureChoice name="image" label=t.image_label options=PRODUCT_IMAGES url=product_image_url
                 uploads=p.as_ref().map(|p| p.images.iter().filter(|i| i.starts_with("up:")).cloned().collect()).unwrap_or_default()
@@ -287,7 +291,7 @@ fn SkuTable(p: Product) -> impl IntoView {
                         <fieldset class="sku-row">
                             <legend>{label.clone()}</legend>
                             <input type="hidden" name=name("id") value=s.id/>
-                            <input type="hidden" name=name("stock_seen") value=s.stock/>
+                            <input type="hidden" name=name("stock_seen") value=val(i, "stock_seen", s.stock.to_string())/>
                             <label>{t.price_input}<input name=name("price") inputmode="decimal" value=val(i, "price", s.price.input_value())/></label>
                             <label>{t.original_input}<input name=name("original_price") inputmode="decimal" value=val(i, "original_price", original)/></label>
                             <label>{t.stock_label}<input name=name("stock") inputmode="numeric" value=val(i, "stock", s.stock.to_string())/></label>

@@ -423,6 +423,32 @@ async fn saving_a_product_never_types_sold_units_back_into_stock() {
     .await;
 }
 
+/// Options added and removed again: the plain row comes back with the stock typed, not the number it
+/// held when it was retired.
+#[tokio::test]
+async fn removing_options_sells_the_stock_typed_not_an_old_one() {
+    use domain::catalogue::{ProductDraft, ProductInput};
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        with_specs(&db, &s).await;
+        let total = products::by_id(&db, s.product).await.unwrap().unwrap().stock;
+        let input = ProductInput {
+            title: "雪山三文鱼".into(),
+            image: "salmon".into(),
+            price: "35".into(),
+            stock: "5".into(),
+            stock_seen: total.to_string(),
+            status: "on_sale".into(),
+            ..Default::default()
+        };
+        products::update(&db, &s.grant, s.product, &ProductDraft::parse(&input).unwrap(), 9).await.unwrap();
+        let skus = products::skus_of(&db, s.product, false).await.unwrap();
+        assert_eq!(skus.iter().map(|k| k.stock).collect::<Vec<_>>(), vec![5]);
+        assert_eq!(products::by_id(&db, s.product).await.unwrap().unwrap().stock, 5);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_per_member_limit_holds_under_concurrent_orders() {
     use domain::catalogue::{ProductDraft, ProductInput};
