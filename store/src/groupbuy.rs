@@ -1192,23 +1192,27 @@ mod tests {
         Ok(())
     }
 
-    fn ladder_3_4() -> Activity {
+    /// A ladder team (formed at 2, ¥25.90 at 3, ¥22.90 at 4) with a paid leader and two paid
+    /// members: the leader's seat, and each member with their seat.
+    async fn ladder_team_of_three(db: &Db) -> (Seat, Vec<(i64, Seat)>) {
         use domain::groupbuy::Tier;
-        rules(2, false, vec![Tier { size: 3, price: Fen(2590) }, Tier { size: 4, price: Fen(2290) }])
+        let ladder = rules(2, false, vec![Tier { size: 3, price: Fen(2590) }, Tier { size: 4, price: Fen(2290) }]);
+        let (_s, _act, lead) = open_team_with(db, &ladder, 10).await;
+        pay(db, &lead, T0).await;
+        let mut buyers = vec![];
+        for i in 0..2 {
+            let m = member(db, "l").await;
+            let seat = join(db, m, lead.team_id, T0 + i).await.unwrap();
+            pay(db, &seat, T0 + 10 + i).await;
+            buyers.push((m, seat));
+        }
+        (lead, buyers)
     }
 
     #[tokio::test]
     async fn after_a_ladder_refund_a_member_gets_back_only_what_is_left() {
         each_db(|db| async move {
-            let (_s, _act, lead) = open_team_with(&db, &ladder_3_4(), 10).await;
-            pay(&db, &lead, T0).await;
-            let mut buyers = vec![];
-            for i in 0..2 {
-                let m = member(&db, "l").await;
-                let seat = join(&db, m, lead.team_id, T0 + i).await.unwrap();
-                pay(&db, &seat, T0 + 10 + i).await;
-                buyers.push((m, seat));
-            }
+            let (lead, buyers) = ladder_team_of_three(&db).await;
             let end = T0 + domain::groupbuy::DEFAULT_WINDOW_MS;
             close_due(&db, lead.team_id, end).await.unwrap();
             let (m, seat) = buyers[0];
@@ -1233,15 +1237,7 @@ mod tests {
     #[tokio::test]
     async fn members_who_took_everything_back_leave_the_ladder() {
         each_db(|db| async move {
-            let (_s, _act, lead) = open_team_with(&db, &ladder_3_4(), 10).await;
-            pay(&db, &lead, T0).await;
-            let mut buyers = vec![];
-            for i in 0..2 {
-                let m = member(&db, "l").await;
-                let seat = join(&db, m, lead.team_id, T0 + i).await.unwrap();
-                pay(&db, &seat, T0 + 10 + i).await;
-                buyers.push((m, seat));
-            }
+            let (lead, buyers) = ladder_team_of_three(&db).await;
             // The third member takes everything back while the team still grows; a second one asks
             // for most of it and is still waiting for the owner when the team closes.
             let (gone, gone_seat) = buyers[0];
@@ -1297,15 +1293,7 @@ mod tests {
     #[tokio::test]
     async fn refunds_paid_in_either_order_leave_the_order_refunded() {
         each_db(|db| async move {
-            let (_s, _act, lead) = open_team_with(&db, &ladder_3_4(), 10).await;
-            pay(&db, &lead, T0).await;
-            let mut buyers = vec![];
-            for i in 0..2 {
-                let m = member(&db, "l").await;
-                let seat = join(&db, m, lead.team_id, T0 + i).await.unwrap();
-                pay(&db, &seat, T0 + 10 + i).await;
-                buyers.push((m, seat));
-            }
+            let (lead, buyers) = ladder_team_of_three(&db).await;
             // One member asks for everything while the team is open; the owner will decline it.
             let (m0, s0) = buyers[0];
             let o0 = crate::orders::by_id(&db, s0.created.order_id).await.unwrap().unwrap();
