@@ -57,6 +57,43 @@ pub async fn retry_later(db: &Db, id: i64, now: i64, after: std::time::Duration)
     Ok(())
 }
 
+/// A line whose cost has now all gone back (this refund of `amount` completed it) no longer counts
+/// as sold: 已售 is units paid for and kept. `line` is the refunded line; a ladder refund is on the
+/// order's only line. A partial refund keeps the units sold (the goods were kept).
+async fn unsell_lines_given_back(
+    tx: &mut Tx,
+    order: i64,
+    line: Option<i64>,
+    ladder: bool,
+    amount: Fen,
+) -> Result<(), Error> {
+    #[derive(sqlx::FromRow)]
+    struct Line {
+        id: i64,
+        product_id: i64,
+        quantity: i64,
+        amount: Fen,
+        back: Fen,
+    }
+    let lines: Vec<Line> = sql!(
+        query_as,
+        "SELECT l.id, l.product_id, l.quantity, l.amount, CAST((SELECT COALESCE(SUM(r.amount), 0) FROM refunds r \
+         WHERE r.status = 'refunded' AND (r.line_id = l.id OR (r.order_id = l.order_id AND r.kind = 'team_ladder'))) \
+         AS BIGINT) AS back FROM order_lines l WHERE l.order_id = $1",
+        order
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for l in lines.iter().filter(|l| ladder || line == Some(l.id)) {
+        if l.back >= l.amount && l.back.saturating_sub(amount) < l.amount {
+            sql!(query, "UPDATE products SET sold = sold - $1 WHERE id = $2 AND sold >= $1", l.quantity, l.product_id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 /// Takes an order (and its team first, if it has one) for the rest of the transaction: every path
 /// that decides refunds of an order takes these in this order (team, order, then its refund and
 /// commission rows), so two of them never wait on each other in a circle.
@@ -133,10 +170,12 @@ pub async fn mark_refunded(db: &Db, id: i64, provider_ref: &str, now: i64) -> Re
         tracing::error!(refund = id, payment = payment_id, "refund would exceed the payment");
         return Err(Error::Broken("refund would exceed the payment"));
     }
-    let (order, refund_kind): (i64, String) = {
-        let r = sql!(query, "SELECT order_id, kind FROM refunds WHERE id = $1", id).fetch_one(&mut *tx).await?;
-        (col(&r, "order_id")?, col(&r, "kind")?)
+    let (order, refund_kind, line): (i64, String, Option<i64>) = {
+        let r =
+            sql!(query, "SELECT order_id, kind, line_id FROM refunds WHERE id = $1", id).fetch_one(&mut *tx).await?;
+        (col(&r, "order_id")?, col(&r, "kind")?, col(&r, "line_id")?)
     };
+    unsell_lines_given_back(&mut tx, order, line, refund_kind == "team_ladder", Fen(amount)).await?;
     // The ledger records the money going back, and commissions on the order shrink with it.
     super::distribution::reverse_for_refund(db, &mut tx, order, id, Fen(amount), now).await?;
     if refund_kind == "member" {

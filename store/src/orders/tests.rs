@@ -667,6 +667,28 @@ async fn a_line_is_refunded_in_parts_never_beyond_what_it_cost() {
     .await;
 }
 
+/// 已售 counts units paid for and kept: a line refunded in full comes off it, a partial refund
+/// (goods kept, part of the money back) does not.
+#[tokio::test]
+async fn sold_counts_units_kept_not_units_refunded() {
+    use crate::refunds;
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let c = create_buy_now(&db, s.buyer, s.product, None, 2, 1, WINDOW, "sandbox").await.unwrap();
+        apply_payment_succeeded(&db, "sandbox", "evt", c.payment_id, Fen(7000), 2).await.unwrap();
+        let sold = |db: Db| async move { products::by_id(&db, s.product).await.unwrap().unwrap().sold };
+        assert_eq!(sold(db.clone()).await, 2);
+        let line = by_id(&db, c.order_id).await.unwrap().unwrap().lines[0].id;
+        for (n, amount) in [(0, 1000), (1, 6000)] {
+            let r = refunds::request(&db, s.buyer, c.order_id, line, Fen(amount), "少了一斤", 3 + n).await.unwrap();
+            refunds::approve(&db, &crate::testing::refund_grant(&db, r).await, r, 3 + n).await.unwrap();
+            assert!(refunds::mark_refunded(&db, r, "sbr", 3 + n).await.unwrap());
+            assert_eq!(sold(db.clone()).await, if n == 0 { 2 } else { 0 }, "after ¥{amount} back");
+        }
+    })
+    .await;
+}
+
 /// Refunds the provider keeps refusing go to the back of the queue: a full batch of them does not
 /// keep a newer refund from being paid.
 #[tokio::test]
