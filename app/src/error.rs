@@ -54,7 +54,7 @@ impl AppError {
             BadSpecName => "spec1_name",
             BadSpecValues => "spec1_values",
             BadSkuCode => "code",
-            ChooseSku => "sku_id",
+            ChooseSku | NotInGroupBuy => "sku_id",
             BadQuantity | OverOrderLimit { .. } | OverMemberLimit { .. } | NotEnoughStock { .. } | SoldOut => {
                 "quantity"
             }

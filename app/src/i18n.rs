@@ -427,6 +427,8 @@ catalogue! {
     edit_activity: "修改拼团活动", "Edit group buy";
     team_size_label: "成团人数（2–50）", "Team size (2–50)";
     team_price_label: "拼团价（元）", "Team price (¥)";
+    group_option_note: "拼团规格：", "Team option:";
+    group_option_label: "拼团规格（拼团价只适用于这个规格）", "Option sold in teams (the team price is for this option only)";
     leader_price_label: "团长价（元，可不填）", "Leader price (¥, optional)";
     window_hours_label: "成团时限（小时，1–72，默认 24）", "Team window (hours, 1–72, default 24)";
     starts_at_label: "开始时间", "Starts";
@@ -1043,7 +1045,8 @@ impl Lang {
             BadUpload => s("请上传 10 MB 以内的 JPEG、PNG、WebP 或 GIF 图片。", "Upload a JPEG, PNG, WebP or GIF photo of at most 10 MB."),
             BadTeamSize => s("成团人数应为 2 到 50 人。", "A team has 2 to 50 people."),
             BadTeamPrice => s("拼团价应大于 0，最多两位小数。", "The team price must be above 0 with at most two decimals."),
-            TeamPriceNotBelowSingle => s("拼团价要低于单独购买的价格。", "The team price must be below the single price."),
+            TeamPriceNotBelowSingle => s("拼团价要低于这个规格单独购买的价格。", "The team price must be below this option's single price."),
+            NotInGroupBuy => s("拼团价只适用于活动标明的规格，其他规格请单独购买。", "The team price is for the option the group-buy names; buy other options alone."),
             BadLeaderPrice => s("团长价要低于拼团价，不需要可留空。", "The leader price must be below the team price, or left empty."),
             BadTeamWindow => s("成团时限应为 1 到 72 小时。", "A team's window is 1 to 72 hours."),
             BadActivityTimes => s("请填写开始和结束时间，结束要晚于开始，例如 2026-12-01 20:00。", "Enter a start and a later end, e.g. 2026-12-01 20:00."),

@@ -30,6 +30,7 @@ pub async fn prepare(db: &Db, members: usize, now: i64) -> Rush {
         .await
         .unwrap();
     let rules = Activity {
+        sku_id: None,
         team_size: TEAM_SIZE,
         team_price: Fen(2990),
         leader_price: None,

@@ -75,6 +75,8 @@ pub enum Error {
     BadTeamSize,
     BadTeamPrice,
     TeamPriceNotBelowSingle,
+    /// A team was asked for with an option other than the one the group-buy sells.
+    NotInGroupBuy,
     BadLeaderPrice,
     BadTeamWindow,
     BadActivityTimes,

@@ -28,6 +28,11 @@ pub struct Tier {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Activity {
+    /// The option (SKU) the team price is for: a group-buy sells one option, so a dearer option
+    /// never goes at a price set against a cheaper one. Chosen by the owner; the store fills in a
+    /// product's only option.
+    #[serde(default)]
+    pub sku_id: Option<i64>,
     /// Members needed for the team to succeed.
     pub team_size: i64,
     /// What each member pays at the start (the highest price of a ladder).
@@ -107,6 +112,8 @@ pub struct ActivityInput {
     pub per_member_limit: String,
     /// `5:25.90, 10:22.90`: size and price per step.
     pub ladder: String,
+    /// The option the group-buy sells, by id; empty on a product with one option.
+    pub sku_id: String,
     #[serde(deserialize_with = "crate::form::checkbox")]
     pub guaranteed: bool,
 }
@@ -117,8 +124,9 @@ fn count(s: &str) -> Option<i64> {
 }
 
 impl Activity {
-    /// Checks an activity against the product's single price (the lowest option price): a group
-    /// price must be a real saving. Times are UTC milliseconds, already parsed.
+    /// Checks an activity against the single price of the option it sells: a group price must be
+    /// a real saving. Times are UTC milliseconds, already parsed. The option itself is read from
+    /// `f.sku_id` by `chosen_sku`; the caller looks up its price.
     pub fn parse(f: &ActivityInput, single_price: Fen, starts_at: i64, ends_at: i64) -> Result<Activity, Error> {
         let team_size = count(&f.team_size).filter(|n| (MIN_TEAM..=MAX_TEAM).contains(n)).ok_or(Error::BadTeamSize)?;
         let team_price = Fen::parse_yuan(&f.team_price).filter(|p| p.0 > 0).ok_or(Error::BadTeamPrice)?;
@@ -149,6 +157,7 @@ impl Activity {
         };
         let ladder = parse_ladder(&f.ladder, team_size, team_price)?;
         Ok(Activity {
+            sku_id: chosen_sku(f),
             team_size,
             team_price,
             leader_price,
@@ -209,6 +218,11 @@ impl Activity {
     pub fn ladder_text(&self) -> String {
         self.ladder.iter().map(|t| format!("{}:{}", t.size, t.price.input_value())).collect::<Vec<_>>().join(", ")
     }
+}
+
+/// The option the form names, if it names one.
+pub fn chosen_sku(f: &ActivityInput) -> Option<i64> {
+    f.sku_id.trim().parse().ok().filter(|id: &i64| *id > 0)
 }
 
 fn parse_ladder(input: &str, team_size: i64, team_price: Fen) -> Result<Vec<Tier>, Error> {

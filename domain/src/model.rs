@@ -121,6 +121,16 @@ impl Product {
         !self.spec1_name.is_empty()
     }
 
+    /// The option a group-buy sells at its team price (a product's only option when the activity
+    /// names none); None when that option is no longer on sale.
+    pub fn group_option(&self, a: &crate::groupbuy::Activity) -> Option<&Sku> {
+        match a.sku_id {
+            Some(id) => self.skus.iter().find(|s| s.id == id),
+            None if self.skus.len() == 1 => self.skus.first(),
+            None => None,
+        }
+    }
+
     /// True when the SKUs do not all cost the same (the price shown is the lowest, "起").
     pub fn price_varies(&self) -> bool {
         self.skus.iter().any(|s| s.price != self.price)

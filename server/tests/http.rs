@@ -587,6 +587,7 @@ async fn group_activity(app: &TestApp, product: i64, community: i64) -> i64 {
     use domain::groupbuy::{Activity, DEFAULT_WINDOW_MS};
     let now = app.st.clock.now_ms();
     let rules = Activity {
+        sku_id: None,
         team_size: 3,
         team_price: Fen(2990),
         leader_price: None,

@@ -220,7 +220,10 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
                 products::save_skus(db, &g, product, &rows).await?;
             }
             if let Some((size, price)) = item.group {
+                // A group-buy sells one option: the cheapest.
+                let cheapest = products::skus_of(db, product, false).await?.into_iter().min_by_key(|s| s.price);
                 let rules = Activity {
+                    sku_id: cheapest.map(|s| s.id),
                     team_size: size,
                     team_price: Fen(price),
                     leader_price: None,

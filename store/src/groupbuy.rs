@@ -19,8 +19,31 @@ use domain::Error as Rule;
 use sqlx::any::AnyRow;
 use sqlx::{FromRow, Row};
 
-const ACT_COLS: &str = "a.id, a.product_id, a.community_id, a.team_size, a.capacity, a.team_price, a.leader_price, \
+const ACT_COLS: &str =
+    "a.id, a.product_id, a.community_id, a.sku_id, a.team_size, a.capacity, a.team_price, a.leader_price, \
     a.window_ms, a.starts_at, a.ends_at, a.per_member_limit, a.ladder, a.guaranteed, a.created_at";
+
+/// Checks an activity against its product in the transaction that writes it, with the product row
+/// locked first so two submissions cannot both pass: no other activity on the product may run at
+/// the same time, and the team price must be below the single price of the option it sells. A
+/// product's only option is filled in when the activity names none.
+async fn check_against_product(tx: &mut Tx, product: i64, a: &mut Activity, except: Option<i64>) -> Result<(), Error> {
+    sql!(query, "UPDATE products SET status = status WHERE id = $1", product).execute(&mut **tx).await?;
+    let options = sql!(query, "SELECT id, price FROM skus WHERE product_id = $1 AND active = 1", product)
+        .fetch_all(&mut **tx)
+        .await?;
+    let chosen = match a.sku_id {
+        Some(id) => options.iter().find(|r| col::<i64>(r, "id").ok() == Some(id)),
+        None if options.len() == 1 => options.first(),
+        None => None,
+    }
+    .ok_or(Rule::ChooseSku)?;
+    a.sku_id = Some(col(chosen, "id")?);
+    if a.team_price.0 >= col::<i64>(chosen, "price")? {
+        return Err(Rule::TeamPriceNotBelowSingle.into());
+    }
+    check_overlap(tx, product, a, except).await
+}
 
 async fn check_overlap(tx: &mut Tx, product: i64, a: &Activity, except: Option<i64>) -> Result<(), Error> {
     let rows = sql!(query, "SELECT id, starts_at, ends_at FROM group_activities WHERE product_id = $1", product)
@@ -39,7 +62,8 @@ type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 /// Binds an activity's rules, in the column order both the insert and the update use.
 fn bind_rules<'q>(q: AnyQuery<'q>, a: &Activity) -> AnyQuery<'q> {
-    q.bind(a.team_size)
+    q.bind(a.sku_id)
+        .bind(a.team_size)
         .bind(a.capacity())
         .bind(a.team_price.0)
         .bind(a.leader_price.map(|p| p.0))
@@ -56,18 +80,19 @@ pub async fn create_activity(db: &Db, g: &Granted, product: i64, a: &Activity, n
     let community = g.community();
     let mut tx = db.begin().await?;
     g.check(&mut *tx, Owned::Product, product).await?;
-    check_overlap(&mut tx, product, a, None).await?;
+    let mut a = a.clone();
+    check_against_product(&mut tx, product, &mut a, None).await?;
     let id = db.id();
     let q = sql!(
         query,
-        "INSERT INTO group_activities (id, product_id, community_id, team_size, capacity, team_price, leader_price, \
+        "INSERT INTO group_activities (id, product_id, community_id, sku_id, team_size, capacity, team_price, leader_price, \
          window_ms, starts_at, ends_at, per_member_limit, ladder, guaranteed, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         id,
         product,
         community
     );
-    bind_rules(q, a).bind(now).execute(&mut *tx).await?;
+    bind_rules(q, &a).bind(now).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -84,6 +109,8 @@ pub async fn update_activity(db: &Db, g: &Granted, id: i64, a: &Activity) -> Res
             .map(|r| GroupActivity::from_row(&r))
             .transpose()?
             .ok_or(Rule::NotFound)?;
+    let mut a = a.clone();
+    check_against_product(&mut tx, current.product_id, &mut a, Some(id)).await?;
     let teams: i64 =
         sql!(query_scalar, "SELECT COUNT(*) FROM teams WHERE activity_id = $1", id).fetch_one(&mut *tx).await?;
     if teams > 0 {
@@ -92,13 +119,11 @@ pub async fn update_activity(db: &Db, g: &Granted, id: i64, a: &Activity) -> Res
             return Err(Rule::ActivityInUse.into());
         }
     }
-    check_overlap(&mut tx, current.product_id, a, Some(id)).await?;
     let q = sqlx::query(
-        "UPDATE group_activities SET team_size = $1, capacity = $2, team_price = $3, leader_price = $4, window_ms = $5, \
-         starts_at = $6, ends_at = $7, per_member_limit = $8, ladder = $9, guaranteed = $10 WHERE id = $11",
-    )
-;
-    bind_rules(q, a).bind(id).execute(&mut *tx).await?;
+        "UPDATE group_activities SET sku_id = $1, team_size = $2, capacity = $3, team_price = $4, leader_price = $5, \
+         window_ms = $6, starts_at = $7, ends_at = $8, per_member_limit = $9, ladder = $10, guaranteed = $11 WHERE id = $12",
+    );
+    bind_rules(q, &a).bind(id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -612,7 +637,13 @@ async fn try_take(
         return Err(Rule::OverMemberLimit { limit, left: (limit - already).max(0) }.into());
     }
     let unit_price = act.rules.unit_price(leader);
-    let line = reserve_line_at(&mut tx, buyer, act.product_id, req.sku_id, req.quantity, Some(unit_price)).await?;
+    // The team price is for the activity's option only.
+    let sku = match (act.rules.sku_id, req.sku_id) {
+        (Some(sold), Some(asked)) if sold != asked => return Err(Rule::NotInGroupBuy.into()),
+        (Some(sold), _) => Some(sold),
+        (None, asked) => asked,
+    };
+    let line = reserve_line_at(&mut tx, buyer, act.product_id, sku, req.quantity, Some(unit_price)).await?;
     let order = NewOrder {
         community: line.community_id,
         buyer,
@@ -1116,6 +1147,94 @@ mod tests {
             assert_eq!(team(&db, lead.team_id, T0 + HOLD + 4).await.unwrap().unwrap().status, TeamStatus::Succeeded);
             // The member whose hold ran out can take part again.
             assert_eq!(my_open_team(&db, act, m).await.unwrap(), None);
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_group_price_is_for_its_option_only() {
+        each_db(|db| async move {
+            let s = shop(&db, "35", 10).await;
+            let skus = crate::testing::with_options(&db, &s).await;
+            let (cheap, mid, dear) = (skus[0].id, skus[1].id, skus[2].id);
+            // With several options the activity names one, and its price must beat that option's.
+            let a = rules(2, false, vec![]);
+            assert_eq!(create_activity(&db, &s.grant, s.product, &a, T0).await, Err(Rule::ChooseSku.into()));
+            let at_40 = Activity { team_price: Fen(4000), sku_id: Some(cheap), ..a.clone() };
+            assert_eq!(
+                create_activity(&db, &s.grant, s.product, &at_40, T0).await,
+                Err(Rule::TeamPriceNotBelowSingle.into())
+            );
+            let other = shop(&db, "10", 5).await;
+            let foreign = crate::products::skus_of(&db, other.product, false).await.unwrap()[0].id;
+            let elsewhere = Activity { sku_id: Some(foreign), ..a.clone() };
+            assert_eq!(create_activity(&db, &s.grant, s.product, &elsewhere, T0).await, Err(Rule::ChooseSku.into()));
+            let act =
+                create_activity(&db, &s.grant, s.product, &Activity { sku_id: Some(cheap), ..a }, T0).await.unwrap();
+            assert_eq!(activity(&db, act).await.unwrap().unwrap().rules.sku_id, Some(cheap));
+
+            // The ¥68 and ¥165 options are not sold at ¥29.90, and asking changes nothing.
+            for asked in [mid, dear] {
+                let r = take_seat(
+                    &db,
+                    s.buyer,
+                    &SeatRequest { sku_id: Some(asked), ..req(SeatTarget::Open { activity: act }) },
+                    T0,
+                    HOLD,
+                    "sandbox",
+                )
+                .await;
+                assert_eq!(r.unwrap_err(), Rule::NotInGroupBuy);
+            }
+            let after = crate::products::skus_of(&db, s.product, false).await.unwrap();
+            assert_eq!(after.iter().map(|k| k.stock).collect::<Vec<_>>(), vec![10, 5, 2], "no stock held by a refusal");
+            assert_eq!(my_open_team(&db, act, s.buyer).await.unwrap(), None);
+
+            // Without a choice, or choosing it, the member gets the activity's option.
+            let lead = open(&db, s.buyer, act, T0).await.unwrap();
+            let o = crate::orders::by_id(&db, lead.created.order_id).await.unwrap().unwrap();
+            assert_eq!((o.lines[0].sku_id, o.lines[0].unit_price), (cheap, Fen(2990)));
+            pay(&db, &lead, T0).await;
+            let m = member(&db, "m").await;
+            let seat = take_seat(
+                &db,
+                m,
+                &SeatRequest { sku_id: Some(cheap), ..req(SeatTarget::Join { team: lead.team_id }) },
+                T0,
+                HOLD,
+                "sandbox",
+            )
+            .await
+            .unwrap();
+            assert_eq!(seat.created.total, Fen(2990));
+
+            // Once teams exist the option is part of the rules members paid for.
+            let moved = Activity { sku_id: Some(dear), ..activity(&db, act).await.unwrap().unwrap().rules };
+            assert_eq!(update_activity(&db, &s.grant, act, &moved).await, Err(Rule::ActivityInUse.into()));
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_double_submit_makes_one_activity() {
+        each_db(|db| async move {
+            for _ in 0..8 {
+                let s = shop(&db, "35", 10).await;
+                let a = rules(3, false, vec![]);
+                let tries: Vec<_> = (0..3)
+                    .map(|_| {
+                        let (db, g, a) = (db.clone(), s.grant, a.clone());
+                        tokio::spawn(async move { create_activity(&db, &g, s.product, &a, T0).await })
+                    })
+                    .collect();
+                let mut results = vec![];
+                for t in tries {
+                    results.push(t.await.unwrap());
+                }
+                assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+                assert!(results.iter().all(|r| r.is_ok() || *r == Err(Rule::OverlappingActivity.into())));
+                assert_eq!(for_product(&db, s.product).await.unwrap().len(), 1);
+            }
         })
         .await;
     }

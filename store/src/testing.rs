@@ -122,6 +122,33 @@ pub async fn shop(db: &Db, price_yuan: &str, stock: i64) -> Shop {
     shop_with(db, ShopSpec { price: price_yuan, stock, ..ShopSpec::default() }).await
 }
 
+/// Gives a shop's product three options of 重量 (1斤 ¥35 of 10, 2斤 ¥68 of 5, 5斤 ¥165 of 2) and
+/// returns them in that order.
+pub async fn with_options(db: &Db, s: &Shop) -> Vec<domain::model::Sku> {
+    use domain::catalogue::{ProductDraft, ProductInput, SkuDraft};
+    let input = ProductInput {
+        title: "雪山三文鱼".into(),
+        image: "salmon".into(),
+        unit: "份".into(),
+        price: "35".into(),
+        stock: "10".into(),
+        per_order_limit: "10".into(),
+        status: "on_sale".into(),
+        spec1_name: "重量".into(),
+        spec1_values: "1斤,2斤,5斤".into(),
+        ..Default::default()
+    };
+    super::products::update(db, &s.grant, s.product, &ProductDraft::parse(&input).unwrap(), 5).await.unwrap();
+    let skus = super::products::skus_of(db, s.product, false).await.unwrap();
+    let rows: Vec<_> = skus
+        .iter()
+        .zip([("35", "90", "10"), ("68", "", "5"), ("165", "400", "2")])
+        .map(|(k, (p, o, st))| (k.id, SkuDraft::parse(p, o, st, "").unwrap().over(Some(k.stock))))
+        .collect();
+    super::products::save_skus(db, &s.grant, s.product, &rows).await.unwrap();
+    super::products::skus_of(db, s.product, false).await.unwrap()
+}
+
 /// The owner's access to `community`, through the real access check.
 pub async fn owner_grant(db: &Db, community: i64) -> crate::access::Granted {
     let owner: i64 = sql!(query_scalar, "SELECT owner_id FROM communities WHERE id = $1", community)
@@ -193,6 +220,7 @@ pub mod team {
 
     pub fn rules(size: i64, guaranteed: bool, ladder: Vec<Tier>) -> Activity {
         Activity {
+            sku_id: None,
             team_size: size,
             team_price: Fen(2990),
             leader_price: None,

@@ -270,8 +270,15 @@ pub async fn save_group_activity(
         let zone = &community.time_zone;
         let start = parse_local(&input.starts_at, zone).ok_or(domain::Error::BadActivityTimes)?;
         let end = parse_local(&input.ends_at, zone).ok_or(domain::Error::BadActivityTimes)?;
-        let single = product.skus.iter().map(|s| s.price).min().unwrap_or(product.price);
-        let a = Activity::parse(&input, single, start, end)?;
+        // The option the group-buy sells (a product's only option needs no choice); its single
+        // price is what the team price must beat.
+        let option = match domain::groupbuy::chosen_sku(&input) {
+            Some(id) => product.skus.iter().find(|s| s.id == id),
+            None if product.skus.len() == 1 => product.skus.first(),
+            None => None,
+        }
+        .ok_or(domain::Error::ChooseSku)?;
+        let a = Activity { sku_id: Some(option.id), ..Activity::parse(&input, option.price, start, end)? };
         match activity_id {
             Some(id) => {
                 let current = store::groupbuy::activity(&st.db, id).await?.ok_or(domain::Error::NotFound)?;

@@ -123,12 +123,12 @@ pub fn PictureChoice(
     }
 }
 
-/// A select among fixed options: `(value, label)`.
+/// A select among options: `(value, label)`.
 #[component]
-pub fn SelectField(
+pub fn SelectField<V: AsRef<str> + 'static, L: IntoView + 'static>(
     name: &'static str,
     label: &'static str,
-    options: Vec<(&'static str, &'static str)>,
+    options: Vec<(V, L)>,
     #[prop(into)] value: String,
 ) -> impl IntoView {
     let f = flash();
@@ -140,7 +140,11 @@ pub fn SelectField(
         <div class="field" class:has-error=has_error>
             <label for=id.clone()>{label}</label>
             <select id=id name=name>
-                {options.into_iter().map(|(v, l)| view! { <option value=v selected=v == value>{l}</option> }).collect_view()}
+                {options.into_iter().map(|(v, l)| {
+                    let v = v.as_ref().to_string();
+                    let selected = v == value;
+                    view! { <option value=v selected=selected>{l}</option> }
+                }).collect_view()}
             </select>
             {error.map(|e| view! { <p class="field-error">{e}</p> })}
         </div>

@@ -38,7 +38,14 @@ pub fn GroupRules(activity: GroupActivity) -> impl IntoView {
 
 /// The product page's group-buy band: price, rules, and the open teams to join.
 #[component]
-pub fn GroupOfferBlock(offer: GroupOffer, single: domain::money::Fen, unit: String) -> impl IntoView {
+pub fn GroupOfferBlock(
+    offer: GroupOffer,
+    /// The single price of the option the group-buy sells.
+    single: domain::money::Fen,
+    /// That option's label, when the product has options.
+    option: Option<String>,
+    unit: String,
+) -> impl IntoView {
     let t = t();
     let a = offer.activity.clone();
     view! {
@@ -50,6 +57,7 @@ pub fn GroupOfferBlock(offer: GroupOffer, single: domain::money::Fen, unit: Stri
                     <PriceTag price=a.rules.team_price original=single unit=unit/>
                 </h2>
             </div>
+            {option.map(|o| view! { <p class="muted small" data-group-option>{t.group_option_note}" "{o}</p> })}
             {offer.my_team.map(|id| view! { <a class="text-link" href=format!("/t/{id}")>{t.my_team_link}</a> })}
             <h3 class="small muted">{t.open_teams_title}</h3>
             <OpenTeamsLive activity_id=a.id teams=offer.teams.clone() words=lang().team_words()/>

@@ -3,7 +3,7 @@
 
 use super::{param_id, query};
 use crate::api::groupbuy::*;
-use crate::components::form::Field;
+use crate::components::form::{Field, SelectField};
 use crate::components::groupbuy::GroupRules;
 use crate::components::layout::{Empty, Page};
 use crate::components::price::PriceTag;
@@ -11,7 +11,7 @@ use crate::components::team::{OpenTeamsLive, ShareButton, TeamLive};
 use crate::components::{flash, lang, load, t};
 use domain::catalogue::product_image_url;
 use domain::groupbuy::TeamStatus;
-use domain::model::GroupActivity;
+use domain::model::{GroupActivity, Product};
 use domain::order::OrderStatus;
 use domain::time::{format_local, input_local};
 use leptos::prelude::*;
@@ -31,6 +31,10 @@ pub fn TeamPage() -> impl IntoView {
         let mine = d.my_order;
         let in_team = mine.is_some_and(|(_, s)| !matches!(s, OrderStatus::Cancelled));
         let share_text = l.share_text(team.missing().max(1), rules.team_price, &p.title);
+        // The option the team buys, and its single price to compare with.
+        let option = p.group_option(&rules).cloned();
+        let single = option.as_ref().map(|s| s.price).unwrap_or(p.price);
+        let option_label = option.filter(|_| p.has_specs()).map(|s| s.label());
         let og_title = format!("{} · {}", l.team_of(rules.team_size), p.title);
         let f = flash();
         let refused = f
@@ -69,8 +73,9 @@ pub fn TeamPage() -> impl IntoView {
                         <h2 class="order-line-title">{p.title.clone()}</h2>
                         <p>
                             <span class="badge badge-team">{l.team_of(rules.team_size)}</span>" "
-                            <PriceTag price=rules.team_price original=p.price unit=p.unit.clone()/>
+                            <PriceTag price=rules.team_price original=single unit=p.unit.clone()/>
                         </p>
+                        {option_label.map(|o| view! { <p class="muted small" data-group-option>{t.spec_label}" "{o}</p> })}
                     </div>
                 </a>
                 <TeamLive team=team.clone() words=l.team_words() keep=in_team>
@@ -152,14 +157,14 @@ pub fn ConsoleGroupPage() -> impl IntoView {
                         }.into_any()
                     }}
                 </section>
-                <ActivityForm product=p.id editing=d.editing.clone() zone=zone.clone() now=d.now/>
+                <ActivityForm product=p.clone() editing=d.editing.clone() zone=zone.clone() now=d.now/>
             </Page>
         }
     })
 }
 
 #[component]
-fn ActivityForm(product: i64, editing: Option<GroupActivity>, zone: String, now: i64) -> impl IntoView {
+fn ActivityForm(product: Product, editing: Option<GroupActivity>, zone: String, now: i64) -> impl IntoView {
     let t = t();
     let f = flash();
     let a = editing.as_ref().map(|e| e.rules.clone());
@@ -183,13 +188,23 @@ fn ActivityForm(product: i64, editing: Option<GroupActivity>, zone: String, now:
         None => a.as_ref().is_some_and(|a| a.guaranteed),
     };
     let guaranteed_error = f.error_for("guaranteed").map(|e| lang().error(&e));
+    // A group-buy sells one option; the cheapest is offered first.
+    let cheapest = product.skus.iter().min_by_key(|s| s.price).map(|s| s.id).unwrap_or_default();
+    let option = a.as_ref().and_then(|a| a.sku_id).unwrap_or(cheapest).to_string();
+    let options: Vec<(String, String)> =
+        product.skus.iter().map(|s| (s.id.to_string(), format!("{} · {}", s.label(), s.price.display()))).collect();
     let title = if editing.is_some() { t.edit_activity } else { t.new_activity };
     view! {
         <form method="post" action=SaveGroupActivity::url() class="card stack" novalidate id="activity-form">
             <h2 class="section-title">{title}</h2>
             {editing.is_some().then(|| view! { <p class="muted small">{t.rules_fixed_note}</p> })}
-            <input type="hidden" name="product_id" value=product/>
+            <input type="hidden" name="product_id" value=product.id/>
             {editing.as_ref().map(|e| view! { <input type="hidden" name="activity_id" value=e.id/> })}
+            {if product.has_specs() {
+                view! { <SelectField name="sku_id" label=t.group_option_label options value=option/> }.into_any()
+            } else {
+                view! { <input type="hidden" name="sku_id" value=option/> }.into_any()
+            }}
             <Field name="team_size" label=t.team_size_label inputmode="numeric" value=team_size/>
             <Field name="team_price" label=t.team_price_label inputmode="decimal" value=team_price/>
             <Field name="leader_price" label=t.leader_price_label inputmode="decimal" value=leader_price/>

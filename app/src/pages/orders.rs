@@ -23,8 +23,9 @@ pub fn BuyPage() -> impl IntoView {
     load(load_buy(id, group_q), move |d: BuyData| {
         let p = d.product;
         let group = d.group.clone();
-        // Through a group-buy every option costs the activity's price.
+        // Through a group-buy, only the activity's option is sold, at the activity's price.
         let group_price = group.as_ref().map(|g| g.activity.rules.unit_price(g.leader));
+        let group_option = group.as_ref().and_then(|g| p.group_option(&g.activity.rules)).cloned();
         let f = flash();
         let qty_error = f.error_for("quantity").map(|e| lang().error(&e));
         let sku_error = f.error_for("sku_id").map(|e| lang().error(&e));
@@ -59,8 +60,10 @@ pub fn BuyPage() -> impl IntoView {
         let options: Vec<SkuOption> = p
             .skus
             .iter()
+            .filter(|s| group.is_none() || group_option.as_ref().is_some_and(|o| o.id == s.id))
             .map(|s| SkuOption { id: s.id, label: s.label(), price: group_price.unwrap_or(s.price).0, stock: s.stock })
             .collect();
+        let single = group_option.as_ref().map(|o| o.price).unwrap_or(p.price);
         let limit = match &group {
             Some(g) => p.per_order_limit.min(g.activity.rules.per_member_limit),
             None => p.per_order_limit,
@@ -98,7 +101,7 @@ pub fn BuyPage() -> impl IntoView {
                             <p class="muted small">{c.name.clone()}</p>
                             <h2 class="order-line-title">{p.title.clone()}</h2>
                             {match group_price {
-                                Some(gp) => view! { <PriceTag price=gp original=p.price unit=p.unit.clone()/> }.into_any(),
+                                Some(gp) => view! { <PriceTag price=gp original=single unit=p.unit.clone()/> }.into_any(),
                                 None => view! { <PriceTag price=p.price unit=p.unit.clone() from=p.price_varies()/> }.into_any(),
                             }}
                             <p class="muted small">{lang().stock_left(p.stock)}" · "{limits}</p>

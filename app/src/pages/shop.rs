@@ -143,7 +143,11 @@ pub fn ProductPage() -> impl IntoView {
         let p = d.product;
         let c = d.community;
         let buyable = p.status == ProductStatus::OnSale && p.stock > 0;
-        let group = d.group.clone();
+        // A group-buy whose option is no longer on sale is not offered.
+        let group = d.group.clone().filter(|g| p.group_option(&g.activity.rules).is_some());
+        let group_single = group.as_ref().and_then(|g| p.group_option(&g.activity.rules)).map(|s| s.price);
+        let group_option =
+            group.as_ref().and_then(|g| p.group_option(&g.activity.rules)).filter(|_| p.has_specs()).map(|s| s.label());
         let action = if buyable {
             let add = if p.skus.len() == 1 {
                 view! {
@@ -233,7 +237,8 @@ pub fn ProductPage() -> impl IntoView {
                 {(group.is_some() || d.share.is_some()).then(|| view! { <crate::components::IslandScripts/> })}
                 {d.share.clone().map(|s| view! { <ShareEarnCard share=s title=p.title.clone() text=c.name.clone()/> })}
                 {group.clone().map(|g| view! {
-                    <crate::components::groupbuy::GroupOfferBlock offer=g single=p.price unit=p.unit.clone()/>
+                    <crate::components::groupbuy::GroupOfferBlock offer=g single=group_single.unwrap_or(p.price)
+                        option=group_option.clone() unit=p.unit.clone()/>
                 })}
                 <a class="card community-card" href=format!("/c/{}", c.slug)>
                     <img src=cover_url(&c.cover) alt="" width="48" height="48"/>

@@ -2,7 +2,7 @@
 //! nothing, payments and expiry apply once, refunds never pass what a line cost, lists page.
 
 use super::*;
-use crate::testing::{create_buy_now, each_db, member, shop};
+use crate::testing::{create_buy_now, each_db, member, shop, with_options};
 use crate::{products, Db, PageRequest};
 
 const WINDOW: i64 = 15 * 60 * 1000;
@@ -267,36 +267,11 @@ async fn paid_orders_ship_and_complete_once() {
     .await;
 }
 
-async fn with_specs(db: &Db, s: &crate::testing::Shop) -> Vec<domain::model::Sku> {
-    use domain::catalogue::{ProductDraft, ProductInput, SkuDraft};
-    let input = ProductInput {
-        title: "雪山三文鱼".into(),
-        image: "salmon".into(),
-        unit: "份".into(),
-        price: "35".into(),
-        stock: "10".into(),
-        per_order_limit: "10".into(),
-        status: "on_sale".into(),
-        spec1_name: "重量".into(),
-        spec1_values: "1斤,2斤,5斤".into(),
-        ..Default::default()
-    };
-    products::update(db, &s.grant, s.product, &ProductDraft::parse(&input).unwrap(), 5).await.unwrap();
-    let skus = products::skus_of(db, s.product, false).await.unwrap();
-    let rows: Vec<_> = skus
-        .iter()
-        .zip([("35", "90", "10"), ("68", "", "5"), ("165", "400", "2")])
-        .map(|(k, (p, o, st))| (k.id, SkuDraft::parse(p, o, st, "").unwrap().over(Some(k.stock))))
-        .collect();
-    products::save_skus(db, &s.grant, s.product, &rows).await.unwrap();
-    products::skus_of(db, s.product, false).await.unwrap()
-}
-
 #[tokio::test]
 async fn skus_have_their_own_price_and_stock() {
     each_db(|db| async move {
         let s = shop(&db, "35", 20).await;
-        let skus = with_specs(&db, &s).await;
+        let skus = with_options(&db, &s).await;
         assert_eq!(skus.iter().map(|k| k.label()).collect::<Vec<_>>(), vec!["1斤", "2斤", "5斤"]);
         let p = products::by_id(&db, s.product).await.unwrap().unwrap();
         assert_eq!((p.price, p.original_price, p.stock), (Fen(3500), Fen(9000), 17), "lowest price, total stock");
@@ -343,7 +318,7 @@ async fn editing_specs_keeps_existing_rows_and_retires_removed_ones() {
     use domain::catalogue::{ProductDraft, ProductInput};
     each_db(|db| async move {
         let s = shop(&db, "35", 20).await;
-        let skus = with_specs(&db, &s).await;
+        let skus = with_options(&db, &s).await;
         let input = ProductInput {
             title: "雪山三文鱼".into(),
             image: "salmon".into(),
@@ -430,7 +405,7 @@ async fn removing_options_sells_the_stock_typed_not_an_old_one() {
     use domain::catalogue::{ProductDraft, ProductInput};
     each_db(|db| async move {
         let s = shop(&db, "35", 20).await;
-        with_specs(&db, &s).await;
+        with_options(&db, &s).await;
         let total = products::by_id(&db, s.product).await.unwrap().unwrap().stock;
         let input = ProductInput {
             title: "雪山三文鱼".into(),
