@@ -1125,6 +1125,26 @@ mod tests {
         .await;
     }
 
+    /// A seat paid for after its team's window ended is not counted, though the closing job has
+    /// not run yet: the money goes back and the team is decided by who paid in time.
+    #[tokio::test]
+    async fn a_seat_paid_after_the_team_ended_goes_back() {
+        each_db(|db| async move {
+            let a = Activity { window_ms: domain::groupbuy::HOUR_MS, ..rules(2, false, vec![]) };
+            let (_s, _act, lead) = open_team_with(&db, &a, 10).await;
+            pay(&db, &lead, T0).await;
+            let m = member(&db, "m").await;
+            let ends = T0 + domain::groupbuy::HOUR_MS;
+            let seat = join(&db, m, lead.team_id, ends - 1000).await.unwrap();
+            assert!(matches!(pay(&db, &seat, ends).await, PaymentOutcome::OrderNotPayable { .. }));
+            assert_eq!(status(&db, seat.created.order_id).await, OrderStatus::Cancelled);
+            let t = team(&db, lead.team_id, ends).await.unwrap().unwrap();
+            assert_eq!((t.paid, t.taken, t.status), (1, 1, TeamStatus::Open));
+            assert!(matches!(close_due(&db, lead.team_id, ends).await.unwrap(), Closed::Failed { .. }));
+        })
+        .await;
+    }
+
     #[tokio::test]
     async fn an_unpaid_seat_returns_to_the_team() {
         each_db(|db| async move {

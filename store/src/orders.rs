@@ -1,6 +1,6 @@
 //! Orders, their lines and timeline, and the payments that settle them.
 
-use super::{col, Db};
+use super::{col, Db, Tx};
 use crate::access::{Granted, Owned};
 use crate::ordering::{apply, paid_effects, release_lines, reserve_line, write_order, Created, NewOrder, ReservedLine};
 use crate::{Error, Page, PageRequest};
@@ -279,6 +279,10 @@ pub async fn apply_payment_succeeded(
         // each other.
         super::groupbuy::lock_team(&mut tx, team, now).await?;
     }
+    if too_late(&mut tx, pay.order_id, team, now).await? {
+        // Cancelled here as the expiry job would have: the refund below sends the money back.
+        cancel_in(db, &mut tx, pay.order_id, team, "system", now).await?;
+    }
     // The money is at the provider now, whatever becomes of the order.
     super::distribution::post_payment(db, &mut tx, pay.order_id, pay.amount, now).await?;
     let event = if team.is_some() { OrderEvent::TeamPaymentReceived } else { OrderEvent::PaymentReceived };
@@ -324,16 +328,47 @@ pub async fn cancel_unpaid(db: &Db, order_id: i64, actor: &str, now: i64) -> Res
     if let Some(team) = team {
         super::groupbuy::lock_team(&mut tx, team, now).await?;
     }
-    if !apply(db, &mut tx, order_id, OrderStatus::PendingPayment, OrderEvent::Cancel, actor, now).await? {
+    if !cancel_in(db, &mut tx, order_id, team, actor, now).await? {
         return Ok(false);
-    }
-    sql!(query, "UPDATE orders SET cancelled_at = $1 WHERE id = $2", now, order_id).execute(&mut *tx).await?;
-    release_lines(&mut tx, order_id).await?;
-    if let Some(team) = team {
-        super::groupbuy::seat_released(&mut tx, team, order_id, now).await?;
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// Cancels an unpaid order inside a transaction that holds its team (if any): its stock and its
+/// seat go back. False when it was no longer unpaid.
+async fn cancel_in(
+    db: &Db,
+    tx: &mut Tx,
+    order_id: i64,
+    team: Option<i64>,
+    actor: &str,
+    now: i64,
+) -> Result<bool, Error> {
+    if !apply(db, tx, order_id, OrderStatus::PendingPayment, OrderEvent::Cancel, actor, now).await? {
+        return Ok(false);
+    }
+    sql!(query, "UPDATE orders SET cancelled_at = $1 WHERE id = $2", now, order_id).execute(&mut **tx).await?;
+    release_lines(tx, order_id).await?;
+    if let Some(team) = team {
+        super::groupbuy::seat_released(tx, team, order_id, now).await?;
+    }
+    Ok(true)
+}
+
+/// Whether money arriving at `now` is too late for the order: its payment window has closed, or
+/// the window of the team it joins has. Decided by the time, whether or not the job that cancels
+/// such orders has run yet.
+async fn too_late(tx: &mut Tx, order_id: i64, team: Option<i64>, now: i64) -> Result<bool, Error> {
+    let deadline: i64 =
+        sql!(query_scalar, "SELECT pay_deadline FROM orders WHERE id = $1", order_id).fetch_one(&mut **tx).await?;
+    if deadline <= now {
+        return Ok(true);
+    }
+    let Some(team) = team else { return Ok(false) };
+    let ends: Option<i64> =
+        sql!(query_scalar, "SELECT expires_at FROM teams WHERE id = $1", team).fetch_one(&mut **tx).await?;
+    Ok(ends.is_some_and(|e| e <= now))
 }
 
 /// Unpaid orders whose payment window has closed, oldest first.

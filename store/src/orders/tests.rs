@@ -184,6 +184,31 @@ async fn unpaid_orders_expire_once_and_give_their_stock_back() {
     .await;
 }
 
+/// Whether money is too late is decided by the clock, not by whether the expiry job has run:
+/// a payment after the deadline cancels the order (its stock back on sale) and goes back.
+#[tokio::test]
+async fn a_payment_after_the_deadline_goes_back_though_no_job_ran() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let c = create_buy_now(&db, s.buyer, s.product, None, 2, 1_000, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(stock(&db, s.product).await, 18);
+        let late = 1_000 + WINDOW;
+        let outcome = apply_payment_succeeded(&db, "sandbox", "evt_1", c.payment_id, Fen(7000), late).await.unwrap();
+        assert!(matches!(outcome, PaymentOutcome::OrderNotPayable { .. }), "{outcome:?}");
+        let o = by_id(&db, c.order_id).await.unwrap().unwrap();
+        assert_eq!(o.status, OrderStatus::Cancelled);
+        assert_eq!(stock(&db, s.product).await, 20, "the held units are on sale again");
+        let r = crate::refunds::for_order(&db, c.order_id).await.unwrap();
+        assert_eq!(r.iter().map(|r| r.amount).collect::<Vec<_>>(), vec![Fen(7000)]);
+        // One millisecond before the deadline it is a sale.
+        let c = create_buy_now(&db, s.buyer, s.product, None, 1, 1_000, WINDOW, "sandbox").await.unwrap();
+        let outcome =
+            apply_payment_succeeded(&db, "sandbox", "evt_2", c.payment_id, Fen(3500), late - 1).await.unwrap();
+        assert!(matches!(outcome, PaymentOutcome::Paid { .. }), "{outcome:?}");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn money_that_arrives_after_cancellation_goes_back_once() {
     each_db(|db| async move {
