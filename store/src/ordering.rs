@@ -48,6 +48,14 @@ pub(crate) async fn reserve_line(
     reserve_line_at(tx, buyer, product_id, sku_id, quantity, None).await
 }
 
+/// Takes a product row for the rest of the transaction. Stock moves lock rows in one order —
+/// products by id, each before its options, options by id — so two checkouts, a checkout and a
+/// cancellation, or a sale and an owner's edit never wait on each other in a circle.
+pub(crate) async fn lock_product(tx: &mut Tx, product: i64) -> Result<(), Error> {
+    sql!(query, "UPDATE products SET status = status WHERE id = $1", product).execute(&mut **tx).await?;
+    Ok(())
+}
+
 /// `reserve_line`, at `price` per unit instead of the SKU's own (a group-buy price).
 pub(crate) async fn reserve_line_at(
     tx: &mut Tx,
@@ -57,6 +65,7 @@ pub(crate) async fn reserve_line_at(
     quantity: i64,
     price: Option<Fen>,
 ) -> Result<ReservedLine, Error> {
+    lock_product(tx, product_id).await?;
     let p = sql!(
         query,
         "SELECT community_id, title, image, unit, per_order_limit, per_member_limit, status FROM products WHERE id = $1",
@@ -342,7 +351,7 @@ pub(crate) async fn release_lines(tx: &mut Tx, order_id: i64) -> Result<(), Erro
     let lines = sql!(
         query,
         "SELECT l.product_id, l.sku_id, l.quantity, o.buyer_id FROM order_lines l JOIN orders o ON o.id = l.order_id \
-         WHERE l.order_id = $1",
+         WHERE l.order_id = $1 ORDER BY l.product_id, l.sku_id",
         order_id
     )
     .fetch_all(&mut **tx)
@@ -351,6 +360,9 @@ pub(crate) async fn release_lines(tx: &mut Tx, order_id: i64) -> Result<(), Erro
     for l in &lines {
         let (product, sku, qty, buyer): (i64, i64, i64, i64) =
             (col(l, "product_id")?, col(l, "sku_id")?, col(l, "quantity")?, col(l, "buyer_id")?);
+        if !products.contains(&product) {
+            lock_product(tx, product).await?;
+        }
         sql!(query, "UPDATE skus SET stock = stock + $1 WHERE id = $2", qty, sku).execute(&mut **tx).await?;
         sql!(
             query,

@@ -114,9 +114,16 @@ async fn place(
             return Err(PlaceError::Duplicate);
         }
     }
+    // Reserved in lock order (product, then option), written in the member's order.
+    let mut by_lock: Vec<usize> = (0..c.lines.len()).collect();
+    by_lock.sort_by_key(|&i| (c.lines[i].product_id, c.lines[i].sku_id.unwrap_or(0)));
+    let mut reserved: Vec<Option<ReservedLine>> = (0..c.lines.len()).map(|_| None).collect();
+    for i in by_lock {
+        let l = &c.lines[i];
+        reserved[i] = Some(reserve_line(&mut tx, buyer, l.product_id, l.sku_id, l.quantity).await?);
+    }
     let mut groups: Vec<(i64, Vec<ReservedLine>)> = vec![];
-    for l in &c.lines {
-        let line = reserve_line(&mut tx, buyer, l.product_id, l.sku_id, l.quantity).await?;
+    for line in reserved.into_iter().flatten() {
         match groups.iter_mut().find(|(community, _)| *community == line.community_id) {
             Some((_, lines)) => lines.push(line),
             None => groups.push((line.community_id, vec![line])),

@@ -270,6 +270,10 @@ async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Resu
 pub async fn save_skus(db: &Db, g: &Granted, product: i64, rows: &[(i64, SkuDraft)]) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     g.check(&mut *tx, Owned::Product, product).await?;
+    // The product, then its options by id: the order every stock move takes them in.
+    crate::ordering::lock_product(&mut tx, product).await?;
+    let mut rows: Vec<&(i64, SkuDraft)> = rows.iter().collect();
+    rows.sort_by_key(|(id, _)| *id);
     for (id, d) in rows {
         let done = sql!(
             query,
@@ -299,8 +303,10 @@ async fn set_stock(tx: &mut Tx, sku: i64, new: i64, seen: Option<i64>) -> Result
     if seen == Some(new) {
         return Ok(());
     }
+    // Strictly over what the form showed: a stock that reached the typed number by sales meanwhile
+    // is refused too, or an owner's "two fewer" would vanish into two sold.
     let seen = seen.unwrap_or(new);
-    let done = sql!(query, "UPDATE skus SET stock = $1 WHERE id = $2 AND (stock = $3 OR stock = $1)", new, sku, seen)
+    let done = sql!(query, "UPDATE skus SET stock = $1 WHERE id = $2 AND stock = $3", new, sku, seen)
         .execute(&mut **tx)
         .await?
         .rows_affected();

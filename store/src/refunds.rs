@@ -310,6 +310,12 @@ pub async fn approve(db: &Db, g: &Granted, id: i64, now: i64) -> Result<(), Erro
 pub async fn reject(db: &Db, g: &Granted, id: i64, note: &str, now: i64) -> Result<(), Error> {
     g.check(&db.pool, Owned::Refund, id).await?;
     let mut tx = db.begin().await?;
+    let order: i64 = sql!(query_scalar, "SELECT order_id FROM refunds WHERE id = $1", id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Rule::NotFound)?;
+    // Team and order first, as every refund decision takes them.
+    lock_order(&mut tx, order, now).await?;
     let done = sql!(
         query,
         "UPDATE refunds SET status = 'rejected', decision_note = $1, decided_at = $2 WHERE id = $3 AND status = 'requested'",
@@ -320,7 +326,6 @@ pub async fn reject(db: &Db, g: &Granted, id: i64, note: &str, now: i64) -> Resu
     .execute(&mut *tx)
     .await?;
     expect_one(done, Rule::RefundAlreadyDecided)?;
-    let order: i64 = sql!(query_scalar, "SELECT order_id FROM refunds WHERE id = $1", id).fetch_one(&mut *tx).await?;
     notify_buyer(db, &mut tx, order, kind::REFUND_REJECTED, Fen::ZERO, now).await?;
     resolve_order(db, &mut tx, order, now).await?;
     tx.commit().await?;

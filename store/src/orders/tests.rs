@@ -558,6 +558,53 @@ async fn a_checkout_makes_one_order_per_community_with_its_shipping() {
     .await;
 }
 
+/// Carts with the same products in opposite orders, checked out at once, and cancelled at once:
+/// stock rows are always taken in one order, so none waits on another in a circle (PostgreSQL
+/// answered "deadlock detected" before).
+#[tokio::test]
+async fn carts_in_opposite_orders_never_deadlock() {
+    use domain::checkout::Delivery;
+    each_db(|db| async move {
+        let a = shop(&db, "35", 500).await;
+        let b_input = domain::catalogue::ProductInput {
+            title: "试吃装".into(),
+            image: "salmon".into(),
+            unit: "份".into(),
+            price: "20".into(),
+            stock: "500".into(),
+            per_order_limit: "10".into(),
+            status: "on_sale".into(),
+            ..Default::default()
+        };
+        let draft = domain::catalogue::ProductDraft::parse(&b_input).unwrap();
+        let b = products::create(&db, &a.grant, &draft, 1).await.unwrap();
+        let mut tasks = vec![];
+        for i in 0..40 {
+            let db = db.clone();
+            let buyer = member(&db, "m").await;
+            let lines =
+                if i % 2 == 0 { vec![line(a.product, 1), line(b, 1)] } else { vec![line(b, 1), line(a.product, 1)] };
+            tasks.push(tokio::spawn(async move {
+                let c = Checkout {
+                    referrer: None,
+                    key: None,
+                    delivery: Delivery::Ship,
+                    ship_to: "上海".into(),
+                    note: String::new(),
+                    lines,
+                };
+                let made = checkout(&db, buyer, &c, 10, WINDOW, "sandbox").await?;
+                cancel_unpaid(&db, made[0].order_id, "buyer", 11).await
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), Ok(true));
+        }
+        assert_eq!((stock(&db, a.product).await, stock(&db, b).await), (500, 500));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_double_submitted_checkout_creates_its_orders_once() {
     use domain::checkout::Delivery;
