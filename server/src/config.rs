@@ -98,7 +98,7 @@ impl Config {
         let pay_window_minutes = in_range("QUNLI_PAY_WINDOW_MINUTES", "minutes", 1..=1440, 15)?;
         let seat_hold_minutes = in_range("QUNLI_SEAT_HOLD_MINUTES", "minutes", 1..=60, 5)?;
         let auto_complete_days = in_range("QUNLI_AUTO_COMPLETE_DAYS", "days", 1..=60, 7)?;
-        let job_interval_seconds = in_range("QUNLI_JOB_INTERVAL_SECONDS", "seconds", 1..=3600, 10)? as u64;
+        let job_interval_seconds = in_range("QUNLI_JOB_INTERVAL_SECONDS", "seconds", 1..=300, 10)? as u64;
         let test_hooks = match get("QUNLI_TEST_HOOKS").as_deref() {
             None | Some("0") => false,
             Some("1") => true,

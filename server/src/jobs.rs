@@ -42,44 +42,21 @@ pub async fn run_once(st: &AppState) -> Result<JobReport, AppError> {
     result
 }
 
+/// The phases of a run, in order. Each runs even when an earlier one failed (a broken order must
+/// not keep every commission from settling); the lease is renewed before each, and a run that
+/// lost it (it took longer than the lease) stops so two instances never work at once.
 async fn work(st: &AppState) -> Result<JobReport, AppError> {
     let mut report = JobReport { ran: true, ..Default::default() };
     let now = st.clock.now_ms();
-    for id in orders::due_for_expiry(&st.db, now, BATCH).await? {
-        if orders::cancel_unpaid(&st.db, id, "system", now).await? {
-            report.expired += 1;
+    let mut first_error = None;
+    for phase in Phase::ALL {
+        if !jobs::try_lease(&st.db, "orders", &st.instance, st.clock.now_ms(), LEASE_MS).await? {
+            tracing::warn!(?phase, "job lease lost; stopping this run");
+            break;
         }
-    }
-    let shipped_before = now - st.settings.auto_complete_ms;
-    for id in orders::due_for_completion(&st.db, shipped_before, BATCH).await? {
-        if orders::complete(&st.db, id, "system", now).await? {
-            report.completed += 1;
-        }
-    }
-    for id in groupbuy::due(&st.db, now, BATCH).await? {
-        match groupbuy::close_due(&st.db, id, now).await? {
-            groupbuy::Closed::Succeeded { .. } => report.teams_succeeded += 1,
-            groupbuy::Closed::Failed { .. } => report.teams_failed += 1,
-            groupbuy::Closed::Nothing => {}
-        }
-    }
-    if report.expired + report.teams_succeeded + report.teams_failed > 0 {
-        st.changes.poke();
-    }
-    // Refunds decided above (failed teams, ladder differences) are paid here with the rest.
-    for r in refunds::approved_unsettled(&st.db, now, BATCH).await? {
-        match app::payments::settle_refund(st, r.id).await {
-            Ok(true) => report.refunds_settled += 1,
-            Ok(false) => {}
-            Err(e) => {
-                tracing::warn!(refund = r.id, error = %e, "refund still not settled");
-                refunds::retry_later(&st.db, r.id, now, REFUND_RETRY).await?;
-            }
-        }
-    }
-    for id in distribution::due_to_settle(&st.db, now, BATCH).await? {
-        if distribution::settle(&st.db, id, now).await? {
-            report.commissions_settled += 1;
+        if let Err(e) = run_phase(st, phase, now, &mut report).await {
+            tracing::error!(?phase, error = %e, "job phase failed; the next phases still run");
+            first_error.get_or_insert(e);
         }
     }
     if report.expired
@@ -92,7 +69,81 @@ async fn work(st: &AppState) -> Result<JobReport, AppError> {
     {
         tracing::info!(?report, "jobs ran");
     }
-    Ok(report)
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(report),
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Phase {
+    Expire,
+    Complete,
+    CloseTeams,
+    PayRefunds,
+    SettleCommissions,
+}
+
+impl Phase {
+    /// Refunds decided by the phases before (failed teams, ladder differences) are paid in the
+    /// same run.
+    const ALL: [Phase; 5] =
+        [Phase::Expire, Phase::Complete, Phase::CloseTeams, Phase::PayRefunds, Phase::SettleCommissions];
+}
+
+async fn run_phase(st: &AppState, phase: Phase, now: i64, report: &mut JobReport) -> Result<(), AppError> {
+    match phase {
+        Phase::Expire => {
+            for id in orders::due_for_expiry(&st.db, now, BATCH).await? {
+                if orders::cancel_unpaid(&st.db, id, "system", now).await? {
+                    report.expired += 1;
+                }
+            }
+            if report.expired > 0 {
+                st.changes.poke();
+            }
+        }
+        Phase::Complete => {
+            let shipped_before = now - st.settings.auto_complete_ms;
+            for id in orders::due_for_completion(&st.db, shipped_before, BATCH).await? {
+                if orders::complete(&st.db, id, "system", now).await? {
+                    report.completed += 1;
+                }
+            }
+        }
+        Phase::CloseTeams => {
+            for id in groupbuy::due(&st.db, now, BATCH).await? {
+                match groupbuy::close_due(&st.db, id, now).await? {
+                    groupbuy::Closed::Succeeded { .. } => report.teams_succeeded += 1,
+                    groupbuy::Closed::Failed { .. } => report.teams_failed += 1,
+                    groupbuy::Closed::Nothing => {}
+                }
+            }
+            if report.teams_succeeded + report.teams_failed > 0 {
+                st.changes.poke();
+            }
+        }
+        Phase::PayRefunds => {
+            for r in refunds::approved_unsettled(&st.db, now, BATCH).await? {
+                match app::payments::settle_refund(st, r.id).await {
+                    Ok(true) => report.refunds_settled += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(refund = r.id, error = %e, "refund still not settled");
+                        refunds::retry_later(&st.db, r.id, now, REFUND_RETRY).await?;
+                    }
+                }
+            }
+        }
+        Phase::SettleCommissions => {
+            for id in distribution::due_to_settle(&st.db, now, BATCH).await? {
+                if distribution::settle(&st.db, id, now).await? {
+                    report.commissions_settled += 1;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs the background jobs in a loop until the process ends.
@@ -102,6 +153,10 @@ pub fn spawn(state: AppState, every: std::time::Duration) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            // The id node this instance writes ids with stays its own while it runs.
+            if let Err(e) = state.db.renew_node(state.clock.now_ms()).await {
+                tracing::error!(error = %e, "could not renew the id node lease; retrying next tick");
+            }
             if let Err(e) = run_once(&state).await {
                 tracing::error!(error = %e, "background jobs failed; retrying next tick");
             }

@@ -365,6 +365,33 @@ async fn buy_now_charges_the_server_price_whatever_the_client_sends() {
     assert_eq!(orders::for_buyer(&app.st.db, buyer).await.unwrap().len(), 1);
 }
 
+/// A cart checkout sent again after it went through (the lines have left the cart) leads to the
+/// orders it made, not to "the cart is empty".
+#[tokio::test]
+async fn a_repeated_cart_checkout_leads_to_its_orders() {
+    let app = test_app().await;
+    let (_, _, _, product) = app.shop().await;
+    let (buyer, cookie) = app.member("buyer").await;
+    let added = app.post("/api/add_to_cart", &format!("product_id={product}&quantity=2"), Some(&cookie), true).await;
+    assert_eq!(added.status, StatusCode::FOUND, "{}", added.body);
+    let form = "delivery=ship&note=&checkout_key=key-0000000000000007";
+    let home =
+        domain::checkout::AddressDraft::parse("阿梅", "13800138000", "浙江省杭州市西湖区", "文三路 1 号").unwrap();
+    let mine = store::addresses::add(&app.st.db, buyer, &home, true, 1).await.unwrap();
+    let form = form.replace("delivery=ship", &format!("delivery=addr:{mine}"));
+    let first = app.post("/api/checkout_cart", &form, Some(&cookie), true).await;
+    assert_eq!(first.status, StatusCode::FOUND, "{}", first.body);
+    let list = orders::for_buyer(&app.st.db, buyer).await.unwrap();
+    assert_eq!(first.location(), Some(format!("/pay/{}", list[0].id).as_str()));
+    let again = app.post("/api/checkout_cart", &form, Some(&cookie), true).await;
+    assert_eq!(again.location(), first.location());
+    assert_eq!(orders::for_buyer(&app.st.db, buyer).await.unwrap().len(), 1);
+    // Without a checkout of its own, an empty cart is still an empty cart.
+    let other = form.replace("key-0000000000000007", "key-0000000000000008");
+    let empty = app.post("/api/checkout_cart", &other, Some(&cookie), false).await;
+    assert_eq!(empty.status, StatusCode::BAD_REQUEST, "{}", empty.body);
+}
+
 #[tokio::test]
 async fn the_sandbox_webhook_is_signed_fresh_and_applied_once() {
     let app = test_app().await;

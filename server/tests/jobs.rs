@@ -169,3 +169,25 @@ async fn the_jobs_run_on_two_instances_without_doing_anything_twice() {
     })
     .await;
 }
+
+/// A phase that fails does not keep the later ones from running: here the group-buy tables are
+/// unreadable, and the refund decided earlier is still paid in the same run.
+#[tokio::test]
+async fn a_failing_phase_does_not_stop_the_later_ones() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let st = AppState::for_tests(&db);
+        let now = st.clock.now_ms();
+        let c = create_buy_now(&db, s.buyer, s.product, None, 1, now, WINDOW, "sandbox").await.unwrap();
+        assert!(store::orders::cancel_unpaid(&db, c.order_id, "buyer", now).await.unwrap());
+        let late = open_payment(&db, c.order_id).await.unwrap().unwrap();
+        let outcome = store::orders::apply_payment_succeeded(&db, "sandbox", "evt_late", late.id, late.amount, now)
+            .await
+            .unwrap();
+        assert!(matches!(outcome, PaymentOutcome::OrderNotPayable { .. }));
+        sqlx::query("ALTER TABLE teams RENAME TO teams_away").execute(&db.pool).await.unwrap();
+        assert!(run_once(&st).await.is_err(), "the run reports the failed phase");
+        assert_eq!(by_id(&db, c.order_id).await.unwrap().unwrap().refunded, Fen(3500), "the refund was still paid");
+    })
+    .await;
+}

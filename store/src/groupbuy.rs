@@ -28,7 +28,7 @@ const ACT_COLS: &str =
 /// the same time, and the team price must be below the single price of the option it sells. A
 /// product's only option is filled in when the activity names none.
 async fn check_against_product(tx: &mut Tx, product: i64, a: &mut Activity, except: Option<i64>) -> Result<(), Error> {
-    sql!(query, "UPDATE products SET status = status WHERE id = $1", product).execute(&mut **tx).await?;
+    super::products::lock(tx, product).await?;
     let options = sql!(query, "SELECT id, price FROM skus WHERE product_id = $1 AND active = 1", product)
         .fetch_all(&mut **tx)
         .await?;
@@ -470,24 +470,21 @@ pub async fn take_seat(
     hold_ms: i64,
     provider: &str,
 ) -> Result<Seat, Error> {
+    // The seat is competed for first: a checkout key costs nothing on the way to it. Only a
+    // refusal looks the key up, so a repeated submission (the member already in, or the team
+    // full by now) answers with the seat the first one took.
+    let refused = match try_take(db, buyer, req, now, hold_ms, provider).await {
+        Ok(seat) => return Ok(seat),
+        // The same member raced themself: a repeated submission, or a second team.
+        Err(TakeError::Unique) => Error::Rule(Rule::AlreadyInTeam),
+        Err(TakeError::App(e)) => e,
+    };
     if let Some(key) = &req.key {
         if let Some(seat) = by_key(db, buyer, key).await? {
             return Ok(seat);
         }
     }
-    match try_take(db, buyer, req, now, hold_ms, provider).await {
-        Err(TakeError::Unique) => {
-            // The same member raced themself: a repeated submission, or a second team.
-            if let Some(key) = &req.key {
-                if let Some(seat) = by_key(db, buyer, key).await? {
-                    return Ok(seat);
-                }
-            }
-            Err(Rule::AlreadyInTeam.into())
-        }
-        Err(TakeError::App(e)) => Err(e),
-        Ok(seat) => Ok(seat),
-    }
+    Err(refused)
 }
 
 enum TakeError {
@@ -1141,6 +1138,27 @@ mod tests {
             let t = team(&db, lead.team_id, ends).await.unwrap().unwrap();
             assert_eq!((t.paid, t.taken, t.status), (1, 1, TeamStatus::Open));
             assert!(matches!(close_due(&db, lead.team_id, ends).await.unwrap(), Closed::Failed { .. }));
+        })
+        .await;
+    }
+
+    /// A seat request sent again with its checkout key answers with the first seat, whether the
+    /// team still has room or has filled since.
+    #[tokio::test]
+    async fn a_repeated_seat_request_answers_with_the_first_seat() {
+        each_db(|db| async move {
+            let (_s, _act, lead) = open_team_with(&db, &rules(3, false, vec![]), 10).await;
+            pay(&db, &lead, T0).await;
+            let m = member(&db, "m").await;
+            let keyed = SeatRequest { key: Some("k-seat-1".into()), ..req(SeatTarget::Join { team: lead.team_id }) };
+            let first = take_seat(&db, m, &keyed, T0, HOLD, "sandbox").await.unwrap();
+            assert_eq!(take_seat(&db, m, &keyed, T0 + 1, HOLD, "sandbox").await, Ok(first));
+            let other = member(&db, "o").await;
+            join(&db, other, lead.team_id, T0 + 2).await.unwrap();
+            assert_eq!(team(&db, lead.team_id, T0 + 2).await.unwrap().unwrap().taken, 3, "full");
+            assert_eq!(take_seat(&db, m, &keyed, T0 + 3, HOLD, "sandbox").await, Ok(first));
+            // Without the key, the refusal is the answer.
+            assert_eq!(join(&db, m, lead.team_id, T0 + 4).await.unwrap_err(), Rule::TeamFull);
         })
         .await;
     }

@@ -83,6 +83,8 @@ pub struct Db {
     pub pool: AnyPool,
     pub kind: DbKind,
     ids: Arc<IdGen>,
+    /// Who holds this instance's id node lease.
+    holder: Arc<String>,
     /// SQLite lets one connection write at a time; writers of this process take turns here, in
     /// order, instead of polling the file lock with SQLite's back-off sleeps (which made the
     /// slowest checkouts wait ten times longer than the typical one).
@@ -133,11 +135,35 @@ impl Db {
             }
         };
         sqlx::migrate!("./migrations").run(&pool).await?;
-        let node: i64 =
-            sqlx::query_scalar("UPDATE id_nodes SET next_node = next_node + 1 WHERE id = 1 RETURNING next_node")
-                .fetch_one(&pool)
-                .await?;
-        Ok(Db { pool, kind, ids: Arc::new(IdGen::new(node)), writer: Arc::new(tokio::sync::Mutex::new(())) })
+        let holder = format!("{:016x}", rand::random::<u64>());
+        let node = claim_node(&pool, &holder, wall_ms()).await?;
+        Ok(Db {
+            pool,
+            kind,
+            ids: Arc::new(IdGen::new(node)),
+            holder: Arc::new(holder),
+            writer: Arc::new(tokio::sync::Mutex::new(())),
+        })
+    }
+
+    /// Renews this instance's id node lease (the server does it with every run of the jobs). If
+    /// the lease ran out and another instance took the node meanwhile, a free node is claimed and
+    /// ids continue from it.
+    pub async fn renew_node(&self, now: i64) -> Result<(), sqlx::Error> {
+        let node = self.ids.node.load(Ordering::Acquire) as i64;
+        let renewed = sqlx::query("UPDATE id_node_leases SET lease_until = $1 WHERE node = $2 AND holder = $3")
+            .bind(now + NODE_LEASE_MS)
+            .bind(node)
+            .bind(self.holder.as_str())
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if renewed == 0 {
+            let fresh = claim_node(&self.pool, &self.holder, now).await?;
+            tracing::warn!(old = node, new = fresh, "id node lease was lost; claimed another node");
+            self.ids.node.store(fresh as u64, Ordering::Release);
+        }
+        Ok(())
     }
 
     /// A write transaction. On SQLite it takes the write lock up front (`BEGIN IMMEDIATE`): a
@@ -163,11 +189,46 @@ impl Db {
     }
 }
 
-/// Ids are 63-bit integers: milliseconds since 2025-01-01 (41 bits), a node number claimed from
-/// the database at start-up (10 bits, so running instances do not collide), and a per-process
-/// sequence (12 bits). They increase with time, which keeps indexes append-mostly.
+/// How long an id node stays an instance's without a renewal.
+const NODE_LEASE_MS: i64 = 10 * 60 * 1000;
+
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis() as i64
+}
+
+/// Claims a free id node (or one whose holder stopped renewing) for `holder`, trying them from
+/// a point that moves with each start so instances spread out. Fails when all 1,024 are held.
+async fn claim_node(pool: &AnyPool, holder: &str, now: i64) -> Result<i64, sqlx::Error> {
+    let start: i64 =
+        sqlx::query_scalar("UPDATE id_nodes SET next_node = next_node + 1 WHERE id = 1 RETURNING next_node")
+            .fetch_one(pool)
+            .await?;
+    for k in 0..1024 {
+        let node = (start + k).rem_euclid(1024);
+        let taken = sqlx::query(
+            "INSERT INTO id_node_leases (node, holder, lease_until) VALUES ($1, $2, $3) \
+             ON CONFLICT (node) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until \
+             WHERE id_node_leases.lease_until < $4",
+        )
+        .bind(node)
+        .bind(holder)
+        .bind(now + NODE_LEASE_MS)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        if taken == 1 {
+            return Ok(node);
+        }
+    }
+    Err(sqlx::Error::Configuration("all 1,024 id nodes are held by running instances".into()))
+}
+
+/// Ids are 63-bit integers: milliseconds since 2025-01-01 (41 bits), a node number leased from
+/// the database (10 bits, so running instances never share one), and a per-process sequence
+/// (12 bits). They increase with time, which keeps indexes append-mostly.
 struct IdGen {
-    node: u64,
+    node: AtomicU64,
     /// `(ms << 12) | seq` of the last id handed out.
     last: AtomicU64,
 }
@@ -176,7 +237,7 @@ const ID_EPOCH_MS: u64 = 1_735_689_600_000;
 
 impl IdGen {
     fn new(node: i64) -> IdGen {
-        IdGen { node: (node as u64) % 1024, last: AtomicU64::new(0) }
+        IdGen { node: AtomicU64::new((node as u64) % 1024), last: AtomicU64::new(0) }
     }
 
     fn next(&self) -> i64 {
@@ -191,7 +252,7 @@ impl IdGen {
                 Ok(_) => {
                     let ms = candidate >> 12;
                     let seq = candidate & 0xFFF;
-                    return ((ms << 22) | (self.node << 12) | seq) as i64;
+                    return ((ms << 22) | (self.node.load(Ordering::Relaxed) << 12) | seq) as i64;
                 }
                 Err(actual) => prev = actual,
             }
@@ -226,6 +287,51 @@ mod tests {
             assert_eq!((id >> 12) & 0x3FF, 7);
             last = id;
         }
+    }
+
+    /// Instances on one database hold different nodes however many have started before; a
+    /// node frees up when its holder stops renewing, and one taken over is given up for another.
+    #[tokio::test]
+    async fn live_instances_never_share_an_id_node() {
+        let url = {
+            let dir = std::env::temp_dir().join("qunli-store-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            format!("sqlite://{}", dir.join(format!("nodes-{}.db", rand::random::<u64>())).display())
+        };
+        let a = Db::connect(&url).await.unwrap();
+        let node = |db: &Db| db.ids.node.load(Ordering::Relaxed) as i64;
+        // 1,100 starts later (past the 1,024 wrap of the old counter), a new instance still
+        // does not get `a`'s node.
+        sqlx::query("UPDATE id_nodes SET next_node = next_node + 1023 WHERE id = 1").execute(&a.pool).await.unwrap();
+        let b = Db::connect(&url).await.unwrap();
+        assert_ne!(node(&a), node(&b));
+        // With every node held, a start is refused rather than sharing one.
+        let now = wall_ms();
+        for n in 0..1024i64 {
+            sqlx::query("INSERT INTO id_node_leases (node, holder, lease_until) VALUES ($1, 'other', $2) ON CONFLICT (node) DO NOTHING")
+                .bind(n)
+                .bind(now + 60_000)
+                .execute(&a.pool)
+                .await
+                .unwrap();
+        }
+        assert!(Db::connect(&url).await.is_err());
+        // `b` stops renewing; after its lease a node is free again.
+        let later = now + NODE_LEASE_MS + 120_000;
+        a.renew_node(later).await.unwrap();
+        let free = claim_node(&a.pool, "c", later).await.unwrap();
+        assert_ne!(free, node(&a));
+        // `a`'s node taken over by another while `a` was not renewing: `a` moves to a free one.
+        let much_later = later + 2 * NODE_LEASE_MS;
+        sqlx::query("UPDATE id_node_leases SET holder = 'thief', lease_until = $2 WHERE node = $1")
+            .bind(node(&a))
+            .bind(much_later + NODE_LEASE_MS)
+            .execute(&a.pool)
+            .await
+            .unwrap();
+        let before = node(&a);
+        a.renew_node(much_later).await.unwrap();
+        assert_ne!(node(&a), before);
     }
 
     #[test]

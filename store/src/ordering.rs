@@ -48,14 +48,6 @@ pub(crate) async fn reserve_line(
     reserve_line_at(tx, buyer, product_id, sku_id, quantity, None).await
 }
 
-/// Takes a product row for the rest of the transaction. Stock moves lock rows in one order —
-/// products by id, each before its options, options by id — so two checkouts, a checkout and a
-/// cancellation, or a sale and an owner's edit never wait on each other in a circle.
-pub(crate) async fn lock_product(tx: &mut Tx, product: i64) -> Result<(), Error> {
-    sql!(query, "UPDATE products SET status = status WHERE id = $1", product).execute(&mut **tx).await?;
-    Ok(())
-}
-
 /// `reserve_line`, at `price` per unit instead of the SKU's own (a group-buy price).
 pub(crate) async fn reserve_line_at(
     tx: &mut Tx,
@@ -65,7 +57,7 @@ pub(crate) async fn reserve_line_at(
     quantity: i64,
     price: Option<Fen>,
 ) -> Result<ReservedLine, Error> {
-    lock_product(tx, product_id).await?;
+    super::products::lock(tx, product_id).await?;
     let p = sql!(
         query,
         "SELECT community_id, title, image, unit, per_order_limit, per_member_limit, status FROM products WHERE id = $1",
@@ -361,7 +353,7 @@ pub(crate) async fn release_lines(tx: &mut Tx, order_id: i64) -> Result<(), Erro
         let (product, sku, qty, buyer): (i64, i64, i64, i64) =
             (col(l, "product_id")?, col(l, "sku_id")?, col(l, "quantity")?, col(l, "buyer_id")?);
         if !products.contains(&product) {
-            lock_product(tx, product).await?;
+            super::products::lock(tx, product).await?;
         }
         sql!(query, "UPDATE skus SET stock = stock + $1 WHERE id = $2", qty, sku).execute(&mut **tx).await?;
         sql!(

@@ -114,6 +114,22 @@ async fn place(
             return Err(PlaceError::Duplicate);
         }
     }
+    // The per-order limit is the product's, whichever options the units are of.
+    let mut units: Vec<(i64, i64)> = vec![];
+    for l in &c.lines {
+        match units.iter_mut().find(|(p, _)| *p == l.product_id) {
+            Some((_, n)) => *n += l.quantity,
+            None => units.push((l.product_id, l.quantity)),
+        }
+    }
+    for (product, n) in units {
+        let limit: Option<i64> = sql!(query_scalar, "SELECT per_order_limit FROM products WHERE id = $1", product)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(limit) = limit.filter(|limit| n > *limit) {
+            return Err(Rule::OverOrderLimit { limit }.into());
+        }
+    }
     // Reserved in lock order (product, then option), written in the member's order.
     let mut by_lock: Vec<usize> = (0..c.lines.len()).collect();
     by_lock.sort_by_key(|&i| (c.lines[i].product_id, c.lines[i].sku_id.unwrap_or(0)));
@@ -147,6 +163,11 @@ async fn place(
     }
     tx.commit().await?;
     Ok(created)
+}
+
+/// The orders (with their open payments) a checkout key of `buyer` already made, if any.
+pub async fn made_by_key(db: &Db, buyer: i64, key: &str) -> Result<Vec<Created>, Error> {
+    by_checkout_key(db, buyer, key).await
 }
 
 /// The orders (with their open payments) a checkout key already made.

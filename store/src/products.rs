@@ -271,7 +271,7 @@ pub async fn save_skus(db: &Db, g: &Granted, product: i64, rows: &[(i64, SkuDraf
     let mut tx = db.begin().await?;
     g.check(&mut *tx, Owned::Product, product).await?;
     // The product, then its options by id: the order every stock move takes them in.
-    crate::ordering::lock_product(&mut tx, product).await?;
+    lock(&mut tx, product).await?;
     let mut rows: Vec<&(i64, SkuDraft)> = rows.iter().collect();
     rows.sort_by_key(|(id, _)| *id);
     for (id, d) in rows {
@@ -314,6 +314,14 @@ async fn set_stock(tx: &mut Tx, sku: i64, new: i64, seen: Option<i64>) -> Result
         let now: i64 = sql!(query_scalar, "SELECT stock FROM skus WHERE id = $1", sku).fetch_one(&mut **tx).await?;
         return Err(Rule::StockChanged { now }.into());
     }
+    Ok(())
+}
+
+/// Takes a product row for the rest of the transaction. Stock moves lock rows in one order —
+/// products by id, each before its options, options by id — so two checkouts, a checkout and a
+/// cancellation, or a sale and an owner's edit never wait on each other in a circle.
+pub(crate) async fn lock(tx: &mut Tx, product: i64) -> Result<(), Error> {
+    sql!(query, "UPDATE products SET status = status WHERE id = $1", product).execute(&mut **tx).await?;
     Ok(())
 }
 

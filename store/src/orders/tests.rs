@@ -605,6 +605,38 @@ async fn carts_in_opposite_orders_never_deadlock() {
     .await;
 }
 
+/// The per-order limit counts the product's units over all its options in one checkout.
+#[tokio::test]
+async fn the_order_limit_counts_every_option_of_a_product() {
+    use domain::checkout::Delivery;
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let skus = with_options(&db, &s).await;
+        let lines = |a: i64, b: i64| {
+            vec![
+                CheckoutLine { product_id: s.product, sku_id: Some(skus[0].id), quantity: a },
+                CheckoutLine { product_id: s.product, sku_id: Some(skus[1].id), quantity: b },
+            ]
+        };
+        let c = |lines| Checkout {
+            referrer: None,
+            key: None,
+            delivery: Delivery::Ship,
+            ship_to: "上海".into(),
+            note: String::new(),
+            lines,
+        };
+        assert_eq!(
+            checkout(&db, s.buyer, &c(lines(6, 5)), 10, WINDOW, "sandbox").await,
+            Err(Rule::OverOrderLimit { limit: 10 }.into())
+        );
+        assert_eq!(stock(&db, s.product).await, 17, "nothing was taken");
+        let made = checkout(&db, s.buyer, &c(lines(6, 4)), 10, WINDOW, "sandbox").await.unwrap();
+        assert_eq!(made[0].total, Fen(6 * 3500 + 4 * 6800));
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn a_double_submitted_checkout_creates_its_orders_once() {
     use domain::checkout::Delivery;
