@@ -45,7 +45,7 @@ impl AppError {
             BadDescription => "description",
             BadUnit => "unit",
             BadImage | BadUpload => "image",
-            BadPrice => "price",
+            BadPrice | PriceNotAboveTeamPrice { .. } => "price",
             BadOriginalPrice | OriginalNotAbovePrice => "original_price",
             BadStock | StockChanged { .. } => "stock",
             BadLimit => "per_order_limit",

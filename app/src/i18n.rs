@@ -1046,6 +1046,14 @@ impl Lang {
             BadTeamSize => s("成团人数应为 2 到 50 人。", "A team has 2 to 50 people."),
             BadTeamPrice => s("拼团价应大于 0，最多两位小数。", "The team price must be above 0 with at most two decimals."),
             TeamPriceNotBelowSingle => s("拼团价要低于这个规格单独购买的价格。", "The team price must be below this option's single price."),
+            PriceNotAboveTeamPrice { team_price } => {
+                let p = team_price.display();
+                if zh {
+                    format!("这个规格正在拼团（拼团价 {p}），活动结束前单买价要高于拼团价。")
+                } else {
+                    format!("This option is in a group-buy at {p}; until it ends its single price must stay above that.")
+                }
+            }
             NotInGroupBuy => s("拼团价只适用于活动标明的规格，其他规格请单独购买。", "The team price is for the option the group-buy names; buy other options alone."),
             BadLeaderPrice => s("团长价要低于拼团价，不需要可留空。", "The leader price must be below the team price, or left empty."),
             BadTeamWindow => s("成团时限应为 1 到 72 小时。", "A team's window is 1 to 72 hours."),

@@ -19,6 +19,10 @@ pub struct ProviderEvent {
     pub kind: String,
     pub payment_id: i64,
     pub amount: i64,
+    /// When the provider took the money (ms), as it signed it: a notice delivered late (a retry
+    /// after our outage) is judged by this, not by when it arrived.
+    #[serde(default)]
+    pub paid_at: Option<i64>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +78,7 @@ impl Sandbox {
             kind: "payment.succeeded".into(),
             payment_id: payment.id,
             amount: payment.amount.0,
+            paid_at: Some(now_ms),
         };
         let body = serde_json::to_vec(&event).expect("event serialises");
         let mut headers = HeaderMap::new();

@@ -77,6 +77,10 @@ pub enum Error {
     TeamPriceNotBelowSingle,
     /// A team was asked for with an option other than the one the group-buy sells.
     NotInGroupBuy,
+    /// An option a group-buy sells may not be priced at or below its team price until it ends.
+    PriceNotAboveTeamPrice {
+        team_price: crate::money::Fen,
+    },
     BadLeaderPrice,
     BadTeamWindow,
     BadActivityTimes,

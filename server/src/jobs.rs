@@ -91,12 +91,20 @@ impl Phase {
         [Phase::Expire, Phase::Complete, Phase::CloseTeams, Phase::PayRefunds, Phase::SettleCommissions];
 }
 
+/// One phase: every due item is tried, and one that fails (a broken row) is logged and skipped so
+/// it cannot hold up the others; the first failure is reported after the phase.
 async fn run_phase(st: &AppState, phase: Phase, now: i64, report: &mut JobReport) -> Result<(), AppError> {
+    let mut failed: Option<AppError> = None;
+    let mut note = |item: i64, e: AppError| {
+        tracing::error!(?phase, item, error = %e, "job item failed; going on with the others");
+        failed.get_or_insert(e);
+    };
     match phase {
         Phase::Expire => {
             for id in orders::due_for_expiry(&st.db, now, BATCH).await? {
-                if orders::cancel_unpaid(&st.db, id, "system", now).await? {
-                    report.expired += 1;
+                match orders::cancel_unpaid(&st.db, id, "system", now).await {
+                    Ok(done) => report.expired += done as usize,
+                    Err(e) => note(id, e.into()),
                 }
             }
             if report.expired > 0 {
@@ -106,17 +114,19 @@ async fn run_phase(st: &AppState, phase: Phase, now: i64, report: &mut JobReport
         Phase::Complete => {
             let shipped_before = now - st.settings.auto_complete_ms;
             for id in orders::due_for_completion(&st.db, shipped_before, BATCH).await? {
-                if orders::complete(&st.db, id, "system", now).await? {
-                    report.completed += 1;
+                match orders::complete(&st.db, id, "system", now).await {
+                    Ok(done) => report.completed += done as usize,
+                    Err(e) => note(id, e.into()),
                 }
             }
         }
         Phase::CloseTeams => {
             for id in groupbuy::due(&st.db, now, BATCH).await? {
-                match groupbuy::close_due(&st.db, id, now).await? {
-                    groupbuy::Closed::Succeeded { .. } => report.teams_succeeded += 1,
-                    groupbuy::Closed::Failed { .. } => report.teams_failed += 1,
-                    groupbuy::Closed::Nothing => {}
+                match groupbuy::close_due(&st.db, id, now).await {
+                    Ok(groupbuy::Closed::Succeeded { .. }) => report.teams_succeeded += 1,
+                    Ok(groupbuy::Closed::Failed { .. }) => report.teams_failed += 1,
+                    Ok(groupbuy::Closed::Nothing) => {}
+                    Err(e) => note(id, e.into()),
                 }
             }
             if report.teams_succeeded + report.teams_failed > 0 {
@@ -125,6 +135,10 @@ async fn run_phase(st: &AppState, phase: Phase, now: i64, report: &mut JobReport
         }
         Phase::PayRefunds => {
             for r in refunds::approved_unsettled(&st.db, now, BATCH).await? {
+                // Provider calls can be slow: keep the lease while they run, and stop if it is gone.
+                if !jobs::try_lease(&st.db, "orders", &st.instance, st.clock.now_ms(), LEASE_MS).await? {
+                    break;
+                }
                 match app::payments::settle_refund(st, r.id).await {
                     Ok(true) => report.refunds_settled += 1,
                     Ok(false) => {}
@@ -137,26 +151,46 @@ async fn run_phase(st: &AppState, phase: Phase, now: i64, report: &mut JobReport
         }
         Phase::SettleCommissions => {
             for id in distribution::due_to_settle(&st.db, now, BATCH).await? {
-                if distribution::settle(&st.db, id, now).await? {
-                    report.commissions_settled += 1;
+                match distribution::settle(&st.db, id, now).await {
+                    Ok(done) => report.commissions_settled += done as usize,
+                    Err(e) => note(id, e.into()),
                 }
             }
         }
     }
-    Ok(())
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
-/// Runs the background jobs in a loop until the process ends.
+/// Keeps this instance's id node lease (10 minutes) renewed every minute, apart from the jobs so
+/// a slow run cannot let it lapse.
+fn spawn_node_lease(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or_default();
+            if let Err(e) = state.db.renew_node(now).await {
+                tracing::error!(error = %e, "could not renew the id node lease; retrying in a minute");
+            }
+        }
+    });
+}
+
+/// Runs the background jobs in a loop until the process ends (and keeps the id node lease).
 pub fn spawn(state: AppState, every: std::time::Duration) {
+    spawn_node_lease(state.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            // The id node this instance writes ids with stays its own while it runs.
-            if let Err(e) = state.db.renew_node(state.clock.now_ms()).await {
-                tracing::error!(error = %e, "could not renew the id node lease; retrying next tick");
-            }
             if let Err(e) = run_once(&state).await {
                 tracing::error!(error = %e, "background jobs failed; retrying next tick");
             }

@@ -191,3 +191,29 @@ async fn a_failing_phase_does_not_stop_the_later_ones() {
     })
     .await;
 }
+
+/// Money taken before the deadline whose notice only gets through after it (the first delivery
+/// failed, the provider retried) is a sale: judged by when the provider took it. Money taken
+/// after the deadline goes back.
+#[tokio::test]
+async fn a_payment_is_judged_by_when_the_provider_took_it() {
+    each_db(|db| async move {
+        let s = shop(&db, "35", 20).await;
+        let st = AppState::for_tests(&db);
+        let start = st.clock.now_ms();
+        let on_time = create_buy_now(&db, s.buyer, s.product, None, 1, start, WINDOW, "sandbox").await.unwrap();
+        let too_late = create_buy_now(&db, s.buyer, s.product, None, 1, start, WINDOW, "sandbox").await.unwrap();
+        let deadline = start + WINDOW;
+        let (h, body) =
+            st.sandbox.success_delivery(&open_payment(&db, on_time.order_id).await.unwrap().unwrap(), deadline - 2_000);
+        st.clock.advance(WINDOW + 30_000);
+        let outcome = app::payments::receive(&st, st.sandbox.as_ref(), &h, &body).await.unwrap();
+        assert!(matches!(outcome, PaymentOutcome::Paid { .. }), "{outcome:?}");
+        let late = open_payment(&db, too_late.order_id).await.unwrap().unwrap();
+        let (h, body) = st.sandbox.success_delivery(&late, deadline + 1_000);
+        let outcome = app::payments::receive(&st, st.sandbox.as_ref(), &h, &body).await.unwrap();
+        assert!(matches!(outcome, PaymentOutcome::OrderNotPayable { .. }), "{outcome:?}");
+        assert_eq!(by_id(&db, too_late.order_id).await.unwrap().unwrap().status, OrderStatus::Cancelled);
+    })
+    .await;
+}

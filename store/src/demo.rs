@@ -217,7 +217,7 @@ pub async fn seed_if_empty(db: &Db, password_hash: &str, now: i64) -> Result<boo
                         SkuDraft::parse(price, original, &stock.to_string(), "")?.over(Some(sku.stock)),
                     ));
                 }
-                products::save_skus(db, &g, product, &rows).await?;
+                products::save_skus(db, &g, product, &rows, now).await?;
             }
             if let Some((size, price)) = item.group {
                 // A group-buy sells one option: the cheapest.

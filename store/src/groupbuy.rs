@@ -110,14 +110,21 @@ pub async fn update_activity(db: &Db, g: &Granted, id: i64, a: &Activity) -> Res
             .transpose()?
             .ok_or(Rule::NotFound)?;
     let mut a = a.clone();
-    check_against_product(&mut tx, current.product_id, &mut a, Some(id)).await?;
+    if a.sku_id.is_none() {
+        a.sku_id = current.rules.sku_id;
+    }
+    super::products::lock(&mut tx, current.product_id).await?;
     let teams: i64 =
         sql!(query_scalar, "SELECT COUNT(*) FROM teams WHERE activity_id = $1", id).fetch_one(&mut *tx).await?;
-    if teams > 0 {
-        let only_end_moved = Activity { ends_at: current.rules.ends_at, ..a.clone() } == current.rules;
-        if !only_end_moved {
-            return Err(Rule::ActivityInUse.into());
-        }
+    let only_end_moved = Activity { ends_at: current.rules.ends_at, ..a.clone() } == current.rules;
+    if teams > 0 && !only_end_moved {
+        return Err(Rule::ActivityInUse.into());
+    }
+    if only_end_moved {
+        // The rules members paid under stay as they were; only the end and overlaps are checked.
+        check_overlap(&mut tx, current.product_id, &a, Some(id)).await?;
+    } else {
+        check_against_product(&mut tx, current.product_id, &mut a, Some(id)).await?;
     }
     let q = sqlx::query(
         "UPDATE group_activities SET sku_id = $1, team_size = $2, capacity = $3, team_price = $4, leader_price = $5, \
@@ -580,6 +587,13 @@ async fn try_take(
             (team, load_activity(&mut tx, activity).await?, false)
         }
         SeatTarget::Open { activity } => {
+            // The product first, as an owner's change to the activity takes it: the rules read
+            // here are the ones the first team is opened under.
+            let product: i64 = sql!(query_scalar, "SELECT product_id FROM group_activities WHERE id = $1", activity)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(Rule::NotFound)?;
+            super::products::lock(&mut tx, product).await?;
             let act = load_activity(&mut tx, activity).await?;
             if !act.rules.is_running(now) {
                 return Err(Rule::ActivityNotRunning.into());
@@ -638,7 +652,9 @@ async fn try_take(
     let sku = match (act.rules.sku_id, req.sku_id) {
         (Some(sold), Some(asked)) if sold != asked => return Err(Rule::NotInGroupBuy.into()),
         (Some(sold), _) => Some(sold),
-        (None, asked) => asked,
+        // An activity that names no option (made before options were named) sells a product's
+        // only option; with several, none is sold at its price.
+        (None, _) => None,
     };
     let line = reserve_line_at(&mut tx, buyer, act.product_id, sku, req.quantity, Some(unit_price)).await?;
     let order = NewOrder {
@@ -1249,6 +1265,33 @@ mod tests {
             // Once teams exist the option is part of the rules members paid for.
             let moved = Activity { sku_id: Some(dear), ..activity(&db, act).await.unwrap().unwrap().rules };
             assert_eq!(update_activity(&db, &s.grant, act, &moved).await, Err(Rule::ActivityInUse.into()));
+        })
+        .await;
+    }
+
+    /// An option a group-buy sells cannot be priced down to its team price while the activity
+    /// runs (the team price would no longer be a saving); after it ends it can.
+    #[tokio::test]
+    async fn an_option_in_a_group_buy_stays_dearer_than_its_team_price() {
+        use domain::catalogue::SkuDraft;
+        each_db(|db| async move {
+            let s = shop(&db, "35", 10).await;
+            let skus = crate::testing::with_options(&db, &s).await;
+            let a = Activity { sku_id: Some(skus[0].id), ..rules(2, false, vec![]) };
+            create_activity(&db, &s.grant, s.product, &a, T0).await.unwrap();
+            let priced = |p: &str| (skus[0].id, SkuDraft::parse(p, "90", "10", "").unwrap().over(Some(10)));
+            let save = |p: &'static str, at: i64| {
+                let db = db.clone();
+                let row = priced(p);
+                async move { crate::products::save_skus(&db, &s.grant, s.product, &[row], at).await }
+            };
+            assert_eq!(save("29.90", T0).await, Err(Rule::PriceNotAboveTeamPrice { team_price: Fen(2990) }.into()));
+            assert_eq!(crate::products::skus_of(&db, s.product, false).await.unwrap()[0].price, Fen(3500));
+            save("30", T0).await.unwrap();
+            save("25", a.ends_at).await.unwrap();
+            // Another option of the product is free to move.
+            let other = (skus[1].id, SkuDraft::parse("20", "", "5", "").unwrap().over(Some(5)));
+            crate::products::save_skus(&db, &s.grant, s.product, &[other], T0).await.unwrap();
         })
         .await;
     }

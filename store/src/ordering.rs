@@ -325,6 +325,17 @@ pub(crate) async fn paid_effects(
     notify_buyer(db, tx, order_id, buyer_kind, amount, now).await?;
     notify_owner(db, tx, order_id, kind::NEW_PAID_ORDER, amount, now).await?;
     super::distribution::accrue(db, tx, order_id, now).await?;
+    // Products by id, as every product lock is taken.
+    let products: Vec<i64> = sql!(
+        query_scalar,
+        "SELECT DISTINCT product_id FROM order_lines WHERE order_id = $1 ORDER BY product_id",
+        order_id
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    for p in products {
+        super::products::lock(tx, p).await?;
+    }
     sql!(
         query,
         "UPDATE products SET sold = sold + (SELECT COALESCE(SUM(l.quantity), 0) FROM order_lines l \

@@ -5,6 +5,7 @@ use crate::access::{Granted, Owned};
 use crate::{expect_one, Error};
 use domain::catalogue::{ProductDraft, SkuDraft};
 use domain::model::{Product, ProductCard, Sku};
+use domain::money::Fen;
 use domain::Error as Rule;
 
 const CARD_COLS: &str = "p.id, p.title, p.image, p.unit, p.price, p.original_price, p.stock, p.sold, p.status";
@@ -175,7 +176,7 @@ pub async fn create(db: &Db, g: &Granted, d: &ProductDraft, now: i64) -> Result<
     sql!(query, "INSERT INTO product_images (product_id, image, sort) VALUES ($1, $2, 0)", id, &d.image)
         .execute(&mut *tx)
         .await?;
-    sync_skus(db, &mut tx, id, d).await?;
+    sync_skus(db, &mut tx, id, d, now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -194,12 +195,12 @@ pub async fn update(db: &Db, g: &Granted, id: i64, d: &ProductDraft, now: i64) -
          per_member_limit = $6, status = $7, spec1_name = $8, spec2_name = $9, updated_at = $10 WHERE id = $11",
     );
     bind_draft(q, d, now).bind(id).execute(&mut *tx).await?;
-    sync_skus(db, &mut tx, id, d).await?;
+    sync_skus(db, &mut tx, id, d, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Result<(), Error> {
+async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft, now: i64) -> Result<(), Error> {
     let combos = d.specs.combinations();
     // A row the edit brings back (options removed again) sold nothing while it was retired: its
     // stock is set as typed. Rows on sale until now change stock only over what the form showed.
@@ -237,6 +238,7 @@ async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Resu
             )
             .fetch_one(&mut **tx)
             .await?;
+            keeps_team_price_a_saving(tx, sku, d.price, now).await?;
             if on_sale.contains(&sku) {
                 set_stock(tx, sku, d.stock, d.stock_seen).await?;
             } else {
@@ -267,13 +269,16 @@ async fn sync_skus(db: &Db, tx: &mut Tx, product: i64, d: &ProductDraft) -> Resu
 
 /// Saves the SKU table: each row's price, original price, stock and code. Rows of another
 /// product are refused.
-pub async fn save_skus(db: &Db, g: &Granted, product: i64, rows: &[(i64, SkuDraft)]) -> Result<(), Error> {
+pub async fn save_skus(db: &Db, g: &Granted, product: i64, rows: &[(i64, SkuDraft)], now: i64) -> Result<(), Error> {
     let mut tx = db.begin().await?;
     g.check(&mut *tx, Owned::Product, product).await?;
     // The product, then its options by id: the order every stock move takes them in.
     lock(&mut tx, product).await?;
     let mut rows: Vec<&(i64, SkuDraft)> = rows.iter().collect();
     rows.sort_by_key(|(id, _)| *id);
+    for (id, d) in &rows {
+        keeps_team_price_a_saving(&mut tx, *id, d.price, now).await?;
+    }
     for (id, d) in rows {
         let done = sql!(
             query,
@@ -292,6 +297,19 @@ pub async fn save_skus(db: &Db, g: &Granted, product: i64, rows: &[(i64, SkuDraf
     refresh_summary(&mut tx, product).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// An option a group-buy sells keeps a single price above the team price until the activity
+/// ends, so the team price stays a saving.
+async fn keeps_team_price_a_saving(tx: &mut Tx, sku: i64, price: Fen, now: i64) -> Result<(), Error> {
+    let team_price: Option<i64> =
+        sql!(query_scalar, "SELECT MAX(team_price) FROM group_activities WHERE sku_id = $1 AND ends_at > $2", sku, now)
+            .fetch_one(&mut **tx)
+            .await?;
+    match team_price {
+        Some(t) if price.0 <= t => Err(Rule::PriceNotAboveTeamPrice { team_price: Fen(t) }.into()),
+        _ => Ok(()),
+    }
 }
 
 /// An owner's stock edit, as compare-and-set: orders reserve and release stock while the form is
@@ -362,6 +380,9 @@ pub async fn move_product(db: &Db, g: &Granted, product: i64, up: bool) -> Resul
     if let Some(n) = neighbour {
         let (other, other_sort): (i64, i64) = (col(&n, "id")?, col(&n, "sort")?);
         // Equal positions (older data) would not move: make them distinct first.
+        // Both rows, by id, before either changes: the order every product lock follows.
+        lock(&mut tx, product.min(other)).await?;
+        lock(&mut tx, product.max(other)).await?;
         let (mine, theirs) = if other_sort == sort {
             if up {
                 (sort - 1, sort)

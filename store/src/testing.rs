@@ -145,7 +145,7 @@ pub async fn with_options(db: &Db, s: &Shop) -> Vec<domain::model::Sku> {
         .zip([("35", "90", "10"), ("68", "", "5"), ("165", "400", "2")])
         .map(|(k, (p, o, st))| (k.id, SkuDraft::parse(p, o, st, "").unwrap().over(Some(k.stock))))
         .collect();
-    super::products::save_skus(db, &s.grant, s.product, &rows).await.unwrap();
+    super::products::save_skus(db, &s.grant, s.product, &rows, 1).await.unwrap();
     super::products::skus_of(db, s.product, false).await.unwrap()
 }
 

@@ -266,7 +266,7 @@ pub async fn save_skus(product_id: i64, skus: Vec<SkuRow>) -> Result<(), AppErro
                 Ok((r.id, d.over(domain::catalogue::parse_stock_seen(&r.stock_seen)?)))
             })
             .collect::<Result<Vec<_>, domain::Error>>()?;
-        store::products::save_skus(&st.db, &g, product_id, &rows).await?;
+        store::products::save_skus(&st.db, &g, product_id, &rows, st.clock.now_ms()).await?;
         Ok(product.community_id)
     }
     .await;

@@ -330,7 +330,7 @@ async fn skus_have_their_own_price_and_stock() {
         // The SKU table refuses a row of another product, and changes nothing.
         let row = domain::catalogue::SkuDraft::parse("1", "", "10", "").unwrap();
         assert_eq!(
-            products::save_skus(&db, &s.grant, s.product, &[(skus[0].id, row.clone()), (foreign, row)]).await,
+            products::save_skus(&db, &s.grant, s.product, &[(skus[0].id, row.clone()), (foreign, row)], 5).await,
             Err(Rule::Forbidden.into())
         );
         assert_eq!(products::skus_of(&db, s.product, false).await.unwrap()[0].price, Fen(3500));
@@ -410,14 +410,14 @@ async fn saving_a_product_never_types_sold_units_back_into_stock() {
         create_buy_now(&db, s.buyer, s.product, None, 1, 6, WINDOW, "sandbox").await.unwrap();
         let row = SkuDraft::parse("35", "", "40", "").unwrap();
         assert_eq!(
-            products::save_skus(&db, &s.grant, s.product, &[(sku.id, row.clone().over(Some(30)))]).await,
+            products::save_skus(&db, &s.grant, s.product, &[(sku.id, row.clone().over(Some(30)))], 5).await,
             Err(Rule::StockChanged { now: 29 }.into())
         );
         assert_eq!(
-            products::save_skus(&db, &s.grant, s.product, &[(sku.id, row.clone())]).await,
+            products::save_skus(&db, &s.grant, s.product, &[(sku.id, row.clone())], 5).await,
             Err(Rule::StockChanged { now: 29 }.into())
         );
-        products::save_skus(&db, &s.grant, s.product, &[(sku.id, row.over(Some(29)))]).await.unwrap();
+        products::save_skus(&db, &s.grant, s.product, &[(sku.id, row.over(Some(29)))], 5).await.unwrap();
         assert_eq!(products::by_id(&db, s.product).await.unwrap().unwrap().stock, 40);
     })
     .await;
