@@ -149,6 +149,25 @@ pub async fn with_options(db: &Db, s: &Shop) -> Vec<domain::model::Sku> {
     super::products::skus_of(db, s.product, false).await.unwrap()
 }
 
+/// A second product in a shop's community: 试吃装 at `price` yuan a 份, `stock` on sale, at most 10
+/// per order. Returns it and its one option.
+pub async fn sampler(db: &Db, s: &Shop, price: &str, stock: i64) -> (i64, i64) {
+    use domain::catalogue::{ProductDraft, ProductInput};
+    let input = ProductInput {
+        title: "试吃装".into(),
+        image: "salmon".into(),
+        unit: "份".into(),
+        price: price.into(),
+        stock: stock.to_string(),
+        per_order_limit: "10".into(),
+        status: "on_sale".into(),
+        ..Default::default()
+    };
+    let product = super::products::create(db, &s.grant, &ProductDraft::parse(&input).unwrap(), 1).await.unwrap();
+    let sku = super::products::skus_of(db, product, false).await.unwrap()[0].id;
+    (product, sku)
+}
+
 /// The owner's access to `community`, through the real access check.
 pub async fn owner_grant(db: &Db, community: i64) -> crate::access::Granted {
     let owner: i64 = sql!(query_scalar, "SELECT owner_id FROM communities WHERE id = $1", community)

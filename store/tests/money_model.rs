@@ -182,19 +182,7 @@ impl World {
     async fn new(db: Db, label: &'static str) -> World {
         let s = shop_with(&db, ShopSpec { stock: 10, per_order_limit: 10, now: T0, ..ShopSpec::default() }).await;
         let salmon = with_options(&db, &s).await;
-        let sampler_input = domain::catalogue::ProductInput {
-            title: "试吃装".into(),
-            image: "salmon".into(),
-            unit: "份".into(),
-            price: "20".into(),
-            stock: "6".into(),
-            per_order_limit: "5".into(),
-            status: "on_sale".into(),
-            ..Default::default()
-        };
-        let draft = domain::catalogue::ProductDraft::parse(&sampler_input).unwrap();
-        let sampler = products::create(&db, &s.grant, &draft, T0).await.unwrap();
-        let sampler_sku = products::skus_of(&db, sampler, false).await.unwrap()[0].id;
+        let (sampler, sampler_sku) = store::testing::sampler(&db, &s, "20", 6).await;
         // The sampler earns its distributor nothing (the level above still earns 10 %): a refund of
         // it takes back only what it earned.
         distribution::set_override(&db, &s.grant, sampler, Some(Override::RateBp(0))).await.unwrap();

@@ -566,18 +566,7 @@ async fn carts_in_opposite_orders_never_deadlock() {
     use domain::checkout::Delivery;
     each_db(|db| async move {
         let a = shop(&db, "35", 500).await;
-        let b_input = domain::catalogue::ProductInput {
-            title: "试吃装".into(),
-            image: "salmon".into(),
-            unit: "份".into(),
-            price: "20".into(),
-            stock: "500".into(),
-            per_order_limit: "10".into(),
-            status: "on_sale".into(),
-            ..Default::default()
-        };
-        let draft = domain::catalogue::ProductDraft::parse(&b_input).unwrap();
-        let b = products::create(&db, &a.grant, &draft, 1).await.unwrap();
+        let (b, _) = crate::testing::sampler(&db, &a, "20", 500).await;
         let mut tasks = vec![];
         for i in 0..40 {
             let db = db.clone();
