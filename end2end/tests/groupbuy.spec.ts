@@ -129,7 +129,7 @@ test('an owner sets up a guaranteed group-buy with checked rules, and members se
   await page.getByLabel('成团人数（2–50）').fill('2');
   await page.getByLabel('拼团价（元）').fill('29.90');
   await page.getByRole('button', { name: '保存活动' }).click();
-  await expect(page.getByText('拼团价要低于单独购买的价格。')).toBeVisible();
+  await expect(page.getByText('拼团价要低于这个规格单独购买的价格。')).toBeVisible();
   await page.getByLabel('拼团价（元）').fill('19.90');
   await page.getByLabel('成团时限（小时，1–72，默认 24）').fill('73');
   await page.getByRole('button', { name: '保存活动' }).click();
