@@ -117,6 +117,7 @@ mod tests {
             auto_complete_ms: 0,
             data_dir: ".".into(),
             client_ip_header: None,
+            trusted_proxy_hops: 1,
             test_hooks: false,
         };
         let c = session_cookie(&s, "tok");

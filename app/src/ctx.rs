@@ -157,6 +157,7 @@ impl AppState {
                 auto_complete_ms: domain::time::ms(domain::time::DEFAULT_AUTO_COMPLETE),
                 data_dir: std::env::temp_dir(),
                 client_ip_header: None,
+                trusted_proxy_hops: 1,
                 test_hooks: false,
             }),
             clock: Clock::default(),

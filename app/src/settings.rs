@@ -18,9 +18,12 @@ pub struct Settings {
     /// How long after shipping an order completes by itself (the buyer can confirm earlier).
     pub auto_complete_ms: i64,
     pub data_dir: PathBuf,
-    /// Behind a reverse proxy, the request header that carries the client's address (its
-    /// first entry is used); otherwise the connection's peer address is the client.
+    /// Behind a reverse proxy, the request header that carries the client's address; otherwise
+    /// the connection's peer address is the client.
     pub client_ip_header: Option<String>,
+    /// How many trusted proxies append to that header: the client's address is that many entries
+    /// from the right (what the client wrote itself, further left, is ignored).
+    pub trusted_proxy_hops: usize,
     /// Routes under `/__test/` that move the clock and run the jobs now. Only end-to-end tests
     /// turn this on (`QUNLI_TEST_HOOKS=1`); it is off in every other run.
     pub test_hooks: bool,

@@ -15,6 +15,7 @@ pub mod groupbuy;
 pub mod ledger;
 pub mod model;
 pub mod money;
+pub mod net;
 pub mod order;
 pub mod payment;
 pub mod referral;

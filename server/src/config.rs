@@ -36,6 +36,8 @@ pub struct Config {
     /// `QUNLI_CLIENT_IP_HEADER`, e.g. `x-forwarded-for` behind a reverse proxy: where the client's
     /// address is (sign-in limits count per address). Unset: the connection's peer address.
     pub client_ip_header: Option<String>,
+    /// `QUNLI_TRUSTED_PROXY_HOPS`, default 1 (1–5): how many proxies in front append to that header.
+    pub trusted_proxy_hops: usize,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -120,7 +122,9 @@ impl Config {
             }
             None => None,
         };
+        let trusted_proxy_hops = in_range("QUNLI_TRUSTED_PROXY_HOPS", "proxies", 1..=5, 1)? as usize;
         Ok(Config {
+            trusted_proxy_hops,
             listen,
             database_url,
             data_dir,

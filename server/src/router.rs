@@ -128,13 +128,11 @@ pub fn router(state: AppState) -> Router {
 /// Resolves who is calling (session cookie), their language, and any flash left by the last
 /// form, once per request; pages and server functions read it from the request extensions.
 async fn request_context(State(st): State<AppState>, req: Request, next: Next) -> Response {
-    let forwarded = st.settings.client_ip_header.as_deref().and_then(|h| {
-        let v = req.headers().get(h)?.to_str().ok()?;
-        v.split(',').next().map(|ip| ip.trim().to_string()).filter(|ip| !ip.is_empty())
-    });
-    let ip = forwarded
-        .or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()))
-        .unwrap_or_else(|| "local".into());
+    // The entry our proxy wrote (entries the client sent are further left), an IPv6 client by
+    // its /64; the connection's peer without a proxy.
+    let header = st.settings.client_ip_header.as_deref().and_then(|h| req.headers().get(h)?.to_str().ok());
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip = domain::net::client_key(header, st.settings.trusted_proxy_hops, peer);
     let is_page = req.method() == Method::GET && !req.uri().path().starts_with("/api/");
     let mut ctx = RequestCtx::from_headers(&st, req.headers(), ip, is_page).await;
     let ref_cookie = match (is_page, req.uri().query()) {

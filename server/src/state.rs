@@ -34,6 +34,7 @@ pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
         test_hooks: cfg.test_hooks,
         data_dir: cfg.data_dir.clone(),
         client_ip_header: cfg.client_ip_header.clone(),
+        trusted_proxy_hops: cfg.trusted_proxy_hops,
     };
     Ok(AppState {
         db,

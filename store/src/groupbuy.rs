@@ -584,7 +584,11 @@ async fn try_take(
             }
             let activity: i64 =
                 sql!(query_scalar, "SELECT activity_id FROM teams WHERE id = $1", team).fetch_one(&mut *tx).await?;
-            (team, load_activity(&mut tx, activity).await?, false)
+            let act = load_activity(&mut tx, activity).await?;
+            // Team, then product, then the member's units: the order opening a team and giving a
+            // seat back take them in too.
+            super::products::lock(&mut tx, act.product_id).await?;
+            (team, act, false)
         }
         SeatTarget::Open { activity } => {
             // The product first, as an owner's change to the activity takes it: the rules read
