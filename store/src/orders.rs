@@ -48,7 +48,7 @@ pub async fn checkout(
     provider: &str,
 ) -> Result<Vec<Created>, Error> {
     if let Some(key) = &c.key {
-        let done = by_checkout_key(db, buyer, key).await?;
+        let done = made_by_key(db, buyer, key).await?;
         if !done.is_empty() {
             return Ok(done);
         }
@@ -57,7 +57,7 @@ pub async fn checkout(
         // Two submissions raced past the check above: the second hit the unique key and rolled
         // back; it answers with what the first made.
         Err(PlaceError::Duplicate) => match &c.key {
-            Some(key) => by_checkout_key(db, buyer, key).await,
+            Some(key) => made_by_key(db, buyer, key).await,
             None => Err(Error::broken("a checkout without a key hit a unique key")),
         },
         Err(PlaceError::App(e)) => Err(e),
@@ -167,11 +167,6 @@ async fn place(
 
 /// The orders (with their open payments) a checkout key of `buyer` already made, if any.
 pub async fn made_by_key(db: &Db, buyer: i64, key: &str) -> Result<Vec<Created>, Error> {
-    by_checkout_key(db, buyer, key).await
-}
-
-/// The orders (with their open payments) a checkout key already made.
-async fn by_checkout_key(db: &Db, buyer: i64, key: &str) -> Result<Vec<Created>, Error> {
     let rows = sql!(
         query,
         "SELECT o.id, o.total_amount, (SELECT MIN(p.id) FROM payments p WHERE p.order_id = o.id) AS payment_id \
