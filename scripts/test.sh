@@ -56,7 +56,7 @@ scripts/build-site.sh
 step "end-to-end (Playwright, Chromium, Pixel 7)"
 port=$(free_port 3100)
 mkdir -p "$work/e2e-data"
-QUNLI_LISTEN="127.0.0.1:$port" QUNLI_DATA_DIR="$work/e2e-data" LEPTOS_SITE_ROOT=target/site QUNLI_LOG=warn QUNLI_TEST_HOOKS=1 \
+QUNLI_LISTEN="127.0.0.1:$port" QUNLI_DATA_DIR="$work/e2e-data" LEPTOS_SITE_ROOT=target/site QUNLI_LOG=warn QUNLI_TEST_HOOKS=1 QUNLI_CLIENT_IP_HEADER=x-forwarded-for \
   target/release/qunli >"$work/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do

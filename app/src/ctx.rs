@@ -23,6 +23,8 @@ pub struct AppState {
     pub instance: Arc<str>,
     /// Poked when a team changes, so open team pages hear of it at once.
     pub changes: Changes,
+    /// The limit on password hashing and checking in this process.
+    pub hashing: Arc<crate::auth::HashGate>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -164,6 +166,7 @@ impl AppState {
             leptos: LeptosOptions::builder().output_name("qunli").build(),
             instance: format!("test-{}", crate::auth::new_token().0).into(),
             changes: Changes::default(),
+            hashing: Arc::default(),
         }
     }
 }

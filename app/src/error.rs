@@ -13,6 +13,8 @@ pub enum AppError {
     Rule(domain::Error),
     /// Something outside the rules failed; it has been logged, the member is asked to retry.
     Internal,
+    /// Too much expensive work is already waiting (password checks): try again in a moment.
+    Busy,
 }
 
 impl From<domain::Error> for AppError {
@@ -91,11 +93,21 @@ impl AppError {
         })
     }
 
+    /// Seconds to wait before trying again, for a `Retry-After` header.
+    pub fn retry_after(&self) -> Option<i64> {
+        match self {
+            AppError::Busy => Some(1),
+            AppError::Rule(domain::Error::TooManyAttempts { seconds }) => Some((*seconds).max(1)),
+            _ => None,
+        }
+    }
+
     /// HTTP status for API callers.
     pub fn status(&self) -> u16 {
         use domain::Error as E;
         let rule = match self {
             AppError::Internal => return 500,
+            AppError::Busy => return 503,
             AppError::Rule(rule) => rule,
         };
         match rule {

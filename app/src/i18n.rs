@@ -926,6 +926,11 @@ impl Lang {
         match e {
             AppError::Rule(rule) => self.rule(rule),
             AppError::Internal => self.internal_error(),
+            AppError::Busy => s_(
+                self == Lang::Zh,
+                "现在请求的人太多，请过一秒再试。",
+                "Too many requests right now. Please try again in a second.",
+            ),
         }
     }
 
@@ -949,11 +954,13 @@ impl Lang {
             PasswordTooShort => s("密码至少 8 位。", "The password needs at least 8 characters."),
             PasswordTooLong => s("密码最多 128 位。", "The password can have at most 128 characters."),
             WrongPassword => s("账号或密码不正确。", "Wrong account or password."),
-            TooManyAttempts { minutes } => {
-                if zh {
-                    format!("尝试次数太多，请 {minutes} 分钟后再试。")
-                } else {
-                    format!("Too many attempts. Try again in {minutes} minutes.")
+            TooManyAttempts { seconds } => {
+                let minutes = (seconds + 59) / 60;
+                match (zh, *seconds < 90) {
+                    (true, true) => format!("尝试太频繁，请 {seconds} 秒后再试。"),
+                    (true, false) => format!("尝试太频繁，请 {minutes} 分钟后再试。"),
+                    (false, true) => format!("Too many attempts. Try again in {seconds} seconds."),
+                    (false, false) => format!("Too many attempts. Try again in {minutes} minutes."),
                 }
             }
             NicknameTooLong => s("昵称最多 20 个字。", "The name can have at most 20 characters."),
@@ -1321,10 +1328,11 @@ mod tests {
     fn every_error_has_a_sentence_in_both_languages() {
         let all = [
             AppError::from(domain::Error::BadPhone),
-            domain::Error::TooManyAttempts { minutes: 3 }.into(),
+            domain::Error::TooManyAttempts { seconds: 180 }.into(),
             domain::Error::OverOrderLimit { limit: 5 }.into(),
             domain::Error::NotEnoughStock { left: 2 }.into(),
             AppError::Internal,
+            AppError::Busy,
         ];
         for e in all {
             for l in [Lang::Zh, Lang::En] {

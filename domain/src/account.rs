@@ -68,7 +68,7 @@ fn parse_email(input: &str) -> Option<String> {
 }
 
 pub const PASSWORD_MIN_CHARS: usize = 8;
-const PASSWORD_MAX_CHARS: usize = 128;
+pub const MAX_PASSWORD_CHARS: usize = 128;
 
 /// Checks a new password; returns it unchanged (never trimmed: spaces are part of it).
 pub fn check_new_password(pw: &str) -> Result<(), Error> {
@@ -76,7 +76,7 @@ pub fn check_new_password(pw: &str) -> Result<(), Error> {
     if n < PASSWORD_MIN_CHARS {
         return Err(Error::PasswordTooShort);
     }
-    if n > PASSWORD_MAX_CHARS {
+    if n > MAX_PASSWORD_CHARS {
         return Err(Error::PasswordTooLong);
     }
     Ok(())
@@ -108,28 +108,6 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
     let n = next?.trim();
     let local = n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://");
     (local && n.len() <= 512 && !n.chars().any(|c| c.is_control())).then(|| n.to_string())
-}
-
-/// How many failed sign-ins are allowed in `SIGN_IN_WINDOW_MS`: per account (guessing one
-/// member's password) and per client address (trying many accounts).
-pub struct SignInLimits {
-    pub per_account: i64,
-    pub per_address: i64,
-}
-
-pub const SIGN_IN_LIMITS: SignInLimits = SignInLimits { per_account: 10, per_address: 50 };
-pub const SIGN_IN_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-pub const SIGN_IN_WINDOW_MS: i64 = crate::time::ms(SIGN_IN_WINDOW);
-
-/// Refuses a sign-in when `failures` (the oldest at `first_failure`) already reached `limit`
-/// within the window, saying how many whole minutes remain until the oldest one ages out.
-pub fn check_sign_in_limit(failures: i64, first_failure: Option<i64>, now: i64, limit: i64) -> Result<(), Error> {
-    if failures < limit {
-        return Ok(());
-    }
-    let wait_ms = (first_failure.unwrap_or(now) + SIGN_IN_WINDOW_MS - now).max(0);
-    let minute = crate::time::ms(crate::time::MINUTE);
-    Err(Error::TooManyAttempts { minutes: ((wait_ms + minute - 1) / minute).max(1) })
 }
 
 #[cfg(test)]
@@ -173,23 +151,6 @@ mod tests {
         assert_eq!(parse_nickname("  ", &a).unwrap(), "用户8000");
         assert_eq!(parse_nickname(" 阿梅 ", &a).unwrap(), "阿梅");
         assert_eq!(parse_nickname(&"长".repeat(21), &a), Err(Error::NicknameTooLong));
-    }
-
-    #[test]
-    fn sign_in_is_refused_at_the_limit_until_the_oldest_failure_ages_out() {
-        let now = 100 * 60_000;
-        assert_eq!(check_sign_in_limit(9, Some(now - 60_000), now, 10), Ok(()));
-        // The oldest failure was a minute ago: 14 minutes to wait.
-        assert_eq!(check_sign_in_limit(10, Some(now - 60_000), now, 10), Err(Error::TooManyAttempts { minutes: 14 }));
-        // Partial minutes round up, and the answer is never "0 minutes".
-        assert_eq!(
-            check_sign_in_limit(10, Some(now - 14 * 60_000 - 59_000), now, 10),
-            Err(Error::TooManyAttempts { minutes: 1 })
-        );
-        assert_eq!(
-            check_sign_in_limit(50, Some(now - SIGN_IN_WINDOW_MS), now, 50),
-            Err(Error::TooManyAttempts { minutes: 1 })
-        );
     }
 
     #[test]

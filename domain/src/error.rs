@@ -16,8 +16,9 @@ pub enum Error {
     PasswordTooShort,
     PasswordTooLong,
     WrongPassword,
+    /// A limit was reached; the next try is possible in `seconds`.
     TooManyAttempts {
-        minutes: i64,
+        seconds: i64,
     },
     NicknameTooLong,
     SignInRequired,

@@ -13,6 +13,7 @@ pub mod error;
 pub mod form;
 pub mod groupbuy;
 pub mod ledger;
+pub mod limits;
 pub mod model;
 pub mod money;
 pub mod net;

@@ -9,11 +9,24 @@ export function freshPhone(): string {
   return `139${String(n).padStart(8, '0')}`;
 }
 
+/**
+ * Makes the page's browser context a new client: the server (run behind "a proxy" that sets
+ * x-forwarded-for, as in production) counts sign-ins and sign-ups per client address, so each
+ * member of a test gets an address of their own, as members on their own phones would.
+ */
+export async function asNewClient(page: Page) {
+  counter += 1;
+  const n = (process.pid * 7919 + counter) % 16_000_000;
+  const ip = `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+  await page.context().setExtraHTTPHeaders({ 'x-forwarded-for': ip });
+}
+
 export const PASSWORD = 'salmon-2026';
 export const DEMO_OWNER = { phone: '13800000001', password: 'qunli-demo' };
 
 /** Signs up on the current sign-up page (or from the sign-in page's link). */
 export async function signUp(page: Page, phone: string, nickname = '') {
+  await asNewClient(page);
   if (!page.url().includes('/signup')) {
     await page.getByRole('link', { name: '还没有账号？去注册' }).click();
   }
@@ -24,6 +37,7 @@ export async function signUp(page: Page, phone: string, nickname = '') {
 }
 
 export async function signIn(page: Page, phone: string, password = PASSWORD) {
+  await asNewClient(page);
   await page.goto('/signin');
   await page.getByLabel('手机号或邮箱').fill(phone);
   await page.getByLabel('密码').fill(password);

@@ -1,6 +1,6 @@
 //! Background work: cancelling orders left unpaid, completing orders after the waiting time,
 //! retrying refunds the provider has not confirmed, settling commissions whose holding time
-//! passed. The server runs `run_once` on a timer (`spawn`); tests call it directly after moving
+//! passed, deleting expired sessions and spent limit counters. The server runs `run_once` on a timer (`spawn`); tests call it directly after moving
 //! the clock, and end-to-end tests through `/__test/jobs`.
 //!
 //! Safe with several instances on one database: a lease row lets one instance scan at a time,
@@ -9,7 +9,7 @@
 use app::ctx::AppState;
 use app::error::AppError;
 use serde::{Deserialize, Serialize};
-use store::{distribution, groupbuy, jobs, orders, refunds};
+use store::{distribution, groupbuy, jobs, limits, orders, refunds, users};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobReport {
@@ -21,6 +21,9 @@ pub struct JobReport {
     pub teams_failed: usize,
     /// Frozen commissions whose holding time passed, now withdrawable.
     pub commissions_settled: usize,
+    /// Rows that no longer mean anything deleted: expired sessions, full rate-limit buckets,
+    /// forgotten sign-in attempts.
+    pub purged: usize,
     /// False when another instance held the lease and this run did nothing.
     pub ran: bool,
 }
@@ -65,6 +68,7 @@ async fn work(st: &AppState) -> Result<JobReport, AppError> {
         + report.teams_succeeded
         + report.teams_failed
         + report.commissions_settled
+        + report.purged
         > 0
     {
         tracing::info!(?report, "jobs ran");
@@ -82,13 +86,14 @@ enum Phase {
     CloseTeams,
     PayRefunds,
     SettleCommissions,
+    Purge,
 }
 
 impl Phase {
     /// Refunds decided by the phases before (failed teams, ladder differences) are paid in the
     /// same run.
-    const ALL: [Phase; 5] =
-        [Phase::Expire, Phase::Complete, Phase::CloseTeams, Phase::PayRefunds, Phase::SettleCommissions];
+    const ALL: [Phase; 6] =
+        [Phase::Expire, Phase::Complete, Phase::CloseTeams, Phase::PayRefunds, Phase::SettleCommissions, Phase::Purge];
 }
 
 /// One phase: every due item is tried, and one that fails (a broken row) is logged and skipped so
@@ -156,6 +161,9 @@ async fn run_phase(st: &AppState, phase: Phase, now: i64, report: &mut JobReport
                     Err(e) => note(id, e.into()),
                 }
             }
+        }
+        Phase::Purge => {
+            report.purged += (users::purge_sessions(&st.db, now).await? + limits::purge(&st.db, now).await?) as usize;
         }
     }
     match failed {

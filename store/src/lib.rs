@@ -26,6 +26,7 @@ pub mod distribution;
 mod error;
 pub mod groupbuy;
 pub mod jobs;
+pub mod limits;
 pub mod notifications;
 pub mod ordering;
 pub mod orders;

@@ -4,7 +4,6 @@ use super::{col, is_unique_violation, Db};
 use crate::Error;
 use domain::account::Account;
 use domain::Error as Rule;
-use sqlx::Row;
 
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct UserRow {
@@ -107,29 +106,31 @@ pub async fn by_session(db: &Db, token_hash: &str, now: i64) -> Result<Option<Us
     Ok(row)
 }
 
-pub async fn record_failure(db: &Db, scope: &str, now: i64) -> Result<(), Error> {
-    sql!(query, "INSERT INTO sign_in_failures (id, scope, at) VALUES ($1, $2, $3)", db.id(), scope, now)
-        .execute(&db.pool)
+/// A new password; every session of the member except `keep` (the one that changed it) ends.
+pub async fn set_password(db: &Db, user: i64, password_hash: &str, keep: Option<&str>) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    sql!(query, "UPDATE users SET password_hash = $1 WHERE id = $2", password_hash, user).execute(&mut *tx).await?;
+    sql!(query, "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2", user, keep.unwrap_or(""))
+        .execute(&mut *tx)
         .await?;
+    tx.commit().await?;
     Ok(())
 }
 
-/// Failures for a scope since `since`, and the time of the oldest of them.
-pub async fn failures_since(db: &Db, scope: &str, since: i64) -> Result<(i64, Option<i64>), Error> {
-    let r = sql!(
-        query,
-        "SELECT COUNT(*) AS n, MIN(at) AS first FROM sign_in_failures WHERE scope = $1 AND at > $2",
-        scope,
-        since
-    )
-    .fetch_one(&db.pool)
-    .await?;
-    Ok((col(&r, "n")?, r.try_get("first")?))
+/// Ends every session of a member (sign out everywhere).
+pub async fn delete_sessions(db: &Db, user: i64) -> Result<(), Error> {
+    sql!(query, "DELETE FROM sessions WHERE user_id = $1", user).execute(&db.pool).await?;
+    Ok(())
 }
 
-pub async fn clear_failures(db: &Db, scope: &str) -> Result<(), Error> {
-    sql!(query, "DELETE FROM sign_in_failures WHERE scope = $1", scope).execute(&db.pool).await?;
-    Ok(())
+/// Deletes sessions that expired before `now`; they grant nothing already.
+pub async fn purge_sessions(db: &Db, now: i64) -> Result<u64, Error> {
+    Ok(sql!(query, "DELETE FROM sessions WHERE expires_at <= $1", now).execute(&db.pool).await?.rows_affected())
+}
+
+/// The password hash of a member, for checking the current password before a change.
+pub async fn password_hash(db: &Db, user: i64) -> Result<Option<String>, Error> {
+    Ok(sql!(query_scalar, "SELECT password_hash FROM users WHERE id = $1", user).fetch_optional(&db.pool).await?)
 }
 
 #[cfg(test)]
@@ -164,16 +165,24 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn failures_are_counted_per_scope_and_window() {
+    async fn a_new_password_ends_every_other_session() {
         each_db(|db| async move {
-            for at in [10, 20, 30] {
-                record_failure(&db, "acct:x", at).await.unwrap();
+            let id = create(&db, &Account::Email("m@b.cn".into()), "old", "m", 1).await.unwrap();
+            let other = create(&db, &Account::Email("o@b.cn".into()), "h", "o", 1).await.unwrap();
+            for t in ["here", "phone", "laptop"] {
+                create_session(&db, t, id, 1, 1_000).await.unwrap();
             }
-            record_failure(&db, "acct:y", 25).await.unwrap();
-            assert_eq!(failures_since(&db, "acct:x", 15).await.unwrap(), (2, Some(20)));
-            clear_failures(&db, "acct:x").await.unwrap();
-            assert_eq!(failures_since(&db, "acct:x", 0).await.unwrap().0, 0);
-            assert_eq!(failures_since(&db, "acct:y", 0).await.unwrap().0, 1);
+            create_session(&db, "theirs", other, 1, 1_000).await.unwrap();
+            set_password(&db, id, "new", Some("here")).await.unwrap();
+            assert_eq!(password_hash(&db, id).await.unwrap().as_deref(), Some("new"));
+            assert!(by_session(&db, "here", 5).await.unwrap().is_some());
+            assert!(by_session(&db, "phone", 5).await.unwrap().is_none());
+            assert!(by_session(&db, "laptop", 5).await.unwrap().is_none());
+            delete_sessions(&db, id).await.unwrap();
+            assert!(by_session(&db, "here", 5).await.unwrap().is_none());
+            assert!(by_session(&db, "theirs", 5).await.unwrap().is_some(), "another member's session stays");
+            assert_eq!(purge_sessions(&db, 999).await.unwrap(), 0);
+            assert_eq!(purge_sessions(&db, 1_000).await.unwrap(), 1);
         })
         .await;
     }

@@ -28,7 +28,35 @@ fn after_sign_in(next: Option<String>) -> super::form::Next {
     super::form::Next::to(domain::account::safe_next(next.as_deref()).unwrap_or_else(|| "/me".into()))
 }
 
-/// Creates an account with a phone number or e-mail and a password, and signs in.
+/// Checks an account's password, counted against the account's growing delays before argon2
+/// runs. Ok(Some(id)) when it matches; Ok(None) when it does not (or there is no such account:
+/// the check takes as long either way, so the answer does not reveal which accounts exist).
+#[cfg(feature = "ssr")]
+async fn check_password(acct: &domain::account::Account, password: &str, now: i64) -> Result<Option<i64>, AppError> {
+    use crate::{auth, ctx};
+    use store::{limits, users};
+    let st = ctx::state();
+    let scope = format!("acct:{}", acct.as_str());
+    limits::begin_sign_in(&st.db, &scope, now).await?;
+    // Passwords are at most 128 characters; a longer one cannot match, and is not hashed.
+    if password.chars().count() > domain::account::MAX_PASSWORD_CHARS {
+        return Ok(None);
+    }
+    let (user_id, hash) = match users::credentials(&st.db, acct).await? {
+        Some(c) => c,
+        None => (0, auth::dummy_hash(&st.hashing).await?),
+    };
+    if !auth::verify_password(&st.hashing, password.to_string(), hash).await? || user_id == 0 {
+        return Ok(None);
+    }
+    limits::clear_sign_in(&st.db, &scope).await?;
+    Ok(Some(user_id))
+}
+
+/// Creates an account with a phone number or e-mail and a password, and signs in. Sign-ups
+/// are limited per client address. For an account that exists already, the right password
+/// signs in (someone who forgot they had signed up gets in); any other is told to sign in,
+/// and counts as a sign-in attempt on that account.
 #[server(prefix = "/api", endpoint = "sign_up")]
 pub async fn sign_up(
     account: String,
@@ -38,18 +66,24 @@ pub async fn sign_up(
 ) -> Result<(), AppError> {
     use crate::{auth, ctx};
     use domain::account::{check_new_password, parse_nickname, Account};
-    use store::users;
+    use domain::limits::Action;
+    use store::{limits, users};
     let nickname = nickname.unwrap_or_default();
     let result = async {
         let acct = Account::parse(&account)?;
         check_new_password(&password)?;
         let name = parse_nickname(&nickname, &acct)?;
         let st = ctx::state();
+        let now = st.clock.now_ms();
+        limits::take(&st.db, Action::SignUpFromAddress, ctx::request().client_ip, now).await?;
         if users::exists(&st.db, &acct).await? {
-            return Err(domain::Error::AccountExists.into());
+            return match check_password(&acct, &password, now).await? {
+                Some(id) => start_session(id).await,
+                None => Err(domain::Error::AccountExists.into()),
+            };
         }
-        let hash = auth::hash_password(password.clone()).await?;
-        let id = users::create(&st.db, &acct, &hash, &name, st.clock.now_ms()).await?;
+        let hash = auth::hash_password(&st.hashing, password.clone()).await?;
+        let id = users::create(&st.db, &acct, &hash, &name, now).await?;
         start_session(id).await
     }
     .await;
@@ -61,38 +95,24 @@ pub async fn sign_up(
     )
 }
 
-/// Signs in. Failures are counted in the database per account and per client address, so the
-/// limit holds across server instances.
+/// Signs in. Each attempt is counted before the password is checked: per client address (a
+/// token bucket) and per account (delays that grow with each wrong password), in the database
+/// so the limits hold across server instances and parallel requests.
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(account: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::{auth, ctx};
-    use domain::account::{check_sign_in_limit, Account, SIGN_IN_LIMITS, SIGN_IN_WINDOW_MS};
-    use store::users;
+    use crate::ctx;
+    use domain::account::Account;
+    use domain::limits::Action;
+    use store::limits;
     let result = async {
         let acct = Account::parse(&account)?;
         let st = ctx::state();
         let now = st.clock.now_ms();
-        let acct_scope = format!("acct:{}", acct.as_str());
-        let ip_scope = format!("ip:{}", ctx::request().client_ip);
-        for (scope, limit) in [(&acct_scope, SIGN_IN_LIMITS.per_account), (&ip_scope, SIGN_IN_LIMITS.per_address)] {
-            let (n, first) = users::failures_since(&st.db, scope, now - SIGN_IN_WINDOW_MS).await?;
-            check_sign_in_limit(n, first, now, limit)?;
+        limits::take(&st.db, Action::SignInFromAddress, ctx::request().client_ip, now).await?;
+        match check_password(&acct, &password, now).await? {
+            Some(id) => start_session(id).await,
+            None => Err(domain::Error::WrongPassword.into()),
         }
-        let creds = users::credentials(&st.db, &acct).await?;
-        // Verify against a fixed hash when the account does not exist, so the answer takes as long
-        // either way and does not reveal which accounts exist.
-        let (user_id, hash) = match creds {
-            Some(c) => c,
-            None => (0, auth::dummy_hash().await),
-        };
-        let ok = auth::verify_password(password.clone(), hash).await && user_id != 0;
-        if !ok {
-            users::record_failure(&st.db, &acct_scope, now).await?;
-            users::record_failure(&st.db, &ip_scope, now).await?;
-            return Err(domain::Error::WrongPassword.into());
-        }
-        users::clear_failures(&st.db, &acct_scope).await?;
-        start_session(user_id).await
     }
     .await;
     let next_c = next.clone().unwrap_or_default();

@@ -144,6 +144,9 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if !is_form_post() {
             if let Some(res) = use_context::<ResponseOptions>() {
                 res.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+                if let Some(s) = e.retry_after() {
+                    res.insert_header(http::header::RETRY_AFTER, HeaderValue::from(s));
+                }
             }
         }
     }

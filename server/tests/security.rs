@@ -1,0 +1,524 @@
+#![allow(clippy::unwrap_used, reason = "a test stops where its setup fails")]
+
+//! What Qunli promises about security, tested through the real router, grouped so a reader sees
+//! each promise: access control (a member reaches only what is theirs), cross-site requests,
+//! sessions and accounts, limits on what anyone can make the server do, uploads, webhooks and
+//! test hooks, and what pages and headers let a browser run.
+
+mod support;
+
+use domain::order::OrderStatus;
+use store::{self, orders};
+use support::*;
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_and_change_nothing() {
+    let app = test_app().await;
+    let form = "account=13912345678&password=long-enough-1";
+    for (origin, site) in [
+        ("https://evil.example", None),
+        ("https://evil.example", Some("cross-site")),
+        ("http://127.0.0.1:3000", Some("same-site")),
+    ] {
+        let mut b = Request::post("/api/sign_up")
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, origin)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(s) = site {
+            b = b.header("sec-fetch-site", s);
+        }
+        let r = app.send(b.body(Body::from(form)).unwrap()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{origin} {site:?}");
+    }
+    assert_eq!(app.user_count().await, 0);
+    // The same request from the site itself creates the account and signs in.
+    let ok = app.post("/api/sign_up", form, None, true).await;
+    assert_eq!(ok.status, StatusCode::FOUND);
+    assert_eq!(ok.location(), Some("/me"));
+    let session = ok.cookies().into_iter().find(|c| c.starts_with("qunli_session=")).expect("session cookie");
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"));
+    assert_eq!(app.user_count().await, 1);
+}
+
+#[tokio::test]
+async fn owner_endpoints_refuse_other_members_and_change_nothing() {
+    let app = test_app().await;
+    let (_, owner_cookie, community, product) = app.shop().await;
+    let (_, other) = app.member("other").await;
+    let before_product = store::products::by_id(&app.st.db, product).await.unwrap().unwrap();
+    let before_community = store::communities::by_id(&app.st.db, community).await.unwrap().unwrap();
+    let fields = format!(
+        "title=%E4%BE%BF%E5%AE%9C%E5%8D%96&description=&unit=&image=salmon&price=1&original_price=&stock=5&stock_seen={}&per_order_limit=1&status=on_sale",
+        before_product.stock
+    );
+    let attempts = [
+        ("/api/load_console_community", format!("community_id={community}")),
+        ("/api/load_console_orders", format!("community_id={community}")),
+        ("/api/load_product_editor", format!("product_id={product}")),
+        ("/api/load_product_editor", format!("community_id={community}")),
+        ("/api/update_community", format!("community_id={community}&name=mine&slug=mine-now&intro=&cover=salmon")),
+        ("/api/save_product", format!("community_id={community}&product_id={product}&{fields}")),
+        ("/api/save_product", format!("community_id={community}&{fields}")),
+    ];
+    for (path, form) in &attempts {
+        let r = app.post(path, form, Some(&other), false).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} {form}: {}", r.body);
+        let anon = app.post(path, form, None, false).await;
+        assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "{path} without a session");
+    }
+    assert_eq!(store::products::by_id(&app.st.db, product).await.unwrap().unwrap(), before_product);
+    assert_eq!(store::communities::by_id(&app.st.db, community).await.unwrap().unwrap(), before_community);
+    assert_eq!(store::products::all_in(&app.st.db, community).await.unwrap().len(), 1);
+    // A save over a stock that is no longer there is refused, and says what is there now.
+    let stale = fields.replace(&format!("stock_seen={}", before_product.stock), "stock_seen=999");
+    let r = app
+        .post(
+            "/api/save_product",
+            &format!("community_id={community}&product_id={product}&{stale}"),
+            Some(&owner_cookie),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(store::products::by_id(&app.st.db, product).await.unwrap().unwrap(), before_product);
+    // The owner can do all of it.
+    let r = app
+        .post(
+            "/api/save_product",
+            &format!("community_id={community}&product_id={product}&{fields}"),
+            Some(&owner_cookie),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(store::products::by_id(&app.st.db, product).await.unwrap().unwrap().title, "便宜卖");
+}
+
+#[tokio::test]
+async fn the_sandbox_webhook_is_signed_fresh_and_applied_once() {
+    let app = test_app().await;
+    let (_, _, _, product) = app.shop().await;
+    let (buyer, _) = app.member("buyer").await;
+    let now = app.st.clock.now_ms();
+    let created =
+        store::testing::create_buy_now(&app.st.db, buyer, product, None, 1, now, 900_000, "sandbox").await.unwrap();
+    let payment = orders::payment(&app.st.db, created.payment_id).await.unwrap().unwrap();
+    let deliver = |headers: axum::http::HeaderMap, body: Vec<u8>| {
+        let mut b = Request::post("/webhooks/sandbox")
+            .header(header::HOST, HOST)
+            .header(header::CONTENT_TYPE, "application/json");
+        for (k, v) in headers.iter() {
+            b = b.header(k, v);
+        }
+        b.body(Body::from(body)).unwrap()
+    };
+
+    // A bad signature, and a correctly signed but stale delivery: 400, nothing changes.
+    let (h, body) = app.st.sandbox.success_delivery(&payment, now);
+    let mut tampered = body.clone();
+    // A digit near the end (the signed time of payment) changed to a different one.
+    let i = tampered.len() - 3;
+    tampered[i] = if tampered[i] == b'9' { b'8' } else { b'9' };
+    assert_eq!(app.send(deliver(h.clone(), tampered)).await.status, StatusCode::BAD_REQUEST);
+    let (old_h, old_body) = app.st.sandbox.success_delivery(&payment, now - 301_000);
+    assert_eq!(app.send(deliver(old_h, old_body)).await.status, StatusCode::BAD_REQUEST);
+    let unsigned =
+        Request::post("/webhooks/sandbox").header(header::HOST, HOST).body(Body::from(body.clone())).unwrap();
+    assert_eq!(app.send(unsigned).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(orders::by_id(&app.st.db, created.order_id).await.unwrap().unwrap().status, OrderStatus::PendingPayment);
+
+    // The real delivery, twice: paid once.
+    for _ in 0..2 {
+        assert_eq!(app.send(deliver(h.clone(), body.clone())).await.status, StatusCode::OK);
+    }
+    let o = orders::by_id(&app.st.db, created.order_id).await.unwrap().unwrap();
+    assert_eq!(o.status, OrderStatus::Paid);
+    assert_eq!(o.events.iter().filter(|e| e.to == OrderStatus::Paid).count(), 1);
+    assert_eq!(store::products::by_id(&app.st.db, product).await.unwrap().unwrap().sold, 1);
+}
+
+#[tokio::test]
+async fn the_cashier_pays_through_the_webhook_and_only_for_the_buyer() {
+    let app = test_app().await;
+    let (_, _, _, product) = app.shop().await;
+    let (buyer, cookie) = app.member("buyer").await;
+    let (_, stranger) = app.member("stranger").await;
+    let created =
+        store::testing::create_buy_now(&app.st.db, buyer, product, None, 3, app.st.clock.now_ms(), 900_000, "sandbox")
+            .await
+            .unwrap();
+    let cashier = app.get(&format!("/pay/{}", created.order_id), Some(&cookie)).await;
+    assert!(cashier.body.contains("沙箱支付") && cashier.body.contains("¥105.00"));
+    assert_eq!(app.get(&format!("/pay/{}", created.order_id), Some(&stranger)).await.status, StatusCode::NOT_FOUND);
+    let denied = app.post("/api/sandbox_pay", &format!("order_id={}", created.order_id), Some(&stranger), false).await;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND);
+    let paid = app.post("/api/sandbox_pay", &format!("order_id={}", created.order_id), Some(&cookie), true).await;
+    assert_eq!(paid.location(), Some(format!("/orders/{}", created.order_id).as_str()));
+    let page = app.get(&format!("/orders/{}", created.order_id), Some(&cookie)).await;
+    assert!(page.body.contains("已支付"));
+    // Paying again is refused: the order no longer waits for money.
+    let again = app.post("/api/sandbox_pay", &format!("order_id={}", created.order_id), Some(&cookie), false).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn only_the_owner_ships_and_only_the_buyer_confirms() {
+    let app = test_app().await;
+    let (_, owner, _, product) = app.shop().await;
+    let (buyer_id, buyer) = app.member("buyer").await;
+    let (_, other) = app.member("other").await;
+    let now = app.st.clock.now_ms();
+    let c =
+        store::testing::create_buy_now(&app.st.db, buyer_id, product, None, 1, now, 900_000, "sandbox").await.unwrap();
+    orders::apply_payment_succeeded(&app.st.db, "sandbox", "evt", c.payment_id, Fen(3500), now).await.unwrap();
+    let ship = format!("order_id={}&carrier=%E9%A1%BA%E4%B8%B0&tracking_no=SF1234567890", c.order_id);
+    for who in [&other, &buyer] {
+        assert_eq!(app.post("/api/ship_order", &ship, Some(who), false).await.status, StatusCode::FORBIDDEN);
+    }
+    let bad = app
+        .post("/api/ship_order", &format!("order_id={}&carrier=x&tracking_no=12", c.order_id), Some(&owner), false)
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(orders::by_id(&app.st.db, c.order_id).await.unwrap().unwrap().status, OrderStatus::Paid);
+    assert_eq!(app.post("/api/ship_order", &ship, Some(&owner), false).await.status, StatusCode::OK);
+    assert_eq!(app.post("/api/ship_order", &ship, Some(&owner), false).await.status, StatusCode::CONFLICT);
+
+    let confirm = format!("order_id={}", c.order_id);
+    assert_eq!(app.post("/api/confirm_receipt", &confirm, Some(&other), false).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.post("/api/confirm_receipt", &confirm, Some(&owner), false).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.post("/api/confirm_receipt", &confirm, Some(&buyer), false).await.status, StatusCode::OK);
+    let o = orders::by_id(&app.st.db, c.order_id).await.unwrap().unwrap();
+    assert_eq!((o.status, o.tracking_no.as_deref()), (OrderStatus::Completed, Some("SF1234567890")));
+    // A paid order cannot be cancelled by its buyer.
+    assert_eq!(app.post("/api/cancel_order", &confirm, Some(&buyer), false).await.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn test_hooks_do_not_exist_unless_turned_on() {
+    let app = test_app().await;
+    let before = app.st.clock.now_ms();
+    let r = app.post("/__test/clock?ms=86400000", "", None, false).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(app.st.clock.now_ms() - before < 60_000);
+    assert_eq!(app.post("/__test/jobs", "", None, false).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn owners_export_their_orders_as_csv_and_nobody_else_can() {
+    let app = test_app().await;
+    let (_, owner, community, product) = app.shop().await;
+    let (buyer, _) = app.member("阿梅").await;
+    let (_, other) = app.member("other").await;
+    let now = app.st.clock.now_ms();
+    let c = store::testing::create_buy_now(&app.st.db, buyer, product, None, 2, now, 900_000, "sandbox").await.unwrap();
+    orders::apply_payment_succeeded(&app.st.db, "sandbox", "evt", c.payment_id, c.total, now).await.unwrap();
+    let path = format!("/console/c/{community}/orders.csv?tab=paid");
+    let r = app.get(&path, Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get(header::CONTENT_TYPE).unwrap(), "text/csv; charset=utf-8");
+    assert!(r.body.starts_with('\u{feff}'), "byte-order mark for spreadsheet apps");
+    assert!(r.body.contains(&format!("\"=\"\"{}\"\"\"", c.order_id)));
+    assert!(r.body.contains("阿梅") && r.body.contains("70.00"));
+    let none = app.get(&format!("/console/c/{community}/orders.csv?tab=shipped"), Some(&owner)).await;
+    assert_eq!(none.body.lines().count(), 1, "only the header row");
+    assert_eq!(app.get(&path, Some(&other)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&path, None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn owners_upload_photos_checked_by_content_and_served_with_long_caching() {
+    let app = test_app().await;
+    let (_, owner, _, product) = app.shop().await;
+    let (_, other) = app.member("other").await;
+    let upload = |cookie: String, bytes: Vec<u8>, name: &str| {
+        let (ct, body) = multipart(&bytes, name);
+        Request::post(format!("/console/p/{product}/photos"))
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, format!("http://{HOST}"))
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::COOKIE, cookie)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let media = app.dir.join("media");
+    let count = || std::fs::read_dir(&media).map(|d| d.count()).unwrap_or(0);
+
+    // A web page renamed to .jpg, and someone else's product: refused, nothing stored.
+    let r = app.send(upload(owner.clone(), b"<html><script>alert(1)</script></html>".to_vec(), "photo.jpg")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(r.cookies().iter().any(|c| c.starts_with("qunli_flash=")));
+    let r = app.send(upload(other, png_bytes(), "photo.png")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(count(), 0);
+    assert_eq!(store::products::images(&app.st.db, product).await.unwrap(), vec!["salmon".to_string()]);
+
+    let r = app.send(upload(owner.clone(), png_bytes(), "IMG_0001.HEIC.png")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let images = store::products::images(&app.st.db, product).await.unwrap();
+    assert_eq!(images.len(), 2);
+    assert!(images[0].starts_with("up:"), "the first photo becomes the cover: {images:?}");
+    let hash = images[0].trim_start_matches("up:");
+    let served = app.get(&format!("/media/{hash}-800.jpg"), None).await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.headers.get(header::CONTENT_TYPE).unwrap(), "image/jpeg");
+    assert_eq!(served.headers.get(header::CACHE_CONTROL).unwrap(), "public, max-age=31536000, immutable");
+    assert_eq!(served.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
+    assert_eq!(count(), 2, "display size and thumbnail");
+    let page = app.get(&format!("/p/{product}"), None).await;
+    assert!(page.body.contains(&format!("/media/{hash}-800.jpg")));
+}
+
+#[tokio::test]
+async fn descriptions_are_markdown_without_anything_that_runs() {
+    use domain::catalogue::{ProductDraft, ProductInput};
+    let app = test_app().await;
+    let (_, _, community, product) = app.shop().await;
+    let input = ProductInput {
+        title: "雪山三文鱼".into(),
+        image: "salmon".into(),
+        price: "35".into(),
+        stock: "20".into(),
+        status: "on_sale".into(),
+        description:
+            "**冰鲜**直发\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n\n[牧场](javascript:alert(3))"
+                .into(),
+        ..Default::default()
+    };
+    let g = store::testing::owner_grant(&app.st.db, community).await;
+    store::products::update(&app.st.db, &g, product, &ProductDraft::parse(&input).unwrap(), 2).await.unwrap();
+    let page = app.get(&format!("/p/{product}"), None).await;
+    assert!(page.body.contains("<strong>冰鲜</strong>直发"));
+    for bad in ["alert(1)", "onerror", "javascript:alert(3)"] {
+        assert!(!page.body.contains(bad), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn group_buy_owner_endpoints_refuse_other_members_and_change_nothing() {
+    let app = test_app().await;
+    let (_, owner_cookie, community, product) = app.shop().await;
+    let activity = group_activity(&app, product, community).await;
+    let (_, other) = app.member("other").await;
+    let before = store::groupbuy::activity(&app.st.db, activity).await.unwrap().unwrap();
+    let fields = "team_size=2&team_price=1&leader_price=&window_hours=1&starts_at=2026-01-01T00:00&ends_at=2036-01-01T00:00&per_member_limit=9&ladder=";
+    let attempts = [
+        ("/api/load_group_console", format!("product_id={product}")),
+        ("/api/load_activity_teams", format!("activity_id={activity}")),
+        ("/api/load_community_groups", format!("community_id={community}")),
+        ("/api/save_group_activity", format!("product_id={product}&{fields}")),
+        ("/api/save_group_activity", format!("product_id={product}&activity_id={activity}&{fields}")),
+        ("/api/end_group_activity", format!("activity_id={activity}")),
+    ];
+    for (path, form) in &attempts {
+        let r = app.post(path, form, Some(&other), false).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} {form}: {}", r.body);
+        let anon = app.post(path, form, None, false).await;
+        assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "{path} without a session");
+    }
+    assert_eq!(store::groupbuy::activity(&app.st.db, activity).await.unwrap().unwrap(), before);
+    assert_eq!(store::groupbuy::for_product(&app.st.db, product).await.unwrap().len(), 1);
+    // The owner's own edits go through the same validation: a team price above the single price
+    // is refused with the field it concerns.
+    let dear = fields.replace("team_price=1", "team_price=36");
+    let r = app
+        .post(
+            "/api/save_group_activity",
+            &format!("product_id={product}&activity_id={activity}&{dear}"),
+            Some(&owner_cookie),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("TeamPriceNotBelowSingle"), "{}", r.body);
+    let r = app.post("/api/end_group_activity", &format!("activity_id={activity}"), Some(&owner_cookie), false).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ended = store::groupbuy::activity(&app.st.db, activity).await.unwrap().unwrap();
+    assert!(ended.rules.ends_at <= app.st.clock.now_ms());
+}
+
+/// The owner's distribution endpoints refuse other members and visitors, and change nothing.
+#[tokio::test]
+async fn distribution_owner_endpoints_refuse_other_members_and_change_nothing() {
+    use domain::model::distribution::ProgrammeRow;
+    let app = test_app().await;
+    let (_, owner_cookie, community, product) = app.shop().await;
+    let (_, other) = app.member("other").await;
+    let rules = domain::referral::default_programme();
+    let row = ProgrammeRow { rules, enabled: true, freeze_days: 7, withdrawal_fee: domain::money::Fen(0) };
+    store::distribution::save_programme(&app.st.db, &store::testing::owner_grant(&app.st.db, community).await, &row, 1)
+        .await
+        .unwrap();
+    let fields = "join=open&spend_threshold=&bind=last&bind_days=30&rate1=40&rate2=&rate3=&levels=&daily_cap=&freeze_days=7&withdrawal_fee=";
+    let attempts = [
+        ("/api/load_distribution_console", format!("community_id={community}")),
+        ("/api/save_programme", format!("community_id={community}&enabled=on&{fields}")),
+        ("/api/save_commission_override", format!("product_id={product}&value=9")),
+        ("/api/load_distributors", format!("community_id={community}")),
+        ("/api/decide_application", format!("community_id={community}&user_id=1&approve=yes")),
+        ("/api/load_commissions", format!("community_id={community}")),
+        ("/api/load_withdrawal_queue", format!("community_id={community}")),
+        ("/api/decide_withdrawal", format!("community_id={community}&withdrawal_id=1&approve=yes")),
+    ];
+    for (path, form) in &attempts {
+        let r = app.post(path, form, Some(&other), false).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path} {form}: {}", r.body);
+        let anon = app.post(path, form, None, false).await;
+        assert_eq!(anon.status, StatusCode::UNAUTHORIZED, "{path} without a session");
+    }
+    assert_eq!(store::distribution::programme(&app.st.db, community).await.unwrap(), Some(row.clone()));
+    assert_eq!(store::distribution::override_of(&app.st.db, product).await.unwrap(), None);
+    let csv = format!("/console/c/{community}/commissions.csv");
+    assert_eq!(app.get(&csv, Some(&other)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&csv, Some(&owner_cookie)).await.status, StatusCode::OK);
+    // The owner's own save is checked: 40 % at level 1 is fine, 60 % is refused and changes nothing.
+    let r = app
+        .post(
+            "/api/save_programme",
+            &format!("community_id={community}&enabled=on&{fields}"),
+            Some(&owner_cookie),
+            false,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let saved = store::distribution::programme(&app.st.db, community).await.unwrap().unwrap();
+    assert_eq!(saved.rules.rates_bp, vec![4000]);
+    let dear = fields.replace("rate1=40", "rate1=60");
+    let r = app
+        .post("/api/save_programme", &format!("community_id={community}&enabled=on&{dear}"), Some(&owner_cookie), false)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("CommissionTooHigh"), "{}", r.body);
+    assert_eq!(store::distribution::programme(&app.st.db, community).await.unwrap().unwrap(), saved);
+}
+
+// ---- Limits: sign-in, sign-up and the password work behind them ----
+
+/// A sign-in as the site's form sends it, from `forwarded` (the proxy's client-address header).
+async fn sign_in_from(app: &TestApp, account: &str, password: &str, forwarded: Option<&str>) -> Reply {
+    let mut b = Request::post("/api/sign_in")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, format!("http://{HOST}"))
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(f) = forwarded {
+        b = b.header("x-forwarded-for", f);
+    }
+    let form = format!("account={account}&password={password}");
+    app.send(b.body(Body::from(form)).unwrap()).await
+}
+
+fn is_limited(r: &Reply) -> bool {
+    r.status == StatusCode::TOO_MANY_REQUESTS && r.headers.contains_key(header::RETRY_AFTER)
+}
+
+#[tokio::test]
+async fn entries_a_client_adds_to_the_address_header_do_not_reset_the_address_limit() {
+    let app = test_app_with(&[("QUNLI_CLIENT_IP_HEADER", "x-forwarded-for")]).await;
+    let burst = domain::limits::Action::SignInFromAddress.rate().burst;
+    // Each guess is for another account (so no account's own delay applies) and claims another
+    // address in front of the one the proxy appended.
+    for i in 0..burst {
+        let r = sign_in_from(
+            &app,
+            &format!("guess{i}@qunli.test"),
+            "wrong-password",
+            Some(&format!("10.9.{}.{}, 198.51.100.7", i / 200, i % 200)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "guess {i}: {}", r.body);
+    }
+    let r = sign_in_from(&app, "one-more@qunli.test", "wrong-password", Some("10.200.0.1, 198.51.100.7")).await;
+    assert!(is_limited(&r), "{} {}", r.status, r.body);
+    assert!(r.body.contains("TooManyAttempts"), "{}", r.body);
+    // Without any client entry the same proxy entry is the same address.
+    assert!(is_limited(&sign_in_from(&app, "one-more@qunli.test", "wrong-password", Some("198.51.100.7")).await));
+    // Another client of the same proxy is not affected; an IPv6 client counts by its /64.
+    let other = sign_in_from(&app, "one-more@qunli.test", "wrong-password", Some("198.51.100.8")).await;
+    assert_eq!(other.status, StatusCode::BAD_REQUEST);
+    let key = domain::net::client_key(Some("2001:db8:1:2::5"), 1, None);
+    assert_eq!(key, domain::net::client_key(Some("2001:db8:1:2:ffff::9"), 1, None));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_guesses_at_one_account_get_only_the_free_password_checks() {
+    let app = test_app().await;
+    let hash = app::auth::hash_password(&app.st.hashing, "the-right-password".into()).await.unwrap();
+    store::users::create(&app.st.db, &Account::Phone("13900000042".into()), &hash, "阿梅", 1).await.unwrap();
+    // 40 guesses: the address's own limit (50 per quarter hour) stays out of the way.
+    let guesses: Vec<_> = (0..40)
+        .map(|i| {
+            let router = app.router.clone();
+            tokio::spawn(async move {
+                let form = format!("account=13900000042&password=wrong-guess-{i}");
+                let req = Request::post("/api/sign_in")
+                    .header(header::HOST, HOST)
+                    .header(header::ORIGIN, format!("http://{HOST}"))
+                    .header("sec-fetch-site", "same-origin")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from(form))
+                    .unwrap();
+                router.oneshot(req).await.unwrap().status()
+            })
+        })
+        .collect();
+    let mut checked = 0;
+    for g in guesses {
+        match g.await.unwrap() {
+            StatusCode::BAD_REQUEST => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(checked, domain::limits::FREE_ATTEMPTS, "wrong passwords checked");
+    // The member now waits (30 s), even with the right password; there is no 15-minute lock-out.
+    let r = sign_in_from(&app, "13900000042", "the-right-password", None).await;
+    assert!(is_limited(&r));
+    assert!(r.body.contains("\"seconds\":30") || r.body.contains("\"seconds\":29"), "{}", r.body);
+    app.st.clock.advance(31_000);
+    let ok = sign_in_from(&app, "13900000042", "the-right-password", None).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    // Success starts the count again: a mistype right after costs nothing.
+    assert_eq!(sign_in_from(&app, "13900000042", "typo", None).await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn password_work_beyond_the_cores_and_a_short_queue_is_refused_with_a_retry_hint() {
+    let app = test_app().await;
+    let gate = &app.st.hashing;
+    let slots = gate.capacity();
+    assert!(slots >= 3, "cores plus a queue");
+    let held = gate.fill().unwrap();
+    let r = sign_in_from(&app, "13900000043", "some-password", None).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "1");
+    let up = app.post("/api/sign_up", "account=13900000044&password=long-enough-1", None, false).await;
+    assert_eq!(up.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.user_count().await, 0, "nothing was written");
+    drop(held);
+    assert_eq!(gate.capacity(), slots);
+    let up = app.post("/api/sign_up", "account=13900000044&password=long-enough-1", None, false).await;
+    assert_eq!(up.status, StatusCode::OK, "{}", up.body);
+}
+
+#[tokio::test]
+async fn sign_ups_are_limited_per_address() {
+    let app = test_app_with(&[("QUNLI_CLIENT_IP_HEADER", "x-forwarded-for")]).await;
+    let burst = domain::limits::Action::SignUpFromAddress.rate().burst;
+    let sign_up = |i: i64, from: &'static str| {
+        let req = Request::post("/api/sign_up")
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, format!("http://{HOST}"))
+            .header("sec-fetch-site", "same-origin")
+            .header("x-forwarded-for", from)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("account=new{i}@qunli.test&password=long-enough-1")))
+            .unwrap();
+        app.send(req)
+    };
+    for i in 0..burst {
+        assert_eq!(sign_up(i, "203.0.113.9").await.status, StatusCode::OK);
+    }
+    assert!(is_limited(&sign_up(burst, "203.0.113.9").await));
+    assert_eq!(app.user_count().await, burst);
+    assert_eq!(sign_up(burst, "203.0.113.10").await.status, StatusCode::OK, "another address");
+}
