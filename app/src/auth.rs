@@ -1,6 +1,7 @@
 //! Passwords, session tokens and their cookies.
 
 use crate::error::AppError;
+use crate::gate::WorkGate;
 use crate::settings::Settings;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -11,61 +12,15 @@ use sha2::{Digest, Sha256};
 use store::users;
 use store::Db;
 
-/// Hashing and checking passwords is the most expensive thing a request can ask for (19 MiB
-/// and tens of milliseconds of a core each), so it runs under a process-wide limit: as many at
-/// a time as there are cores, and a short queue behind them. Beyond that the answer is 503
-/// with a retry hint, instead of a pile of work that slows every page down.
-pub struct HashGate {
-    /// One per hash running or waiting.
-    admitted: tokio::sync::Semaphore,
-    /// One per hash running.
-    running: tokio::sync::Semaphore,
-}
-
-impl HashGate {
-    pub fn new(running: usize, queue: usize) -> HashGate {
-        HashGate {
-            admitted: tokio::sync::Semaphore::new(running + queue),
-            running: tokio::sync::Semaphore::new(running),
-        }
-    }
-
-    /// Every slot, running and queued: what a request may be refused at.
-    pub fn capacity(&self) -> usize {
-        self.admitted.available_permits()
-    }
-
-    /// Runs `work` on a blocking thread when its turn comes, or refuses when the queue is full.
-    pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-        let _admitted = self.admitted.try_acquire().map_err(|_| AppError::Busy)?;
-        let _running = self.running.acquire().await.map_err(|_| AppError::Internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(|_| AppError::Internal)
-    }
-
-    /// Holds every slot, as a burst of sign-ins would (for tests of the refusal).
-    pub fn fill(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
-        let n = u32::try_from(self.admitted.available_permits()).ok()?;
-        self.admitted.try_acquire_many(n).ok()
-    }
-}
-
-impl Default for HashGate {
-    /// As many running as there are cores, twice as many waiting.
-    fn default() -> HashGate {
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-        HashGate::new(cores, 2 * cores)
-    }
-}
-
 /// argon2id with the crate's default parameters (19 MiB, 2 passes), off the async threads.
-pub async fn hash_password(gate: &HashGate, password: String) -> Result<String, AppError> {
+pub async fn hash_password(gate: &WorkGate, password: String) -> Result<String, AppError> {
     gate.run(move || Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()))
         .await?
         .map_err(|_| AppError::Internal)
 }
 
 /// Whether `password` matches `hash`; `Busy` when too many checks are already waiting.
-pub async fn verify_password(gate: &HashGate, password: String, hash: String) -> Result<bool, AppError> {
+pub async fn verify_password(gate: &WorkGate, password: String, hash: String) -> Result<bool, AppError> {
     gate.run(move || {
         PasswordHash::new(&hash)
             .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
@@ -76,7 +31,7 @@ pub async fn verify_password(gate: &HashGate, password: String, hash: String) ->
 
 /// The hash of a random password nobody knows, for sign-in attempts on accounts that do not
 /// exist: verifying against it takes as long as a real check.
-pub async fn dummy_hash(gate: &HashGate) -> Result<String, AppError> {
+pub async fn dummy_hash(gate: &WorkGate) -> Result<String, AppError> {
     static DUMMY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DUMMY
         .get_or_try_init(|| async {
@@ -136,36 +91,12 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_hash_with_argon2id_and_verify() {
-        let gate = HashGate::default();
+        let gate = WorkGate::for_passwords();
         let h = hash_password(&gate, "correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"));
         assert!(verify_password(&gate, "correct horse".into(), h.clone()).await.unwrap());
         assert!(!verify_password(&gate, "wrong horse".into(), h).await.unwrap());
         assert!(!verify_password(&gate, "x".into(), "not a hash".into()).await.unwrap());
-    }
-
-    #[tokio::test]
-    async fn hashing_beyond_the_cores_and_the_queue_is_refused() {
-        fn nothing() {}
-        let gate = HashGate::new(1, 2);
-        let (release, hold) = tokio::sync::oneshot::channel::<()>();
-        // One running (held until released), two waiting behind it: the gate is full.
-        let mut running = Box::pin(gate.run(move || {
-            let _ = hold.blocking_recv();
-        }));
-        let mut first = Box::pin(gate.run(nothing));
-        let mut second = Box::pin(gate.run(nothing));
-        let moment = std::time::Duration::from_millis(50);
-        assert!(tokio::time::timeout(moment, &mut running).await.is_err(), "held");
-        assert!(tokio::time::timeout(moment, &mut first).await.is_err(), "queued");
-        assert!(tokio::time::timeout(moment, &mut second).await.is_err(), "queued");
-        assert_eq!(gate.capacity(), 0);
-        assert_eq!(gate.run(nothing).await, Err(AppError::Busy));
-        let _ = release.send(());
-        assert_eq!(running.await, Ok(()));
-        assert_eq!(first.await, Ok(()));
-        assert_eq!(second.await, Ok(()));
-        assert_eq!(gate.capacity(), 3, "every slot is free again");
     }
 
     #[test]

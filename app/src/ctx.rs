@@ -23,8 +23,9 @@ pub struct AppState {
     pub instance: Arc<str>,
     /// Poked when a team changes, so open team pages hear of it at once.
     pub changes: Changes,
-    /// The limit on password hashing and checking in this process.
-    pub hashing: Arc<crate::auth::HashGate>,
+    /// Limits on password hashing and checking, and on photo decoding, in this process.
+    pub hashing: Arc<crate::gate::WorkGate>,
+    pub photos: Arc<crate::gate::WorkGate>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -166,7 +167,8 @@ impl AppState {
             leptos: LeptosOptions::builder().output_name("qunli").build(),
             instance: format!("test-{}", crate::auth::new_token().0).into(),
             changes: Changes::default(),
-            hashing: Arc::default(),
+            hashing: Arc::new(crate::gate::WorkGate::for_passwords()),
+            photos: Arc::new(crate::gate::WorkGate::for_photos()),
         }
     }
 }

@@ -46,7 +46,7 @@ impl AppError {
             BadTitle => "title",
             BadDescription => "description",
             BadUnit => "unit",
-            BadImage | BadUpload => "image",
+            BadImage | BadUpload | PhotoTooLarge => "image",
             BadPrice | PriceNotAboveTeamPrice { .. } => "price",
             BadOriginalPrice | OriginalNotAbovePrice => "original_price",
             BadStock | StockChanged { .. } => "stock",

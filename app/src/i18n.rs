@@ -1049,6 +1049,10 @@ impl Lang {
             NotRefundable => s("这个订单现在不能申请退款。", "This order cannot be refunded now."),
             RefundAlreadyDecided => s("这个退款申请已经处理过了。", "This refund request was already decided."),
             BadDecisionNote => s("拒绝时请写明原因，最多 200 个字。", "Say why, in at most 200 characters."),
+            PhotoTooLarge => s(
+                "照片像素太多：最多 4000 万像素，长边不超过 12000 像素。请缩小后再上传。",
+                "That photo has too many pixels: at most 40 megapixels, 12,000 on the long side. Shrink it and upload again.",
+            ),
             BadUpload => s("请上传 10 MB 以内的 JPEG、PNG、WebP 或 GIF 图片。", "Upload a JPEG, PNG, WebP or GIF photo of at most 10 MB."),
             BadTeamSize => s("成团人数应为 2 到 50 人。", "A team has 2 to 50 people."),
             BadTeamPrice => s("拼团价应大于 0，最多两位小数。", "The team price must be above 0 with at most two decimals."),

@@ -10,6 +10,11 @@ use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
 pub const MAX_UPLOAD_BYTES: usize = 10 * 1024 * 1024;
+/// The most pixels a photo may have (a 40 MP camera's), checked from the header before
+/// anything is decoded: a small file can claim a huge picture.
+pub const MAX_PIXELS: u64 = 40_000_000;
+/// The most memory the decoder may take for one photo.
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
 /// Square sizes kept for each photo: the product page and the lists.
 pub const DISPLAY: u32 = 800;
 pub const THUMB: u32 = 240;
@@ -34,13 +39,26 @@ pub fn store(data_dir: &Path, bytes: &[u8]) -> Result<String, AppError> {
         Some(ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::WebP | ImageFormat::Gif) => {}
         _ => return Err(domain::Error::BadUpload.into()),
     }
-    let mut reader = reader;
     let mut limits = Limits::default();
     limits.max_image_width = Some(12_000);
     limits.max_image_height = Some(12_000);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    // The size from the header first; only a photo within the limits is decoded.
+    let (w, h) = reader.into_dimensions().map_err(|_| domain::Error::BadUpload)?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS || w > 12_000 || h > 12_000 {
+        return Err(domain::Error::PhotoTooLarge.into());
+    }
+    let mut reader =
+        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| domain::Error::BadUpload)?;
     reader.limits(limits);
-    let img = reader.decode().map_err(|_| domain::Error::BadUpload)?;
+    let mut img = reader.decode().map_err(|_| domain::Error::BadUpload)?;
+    // A cheap shrink to twice the display size first, so the fine filter works on few pixels.
+    let short = img.width().min(img.height());
+    if short > 2 * DISPLAY {
+        let scale = f64::from(2 * DISPLAY) / f64::from(short);
+        let (nw, nh) = ((f64::from(img.width()) * scale) as u32, (f64::from(img.height()) * scale) as u32);
+        img = img.thumbnail_exact(nw.max(2 * DISPLAY), nh.max(2 * DISPLAY));
+    }
     let hash = hex::encode(Sha256::digest(bytes));
     let dir = media_dir(data_dir);
     std::fs::create_dir_all(&dir).map_err(|_| AppError::Internal)?;
@@ -90,6 +108,21 @@ mod tests {
             assert_eq!(&std::fs::read(&f).unwrap()[..3], &[0xFF, 0xD8, 0xFF], "JPEG");
         }
         assert_eq!(store(&d, &png(1200, 900)).unwrap(), hash, "the same photo is stored once");
+        std::fs::remove_dir_all(d).unwrap();
+    }
+
+    #[test]
+    fn a_small_file_that_claims_a_huge_picture_is_refused_from_its_header() {
+        let d = dir();
+        // 12000×11000 pixels of one grey in 128 KB: 132 MP, 396 MB once decoded as RGB.
+        let flat = include_bytes!("../tests/fixtures/flat-12000x11000.png");
+        let started = std::time::Instant::now();
+        assert_eq!(store(&d, flat), Err(domain::Error::PhotoTooLarge.into()));
+        assert!(started.elapsed() < std::time::Duration::from_millis(200), "{:?}", started.elapsed());
+        // A big but allowed photo is shrunk to the two sizes (cheaply first).
+        let hash = store(&d, &png(1800, 1700)).unwrap();
+        let img = image::open(media_dir(&d).join(format!("{hash}-{DISPLAY}.jpg"))).unwrap();
+        assert_eq!((img.width(), img.height()), (DISPLAY, DISPLAY));
         std::fs::remove_dir_all(d).unwrap();
     }
 

@@ -33,6 +33,8 @@ pub enum Error {
     BadDescription,
     BadUnit,
     BadImage,
+    /// An uploaded photo has more pixels than `media::MAX_PIXELS`.
+    PhotoTooLarge,
     BadPrice,
     BadOriginalPrice,
     OriginalNotAbovePrice,

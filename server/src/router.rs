@@ -22,6 +22,10 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+/// The largest request body anything but a photo upload takes: the longest form (a product's
+/// description, 5,000 characters of Chinese percent-encoded, and its options) fits twice over.
+pub const MAX_BODY_BYTES: usize = 128 * 1024;
+
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let metrics = Arc::new(Metrics::new());
@@ -34,15 +38,16 @@ pub fn router(state: AppState) -> Router {
             move || shell(opts.clone()),
         )
     };
+    // Photos may be large; every other request body (forms, server-function calls, webhooks)
+    // is small, and a bigger one is refused with 413 before it is read.
+    let uploads = Router::new()
+        .route("/console/p/{id}/photos", post(files::upload_photo))
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(middleware::from_fn(|req, next| limit_body(req, next, app::media::MAX_UPLOAD_BYTES + 64 * 1024)));
     let pages = Router::new()
         .route("/console/c/{id}/orders.csv", get(files::orders_csv))
         .route("/console/c/{id}/commissions.csv", get(files::commissions_csv))
         .route("/poster/p/{file}", get(files::poster))
-        .route(
-            "/console/p/{id}/photos",
-            post(files::upload_photo)
-                .layer(axum::extract::DefaultBodyLimit::max(app::media::MAX_UPLOAD_BYTES + 64 * 1024)),
-        )
         .leptos_routes_with_context(&state, routes, || {}, {
             let opts = opts.clone();
             move || shell(opts.clone())
@@ -57,6 +62,8 @@ pub fn router(state: AppState) -> Router {
                 res
             }
         })
+        .layer(middleware::from_fn(|req, next| limit_body(req, next, MAX_BODY_BYTES)))
+        .merge(uploads)
         .layer(middleware::from_fn_with_state(state.clone(), request_context));
 
     let site = state.leptos.site_root.to_string();
@@ -110,7 +117,8 @@ pub fn router(state: AppState) -> Router {
         ops =
             ops.route("/__test/clock", post(hooks::test_move_clock)).route("/__test/jobs", post(hooks::test_run_jobs));
     }
-    ops.merge(assets)
+    ops.layer(middleware::from_fn(|req, next| limit_body(req, next, MAX_BODY_BYTES)))
+        .merge(assets)
         .with_state(state.clone())
         .layer(axum::Extension(metrics.clone()))
         .layer(axum::Extension(sse::Live::new()))
@@ -155,6 +163,23 @@ async fn request_context(State(st): State<AppState>, req: Request, next: Next) -
         );
     }
     res
+}
+
+/// Refuses a request body over `max` bytes with 413, before any handler reads it: at once when
+/// its declared length is too big, otherwise (a chunked body) by reading at most `max` bytes.
+async fn limit_body(req: Request, next: Next, max: usize) -> Response {
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > max as u64 => return StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Some(_) => return next.run(req).await,
+        None if req.method() == Method::GET || req.method() == Method::HEAD => return next.run(req).await,
+        None => {}
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, max).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Err(_) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+    }
 }
 
 async fn healthz(State(st): State<AppState>) -> impl IntoResponse {

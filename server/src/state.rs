@@ -19,7 +19,7 @@ pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
         .load_secret()
         .map_err(|e| format!("QUNLI_DATA_DIR: cannot keep the secret key in {}: {e}", cfg.data_dir.display()))?;
     let clock = Clock::default();
-    let hashing = Arc::new(app::auth::HashGate::default());
+    let hashing = Arc::new(app::gate::WorkGate::for_passwords());
     if cfg.seed_demo {
         let hash = app::auth::hash_password(&hashing, store::demo::PASSWORD.into()).await.map_err(|e| e.to_string())?;
         if store::demo::seed_if_empty(&db, &hash, clock.now_ms()).await.map_err(|e| e.to_string())? {
@@ -46,6 +46,7 @@ pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
         instance: app::auth::new_token().0.into(),
         changes: Changes::default(),
         hashing,
+        photos: Arc::new(app::gate::WorkGate::for_photos()),
     })
 }
 

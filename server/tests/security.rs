@@ -522,3 +522,56 @@ async fn sign_ups_are_limited_per_address() {
     assert_eq!(app.user_count().await, burst);
     assert_eq!(sign_up(burst, "203.0.113.10").await.status, StatusCode::OK, "another address");
 }
+
+// ---- Uploads ----
+
+#[tokio::test]
+async fn a_photo_that_claims_too_many_pixels_is_refused_before_decoding_and_uploads_are_limited() {
+    let app = test_app().await;
+    let (owner_id, owner, _, product) = app.shop().await;
+    let upload = |bytes: &[u8]| {
+        let (ct, body) = multipart(bytes, "flat.png");
+        Request::post(format!("/console/p/{product}/photos"))
+            .header(header::HOST, HOST)
+            .header(header::ORIGIN, format!("http://{HOST}"))
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::COOKIE, owner.clone())
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let flat = include_bytes!("../../app/tests/fixtures/flat-12000x11000.png");
+    let started = std::time::Instant::now();
+    let r = app.send(upload(flat)).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(1), "{:?}", started.elapsed());
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.flash().unwrap().error, Some(app::error::AppError::Rule(domain::Error::PhotoTooLarge)));
+    assert_eq!(store::products::images(&app.st.db, product).await.unwrap(), vec!["salmon".to_string()]);
+    // The owner's upload bucket is spent by a burst (each attempt takes a token): the next is
+    // refused with the wait, and nothing is decoded.
+    let burst = domain::limits::Action::Upload.rate().burst;
+    for _ in 1..burst {
+        store::limits::take(&app.st.db, domain::limits::Action::Upload, owner_id, app.st.clock.now_ms()).await.unwrap();
+    }
+    let r = app.send(upload(&png_bytes())).await;
+    let f = r.flash().unwrap();
+    assert!(
+        matches!(f.error, Some(app::error::AppError::Rule(domain::Error::TooManyAttempts { .. }))),
+        "{:?}",
+        f.error
+    );
+    assert_eq!(store::products::images(&app.st.db, product).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn request_bodies_beyond_the_limit_are_refused_before_they_are_read() {
+    let app = test_app().await;
+    let big = format!("account=13900000045&password={}", "x".repeat(server::router::MAX_BODY_BYTES));
+    for path in ["/api/sign_in", "/api/sign_up", "/webhooks/sandbox"] {
+        let r = app.post(path, &big, None, false).await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+    }
+    assert_eq!(app.user_count().await, 0);
+    // A long form within the limit is read as usual (and answered by the rules).
+    let r = app.post("/api/sign_in", &format!("account=13900000045&password={}", "x".repeat(1000)), None, false).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}

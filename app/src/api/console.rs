@@ -29,7 +29,9 @@ pub async fn create_community(name: String, slug: String, intro: String, cover: 
         let v = ctx::viewer()?;
         let draft = CommunityDraft::parse(&name, &slug, &intro, &cover)?;
         let st = ctx::state();
-        Ok(store::communities::create(&st.db, v.id, &draft, st.clock.now_ms()).await?)
+        let now = st.clock.now_ms();
+        store::limits::take(&st.db, domain::limits::Action::CreateCommunity, v.id, now).await?;
+        Ok(store::communities::create(&st.db, v.id, &draft, now).await?)
     }
     .await;
     super::form::finish(
@@ -406,11 +408,10 @@ pub async fn upload_photo(
     let v = viewer.ok_or(domain::Error::SignInRequired)?;
     let product = store::products::by_id(&st.db, product_id).await?.ok_or(domain::Error::NotFound)?;
     let (g, _) = super::console_for(&st.db, v, product.community_id, Role::Staff).await?;
+    store::limits::take(&st.db, domain::limits::Action::Upload, v.id, st.clock.now_ms()).await?;
     let data_dir = st.settings.data_dir.clone();
-    // Decoding and resizing are CPU work: off the async threads.
-    let hash = tokio::task::spawn_blocking(move || media::store(&data_dir, &bytes))
-        .await
-        .map_err(|_| AppError::Internal)??;
+    // Decoding and resizing are CPU work: off the async threads, one photo at a time.
+    let hash = st.photos.run(move || media::store(&data_dir, &bytes)).await??;
     Ok(store::products::add_image(&st.db, &g, product_id, &media::key_for(&hash)).await?)
 }
 

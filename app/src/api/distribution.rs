@@ -106,7 +106,9 @@ pub async fn request_withdrawal(community_id: i64, amount: String) -> Result<i64
         let c = store::communities::by_id(&st.db, community_id).await?.ok_or(domain::Error::NotFound)?;
         slug = c.slug;
         let amount = Fen::parse_yuan(&amount).ok_or(domain::Error::WithdrawalTooSmall)?;
-        Ok(store::distribution::request_withdrawal(&st.db, community_id, v.id, amount, st.clock.now_ms()).await?)
+        let now = st.clock.now_ms();
+        store::limits::take(&st.db, domain::limits::Action::Withdraw, v.id, now).await?;
+        Ok(store::distribution::request_withdrawal(&st.db, community_id, v.id, amount, now).await?)
     }
     .await;
     super::form::finish(

@@ -44,6 +44,13 @@ impl Reply {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
     }
 
+    /// The flash a form's redirect left (the error or notice the next page shows).
+    pub fn flash(&self) -> Option<app::flash::Flash> {
+        let cookie = self.cookies().into_iter().find(|c| c.starts_with("qunli_flash="))?;
+        let value = cookie.trim_start_matches("qunli_flash=").split(';').next()?.to_string();
+        app::flash::decode_flash(&value)
+    }
+
     pub fn cookies(&self) -> Vec<String> {
         self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).map(str::to_string).collect()
     }
