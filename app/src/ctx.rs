@@ -48,6 +48,10 @@ pub struct RequestCtx {
     /// The referral code of the link that brought this visitor (the `?ref=` of this request, or
     /// the cookie an earlier one left); resolved to a member only when an order needs it.
     pub ref_code: Option<String>,
+    /// The browser opened this page itself (a link, the address bar, a form), rather than
+    /// fetching it for another page (an image, a script, a frame): only then may a GET change
+    /// anything, such as remembering a referral link or marking notifications read.
+    pub navigation: bool,
 }
 
 pub const LANG_COOKIE: &str = "qunli_lang";
@@ -88,7 +92,16 @@ impl RequestCtx {
             _ => 0,
         };
         let ref_code = cookie(headers, REF_COOKIE).and_then(domain::referral::parse_code);
-        RequestCtx { viewer, session_hash, lang, flash, client_ip, unread, ref_code }
+        RequestCtx {
+            viewer,
+            session_hash,
+            lang,
+            flash,
+            client_ip,
+            unread,
+            ref_code,
+            navigation: is_navigation(headers),
+        }
     }
 
     /// A page opened through a referral link (`?ref=CODE`): records the visit and returns the
@@ -110,6 +123,17 @@ impl RequestCtx {
         self.ref_code = Some(code.clone());
         let secure = if st.settings.secure_cookies() { "; Secure" } else { "" };
         Some(format!("{REF_COOKIE}={code}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}", REF_DAYS * 86_400))
+    }
+}
+
+/// Whether a request is a top-level navigation: `Sec-Fetch-Mode: navigate` or `Sec-Fetch-Dest:
+/// document` from browsers that send them; from one that sends neither, a request that asks
+/// for HTML first (an image or a script does not).
+pub fn is_navigation(headers: &HeaderMap) -> bool {
+    let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match (h("sec-fetch-mode"), h("sec-fetch-dest")) {
+        (None, None) => h("accept").is_some_and(|a| a.starts_with("text/html")),
+        (mode, dest) => mode == Some("navigate") || dest == Some("document"),
     }
 }
 

@@ -11,8 +11,22 @@ fn cleaner() -> &'static ammonia::Builder<'static> {
     CLEANER.get_or_init(|| {
         let mut b = ammonia::Builder::default();
         b.link_rel(Some("nofollow noopener noreferrer")).url_schemes(["http", "https", "mailto"].into_iter().collect());
+        // Pictures only from this site's own photos: an image elsewhere would tell another site
+        // who reads the page, and one here (`/p/1?ref=…`) would make every reader's browser
+        // request a page on their behalf.
+        b.attribute_filter(|element, attribute, value| match (element, attribute) {
+            ("img", "src") if !is_own_photo(value) => None,
+            _ => Some(value.into()),
+        });
         b
     })
+}
+
+/// A photo uploaded here: `/media/<hash>-<size>.jpg`, nothing else.
+fn is_own_photo(src: &str) -> bool {
+    src.strip_prefix("/media/")
+        .and_then(|f| f.strip_suffix(".jpg"))
+        .is_some_and(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
 }
 
 /// Rendered descriptions by their Markdown: the same text always gives the same HTML, so a
@@ -51,6 +65,18 @@ mod tests {
         assert!(h.contains("<strong>冰鲜</strong>"));
         assert!(h.contains("<li>刺身</li>"));
         assert!(h.contains(r#"<a href="https://example.com" rel="nofollow noopener noreferrer">牧场</a>"#), "{h}");
+    }
+
+    #[test]
+    fn pictures_come_only_from_this_sites_photos() {
+        let own = "/media/0a1b2c-800.jpg";
+        let h = to_safe_html(&format!(
+            "![鱼]({own})\n\n![跟踪](https://tracker.example/p.gif)\n\n![推荐](/p/1?ref=AMY23456)\n\n<img src=\"//evil.example/x.jpg\">"
+        ));
+        assert!(h.contains(&format!("src=\"{own}\"")), "{h}");
+        for gone in ["tracker.example", "ref=AMY23456", "evil.example"] {
+            assert!(!h.contains(gone), "{gone}: {h}");
+        }
     }
 
     #[test]

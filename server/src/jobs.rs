@@ -9,7 +9,7 @@
 use app::ctx::AppState;
 use app::error::AppError;
 use serde::{Deserialize, Serialize};
-use store::{distribution, groupbuy, jobs, limits, orders, refunds, users};
+use store::{distribution, groupbuy, jobs, limits, orders, referral, refunds, users};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobReport {
@@ -22,7 +22,7 @@ pub struct JobReport {
     /// Frozen commissions whose holding time passed, now withdrawable.
     pub commissions_settled: usize,
     /// Rows that no longer mean anything deleted: expired sessions, full rate-limit buckets,
-    /// forgotten sign-in attempts.
+    /// forgotten sign-in attempts, referral visits older than half a year.
     pub purged: usize,
     /// False when another instance held the lease and this run did nothing.
     pub ran: bool,
@@ -163,7 +163,10 @@ async fn run_phase(st: &AppState, phase: Phase, now: i64, report: &mut JobReport
             }
         }
         Phase::Purge => {
-            report.purged += (users::purge_sessions(&st.db, now).await? + limits::purge(&st.db, now).await?) as usize;
+            let sessions = users::purge_sessions(&st.db, now).await?;
+            let counters = limits::purge(&st.db, now).await?;
+            let visits = referral::purge_visits(&st.db, now).await?;
+            report.purged += (sessions + counters + visits) as usize;
         }
     }
     match failed {

@@ -144,7 +144,9 @@ async fn request_context(State(st): State<AppState>, req: Request, next: Next) -
     let is_page = req.method() == Method::GET && !req.uri().path().starts_with("/api/");
     let mut ctx = RequestCtx::from_headers(&st, req.headers(), ip, is_page).await;
     let ref_cookie = match (is_page, req.uri().query()) {
-        (true, Some(q)) if q.contains("ref=") => ctx.follow_referral_link(&st, req.uri().path(), q).await,
+        (true, Some(q)) if ctx.navigation && q.contains("ref=") => {
+            ctx.follow_referral_link(&st, req.uri().path(), q).await
+        }
         _ => None,
     };
     let had_flash = ctx.flash.is_some();

@@ -575,3 +575,67 @@ async fn request_bodies_beyond_the_limit_are_refused_before_they_are_read() {
     let r = app.post("/api/sign_in", &format!("account=13900000045&password={}", "x".repeat(1000)), None, false).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
+
+// ---- GET changes nothing a page can trigger ----
+
+#[tokio::test]
+async fn a_referral_link_loaded_as_an_image_sets_no_cookie_and_records_no_visit() {
+    let app = test_app().await;
+    let (_, _, _, product) = app.shop().await;
+    let (amy, _) = app.member("amy").await;
+    let code = store::referral::code_for(&app.st.db, amy, 1).await.unwrap();
+    let fetch = |mode: &str, dest: &str, accept: &str| {
+        Request::get(format!("/p/{product}?ref={code}"))
+            .header(header::HOST, HOST)
+            .header("sec-fetch-mode", mode)
+            .header("sec-fetch-dest", dest)
+            .header(header::ACCEPT, accept)
+            .body(Body::empty())
+            .unwrap()
+    };
+    // An <img> in someone's description, a fetch from a script, a frame: nothing.
+    for (mode, dest, accept) in
+        [("no-cors", "image", "image/avif,image/webp,*/*"), ("cors", "empty", "*/*"), ("no-cors", "script", "*/*")]
+    {
+        let r = app.send(fetch(mode, dest, accept)).await;
+        assert!(r.cookies().iter().all(|c| !c.starts_with("qunli_ref=")), "{dest}");
+    }
+    let old_browser_image =
+        Request::get(format!("/p/{product}?ref={code}")).header(header::HOST, HOST).header(header::ACCEPT, "image/*");
+    let r = app.send(old_browser_image.body(Body::empty()).unwrap()).await;
+    assert!(r.cookies().iter().all(|c| !c.starts_with("qunli_ref=")));
+    assert_eq!(store::referral::visits_of(&app.st.db, amy).await.unwrap(), 0);
+    // Opening the link is a visit, once a day however often it is opened.
+    for _ in 0..3 {
+        let r = app.send(fetch("navigate", "document", "text/html")).await;
+        assert!(r.cookies().iter().any(|c| c.starts_with(&format!("qunli_ref={code};"))));
+    }
+    assert_eq!(store::referral::visits_of(&app.st.db, amy).await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn notifications_are_marked_read_only_when_the_member_opens_them() {
+    let app = test_app().await;
+    let (id, cookie) = app.member("mei").await;
+    sqlx::query(
+        "INSERT INTO notifications (id, user_id, kind, order_id, amount, created_at) VALUES ($1, $2, 'order_paid', NULL, 0, 1)",
+    )
+    .bind(app.st.db.id())
+    .bind(id)
+    .execute(&app.st.db.pool)
+    .await
+    .unwrap();
+    let fetch = |mode: &str, dest: &str| {
+        Request::get("/me/notifications")
+            .header(header::HOST, HOST)
+            .header(header::COOKIE, cookie.clone())
+            .header("sec-fetch-mode", mode)
+            .header("sec-fetch-dest", dest)
+            .body(Body::empty())
+            .unwrap()
+    };
+    assert_eq!(app.send(fetch("no-cors", "image")).await.status, StatusCode::OK);
+    assert_eq!(store::notifications::unread_count(&app.st.db, id).await.unwrap(), 1);
+    assert_eq!(app.send(fetch("navigate", "document")).await.status, StatusCode::OK);
+    assert_eq!(store::notifications::unread_count(&app.st.db, id).await.unwrap(), 0);
+}

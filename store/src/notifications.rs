@@ -88,8 +88,8 @@ pub async fn unread_count(db: &Db, user: i64) -> Result<i64, Error> {
         .await?)
 }
 
-/// The newest notifications, then marks them read.
-pub async fn list_and_mark_read(db: &Db, user: i64, now: i64) -> Result<Vec<Notification>, Error> {
+/// The newest notifications (the unread ones marked as such).
+pub async fn list(db: &Db, user: i64) -> Result<Vec<Notification>, Error> {
     let list: Vec<Notification> = sql!(
         query_as,
         "SELECT id, kind, order_id, amount, created_at, CAST(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END AS BIGINT) AS unread \
@@ -98,8 +98,13 @@ pub async fn list_and_mark_read(db: &Db, user: i64, now: i64) -> Result<Vec<Noti
     )
     .fetch_all(&db.pool)
     .await?;
+    Ok(list)
+}
+
+/// Marks every notification of the member read.
+pub async fn mark_read(db: &Db, user: i64, now: i64) -> Result<(), Error> {
     sql!(query, "UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL", now, user)
         .execute(&db.pool)
         .await?;
-    Ok(list)
+    Ok(())
 }

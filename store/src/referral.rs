@@ -50,16 +50,27 @@ pub async fn user_by_code(db: &Db, code: &str) -> Result<Option<i64>, Error> {
 pub async fn record_visit(db: &Db, referrer: i64, visitor: &str, path: &str, now: i64) -> Result<(), Error> {
     sql!(
         query,
-        "INSERT INTO referral_visits (id, referrer_id, visitor, path, at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO referral_visits (id, referrer_id, visitor, path, at, day) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (referrer_id, visitor, day) DO NOTHING",
         db.id(),
         referrer,
         visitor,
         path.chars().take(300).collect::<String>(),
-        now
+        now,
+        now.div_euclid(domain::time::ms(domain::time::DAY))
     )
     .execute(&db.pool)
     .await?;
     Ok(())
+}
+
+/// How long visits are kept (the funnel looks back at most 90 days).
+pub const KEEP_VISITS: std::time::Duration = std::time::Duration::from_secs(180 * 86_400);
+
+/// Deletes visits older than `KEEP_VISITS`; returns how many went.
+pub async fn purge_visits(db: &Db, now: i64) -> Result<u64, Error> {
+    let before = now - domain::time::ms(KEEP_VISITS);
+    Ok(sql!(query, "DELETE FROM referral_visits WHERE at < $1", before).execute(&db.pool).await?.rows_affected())
 }
 
 pub async fn visits_of(db: &Db, referrer: i64) -> Result<i64, Error> {

@@ -243,15 +243,15 @@ pub async fn poster_png(
     let site = std::path::PathBuf::from(st.leptos.site_root.to_string());
     let media = media::media_dir(&st.settings.data_dir);
     let (key, price) = (p.image.clone(), p.price);
-    tokio::task::spawn_blocking(move || {
-        poster::get_or_render(&cache, || poster::picture(&site, &media, &key), price, &code, &link)
-    })
-    .await
-    .map_err(|_| AppError::Internal)?
-    .map_err(|e| {
-        tracing::error!(error = %e, "poster not drawn");
-        AppError::Internal
-    })
+    // Drawn once per product, picture, price and link, then served from the cache; drawing
+    // shares the photo decoder's limit, so images that request posters cannot pile up work.
+    st.photos
+        .run(move || poster::get_or_render(&cache, || poster::picture(&site, &media, &key), price, &code, &link))
+        .await?
+        .map_err(|e| {
+            tracing::error!(error = %e, "poster not drawn");
+            AppError::Internal
+        })
 }
 
 // ---- Owner console ----

@@ -287,7 +287,8 @@ pub struct NotificationsData {
     pub items: Vec<domain::model::Notification>,
 }
 
-/// The member's notifications, newest first; opening them marks them read.
+/// The member's notifications, newest first; opening the page (a top-level navigation, not an
+/// image or a fetch another page makes) marks them read.
 #[server(prefix = "/api", endpoint = "load_notifications")]
 pub async fn load_notifications() -> Result<NotificationsData, AppError> {
     super::form::reply(
@@ -295,7 +296,10 @@ pub async fn load_notifications() -> Result<NotificationsData, AppError> {
             use crate::ctx;
             let v = ctx::viewer()?;
             let st = ctx::state();
-            let items = store::notifications::list_and_mark_read(&st.db, v.id, st.clock.now_ms()).await?;
+            let items = store::notifications::list(&st.db, v.id).await?;
+            if ctx::request().navigation {
+                store::notifications::mark_read(&st.db, v.id, st.clock.now_ms()).await?;
+            }
             Ok(NotificationsData { items })
         }
         .await,
