@@ -149,7 +149,10 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) | ServerFnErrorErr::MissingArg(_) => {
-                domain::Error::BadRequest.into()
+                let e = domain::Error::BadRequest.into();
+                #[cfg(feature = "ssr")]
+                crate::api::form::undecodable(&e);
+                e
             }
             _ => AppError::Internal,
         }

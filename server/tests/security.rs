@@ -639,3 +639,70 @@ async fn notifications_are_marked_read_only_when_the_member_opens_them() {
     assert_eq!(app.send(fetch("navigate", "document")).await.status, StatusCode::OK);
     assert_eq!(store::notifications::unread_count(&app.st.db, id).await.unwrap(), 0);
 }
+
+// ---- Bad input never answers 500 ----
+
+/// Every server function, called with arguments that do not decode (missing, empty, not a
+/// number, too big for one, NUL), by a script and by a browser's form post: a 400 with the
+/// message (or back to the form with it), never a 500. Arguments that decode but name nothing
+/// get the rules' answers (404, 403…), never a 500 either.
+#[tokio::test]
+async fn every_server_function_answers_undecodable_arguments_with_400() {
+    let app = test_app().await;
+    let (_, cookie) = app.member("sweeper").await;
+    // Every argument name that holds a number somewhere.
+    let numbers = [
+        "community_id",
+        "product_id",
+        "order_id",
+        "sku_id",
+        "before",
+        "refund_id",
+        "item_id",
+        "address_id",
+        "activity_id",
+        "withdrawal_id",
+        "user_id",
+        "team_id",
+        "q",
+        "id",
+    ];
+    let paths: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
+    assert!(paths.len() > 40, "{} server functions found", paths.len());
+    let mut tried = 0;
+    for (path, method) in &paths {
+        assert_eq!(*method, axum::http::Method::POST, "{path}");
+        for garbage in ["", "abc", "99999999999999999999", "1e308", "%00", "-1"] {
+            let form: Vec<String> = numbers.iter().map(|n| format!("{n}={garbage}")).collect();
+            let form = form.join("&");
+            for (body, html) in [(form.as_str(), false), (form.as_str(), true), ("", false)] {
+                let r = app.post(path, body, Some(&cookie), html).await;
+                tried += 1;
+                assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{path} {body:?} html={html}: {}", r.body);
+                if html {
+                    // A browser's form always goes somewhere it can show the answer.
+                    assert_eq!(r.status, StatusCode::FOUND, "{path} {body:?}: {}", r.body);
+                    let here = format!("http://{HOST}/");
+                    let local = |l: &str| (l.starts_with('/') && !l.starts_with("//")) || l.starts_with(&here);
+                    assert!(r.location().is_some_and(local), "{path}: {:?}", r.location());
+                } else if r.body.contains("BadRequest") {
+                    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path} {body:?}");
+                }
+            }
+        }
+    }
+    assert!(tried > 500);
+    // A form post whose page sent a referrer like `http://host//evil.example/` goes back to `/`.
+    let b = Request::post("/api/ship_order")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, format!("http://{HOST}"))
+        .header("sec-fetch-site", "same-origin")
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, format!("http://{HOST}//evil.example/x"))
+        .header(header::COOKIE, cookie.clone())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let r = app.send(b.body(Body::from("order_id=abc")).unwrap()).await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    assert_eq!(r.location(), Some("/"));
+    assert_eq!(r.flash().unwrap().error, Some(app::error::AppError::Rule(domain::Error::BadRequest)));
+}

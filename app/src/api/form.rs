@@ -22,7 +22,8 @@ pub fn is_form_post() -> bool {
         .unwrap_or(false)
 }
 
-/// The page the form was on (path and query only, so it can never point at another site).
+/// The page the form was on (a local path and query only, so it can never point at another
+/// site: `http://here//evil.example/` gives `/`).
 fn back() -> String {
     parts()
         .and_then(|p| p.headers.get(REFERER).and_then(|v| v.to_str().ok()).map(str::to_string))
@@ -30,7 +31,23 @@ fn back() -> String {
             let after_scheme = r.split_once("://").map(|(_, rest)| rest).unwrap_or(&r);
             after_scheme.find('/').map(|i| after_scheme[i..].to_string())
         })
+        .and_then(|path| domain::account::safe_next(Some(&path)))
         .unwrap_or_else(|| "/".into())
+}
+
+/// A server function whose arguments could not be read (one missing, `abc` where a number
+/// goes, a number too big): answered like any other bad input — 400 with the message for a
+/// script, back to the form with it for a browser's form post — never a 500.
+pub fn undecodable(e: &AppError) {
+    if parts().is_none() {
+        return;
+    }
+    if is_form_post() {
+        set_flash(&Flash { error: Some(e.clone()), notice: None, values: vec![] });
+        leptos_axum::redirect(&back());
+    } else if let Some(res) = use_context::<ResponseOptions>() {
+        res.set_status(StatusCode::BAD_REQUEST);
+    }
 }
 
 pub fn set_cookie(value: &str) {
