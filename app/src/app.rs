@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/me/notifications") view=NotificationsPage ssr=SsrMode::Async/>
                 <Route path=path!("/console/c/:id/refunds") view=ConsoleRefundsPage ssr=SsrMode::Async/>
                 <Route path=path!("/me") view=MePage ssr=SsrMode::Async/>
+                <Route path=path!("/me/security") view=SecurityPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/addresses") view=AddressesPage ssr=SsrMode::Async/>
                 <Route path=path!("/me/addresses/new") view=NewAddressPage ssr=SsrMode::Async/>
                 <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async/>

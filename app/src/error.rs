@@ -37,6 +37,7 @@ impl AppError {
         Some(match rule {
             AccountMissing | BadPhone | BadEmail | AccountExists => "account",
             PasswordTooShort | PasswordTooLong | WrongPassword => "password",
+            WrongCurrentPassword => "current_password",
             NicknameTooLong => "nickname",
             BadCommunityName => "name",
             BadSlug | SlugTaken => "slug",

@@ -14,6 +14,7 @@ pub enum Notice {
     AddedToCart,
     RefundRequested,
     WithdrawalRequested,
+    PasswordChanged,
 }
 
 /// What a form post leaves for the page it returns to: the error and what was typed (never a

@@ -190,6 +190,14 @@ catalogue! {
     sign_in: "登录", "Sign in";
     sign_up: "注册", "Sign up";
     sign_out: "退出登录", "Sign out";
+    security_title: "账号与安全", "Account and security";
+    change_password: "修改密码", "Change password";
+    change_password_hint: "修改后，其他手机和电脑上的登录都会退出，这台设备保持登录。", "Every other phone and computer is signed out; this one stays signed in.";
+    current_password_label: "当前密码", "Current password";
+    new_password_label: "新密码（至少 8 位）", "New password (at least 8 characters)";
+    password_changed_notice: "密码已修改，其他设备已退出登录。", "Password changed. Other devices are signed out.";
+    sign_out_everywhere: "退出所有设备", "Sign out everywhere";
+    sign_out_everywhere_hint: "手机丢了或在别人的电脑上登录过？在所有设备上退出登录，包括这一台。", "Lost a phone or signed in on someone else's computer? Sign out on every device, this one included.";
     visitor: "未登录", "Not signed in";
     visitor_hint: "登录后可加入社群、下单购买。", "Sign in to join communities and buy.";
     all_orders: "全部订单", "All orders";
@@ -954,6 +962,7 @@ impl Lang {
             PasswordTooShort => s("密码至少 8 位。", "The password needs at least 8 characters."),
             PasswordTooLong => s("密码最多 128 位。", "The password can have at most 128 characters."),
             WrongPassword => s("账号或密码不正确。", "Wrong account or password."),
+            WrongCurrentPassword => s("当前密码不正确。", "The current password is wrong."),
             TooManyAttempts { seconds } => {
                 let minutes = (seconds + 59) / 60;
                 match (zh, *seconds < 90) {

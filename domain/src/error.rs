@@ -16,6 +16,8 @@ pub enum Error {
     PasswordTooShort,
     PasswordTooLong,
     WrongPassword,
+    /// The current password given to change it was wrong.
+    WrongCurrentPassword,
     /// A limit was reached; the next try is possible in `seconds`.
     TooManyAttempts {
         seconds: i64,

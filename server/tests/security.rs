@@ -706,3 +706,62 @@ async fn every_server_function_answers_undecodable_arguments_with_400() {
     assert_eq!(r.location(), Some("/"));
     assert_eq!(r.flash().unwrap().error, Some(app::error::AppError::Rule(domain::Error::BadRequest)));
 }
+
+// ---- Sessions and accounts ----
+
+/// Signs `account` in with `password`; the session cookie header on success.
+async fn session_for(app: &TestApp, account: &str, password: &str) -> Option<String> {
+    let r = sign_in_from(app, account, password, None).await;
+    let c = r.cookies().into_iter().find(|c| c.starts_with("qunli_session="))?;
+    Some(c.split(';').next()?.to_string())
+}
+
+#[tokio::test]
+async fn a_new_password_signs_out_every_other_device_and_sign_out_everywhere_ends_them_all() {
+    let app = test_app().await;
+    let hash = app::auth::hash_password(&app.st.hashing, "first-password".into()).await.unwrap();
+    store::users::create(&app.st.db, &Account::Phone("13900000046".into()), &hash, "阿梅", 1).await.unwrap();
+    let phone = session_for(&app, "13900000046", "first-password").await.unwrap();
+    let laptop = session_for(&app, "13900000046", "first-password").await.unwrap();
+    let app = &app;
+    let signed_in = |c: String| async move { app.get("/me/security", Some(&c)).await.body.contains("当前密码") };
+    assert!(signed_in(phone.clone()).await && signed_in(laptop.clone()).await);
+    // The current password is checked (a wrong one changes nothing), the new one must be valid.
+    let wrong =
+        app.post("/api/change_password", "current_password=guess&password=second-password", Some(&phone), true).await;
+    assert_eq!(wrong.flash().unwrap().error, Some(app::error::AppError::Rule(domain::Error::WrongCurrentPassword)));
+    let short =
+        app.post("/api/change_password", "current_password=first-password&password=short", Some(&phone), true).await;
+    assert_eq!(short.flash().unwrap().error, Some(app::error::AppError::Rule(domain::Error::PasswordTooShort)));
+    assert!(signed_in(laptop.clone()).await);
+    let ok = app
+        .post("/api/change_password", "current_password=first-password&password=second-password", Some(&phone), true)
+        .await;
+    assert_eq!(ok.location(), Some("/me/security"));
+    assert!(signed_in(phone.clone()).await, "this device stays signed in");
+    assert!(!signed_in(laptop).await, "the other device is signed out");
+    assert!(session_for(&app, "13900000046", "first-password").await.is_none());
+    let tablet = session_for(&app, "13900000046", "second-password").await.unwrap();
+    // Sign out everywhere: both sessions end, and the cookie is cleared.
+    let r = app.post("/api/sign_out_everywhere", "", Some(&phone), true).await;
+    assert_eq!(r.location(), Some("/signin"));
+    assert!(r.cookies().iter().any(|c| c.starts_with("qunli_session=;")));
+    assert!(!signed_in(phone).await && !signed_in(tablet).await);
+}
+
+#[tokio::test]
+async fn the_jobs_purge_expired_sessions_and_spent_limits() {
+    let app = test_app().await;
+    let (id, _) = app.member("old").await;
+    store::users::create_session(&app.st.db, "expired", id, 1, 2).await.unwrap();
+    store::limits::take(&app.st.db, domain::limits::Action::Upload, id, 1).await.unwrap();
+    let count = |sql: &'static str| {
+        let pool = app.st.db.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    let (sessions, buckets) = ("SELECT COUNT(*) FROM sessions", "SELECT COUNT(*) FROM rate_limits");
+    assert_eq!((count(sessions).await, count(buckets).await), (2, 1));
+    let report = server::jobs::run_once(&app.st).await.unwrap();
+    assert!(report.purged >= 2, "{report:?}");
+    assert_eq!((count(sessions).await, count(buckets).await), (1, 0), "the live session stays");
+}

@@ -119,6 +119,45 @@ pub async fn sign_in(account: String, password: String, next: Option<String>) ->
     super::form::finish(result, |_| after_sign_in(next), &[("account", &account), ("next", &next_c)])
 }
 
+/// Changes the member's password after checking the current one (counted like a sign-in, so
+/// the form cannot be used to guess it); every other session of theirs ends.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(current_password: String, password: String) -> Result<(), AppError> {
+    use crate::flash::Notice;
+    use crate::{auth, ctx};
+    use store::users;
+    let result = async {
+        let v = ctx::viewer()?;
+        domain::account::check_new_password(&password)?;
+        let st = ctx::state();
+        let now = st.clock.now_ms();
+        let user = users::by_id(&st.db, v.id).await?.ok_or(domain::Error::SignInRequired)?;
+        if check_password(&user.account(), &current_password, now).await? != Some(v.id) {
+            return Err(domain::Error::WrongCurrentPassword.into());
+        }
+        let hash = auth::hash_password(&st.hashing, password.clone()).await?;
+        let here = ctx::request().session_hash;
+        Ok(users::set_password(&st.db, v.id, &hash, here.as_deref()).await?)
+    }
+    .await;
+    super::form::finish(result, |_| super::form::Next::with("/me/security", Notice::PasswordChanged), &[])
+}
+
+/// Ends every session of the member, this one included.
+#[server(prefix = "/api", endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    use crate::{auth, ctx};
+    let result = async {
+        let v = ctx::viewer()?;
+        let st = ctx::state();
+        store::users::delete_sessions(&st.db, v.id).await?;
+        super::form::set_cookie(&auth::clear_session_cookie(&st.settings));
+        Ok(())
+    }
+    .await;
+    super::form::finish(result, |_| super::form::Next::to("/signin"), &[])
+}
+
 #[server(prefix = "/api", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::{auth, ctx};

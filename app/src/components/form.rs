@@ -16,6 +16,7 @@ pub fn NoticeBanner() -> impl IntoView {
             Notice::AddedToCart => t.added_to_cart,
             Notice::RefundRequested => t.refund_requested_notice,
             Notice::WithdrawalRequested => t.withdrawal_requested_notice,
+            Notice::PasswordChanged => t.password_changed_notice,
         };
         view! { <p class="banner banner-ok" role="status">{text}</p> }
     });

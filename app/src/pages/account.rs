@@ -66,6 +66,43 @@ pub fn SignInPage() -> impl IntoView {
     }
 }
 
+/// 账号与安全: change the password, sign out everywhere.
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    let t = t();
+    load(load_me(), move |d: MeData| {
+        if d.viewer.is_none() {
+            return view! {
+                <Page title=t.security_title back="/me".to_string()>
+                    <section class="card"><p>{t.visitor_hint}</p><a class="btn btn-primary" href="/signin?next=/me/security">{t.sign_in}</a></section>
+                </Page>
+            }
+            .into_any();
+        }
+        view! {
+            <Page title=t.security_title back="/me".to_string()>
+                <section class="card">
+                    <h2 class="section-title">{t.change_password}</h2>
+                    <p class="muted small">{t.change_password_hint}</p>
+                    <form method="post" action=ChangePassword::url() class="stack" novalidate>
+                        <Field name="current_password" label=t.current_password_label kind="password" autocomplete="current-password" required=true/>
+                        <Field name="password" label=t.new_password_label kind="password" autocomplete="new-password" required=true/>
+                        <button class="btn btn-primary btn-block" type="submit">{t.change_password}</button>
+                    </form>
+                </section>
+                <section class="card">
+                    <h2 class="section-title">{t.sign_out_everywhere}</h2>
+                    <p class="muted small">{t.sign_out_everywhere_hint}</p>
+                    <form method="post" action=SignOutEverywhere::url()>
+                        <button class="btn btn-ghost btn-block" type="submit">{t.sign_out_everywhere}</button>
+                    </form>
+                </section>
+            </Page>
+        }
+        .into_any()
+    })
+}
+
 #[component]
 pub fn MePage() -> impl IntoView {
     let t = t();
@@ -129,6 +166,7 @@ pub fn MePage() -> impl IntoView {
                         <a class="row-link" href="/cart"><span>{t.cart_title}</span><Icon name="chevron"/></a>
                         <a class="row-link" href="/me/addresses"><span>{t.addresses_title}</span><Icon name="chevron"/></a>
                         <a class="row-link" href="/me/promote"><span>{t.promote_title}</span><Icon name="chevron"/></a>
+                        <a class="row-link" href="/me/security"><span>{t.security_title}</span><Icon name="chevron"/></a>
                     </section>
                     <section class="card">
                         <a class="row-link" href="/console">
