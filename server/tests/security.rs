@@ -740,8 +740,8 @@ async fn a_new_password_signs_out_every_other_device_and_sign_out_everywhere_end
     assert_eq!(ok.location(), Some("/me/security"));
     assert!(signed_in(phone.clone()).await, "this device stays signed in");
     assert!(!signed_in(laptop).await, "the other device is signed out");
-    assert!(session_for(&app, "13900000046", "first-password").await.is_none());
-    let tablet = session_for(&app, "13900000046", "second-password").await.unwrap();
+    assert!(session_for(app, "13900000046", "first-password").await.is_none());
+    let tablet = session_for(app, "13900000046", "second-password").await.unwrap();
     // Sign out everywhere: both sessions end, and the cookie is cleared.
     let r = app.post("/api/sign_out_everywhere", "", Some(&phone), true).await;
     assert_eq!(r.location(), Some("/signin"));
