@@ -120,6 +120,8 @@ mod tests {
             data_dir: ".".into(),
             client_ip_header: None,
             trusted_proxy_hops: 1,
+            sandbox: true,
+            demo: true,
             test_hooks: false,
         };
         let c = session_cookie(&s, "tok");

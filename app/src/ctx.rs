@@ -52,6 +52,9 @@ pub struct RequestCtx {
     /// fetching it for another page (an image, a script, a frame): only then may a GET change
     /// anything, such as remembering a referral link or marking notifications read.
     pub navigation: bool,
+    /// This response's script nonce: the hydration script carries it, and the page's Content
+    /// Security Policy allows only scripts from this site and the one carrying it.
+    pub nonce: String,
 }
 
 pub const LANG_COOKIE: &str = "qunli_lang";
@@ -101,6 +104,7 @@ impl RequestCtx {
             unread,
             ref_code,
             navigation: is_navigation(headers),
+            nonce: auth::new_token().0[..22].to_string(),
         }
     }
 
@@ -186,6 +190,8 @@ impl AppState {
                 client_ip_header: None,
                 trusted_proxy_hops: 1,
                 test_hooks: false,
+                sandbox: true,
+                demo: true,
             }),
             clock: Clock::default(),
             leptos: LeptosOptions::builder().output_name("qunli").build(),

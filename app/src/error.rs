@@ -78,7 +78,7 @@ impl AppError {
             BadLadder => "ladder",
             BadCommissionDepth | BadCommissionRate | CommissionTooHigh => "rates",
             BadLevels => "levels",
-            WithdrawalTooSmall | WithdrawalOverBalance { .. } | WithdrawalPending => "amount",
+            WithdrawalTooSmall | WithdrawalOverBalance { .. } | WithdrawalPending | SandboxMoney { .. } => "amount",
             BadWithdrawalFee => "withdrawal_fee",
             BadFreezeDays => "freeze_days",
             BadBindWindow => "bind_days",
@@ -150,10 +150,7 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) | ServerFnErrorErr::MissingArg(_) => {
-                let e = domain::Error::BadRequest.into();
-                #[cfg(feature = "ssr")]
-                crate::api::form::undecodable(&e);
-                e
+                domain::Error::BadRequest.into()
             }
             _ => AppError::Internal,
         }

@@ -191,6 +191,7 @@ catalogue! {
     sign_up: "注册", "Sign up";
     sign_out: "退出登录", "Sign out";
     security_title: "账号与安全", "Account and security";
+    play_money_banner: "沙箱支付已开启：用它付的款是模拟的，不是真钱，相关佣金不能提现。正式收款前请设置 QUNLI_SANDBOX=off。", "The sandbox cashier is on: what it takes is play money, and commissions on it cannot be withdrawn. Set QUNLI_SANDBOX=off before taking real money.";
     change_password: "修改密码", "Change password";
     change_password_hint: "修改后，其他手机和电脑上的登录都会退出，这台设备保持登录。", "Every other phone and computer is signed out; this one stays signed in.";
     current_password_label: "当前密码", "Current password";
@@ -1097,6 +1098,14 @@ impl Lang {
                     Lang::En => format!("Only {a} can be withdrawn."),
                 }
             }
+            SandboxMoney { withdrawable } => {
+                let a = withdrawable.display();
+                match self {
+                    Lang::Zh => format!("沙箱支付的订单不是真钱，它们的佣金不能提现；现在可提现 {a}。"),
+                    Lang::En => format!("Orders paid in the sandbox are not real money, so their commissions cannot be withdrawn; {a} can be."),
+                }
+            }
+            PaymentUnavailable => s("这里还没有开通收款方式，暂时不能付款。", "No way to pay is switched on here yet."),
             WithdrawalPending => s("你已有一笔提现在审核中，处理完后再申请。", "A withdrawal is already waiting; ask again once it is decided."),
             WithdrawalAlreadyDecided => s("这笔提现已经处理过了。", "This withdrawal was already decided."),
             BadWithdrawalFee => s("提现手续费应为 0 到 100 元。", "The withdrawal fee is 0 to 100 yuan."),

@@ -27,12 +27,23 @@ pub struct Settings {
     /// Routes under `/__test/` that move the clock and run the jobs now. Only end-to-end tests
     /// turn this on (`QUNLI_TEST_HOOKS=1`); it is off in every other run.
     pub test_hooks: bool,
+    /// The sandbox payment provider (`QUNLI_SANDBOX`, on by default): its cashier pays any order
+    /// with play money.
+    pub sandbox: bool,
+    /// This instance runs the demo (its database was seeded with the demo communities).
+    pub demo: bool,
 }
 
 impl Settings {
     /// Cookies get `Secure` and the `__Host-` prefix when the site is served over HTTPS.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+
+    /// The sandbox is on in an instance that is not the demo: its payments are play money, owners
+    /// are warned, and commissions earned on them cannot be withdrawn.
+    pub fn sandbox_is_play_money(&self) -> bool {
+        self.sandbox && !self.demo
     }
 }
 

@@ -106,6 +106,13 @@ pub enum Error {
         available: Fen,
     },
     WithdrawalPending,
+    /// Commissions on orders paid in the sandbox are play money in an instance that takes real
+    /// money; `withdrawable` is what can be withdrawn.
+    SandboxMoney {
+        withdrawable: Fen,
+    },
+    /// No way to pay is switched on.
+    PaymentUnavailable,
     WithdrawalAlreadyDecided,
     BadWithdrawalFee,
     BadFreezeDays,

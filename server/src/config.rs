@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Config {
     /// `QUNLI_LISTEN`, default `127.0.0.1:3000`.
     pub listen: SocketAddr,
@@ -15,8 +15,20 @@ pub struct Config {
     /// `QUNLI_SECRET` (at least 32 characters); unset means one generated and kept in the data
     /// directory.
     pub secret: Option<String>,
-    /// `QUNLI_DEMO_SEED` = `on` (default) or `off`: write the demo communities into an empty database.
+    /// `QUNLI_DEMO_SEED` = `on` or `off`: write the demo communities into an empty database. On
+    /// by default only for the embedded SQLite database on a plain-http address (this machine's
+    /// demo); with PostgreSQL or an `https://` base URL it is off unless asked for.
     pub seed_demo: bool,
+    /// `QUNLI_SANDBOX` = `on` (default) or `off`: the sandbox payment provider. When it is on in
+    /// an instance that is not the demo, owners see a warning and commissions on sandbox-paid
+    /// orders cannot be withdrawn.
+    pub sandbox: bool,
+    /// `QUNLI_METRICS_TOKEN` (at least 16 characters): `/metrics` then answers only requests
+    /// with `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    /// `QUNLI_METRICS_LISTEN`, e.g. `127.0.0.1:9100`: serve `/metrics` on this address instead
+    /// of the public one.
+    pub metrics_listen: Option<SocketAddr>,
     /// `QUNLI_BASE_URL`, default `http://<listen>`.
     pub base_url: String,
     /// `QUNLI_PAY_WINDOW_MINUTES`, default 15: how long an unpaid order keeps its stock.
@@ -52,6 +64,47 @@ impl std::fmt::Display for ConfigError {
     }
 }
 
+/// Everything but the secrets: the secret key, the metrics token and a database password are
+/// never printed, so a configuration can be logged.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |set: bool| if set { "(set, hidden)" } else { "(unset)" };
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &without_password(&self.database_url))
+            .field("data_dir", &self.data_dir)
+            .field("secret", &hidden(self.secret.is_some()))
+            .field("seed_demo", &self.seed_demo)
+            .field("sandbox", &self.sandbox)
+            .field("metrics_token", &hidden(self.metrics_token.is_some()))
+            .field("metrics_listen", &self.metrics_listen)
+            .field("base_url", &self.base_url)
+            .field("pay_window_minutes", &self.pay_window_minutes)
+            .field("seat_hold_minutes", &self.seat_hold_minutes)
+            .field("auto_complete_days", &self.auto_complete_days)
+            .field("job_interval_seconds", &self.job_interval_seconds)
+            .field("test_hooks", &self.test_hooks)
+            .field("site_root", &self.site_root)
+            .field("json_logs", &self.json_logs)
+            .field("client_ip_header", &self.client_ip_header)
+            .field("trusted_proxy_hops", &self.trusted_proxy_hops)
+            .finish()
+    }
+}
+
+/// `postgres://user:pass@host/db` as `postgres://user:***@host/db`.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            let masked = if userinfo.contains(':') { format!("{user}:***") } else { user.to_string() };
+            format!("{scheme}://{masked}@{host}")
+        }
+        None => url.to_string(),
+    }
+}
+
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
         Config::from_vars(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
@@ -81,11 +134,6 @@ impl Config {
             Some(s) if s.len() < 32 => return Err(err("QUNLI_SECRET", "must be at least 32 characters".into())),
             other => other,
         };
-        let seed_demo = match get("QUNLI_DEMO_SEED").as_deref().map(str::trim) {
-            None | Some("on") | Some("1") | Some("true") => true,
-            Some("off") | Some("0") | Some("false") => false,
-            Some(v) => return Err(err("QUNLI_DEMO_SEED", format!("`{v}` should be on or off"))),
-        };
         let base_url = match get("QUNLI_BASE_URL") {
             Some(u) => {
                 let u = u.trim().trim_end_matches('/').to_string();
@@ -96,6 +144,28 @@ impl Config {
             }
             None => format!("http://{listen}"),
         };
+        let on_off = |var: &'static str| match get(var).as_deref().map(str::trim) {
+            None => Ok(None),
+            Some("on") | Some("1") | Some("true") => Ok(Some(true)),
+            Some("off") | Some("0") | Some("false") => Ok(Some(false)),
+            Some(v) => Err(err(var, format!("`{v}` should be on or off"))),
+        };
+        let local_demo = database_url.starts_with("sqlite:") && !base_url.starts_with("https://");
+        let seed_demo = on_off("QUNLI_DEMO_SEED")?.unwrap_or(local_demo);
+        let sandbox = on_off("QUNLI_SANDBOX")?.unwrap_or(true);
+        let metrics_token = match get("QUNLI_METRICS_TOKEN") {
+            Some(t) if t.trim().len() < 16 => {
+                return Err(err("QUNLI_METRICS_TOKEN", "must be at least 16 characters".into()))
+            }
+            other => other.map(|t| t.trim().to_string()),
+        };
+        let metrics_listen =
+            match get("QUNLI_METRICS_LISTEN") {
+                Some(v) => Some(v.trim().parse().map_err(|_| {
+                    err("QUNLI_METRICS_LISTEN", format!("`{v}` is not an address like 127.0.0.1:9100"))
+                })?),
+                None => None,
+            };
         let in_range = |var, unit, range, default| var_in_range(&get, var, unit, range, default);
         let pay_window_minutes = in_range("QUNLI_PAY_WINDOW_MINUTES", "minutes", 1..=1440, 15)?;
         let seat_hold_minutes = in_range("QUNLI_SEAT_HOLD_MINUTES", "minutes", 1..=60, 5)?;
@@ -130,6 +200,9 @@ impl Config {
             data_dir,
             secret,
             seed_demo,
+            sandbox,
+            metrics_token,
+            metrics_listen,
             base_url,
             pay_window_minutes,
             seat_hold_minutes,
@@ -214,6 +287,33 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_seed_is_on_only_for_the_local_demo_unless_asked_for() {
+        assert!(with(&[]).unwrap().seed_demo);
+        assert!(!with(&[("DATABASE_URL", "postgres://q@db/qunli")]).unwrap().seed_demo);
+        assert!(!with(&[("QUNLI_BASE_URL", "https://shop.example.com")]).unwrap().seed_demo);
+        let asked = with(&[("QUNLI_BASE_URL", "https://shop.example.com"), ("QUNLI_DEMO_SEED", "on")]).unwrap();
+        assert!(asked.seed_demo);
+        assert!(!with(&[("QUNLI_DEMO_SEED", "off")]).unwrap().seed_demo);
+        assert!(with(&[]).unwrap().sandbox);
+        assert!(!with(&[("QUNLI_SANDBOX", "off")]).unwrap().sandbox);
+    }
+
+    #[test]
+    fn printing_the_configuration_shows_no_secret() {
+        let c = with(&[
+            ("QUNLI_SECRET", "a-very-secret-key-that-is-long-enough"),
+            ("QUNLI_METRICS_TOKEN", "metrics-token-0123456789"),
+            ("DATABASE_URL", "postgres://qunli:db-password@db:5432/qunli"),
+        ])
+        .unwrap();
+        let shown = format!("{c:?}");
+        for secret in ["a-very-secret-key", "metrics-token", "db-password"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("postgres://qunli:***@db:5432/qunli"), "{shown}");
+    }
+
+    #[test]
     fn bad_values_name_their_variable() {
         for (var, val) in [
             ("QUNLI_LISTEN", "localhost"),
@@ -227,6 +327,9 @@ mod tests {
             ("QUNLI_AUTO_COMPLETE_DAYS", "0"),
             ("QUNLI_JOB_INTERVAL_SECONDS", "x"),
             ("QUNLI_TEST_HOOKS", "yes"),
+            ("QUNLI_SANDBOX", "maybe"),
+            ("QUNLI_METRICS_TOKEN", "short"),
+            ("QUNLI_METRICS_LISTEN", "nowhere"),
         ] {
             let e = with(&[(var, val)]).unwrap_err();
             assert_eq!(e.var, var);

@@ -14,5 +14,6 @@ pub mod router;
 pub mod sse;
 pub mod state;
 
-pub use router::router;
+pub use metrics::MetricsAccess;
+pub use router::{metrics_router, router, router_with};
 pub use state::{build_state, leptos_options};

@@ -22,7 +22,22 @@ async fn main() {
         }
     };
     server::jobs::spawn(state.clone(), std::time::Duration::from_secs(cfg.job_interval_seconds));
-    let app = server::router(state);
+    let metrics = std::sync::Arc::new(server::metrics::Metrics::new());
+    let access = server::MetricsAccess { separate: cfg.metrics_listen.is_some(), token: cfg.metrics_token.clone() };
+    if let Some(addr) = cfg.metrics_listen {
+        let ops = server::metrics_router(state.clone(), metrics.clone(), access.clone());
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => {
+                tracing::info!(address = %addr, "metrics are served here");
+                tokio::spawn(async move { axum::serve(l, ops).await });
+            }
+            Err(e) => {
+                eprintln!("qunli: QUNLI_METRICS_LISTEN: cannot listen on {addr}: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+    let app = server::router_with(state, metrics, access);
     let listener = match listen(cfg.listen) {
         Ok(l) => l,
         Err(e) => {

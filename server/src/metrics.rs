@@ -39,7 +39,11 @@ pub struct Metrics {
     latency: Family<KindLabel, Histogram>,
     /// Read from the database when scraped, so every instance reports the same totals.
     orders: Family<StatusLabel, Gauge>,
+    /// The last order counts read, and when.
+    order_counts: std::sync::Mutex<Option<(Instant, OrderCounts)>>,
 }
+
+type OrderCounts = Vec<(domain::order::OrderStatus, i64)>;
 
 fn latency_histogram() -> Histogram {
     Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
@@ -54,7 +58,7 @@ impl Metrics {
         registry.register("qunli_http_request_duration_seconds", "Time to the response head", latency.clone());
         let orders = Family::<StatusLabel, Gauge>::default();
         registry.register("qunli_orders", "Orders by state", orders.clone());
-        Metrics { registry, requests, latency, orders }
+        Metrics { registry, requests, latency, orders, order_counts: Default::default() }
     }
 }
 
@@ -96,9 +100,45 @@ pub async fn observe(State(m): State<Arc<Metrics>>, req: Request, next: Next) ->
     res
 }
 
-pub async fn render(State(st): State<AppState>, Extension(m): Extension<Arc<Metrics>>) -> Response {
-    let Ok(rows) = store::orders::totals_by_status(&st.db).await else {
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+/// Where `/metrics` is served and who may read it.
+#[derive(Clone, Debug, Default)]
+pub struct MetricsAccess {
+    /// Served by `metrics_router` on its own address, not on the public router.
+    pub separate: bool,
+    /// Only requests with `Authorization: Bearer <token>`.
+    pub token: Option<String>,
+}
+
+/// How long the order counts are reused: scraping often costs the database nothing more.
+const ORDER_COUNTS_FOR: std::time::Duration = std::time::Duration::from_secs(15);
+
+pub async fn render(
+    State(st): State<AppState>,
+    Extension(m): Extension<Arc<Metrics>>,
+    Extension(access): Extension<Arc<MetricsAccess>>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if let Some(token) = &access.token {
+        let given =
+            headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        // Compared as digests, so the time taken says nothing about how much of the token matched.
+        let ok = given.is_some_and(|g| app::auth::token_hash(g) == app::auth::token_hash(token));
+        if !ok {
+            return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")]).into_response();
+        }
+    }
+    let cached = m.order_counts.lock().ok().and_then(|c| c.clone()).filter(|(at, _)| at.elapsed() < ORDER_COUNTS_FOR);
+    let rows = match cached {
+        Some((_, rows)) => rows,
+        None => {
+            let Ok(rows) = store::orders::totals_by_status(&st.db).await else {
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            };
+            if let Ok(mut c) = m.order_counts.lock() {
+                *c = Some((Instant::now(), rows.clone()));
+            }
+            rows
+        }
     };
     for status in domain::order::OrderStatus::ALL {
         let n = rows.iter().find(|(s, _)| s == status).map(|(_, n)| *n).unwrap_or(0);

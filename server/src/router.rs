@@ -2,7 +2,7 @@
 //! webhooks and operations endpoints, and the layers every request passes (metrics,
 //! compression, the same-origin guard, the request context).
 
-use crate::metrics::{self, Metrics};
+use crate::metrics::{self, Metrics, MetricsAccess};
 use crate::{files, guard, hooks, sse};
 use app::app::{shell, App};
 use app::ctx::{AppState, RequestCtx};
@@ -26,9 +26,25 @@ use tower_http::trace::TraceLayer;
 /// description, 5,000 characters of Chinese percent-encoded, and its options) fits twice over.
 pub const MAX_BODY_BYTES: usize = 128 * 1024;
 
-/// The whole HTTP surface.
+/// The whole HTTP surface, with `/metrics` open on it (tests, and an instance that is not
+/// reachable from outside).
 pub fn router(state: AppState) -> Router {
-    let metrics = Arc::new(Metrics::new());
+    router_with(state, Arc::new(Metrics::new()), MetricsAccess::default())
+}
+
+/// `/metrics` alone, for its own address (`QUNLI_METRICS_LISTEN`); `metrics` is the public
+/// router's, so it reports that router's requests.
+pub fn metrics_router(state: AppState, metrics: Arc<Metrics>, access: MetricsAccess) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics::render))
+        .with_state(state)
+        .layer(axum::Extension(metrics))
+        .layer(axum::Extension(Arc::new(access)))
+}
+
+/// The whole HTTP surface.
+pub fn router_with(state: AppState, metrics: Arc<Metrics>, access: MetricsAccess) -> Router {
+    let settings = state.settings.clone();
     let routes = generate_route_list(App);
     let opts = state.leptos.clone();
     let not_found = {
@@ -63,6 +79,7 @@ pub fn router(state: AppState) -> Router {
             }
         })
         .layer(middleware::from_fn(|req, next| limit_body(req, next, MAX_BODY_BYTES)))
+        .layer(middleware::from_fn(undecodable_arguments))
         .merge(uploads)
         .layer(middleware::from_fn_with_state(state.clone(), request_context));
 
@@ -108,10 +125,16 @@ pub fn router(state: AppState) -> Router {
 
     let mut ops = Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics::render))
-        .route("/webhooks/sandbox", post(hooks::sandbox_webhook))
         .route("/live/t/{id}", get(sse::team))
         .route("/live/a/{id}", get(sse::activity));
+    if !access.separate {
+        ops = ops.route("/metrics", get(metrics::render));
+    }
+    if state.settings.sandbox {
+        ops = ops.route("/webhooks/sandbox", post(hooks::sandbox_webhook));
+    } else {
+        tracing::info!("the sandbox payment provider is off (QUNLI_SANDBOX=off)");
+    }
     if state.settings.test_hooks {
         tracing::warn!("test hooks are on: /__test/ can move the clock");
         ops =
@@ -121,9 +144,11 @@ pub fn router(state: AppState) -> Router {
         .merge(assets)
         .with_state(state.clone())
         .layer(axum::Extension(metrics.clone()))
+        .layer(axum::Extension(Arc::new(access)))
         .layer(axum::Extension(sse::Live::new()))
         .merge(pages.with_state(state))
         .layer(middleware::from_fn(guard::same_origin_only))
+        .layer(middleware::from_fn_with_state(settings, guard::security_headers))
         .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .layer(middleware::from_fn_with_state(metrics, metrics::observe))
         // Every log line of a request, store calls included, carries its id; the response
@@ -150,11 +175,22 @@ async fn request_context(State(st): State<AppState>, req: Request, next: Next) -
         _ => None,
     };
     let had_flash = ctx.flash.is_some();
+    let csp = guard::page_policy(&ctx.nonce);
     let (mut parts, body) = req.into_parts();
     parts.extensions.insert(ctx);
     let mut res = next.run(Request::from_parts(parts, body)).await;
     if let Some(c) = ref_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, v);
+        }
     }
     if had_flash && is_page {
         // A flash is shown once.
@@ -165,6 +201,59 @@ async fn request_context(State(st): State<AppState>, req: Request, next: Next) -
         );
     }
     res
+}
+
+/// A server function whose arguments could not be read (one missing, `abc` where a number
+/// goes, a number too big) never ran, and the framework answers 500 (or, for a form, sends the
+/// browser back without a word). It is bad input like any other: 400 with the message for a
+/// script, and back to the form with the message for a browser.
+async fn undecodable_arguments(req: Request, next: Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    // The page the form was on: a local path only.
+    let back = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(app::api::form::local_path_of)
+        .unwrap_or_else(|| "/".into());
+    let res = next.run(req).await;
+    let failed = res.headers().contains_key("serverfnerror");
+    let status = res.status();
+    if !failed || !(status == StatusCode::INTERNAL_SERVER_ERROR || status == StatusCode::FOUND) {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    match serde_json::from_slice::<app::error::AppError>(&bytes) {
+        // A form whose function ran has its answer (a flash, or the way to sign in) already.
+        Ok(e @ app::error::AppError::Rule(domain::Error::BadRequest))
+            if status == StatusCode::FOUND && !has_flash(&parts.headers) =>
+        {
+            let flash = app::flash::Flash { error: Some(e), ..Default::default() };
+            let cookie = format!(
+                "{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120",
+                app::flash::encode_flash(&flash)
+            );
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                parts.headers.append(header::SET_COOKIE, v);
+            }
+            if let Ok(v) = HeaderValue::from_str(&back) {
+                parts.headers.insert(header::LOCATION, v);
+            }
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+        Ok(e @ app::error::AppError::Rule(_)) if status == StatusCode::INTERNAL_SERVER_ERROR => {
+            parts.status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            Response::from_parts(parts, axum::body::Body::from(bytes))
+        }
+        _ => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
+}
+
+fn has_flash(h: &axum::http::HeaderMap) -> bool {
+    h.get_all(header::SET_COOKIE).iter().any(|c| c.as_bytes().starts_with(FLASH_COOKIE.as_bytes()))
 }
 
 /// Refuses a request body over `max` bytes with 413, before any handler reads it: at once when

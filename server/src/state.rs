@@ -36,6 +36,8 @@ pub async fn build_state(cfg: &Config) -> Result<AppState, String> {
         data_dir: cfg.data_dir.clone(),
         client_ip_header: cfg.client_ip_header.clone(),
         trusted_proxy_hops: cfg.trusted_proxy_hops,
+        sandbox: cfg.sandbox,
+        demo: cfg.seed_demo,
     };
     Ok(AppState {
         db,

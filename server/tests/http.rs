@@ -330,41 +330,11 @@ async fn referral_links_set_a_cookie_and_record_a_visit_only_for_real_codes() {
 /// waiting, or (beyond the day's ten) to wait.
 #[tokio::test]
 async fn concurrent_withdrawal_requests_make_one() {
-    use domain::model::distribution::ProgrammeRow;
     use domain::money::Fen;
-    let app = test_app().await;
-    let (_, _, community, product) = app.shop().await;
-    let row = ProgrammeRow {
-        rules: domain::referral::default_programme(),
-        enabled: true,
-        freeze_days: 7,
-        withdrawal_fee: Fen(0),
-    };
-    store::distribution::save_programme(&app.st.db, &store::testing::owner_grant(&app.st.db, community).await, &row, 1)
-        .await
-        .unwrap();
-    let (amy, amy_cookie) = app.member("amy").await;
-    let (ben, _) = app.member("ben").await;
-    let now = app.st.clock.now_ms();
-    let c = orders::Checkout {
-        key: None,
-        delivery: domain::checkout::Delivery::Ship,
-        ship_to: "阿斌 13800138000 浙江省杭州市 文三路 1 号".into(),
-        note: String::new(),
-        lines: vec![orders::CheckoutLine { product_id: product, sku_id: None, quantity: 10 }],
-        referrer: Some(amy),
-    };
-    let made = orders::checkout(&app.st.db, ben, &c, now, 900_000, "sandbox").await.unwrap();
-    orders::apply_payment_succeeded(&app.st.db, "sandbox", "evt", made[0].payment_id, made[0].total, now)
-        .await
-        .unwrap();
-    let g = store::testing::order_grant(&app.st.db, made[0].order_id).await;
-    orders::ship(&app.st.db, &g, made[0].order_id, "顺丰", "SF1234567890", now).await.unwrap();
-    orders::complete(&app.st.db, made[0].order_id, "buyer", now).await.unwrap();
-    let later = now + 8 * 86_400_000;
-    for id in store::distribution::due_to_settle(&app.st.db, later, 10).await.unwrap() {
-        store::distribution::settle(&app.st.db, id, later).await.unwrap();
-    }
+    // The demo instance: sandbox payments there stand for real ones (see the security tests
+    // for an instance that takes real money).
+    let app = test_app_with(&[("QUNLI_DEMO_SEED", "on")]).await;
+    let (community, amy, amy_cookie) = distributor_with_settled_commission(&app).await;
     assert_eq!(store::distribution::balances(&app.st.db, community, amy).await.unwrap().available, Fen(3500));
     let mut tasks = vec![];
     for _ in 0..20 {

@@ -32,6 +32,7 @@ const APP_LAYERS: &[(&str, u8)] = &[
     ("auth", 2),
     ("providers", 2),
     ("media", 2),
+    ("gate", 2),
     ("markdown", 2),
     ("poster", 2),
     ("export", 2),

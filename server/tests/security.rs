@@ -765,3 +765,119 @@ async fn the_jobs_purge_expired_sessions_and_spent_limits() {
     assert!(report.purged >= 2, "{report:?}");
     assert_eq!((count(sessions).await, count(buckets).await), (1, 0), "the live session stays");
 }
+
+// ---- Safe defaults and headers ----
+
+#[tokio::test]
+async fn pages_allow_only_this_sites_scripts_and_the_one_hydration_script() {
+    let app = test_app().await;
+    let (_, _, _, product) = app.shop().await;
+    let page = app.get(&format!("/p/{product}"), None).await;
+    let csp = page.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap().to_string();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).unwrap().to_string();
+    assert!(nonce.len() >= 22, "{csp}");
+    for part in ["script-src 'self' 'nonce-", "frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"] {
+        assert!(csp.contains(part), "{part}: {csp}");
+    }
+    assert!(
+        !csp.contains("'unsafe-inline'")
+            || !csp.split(';').any(|d| d.contains("script-src") && d.contains("unsafe-inline"))
+    );
+    // Every inline script on the page carries the nonce; each response has its own.
+    let scripts = page.body.matches("<script").count();
+    assert!(scripts >= 1, "the product page has islands");
+    assert_eq!(page.body.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "{}", page.body);
+    let again = app.get(&format!("/p/{product}"), None).await;
+    assert!(!again.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains(&nonce));
+    let h = |r: &Reply, name: &str| r.headers.get(name).map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(h(&page, "referrer-policy").as_deref(), Some("strict-origin-when-cross-origin"));
+    assert_eq!(h(&page, "x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(h(&page, "strict-transport-security"), None, "no HSTS on plain http");
+    // Not a page: nothing may load, nothing may frame it.
+    let api = app.post("/api/sign_in", "account=x", None, false).await;
+    assert_eq!(h(&api, "content-security-policy").as_deref(), Some("default-src 'none'; frame-ancestors 'none'"));
+}
+
+#[tokio::test]
+async fn on_https_every_cookie_is_secure_and_browsers_are_told_to_stay_on_https() {
+    let app = test_app_with(&[("QUNLI_BASE_URL", "https://shop.example.com")]).await;
+    let (_, _, _, product) = app.shop().await;
+    let (amy, _) = app.member("amy").await;
+    let code = store::referral::code_for(&app.st.db, amy, 1).await.unwrap();
+    let mut cookies = app.get(&format!("/p/{product}?ref={code}"), None).await.cookies();
+    cookies.extend(app.post("/api/sign_up", "account=13900000047&password=long-enough-1", None, true).await.cookies());
+    cookies.extend(app.post("/api/set_language", "lang=en", None, true).await.cookies());
+    cookies.extend(app.post("/api/sign_in", "account=bad", None, true).await.cookies());
+    let names: Vec<&str> = cookies.iter().filter_map(|c| c.split('=').next()).collect();
+    for name in ["qunli_ref", "__Host-qunli_session", "qunli_lang", "qunli_flash"] {
+        assert!(names.contains(&name), "{name}: {cookies:?}");
+    }
+    for c in &cookies {
+        assert!(c.split(';').any(|a| a.trim() == "Secure"), "{c}");
+    }
+    let page = app.get("/", None).await;
+    assert!(page.headers.get(header::STRICT_TRANSPORT_SECURITY).is_some());
+}
+
+#[tokio::test]
+async fn metrics_can_be_kept_behind_a_token_or_off_the_public_address() {
+    use std::sync::Arc;
+    let app = test_app().await;
+    let metrics = Arc::new(server::metrics::Metrics::new());
+    let token = "a-metrics-token-0123456789";
+    let guarded = server::router_with(
+        app.st.clone(),
+        metrics.clone(),
+        server::MetricsAccess { separate: false, token: Some(token.into()) },
+    );
+    let get = |router: axum::Router, auth: Option<String>| async move {
+        let mut b = Request::get("/metrics").header(header::HOST, HOST);
+        if let Some(a) = auth {
+            b = b.header(header::AUTHORIZATION, a);
+        }
+        router.oneshot(b.body(Body::empty()).unwrap()).await.unwrap().status()
+    };
+    assert_eq!(get(guarded.clone(), None).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(get(guarded.clone(), Some("Bearer wrong-token-0123456789".into())).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(get(guarded, Some(format!("Bearer {token}"))).await, StatusCode::OK);
+    let access = server::MetricsAccess { separate: true, token: None };
+    let public = server::router_with(app.st.clone(), metrics.clone(), access.clone());
+    assert_eq!(get(public, None).await, StatusCode::NOT_FOUND);
+    assert_eq!(get(server::metrics_router(app.st.clone(), metrics, access), None).await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_sandbox_can_be_switched_off() {
+    let app = test_app_with(&[("QUNLI_SANDBOX", "off")]).await;
+    let (_, _, _, product) = app.shop().await;
+    let (buyer, cookie) = app.member("buyer").await;
+    let now = app.st.clock.now_ms();
+    let made = store::testing::create_buy_now(&app.st.db, buyer, product, None, 1, now, 900_000, "sandbox")
+        .await
+        .unwrap()
+        .order_id;
+    let r = app.post("/api/sandbox_pay", &format!("order_id={made}"), Some(&cookie), false).await;
+    assert!(r.body.contains("PaymentUnavailable"), "{} {}", r.status, r.body);
+    assert_eq!(store::orders::by_id(&app.st.db, made).await.unwrap().unwrap().status, OrderStatus::PendingPayment);
+    let hook = app.post("/webhooks/sandbox", "{}", None, false).await;
+    assert_eq!(hook.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn where_money_is_real_sandbox_commissions_cannot_be_withdrawn_and_owners_are_warned() {
+    // Not the demo (no demo seed), sandbox on: its payments are play money.
+    let app = test_app().await;
+    assert!(app.st.settings.sandbox_is_play_money());
+    let (community, amy, amy_cookie) = distributor_with_settled_commission(&app).await;
+    let before = store::distribution::balances(&app.st.db, community, amy).await.unwrap();
+    let r = app
+        .post("/api/request_withdrawal", &format!("community_id={community}&amount=30"), Some(&amy_cookie), false)
+        .await;
+    assert!(r.body.contains("SandboxMoney"), "{} {}", r.status, r.body);
+    assert_eq!(store::distribution::balances(&app.st.db, community, amy).await.unwrap(), before, "nothing moved");
+    let owner_id = store::communities::by_id(&app.st.db, community).await.unwrap().unwrap().owner_id;
+    let (token, hash) = app::auth::new_token();
+    store::users::create_session(&app.st.db, &hash, owner_id, 1, i64::MAX / 2).await.unwrap();
+    let console = app.get("/console", Some(&format!("qunli_session={token}"))).await;
+    assert!(console.body.contains("沙箱支付已开启"), "{}", console.body);
+}

@@ -885,6 +885,19 @@ const WITHDRAWAL_COLS: &str =
 /// turns on its row, so two at once give one request and one "already waiting".
 #[tracing::instrument(skip_all, fields(community, user), err(level = "debug"))]
 pub async fn request_withdrawal(db: &Db, community: i64, user: i64, amount: Fen, now: i64) -> Result<i64, Error> {
+    request_withdrawal_of_real_money(db, community, user, amount, now, None).await
+}
+
+/// `request_withdrawal`, where commissions on orders paid through `play_provider` (the sandbox,
+/// in an instance that takes real money) are not money and cannot be withdrawn.
+pub async fn request_withdrawal_of_real_money(
+    db: &Db,
+    community: i64,
+    user: i64,
+    amount: Fen,
+    now: i64,
+    play_provider: Option<&str>,
+) -> Result<i64, Error> {
     let mut tx = db.begin().await?;
     sql!(query, "UPDATE communities SET id = id WHERE id = $1", community).execute(&mut *tx).await?;
     let Some(p) = programme_in(&mut tx, community).await? else { return Err(Rule::ProgrammeOff.into()) };
@@ -901,6 +914,22 @@ pub async fn request_withdrawal(db: &Db, community: i64, user: i64, amount: Fen,
     }
     let available = balances_on(&mut tx, community, user).await?.available;
     ledger::check_withdrawal(amount, available, p.withdrawal_fee)?;
+    if let Some(provider) = play_provider {
+        let play: i64 = sql!(
+            query_scalar,
+            "SELECT CAST(COALESCE(SUM(c.amount - c.reversed), 0) AS BIGINT) FROM commissions c \
+             WHERE c.beneficiary_id = $1 AND c.community_id = $2 AND c.status = 'settled' AND EXISTS \
+             (SELECT 1 FROM payments p WHERE p.order_id = c.order_id AND p.provider = $3 AND p.status = 'succeeded')",
+            user,
+            community,
+            provider
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if amount.0 > available.0 - play {
+            return Err(Rule::SandboxMoney { withdrawable: Fen((available.0 - play).max(0)) }.into());
+        }
+    }
     let id = db.id();
     let inserted = sql!(
         query,

@@ -108,7 +108,9 @@ pub async fn request_withdrawal(community_id: i64, amount: String) -> Result<i64
         let amount = Fen::parse_yuan(&amount).ok_or(domain::Error::WithdrawalTooSmall)?;
         let now = st.clock.now_ms();
         store::limits::take(&st.db, domain::limits::Action::Withdraw, v.id, now).await?;
-        Ok(store::distribution::request_withdrawal(&st.db, community_id, v.id, amount, now).await?)
+        // In an instance that takes real money, the sandbox's play money stays in the books.
+        let play = st.settings.sandbox_is_play_money().then_some("sandbox");
+        Ok(store::distribution::request_withdrawal_of_real_money(&st.db, community_id, v.id, amount, now, play).await?)
     }
     .await;
     super::form::finish(

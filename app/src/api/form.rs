@@ -26,28 +26,15 @@ pub fn is_form_post() -> bool {
 /// site: `http://here//evil.example/` gives `/`).
 fn back() -> String {
     parts()
-        .and_then(|p| p.headers.get(REFERER).and_then(|v| v.to_str().ok()).map(str::to_string))
-        .and_then(|r| {
-            let after_scheme = r.split_once("://").map(|(_, rest)| rest).unwrap_or(&r);
-            after_scheme.find('/').map(|i| after_scheme[i..].to_string())
-        })
-        .and_then(|path| domain::account::safe_next(Some(&path)))
+        .and_then(|p| p.headers.get(REFERER).and_then(|v| v.to_str().ok()).and_then(local_path_of))
         .unwrap_or_else(|| "/".into())
 }
 
-/// A server function whose arguments could not be read (one missing, `abc` where a number
-/// goes, a number too big): answered like any other bad input — 400 with the message for a
-/// script, back to the form with it for a browser's form post — never a 500.
-pub fn undecodable(e: &AppError) {
-    if parts().is_none() {
-        return;
-    }
-    if is_form_post() {
-        set_flash(&Flash { error: Some(e.clone()), notice: None, values: vec![] });
-        leptos_axum::redirect(&back());
-    } else if let Some(res) = use_context::<ResponseOptions>() {
-        res.set_status(StatusCode::BAD_REQUEST);
-    }
+/// The local path and query of a page's address (`Referer`), if it is a safe place to return to.
+pub fn local_path_of(url: &str) -> Option<String> {
+    let after_scheme = url.split_once("://").map(|(_, rest)| rest).unwrap_or(url);
+    let path = after_scheme.find('/').map(|i| &after_scheme[i..])?;
+    domain::account::safe_next(Some(path))
 }
 
 pub fn set_cookie(value: &str) {

@@ -31,6 +31,9 @@ pub fn provide_request_context() {
         provide_context::<Lang>(r.lang);
         provide_context::<Flash>(r.flash.unwrap_or_default());
         provide_context::<Unread>(Unread(r.unread));
+        if !r.nonce.is_empty() {
+            provide_context(leptos::nonce::Nonce::from_value(r.nonce));
+        }
     }
     #[cfg(not(feature = "ssr"))]
     {

@@ -21,6 +21,7 @@ pub fn ConsoleHome() -> impl IntoView {
     load(load_console_home(), move |list| {
         view! {
             <Page title=t.console_title back="/me".to_string()>
+                <PlayMoneyBanner/>
                 <section class="section">
                     <h2 class="section-title">{t.my_communities}</h2>
                     {if list.is_empty() {
@@ -90,6 +91,7 @@ pub fn ConsoleCommunityPage() -> impl IntoView {
         let c = d.community;
         view! {
             <Page title=c.name.clone() back="/console".to_string()>
+                <PlayMoneyBanner/>
                 <div class="console">
                     <ConsoleMenu community=c.id slug=c.slug.clone() active=Section::Products/>
                     <div class="console-main">
@@ -441,4 +443,15 @@ pub fn ConsoleRefundsPage() -> impl IntoView {
             </Page>
         }
     })
+}
+
+/// Tells owners when the sandbox cashier is on in an instance that is not the demo: its
+/// payments are play money, and commissions on them cannot be withdrawn.
+#[component]
+pub fn PlayMoneyBanner() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    let on = expect_context::<crate::ctx::AppState>().settings.sandbox_is_play_money();
+    #[cfg(not(feature = "ssr"))]
+    let on = false;
+    on.then(|| view! { <p class="banner banner-warn" role="note">{t().play_money_banner}</p> })
 }

@@ -194,3 +194,43 @@ pub async fn take_and_pay(app: &TestApp, product: i64, target: &str, cookie: &st
     assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
     order
 }
+
+/// A community with distribution on, where member Amy referred Ben's ¥350 order (paid through
+/// the sandbox, completed) and her 10 % commission, ¥35, has settled: (community, Amy, her cookie).
+pub async fn distributor_with_settled_commission(app: &TestApp) -> (i64, i64, String) {
+    use domain::model::distribution::ProgrammeRow;
+    use store::orders;
+    let (_, _, community, product) = app.shop().await;
+    let row = ProgrammeRow {
+        rules: domain::referral::default_programme(),
+        enabled: true,
+        freeze_days: 7,
+        withdrawal_fee: Fen(0),
+    };
+    store::distribution::save_programme(&app.st.db, &store::testing::owner_grant(&app.st.db, community).await, &row, 1)
+        .await
+        .unwrap();
+    let (amy, amy_cookie) = app.member("amy").await;
+    let (ben, _) = app.member("ben").await;
+    let now = app.st.clock.now_ms();
+    let c = orders::Checkout {
+        key: None,
+        delivery: domain::checkout::Delivery::Ship,
+        ship_to: "阿斌 13800138000 浙江省杭州市 文三路 1 号".into(),
+        note: String::new(),
+        lines: vec![orders::CheckoutLine { product_id: product, sku_id: None, quantity: 10 }],
+        referrer: Some(amy),
+    };
+    let made = orders::checkout(&app.st.db, ben, &c, now, 900_000, "sandbox").await.unwrap();
+    orders::apply_payment_succeeded(&app.st.db, "sandbox", "evt", made[0].payment_id, made[0].total, now)
+        .await
+        .unwrap();
+    let g = store::testing::order_grant(&app.st.db, made[0].order_id).await;
+    orders::ship(&app.st.db, &g, made[0].order_id, "顺丰", "SF1234567890", now).await.unwrap();
+    orders::complete(&app.st.db, made[0].order_id, "buyer", now).await.unwrap();
+    let later = now + 8 * 86_400_000;
+    for id in store::distribution::due_to_settle(&app.st.db, later, 10).await.unwrap() {
+        store::distribution::settle(&app.st.db, id, later).await.unwrap();
+    }
+    (community, amy, amy_cookie)
+}
