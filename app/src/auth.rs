@@ -42,6 +42,39 @@ pub async fn dummy_hash(gate: &WorkGate) -> Result<String, AppError> {
         .cloned()
 }
 
+/// The cookie that marks a browser where a member signed in before. Wrong passwords tried from
+/// such a browser are counted on their own, so a stranger guessing at the account (who has no
+/// such mark: it is signed for that account) cannot make the member wait on their own phone.
+pub const DEVICE_COOKIE: &str = "qunli_device";
+
+fn device_signature(secret: &[u8], account: &str, id: &str) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret).expect("HMAC takes any key length");
+    mac.update(b"qunli device|");
+    mac.update(account.as_bytes());
+    mac.update(b"|");
+    mac.update(id.as_bytes());
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// The mark for a browser that just signed in to `account`: `<id>.<signature>`.
+pub fn device_mark(s: &Settings, account: &str) -> String {
+    let id = &new_token().0[..16];
+    format!("{id}.{}", device_signature(&s.secret, account, id))
+}
+
+/// The browser's id if its mark is a valid one for `account`.
+pub fn known_device(s: &Settings, account: &str, mark: Option<&str>) -> Option<String> {
+    let (id, sig) = mark?.split_once('.')?;
+    let valid = id.len() == 16 && device_signature(&s.secret, account, id) == sig;
+    valid.then(|| id.to_string())
+}
+
+pub fn device_cookie(s: &Settings, mark: &str) -> String {
+    let secure = if s.secure_cookies() { "; Secure" } else { "" };
+    format!("{DEVICE_COOKIE}={mark}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}")
+}
+
 /// A new random session token and the hash that is stored for it.
 pub fn new_token() -> (String, String) {
     let mut bytes = [0u8; 32];

@@ -55,6 +55,8 @@ pub struct RequestCtx {
     /// This response's script nonce: the hydration script carries it, and the page's Content
     /// Security Policy allows only scripts from this site and the one carrying it.
     pub nonce: String,
+    /// The browser's mark from an earlier sign-in (`auth::DEVICE_COOKIE`), unchecked.
+    pub device: Option<String>,
 }
 
 pub const LANG_COOKIE: &str = "qunli_lang";
@@ -105,6 +107,7 @@ impl RequestCtx {
             ref_code,
             navigation: is_navigation(headers),
             nonce: auth::new_token().0[..22].to_string(),
+            device: cookie(headers, auth::DEVICE_COOKIE).map(str::to_string),
         }
     }
 
@@ -137,7 +140,9 @@ pub fn is_navigation(headers: &HeaderMap) -> bool {
     let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     match (h("sec-fetch-mode"), h("sec-fetch-dest")) {
         (None, None) => h("accept").is_some_and(|a| a.starts_with("text/html")),
-        (mode, dest) => mode == Some("navigate") || dest == Some("document"),
+        // A frame navigates too, but inside another page: only the top-level document counts.
+        (_, Some(dest)) => dest == "document",
+        (mode, None) => mode == Some("navigate"),
     }
 }
 

@@ -15,7 +15,15 @@ fn text_cell(s: &str) -> String {
     }
 }
 
+/// The whole file for `orders`: `orders_csv_head` and `orders_csv_rows`.
 pub fn orders_csv(orders: &[Order], lang: Lang) -> Result<Vec<u8>, csv::Error> {
+    let mut out = orders_csv_head(lang)?;
+    out.extend(orders_csv_rows(orders, lang)?);
+    Ok(out)
+}
+
+/// The start of the file: the byte-order mark and the header row.
+pub fn orders_csv_head(lang: Lang) -> Result<Vec<u8>, csv::Error> {
     let zh = lang == Lang::Zh;
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
@@ -39,6 +47,16 @@ pub fn orders_csv(orders: &[Order], lang: Lang) -> Result<Vec<u8>, csv::Error> {
             ]
         };
         w.write_record(head)?;
+        w.flush()?;
+    }
+    Ok(out)
+}
+
+/// One row per order, to follow the head (a long export is written a page at a time).
+pub fn orders_csv_rows(orders: &[Order], lang: Lang) -> Result<Vec<u8>, csv::Error> {
+    let mut out = Vec::new();
+    {
+        let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(&mut out);
         for o in orders {
             let items: Vec<String> = o
                 .lines

@@ -1,23 +1,22 @@
 //! Limits on CPU-heavy work per process (see `WorkGate`).
 
 use crate::error::AppError;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
 
 /// A limit on CPU-heavy work a request can ask for: at most `running` at a time on blocking
 /// threads, at most `queue` more waiting; beyond that `Busy` (503 with a retry hint) instead
 /// of a pile of work that slows every page down.
 pub struct WorkGate {
-    /// One per hash running or waiting.
-    admitted: tokio::sync::Semaphore,
-    /// One per hash running.
-    running: tokio::sync::Semaphore,
+    /// One per piece of work running or waiting.
+    admitted: Arc<Semaphore>,
+    /// One per piece of work running.
+    running: Arc<Semaphore>,
 }
 
 impl WorkGate {
     pub fn new(running: usize, queue: usize) -> WorkGate {
-        WorkGate {
-            admitted: tokio::sync::Semaphore::new(running + queue),
-            running: tokio::sync::Semaphore::new(running),
-        }
+        WorkGate { admitted: Arc::new(Semaphore::new(running + queue)), running: Arc::new(Semaphore::new(running)) }
     }
 
     /// Every slot, running and queued: what a request may be refused at.
@@ -26,10 +25,18 @@ impl WorkGate {
     }
 
     /// Runs `work` on a blocking thread when its turn comes, or refuses when the queue is full.
+    /// The slots go with the work: a request dropped while it runs (the client went away) keeps
+    /// them taken until the work is really done.
     pub async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
-        let _admitted = self.admitted.try_acquire().map_err(|_| AppError::Busy)?;
-        let _running = self.running.acquire().await.map_err(|_| AppError::Internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(|_| AppError::Internal)
+        let admitted = self.admitted.clone().try_acquire_owned().map_err(|_| AppError::Busy)?;
+        let running = self.running.clone().acquire_owned().await.map_err(|_| AppError::Internal)?;
+        tokio::task::spawn_blocking(move || {
+            let out = work();
+            drop((running, admitted));
+            out
+        })
+        .await
+        .map_err(|_| AppError::Internal)
     }
 
     /// Holds every slot, as a burst of sign-ins would (for tests of the refusal).
@@ -79,5 +86,22 @@ mod tests {
         assert_eq!(first.await, Ok(()));
         assert_eq!(second.await, Ok(()));
         assert_eq!(gate.capacity(), 3, "every slot is free again");
+        // Work whose request went away keeps its slot until it is done.
+        let (release, hold) = tokio::sync::oneshot::channel::<()>();
+        let mut abandoned = Box::pin(gate.run(move || {
+            let _ = hold.blocking_recv();
+        }));
+        assert!(tokio::time::timeout(moment, &mut abandoned).await.is_err());
+        drop(abandoned);
+        tokio::time::sleep(moment).await;
+        assert_eq!(gate.capacity(), 2, "still running");
+        let _ = release.send(());
+        for _ in 0..100 {
+            if gate.capacity() == 3 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(gate.capacity(), 3);
     }
 }

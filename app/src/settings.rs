@@ -40,10 +40,16 @@ impl Settings {
         self.base_url.starts_with("https://")
     }
 
-    /// The sandbox is on in an instance that is not the demo: its payments are play money, owners
-    /// are warned, and commissions earned on them cannot be withdrawn.
+    /// The sandbox is on in an instance that is not the demo: owners are warned that what it
+    /// takes is play money.
     pub fn sandbox_is_play_money(&self) -> bool {
         self.sandbox && !self.demo
+    }
+
+    /// Outside the demo, sandbox payments are play money whether the sandbox is on now or was
+    /// once: commissions earned on them can never be withdrawn.
+    pub fn play_money_provider(&self) -> Option<&'static str> {
+        (!self.demo).then_some("sandbox")
     }
 }
 

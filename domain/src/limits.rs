@@ -97,8 +97,10 @@ pub fn delay_after(failures: i64) -> i64 {
 /// parallel guesses cannot all slip through.
 pub fn begin_attempt(prev: Option<Attempts>, now: i64) -> Result<Attempts, Error> {
     let prev = prev.filter(|a| now - a.last_at < ms(FORGET_AFTER)).unwrap_or(Attempts { failures: 0, last_at: now });
-    let ready_at = prev.last_at + delay_after(prev.failures);
-    if now < ready_at {
+    let delay = delay_after(prev.failures);
+    let ready_at = prev.last_at + delay;
+    // A free attempt never waits, even on an instance whose clock is behind the last one's.
+    if delay > 0 && now < ready_at {
         return Err(refused(ready_at - now));
     }
     Ok(Attempts { failures: prev.failures + 1, last_at: now })
@@ -132,6 +134,8 @@ mod tests {
         let sixth = begin_attempt(a, now + 30_000).unwrap();
         assert_eq!(sixth.failures, 6);
         assert_eq!(begin_attempt(Some(sixth), now + 30_000 + 59_000), Err(Error::TooManyAttempts { seconds: 1 }));
+        // Another instance's clock two seconds ahead does not hold up a free attempt.
+        assert!(begin_attempt(Some(Attempts { failures: 1, last_at: now + 2_000 }), now).is_ok());
         // A quiet day forgets them.
         let later = now + ms(FORGET_AFTER) + 30_000;
         assert_eq!(begin_attempt(Some(sixth), later), Ok(Attempts { failures: 1, last_at: later }));

@@ -48,9 +48,17 @@ test.describe('sign-up validation', () => {
     await expect(page.getByRole('heading', { name: '老周' })).toBeVisible();
     await page.getByRole('button', { name: '退出登录' }).click();
 
+    // Signing up again with another password: told to sign in instead.
+    await page.goto('/signup');
+    await page.getByLabel('手机号或邮箱').fill(phone);
+    await page.getByLabel('密码').fill('another-password');
+    await page.getByRole('button', { name: '注册并继续' }).click();
+    await expect(page.locator('#f-account-error')).toHaveText('这个账号已经注册过了，请直接登录。');
+    // With the account's own password, signing up again simply signs in.
     await page.goto('/signup');
     await signUp(page, phone);
-    await expect(page.locator('#f-account-error')).toHaveText('这个账号已经注册过了，请直接登录。');
+    await expect(page.getByRole('heading', { name: '老周' })).toBeVisible();
+    await page.getByRole('button', { name: '退出登录' }).click();
 
     await page.goto('/signin');
     await page.getByLabel('手机号或邮箱').fill(phone);

@@ -23,3 +23,20 @@ test('unknown pages are 404 with a way home', async ({ page }) => {
   const res2 = await page.goto('/no/such/page');
   expect(res2!.status()).toBe(404);
 });
+
+test('pages with islands run under their Content Security Policy without a violation', async ({ page }) => {
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
+  const res = await page.goto('/c/salmon');
+  expect(res!.headers()['content-security-policy']).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9_-]+' 'wasm-unsafe-eval'/);
+  expect(res!.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+  await page.getByRole('link', { name: /雪山三文鱼 鲜切中段/ }).first().click();
+  await expect(page).toHaveURL(/\/p\/\d+$/);
+  // The product page's islands load their script and WebAssembly under the policy.
+  await page.waitForLoadState('networkidle');
+  await page.goto('/cart');
+  await page.waitForLoadState('networkidle');
+  expect(violations).toEqual([]);
+});

@@ -18,15 +18,22 @@ pub async fn orders_csv(
 ) -> Response {
     let tab = q.get("tab").map(String::as_str);
     match app::api::console::orders_csv(&st, ctx.viewer.as_ref(), ctx.lang, community, tab, q.get("q").cloned()).await {
-        Ok(bytes) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"orders-{community}.csv\"")),
-                (header::CACHE_CONTROL, "no-store".to_string()),
-            ],
-            bytes,
-        )
-            .into_response(),
+        Ok(export) => {
+            // Written a page of orders at a time as the download proceeds.
+            let chunks = futures::stream::unfold(export, |mut export| async move {
+                let chunk = export.next_chunk().await?;
+                Some((chunk.map_err(|e| std::io::Error::other(format!("{e:?}"))), export))
+            });
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"orders-{community}.csv\"")),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                axum::body::Body::from_stream(chunks),
+            )
+                .into_response()
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -85,6 +92,10 @@ pub async fn upload_photo(
     axum::Extension(ctx): axum::Extension<RequestCtx>,
     mut form: axum::extract::Multipart,
 ) -> Response {
+    if ctx.viewer.is_none() {
+        let next = format!("/signin?next=/console/p/{product}");
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response();
+    }
     let mut bytes = None;
     while let Ok(Some(field)) = form.next_field().await {
         if field.name() == Some("photo") {

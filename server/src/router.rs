@@ -163,7 +163,14 @@ pub fn router_with(state: AppState, metrics: Arc<Metrics>, access: MetricsAccess
 async fn request_context(State(st): State<AppState>, req: Request, next: Next) -> Response {
     // The entry our proxy wrote (entries the client sent are further left), an IPv6 client by
     // its /64; the connection's peer without a proxy.
-    let header = st.settings.client_ip_header.as_deref().and_then(|h| req.headers().get(h)?.to_str().ok());
+    // A proxy may add its own line of the header rather than append to the client's: all lines,
+    // in order, are one list.
+    let header = st
+        .settings
+        .client_ip_header
+        .as_deref()
+        .map(|h| req.headers().get_all(h).iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(", "));
+    let header = header.as_deref().filter(|h| !h.is_empty());
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     let ip = domain::net::client_key(header, st.settings.trusted_proxy_hops, peer);
     let is_page = req.method() == Method::GET && !req.uri().path().starts_with("/api/");

@@ -6,6 +6,10 @@
 //! snapshot, and its activity's open-team list, to the page streams subscribed here. Streams
 //! filter by id; a snapshot is read once per change, however many pages watch it. The watcher
 //! starts with the first stream, so a process nobody watches does not poll.
+//!
+//! Streams are bounded: at most `max_streams` open in a process (503 with a retry hint beyond),
+//! each open for at most `lifetime`, after which the browser's `EventSource` reconnects by
+//! itself (to this instance or another), so no connection is held for ever.
 
 use app::ctx::AppState;
 use axum::extract::{Path, State};
@@ -35,7 +39,17 @@ pub struct LiveMsg {
 pub struct Live {
     tx: broadcast::Sender<Arc<LiveMsg>>,
     started: AtomicBool,
+    /// One per open stream, taken before the stream is made and kept until it closes.
+    slots: Arc<tokio::sync::Semaphore>,
+    lifetime: Duration,
 }
+
+/// Open streams a process serves at most.
+pub const MAX_STREAMS: usize = 5_000;
+/// How long one stream stays open before the browser is asked to reconnect.
+pub const STREAM_LIFETIME: Duration = Duration::from_secs(10 * 60);
+/// How long the browser waits before reconnecting.
+const RECONNECT_AFTER: Duration = Duration::from_secs(2);
 
 /// How far back the watcher looks again, for changes committed late by a slower transaction.
 const OVERLAP_MS: i64 = 10_000;
@@ -43,8 +57,13 @@ const POLL: Duration = Duration::from_secs(1);
 
 impl Live {
     pub fn new() -> Arc<Live> {
+        Live::bounded(MAX_STREAMS, STREAM_LIFETIME)
+    }
+
+    pub fn bounded(max_streams: usize, lifetime: Duration) -> Arc<Live> {
         let (tx, _) = broadcast::channel(1024);
-        Arc::new(Live { tx, started: AtomicBool::new(false) })
+        let slots = Arc::new(tokio::sync::Semaphore::new(max_streams));
+        Arc::new(Live { tx, started: AtomicBool::new(false), slots, lifetime })
     }
 
     /// Starts the watcher once, for the life of the process.
@@ -137,22 +156,27 @@ pub async fn snapshot(st: &AppState, topic: Topic) -> Result<Option<String>, sto
             .await?
             .filter(|t| t.status != domain::groupbuy::TeamStatus::Pending)
             .and_then(|t| serde_json::to_string(&t).ok()),
-        Topic::Activity(id) => {
-            let teams = store::groupbuy::open_teams(&st.db, id, now, 10).await?;
-            serde_json::to_string(&teams).ok()
-        }
+        Topic::Activity(id) => match store::groupbuy::activity(&st.db, id).await? {
+            Some(_) => serde_json::to_string(&store::groupbuy::open_teams(&st.db, id, now, 10).await?).ok(),
+            None => None,
+        },
     })
 }
 
 /// A live stream of a team (`/live/t/{id}`) or of an activity's open teams (`/live/a/{id}`):
 /// the current state first, then each change, as server-sent events.
-async fn live_stream(st: AppState, live: Arc<Live>, topic: Topic) -> Response {
+pub async fn live_stream(st: AppState, live: Arc<Live>, topic: Topic) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
     use futures::StreamExt;
+    let Ok(slot) = live.slots.clone().try_acquire_owned() else {
+        let busy = [(header::RETRY_AFTER, "5")];
+        return (StatusCode::SERVICE_UNAVAILABLE, busy, "too many live pages open; try again shortly\n")
+            .into_response();
+    };
     live.ensure_running(&st);
     let first = match snapshot(&st, topic).await {
         Ok(Some(json)) => json,
-        Ok(None) => return (StatusCode::NOT_FOUND, "no such team\n").into_response(),
+        Ok(None) => return (StatusCode::NOT_FOUND, "no such team or activity\n").into_response(),
         Err(_) => return (StatusCode::SERVICE_UNAVAILABLE, "try again later\n").into_response(),
     };
     let updates = tokio_stream::wrappers::BroadcastStream::new(live.subscribe()).filter_map(move |m| {
@@ -163,7 +187,15 @@ async fn live_stream(st: AppState, live: Arc<Live>, topic: Topic) -> Response {
             .map(|m| Ok::<_, std::convert::Infallible>(Event::default().data(m.json.as_str())));
         futures::future::ready(out)
     });
-    let stream = futures::stream::once(futures::future::ready(Ok(Event::default().data(first)))).chain(updates);
+    let first = Event::default().retry(RECONNECT_AFTER).data(first);
+    let stream = futures::stream::once(futures::future::ready(Ok(first)))
+        .chain(updates)
+        .take_until(tokio::time::sleep(live.lifetime))
+        // The slot is free again when the stream is dropped (ended, or the page went away).
+        .map(move |e| {
+            let _held = &slot;
+            e
+        });
     let mut res = Sse::new(stream).keep_alive(KeepAlive::default()).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res

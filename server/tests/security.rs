@@ -395,6 +395,16 @@ async fn distribution_owner_endpoints_refuse_other_members_and_change_nothing() 
 
 /// A sign-in as the site's form sends it, from `forwarded` (the proxy's client-address header).
 async fn sign_in_from(app: &TestApp, account: &str, password: &str, forwarded: Option<&str>) -> Reply {
+    sign_in_with(app, account, password, forwarded, None).await
+}
+
+async fn sign_in_with(
+    app: &TestApp,
+    account: &str,
+    password: &str,
+    forwarded: Option<&str>,
+    cookie: Option<&str>,
+) -> Reply {
     let mut b = Request::post("/api/sign_in")
         .header(header::HOST, HOST)
         .header(header::ORIGIN, format!("http://{HOST}"))
@@ -402,6 +412,9 @@ async fn sign_in_from(app: &TestApp, account: &str, password: &str, forwarded: O
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(f) = forwarded {
         b = b.header("x-forwarded-for", f);
+    }
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
     }
     let form = format!("account={account}&password={password}");
     app.send(b.body(Body::from(form)).unwrap()).await
@@ -430,6 +443,17 @@ async fn entries_a_client_adds_to_the_address_header_do_not_reset_the_address_li
     let r = sign_in_from(&app, "one-more@qunli.test", "wrong-password", Some("10.200.0.1, 198.51.100.7")).await;
     assert!(is_limited(&r), "{} {}", r.status, r.body);
     assert!(r.body.contains("TooManyAttempts"), "{}", r.body);
+    // Nor does a line of its own in front of the proxy's line.
+    let two_lines = Request::post("/api/sign_in")
+        .header(header::HOST, HOST)
+        .header(header::ORIGIN, format!("http://{HOST}"))
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", "10.77.0.1")
+        .header("x-forwarded-for", "198.51.100.7")
+        .body(Body::from("account=two-lines@qunli.test&password=wrong-password"))
+        .unwrap();
+    assert!(is_limited(&app.send(two_lines).await));
     // Without any client entry the same proxy entry is the same address.
     assert!(is_limited(&sign_in_from(&app, "one-more@qunli.test", "wrong-password", Some("198.51.100.7")).await));
     // Another client of the same proxy is not affected; an IPv6 client counts by its /64.
@@ -482,6 +506,30 @@ async fn parallel_guesses_at_one_account_get_only_the_free_password_checks() {
 }
 
 #[tokio::test]
+async fn a_stranger_guessing_cannot_make_the_member_wait_on_a_browser_she_used_before() {
+    let app = test_app().await;
+    let hash = app::auth::hash_password(&app.st.hashing, "the-right-password".into()).await.unwrap();
+    store::users::create(&app.st.db, &Account::Phone("13900000049".into()), &hash, "阿梅", 1).await.unwrap();
+    let first = sign_in_from(&app, "13900000049", "the-right-password", None).await;
+    let mark = first.cookies().into_iter().find(|c| c.starts_with("qunli_device=")).expect("a device mark");
+    let mark = mark.split(';').next().unwrap().to_string();
+    // Someone else guesses until the account makes strangers wait.
+    for i in 0..domain::limits::FREE_ATTEMPTS {
+        let r = sign_in_from(&app, "13900000049", &format!("guess-{i}"), None).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    }
+    assert!(is_limited(&sign_in_from(&app, "13900000049", "the-right-password", None).await));
+    // 阿梅, on the phone she signed in from before, is not held up.
+    let r = sign_in_with(&app, "13900000049", "the-right-password", None, Some(&mark)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // A made-up mark, or one for another account, counts as no mark.
+    let other_mark = app::auth::device_mark(&app.st.settings, "13900000050");
+    for fake in ["qunli_device=0123456789abcdef.00".to_string(), format!("qunli_device={other_mark}")] {
+        assert!(is_limited(&sign_in_with(&app, "13900000049", "the-right-password", None, Some(&fake)).await));
+    }
+}
+
+#[tokio::test]
 async fn password_work_beyond_the_cores_and_a_short_queue_is_refused_with_a_retry_hint() {
     let app = test_app().await;
     let gate = &app.st.hashing;
@@ -498,6 +546,23 @@ async fn password_work_beyond_the_cores_and_a_short_queue_is_refused_with_a_retr
     assert_eq!(gate.capacity(), slots);
     let up = app.post("/api/sign_up", "account=13900000044&password=long-enough-1", None, false).await;
     assert_eq!(up.status, StatusCode::OK, "{}", up.body);
+}
+
+#[tokio::test]
+async fn signing_up_again_signs_in_with_the_right_password_and_counts_a_wrong_one() {
+    let app = test_app().await;
+    let form = |pw: &str| format!("account=13900000048&password={pw}");
+    assert_eq!(app.post("/api/sign_up", &form("first-password"), None, false).await.status, StatusCode::OK);
+    let again = app.post("/api/sign_up", &form("first-password"), None, false).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert!(again.cookies().iter().any(|c| c.starts_with("qunli_session=") && !c.starts_with("qunli_session=;")));
+    for _ in 0..domain::limits::FREE_ATTEMPTS {
+        let wrong = app.post("/api/sign_up", &form("other-password"), None, false).await;
+        assert!(wrong.body.contains("AccountExists"), "{}", wrong.body);
+    }
+    // Those were guesses at the account's password: its delay applies to sign-in too.
+    assert!(is_limited(&sign_in_from(&app, "13900000048", "first-password", None).await));
+    assert_eq!(app.user_count().await, 1);
 }
 
 #[tokio::test]
@@ -594,9 +659,12 @@ async fn a_referral_link_loaded_as_an_image_sets_no_cookie_and_records_no_visit(
             .unwrap()
     };
     // An <img> in someone's description, a fetch from a script, a frame: nothing.
-    for (mode, dest, accept) in
-        [("no-cors", "image", "image/avif,image/webp,*/*"), ("cors", "empty", "*/*"), ("no-cors", "script", "*/*")]
-    {
+    for (mode, dest, accept) in [
+        ("no-cors", "image", "image/avif,image/webp,*/*"),
+        ("cors", "empty", "*/*"),
+        ("no-cors", "script", "*/*"),
+        ("navigate", "iframe", "text/html"),
+    ] {
         let r = app.send(fetch(mode, dest, accept)).await;
         assert!(r.cookies().iter().all(|c| !c.starts_with("qunli_ref=")), "{dest}");
     }
@@ -865,9 +933,12 @@ async fn the_sandbox_can_be_switched_off() {
 
 #[tokio::test]
 async fn where_money_is_real_sandbox_commissions_cannot_be_withdrawn_and_owners_are_warned() {
-    // Not the demo (no demo seed), sandbox on: its payments are play money.
+    // Not the demo (no demo seed), sandbox on: its payments are play money. Switching the
+    // sandbox off afterwards does not turn them into real money.
     let app = test_app().await;
     assert!(app.st.settings.sandbox_is_play_money());
+    let switched_off = test_app_with(&[("QUNLI_SANDBOX", "off")]).await;
+    assert_eq!(switched_off.st.settings.play_money_provider(), Some("sandbox"));
     let (community, amy, amy_cookie) = distributor_with_settled_commission(&app).await;
     let before = store::distribution::balances(&app.st.db, community, amy).await.unwrap();
     let r = app
@@ -880,4 +951,59 @@ async fn where_money_is_real_sandbox_commissions_cannot_be_withdrawn_and_owners_
     store::users::create_session(&app.st.db, &hash, owner_id, 1, i64::MAX / 2).await.unwrap();
     let console = app.get("/console", Some(&format!("qunli_session={token}"))).await;
     assert!(console.body.contains("沙箱支付已开启"), "{}", console.body);
+}
+
+// ---- Streams ----
+
+#[tokio::test]
+async fn live_streams_answer_404_for_nothing_and_are_capped_and_end_in_time() {
+    use server::sse::{live_stream, Live, Topic};
+    let app = test_app().await;
+    for path in ["/live/t/999", "/live/a/999"] {
+        assert_eq!(app.get(path, None).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    let (_, _, community, product) = app.shop().await;
+    let activity = group_activity(&app, product, community).await;
+    let live = Live::bounded(2, std::time::Duration::from_millis(300));
+    let open = || live_stream(app.st.clone(), live.clone(), Topic::Activity(activity));
+    // Twenty pages opening at once: two streams, the rest told to come back.
+    let mut opened = futures::future::join_all((0..20).map(|_| open())).await;
+    let refused: Vec<_> = opened.iter().filter(|r| r.status() == StatusCode::SERVICE_UNAVAILABLE).collect();
+    assert_eq!(refused.len(), 18);
+    assert!(refused.iter().all(|r| r.headers().contains_key(header::RETRY_AFTER)));
+    opened.retain(|r| r.status() == StatusCode::OK);
+    let first = opened.pop().unwrap();
+    // A stream ends by itself after its lifetime, telling the browser when to reconnect.
+    let started = std::time::Instant::now();
+    let body = first.into_body().collect().await.unwrap().to_bytes();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let text = String::from_utf8_lossy(&body);
+    assert!(text.contains("retry: 2000") && text.contains("data: "), "{text}");
+    // Its place is free again.
+    assert_eq!(open().await.status(), StatusCode::OK);
+}
+
+// ---- Lists ----
+
+#[tokio::test]
+async fn an_orders_export_holds_every_order_however_many_pages_it_takes() {
+    use store::testing::{shop_with, ShopSpec};
+    let app = test_app().await;
+    let (owner_id, owner) = app.member("owner").await;
+    let s = shop_with(&app.st.db, ShopSpec { owner: Some(owner_id), stock: 2_000, ..ShopSpec::default() }).await;
+    let now = app.st.clock.now_ms();
+    let mut ids = std::collections::BTreeSet::new();
+    for _ in 0..1_105 {
+        let c = store::testing::create_buy_now(&app.st.db, s.buyer, s.product, None, 1, now, 900_000, "sandbox")
+            .await
+            .unwrap();
+        ids.insert(c.order_id);
+    }
+    let r = app.get(&format!("/console/c/{}/orders.csv", s.community), Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let rows: Vec<&str> = r.body.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(rows.len(), 1 + ids.len(), "the header and one row per order");
+    let exported: std::collections::BTreeSet<i64> =
+        rows[1..].iter().map(|l| l.trim_start_matches("\"=\"\"").split('"').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(exported, ids, "each order once");
 }

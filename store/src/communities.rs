@@ -1,6 +1,6 @@
 //! Communities and their members.
 
-use super::{is_unique_violation, Db};
+use super::{is_unique_violation, Db, Page, PageRequest};
 use crate::access::Granted;
 use crate::Error;
 use domain::catalogue::{CommunityDraft, JoinPolicy};
@@ -11,18 +11,64 @@ use domain::Error as Rule;
 const CARD_COLS: &str = "c.id, c.slug, c.name, c.intro, c.cover, c.member_count";
 
 /// Every community, the viewer's own first, then the largest.
-pub async fn list(db: &Db, viewer: Option<i64>) -> Result<Vec<CommunityCard>, Error> {
+/// The communities a member joined, most recently joined first, at most `limit`.
+pub async fn joined(db: &Db, user: i64, limit: i64) -> Result<Vec<CommunityCard>, Error> {
     Ok(sql!(
         query_as,
         sqlx::AssertSqlSafe(format!(
-            "SELECT {CARD_COLS}, CAST(CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS joined \
-         FROM communities c LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $1 \
-         ORDER BY joined DESC, c.member_count DESC, c.id"
+            "SELECT {CARD_COLS}, CAST(1 AS BIGINT) AS joined FROM memberships m \
+             JOIN communities c ON c.id = m.community_id WHERE m.user_id = $1 \
+             ORDER BY m.joined_at DESC, c.id DESC LIMIT $2"
         )),
-        viewer.unwrap_or(0)
+        user,
+        limit
     )
     .fetch_all(&db.pool)
     .await?)
+}
+
+/// For the home page: communities the viewer joined (most recently joined first) and the
+/// largest others, at most `each` of either.
+pub async fn for_home(
+    db: &Db,
+    viewer: Option<i64>,
+    each: i64,
+) -> Result<(Vec<CommunityCard>, Vec<CommunityCard>), Error> {
+    let joined = match viewer {
+        Some(v) => joined(db, v, each).await?,
+        None => vec![],
+    };
+    let discover = sql!(
+        query_as,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {CARD_COLS}, CAST(0 AS BIGINT) AS joined FROM communities c \
+             WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.community_id = c.id AND m.user_id = $1) \
+             ORDER BY c.member_count DESC, c.id DESC LIMIT $2"
+        )),
+        viewer.unwrap_or(0),
+        each
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok((joined, discover))
+}
+
+/// Every community, newest first, a page at a time (with whether the viewer joined each).
+pub async fn page(db: &Db, viewer: Option<i64>, page: PageRequest) -> Result<Page<CommunityCard>, Error> {
+    let rows: Vec<CommunityCard> = sql!(
+        query_as,
+        sqlx::AssertSqlSafe(format!(
+            "SELECT {CARD_COLS}, CAST(CASE WHEN m.user_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS joined \
+             FROM communities c LEFT JOIN memberships m ON m.community_id = c.id AND m.user_id = $1 \
+             WHERE c.id < $2 {}",
+            page.order_limit("c.id")
+        )),
+        viewer.unwrap_or(0),
+        page.cursor()
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(page.page(rows, |c| c.id))
 }
 
 pub async fn owned_by(db: &Db, owner: i64) -> Result<Vec<CommunityCard>, Error> {
@@ -217,6 +263,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn lists_of_communities_come_a_bounded_page_at_a_time() {
+        each_db(|db| async move {
+            let owner = users::create(&db, &Account::Email("o@x.cn".into()), "h", "o", 1).await.unwrap();
+            let mei = users::create(&db, &Account::Email("m@x.cn".into()), "h", "m", 1).await.unwrap();
+            let mut ids = vec![];
+            for slug in ["aaa", "bbb", "ccc", "ddd"] {
+                ids.push(create(&db, owner, &draft(slug), 1).await.unwrap());
+            }
+            join(&db, ids[0], mei, 5).await.unwrap();
+            join(&db, ids[2], mei, 6).await.unwrap();
+            let (joined, discover) = for_home(&db, Some(mei), 1).await.unwrap();
+            assert_eq!(joined.iter().map(|c| c.id).collect::<Vec<_>>(), vec![ids[2]], "the last joined");
+            assert_eq!(discover.len(), 1);
+            assert!(!discover[0].joined && discover[0].id != ids[0] && discover[0].id != ids[2]);
+            let first = page(&db, Some(mei), PageRequest::first(3)).await.unwrap();
+            assert_eq!(first.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![ids[3], ids[2], ids[1]]);
+            assert!(first.items[1].joined && !first.items[0].joined);
+            let rest = page(&db, Some(mei), PageRequest::after(first.next, 3)).await.unwrap();
+            assert_eq!((rest.items.iter().map(|c| c.id).collect::<Vec<_>>(), rest.next), (vec![ids[0]], None));
+            assert_eq!(joined_by_all(&db, mei).await, 2);
+        })
+        .await;
+    }
+
+    async fn joined_by_all(db: &Db, user: i64) -> usize {
+        joined(db, user, 100).await.unwrap().len()
+    }
+
+    #[tokio::test]
     async fn owner_creates_and_members_join_and_leave() {
         each_db(|db| async move {
             let owner = users::create(&db, &Account::Phone("13900000001".into()), "h", "群主", 1).await.unwrap();
@@ -230,8 +305,8 @@ mod tests {
             join(&db, id, mei, 7).await.unwrap();
             join(&db, id, mei, 8).await.unwrap();
             assert_eq!(by_id(&db, id).await.unwrap().unwrap().member_count, 2);
-            let listed = list(&db, Some(mei)).await.unwrap();
-            assert!(listed[0].joined);
+            let listed = joined(&db, mei, 10).await.unwrap();
+            assert!(listed[0].joined && listed[0].id == id);
 
             leave(&db, id, owner).await.unwrap();
             leave(&db, id, mei).await.unwrap();

@@ -36,7 +36,13 @@ async fn check_password(acct: &domain::account::Account, password: &str, now: i6
     use crate::{auth, ctx};
     use store::{limits, users};
     let st = ctx::state();
-    let scope = format!("acct:{}", acct.as_str());
+    // A browser this member signed in from before has its own count (see `auth::DEVICE_COOKIE`).
+    let device = ctx::request().device;
+    let known = auth::known_device(&st.settings, acct.as_str(), device.as_deref());
+    let scope = match &known {
+        Some(id) => format!("acct:{}:device:{id}", acct.as_str()),
+        None => format!("acct:{}", acct.as_str()),
+    };
     limits::begin_sign_in(&st.db, &scope, now).await?;
     // Passwords are at most 128 characters; a longer one cannot match, and is not hashed.
     if password.chars().count() > domain::account::MAX_PASSWORD_CHARS {
@@ -50,6 +56,9 @@ async fn check_password(acct: &domain::account::Account, password: &str, now: i6
         return Ok(None);
     }
     limits::clear_sign_in(&st.db, &scope).await?;
+    if known.is_none() {
+        super::form::set_cookie(&auth::device_cookie(&st.settings, &auth::device_mark(&st.settings, acct.as_str())));
+    }
     Ok(Some(user_id))
 }
 

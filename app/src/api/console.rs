@@ -195,7 +195,9 @@ fn order_filter(tab: Option<&str>, q: Option<String>) -> store::orders::OrderFil
     }
 }
 
-/// The same list as CSV, for `GET /console/c/{id}/orders.csv` (owner only).
+/// The same list as CSV, for `GET /console/c/{id}/orders.csv` (owner only): checks access, then
+/// hands out the file a page of orders at a time, so an export of any length is complete and
+/// never held in memory whole.
 #[cfg(feature = "ssr")]
 pub async fn orders_csv(
     st: &crate::ctx::AppState,
@@ -204,13 +206,53 @@ pub async fn orders_csv(
     community_id: i64,
     tab: Option<&str>,
     q: Option<String>,
-) -> Result<Vec<u8>, AppError> {
+) -> Result<OrdersCsv, AppError> {
     let v = viewer.ok_or(domain::Error::SignInRequired)?;
     super::console_for(&st.db, v, community_id, Role::Staff).await?;
-    let filter = order_filter(tab, q);
-    let orders =
-        super::all_pages(|page| store::orders::search_in_community(&st.db, community_id, &filter, page)).await?;
-    crate::export::orders_csv(&orders, lang).map_err(|_| AppError::Internal)
+    Ok(OrdersCsv { db: st.db.clone(), community_id, filter: order_filter(tab, q), lang, next: Some(None) })
+}
+
+/// An orders export being written (see `orders_csv`).
+#[cfg(feature = "ssr")]
+pub struct OrdersCsv {
+    db: store::Db,
+    community_id: i64,
+    filter: store::orders::OrderFilter,
+    lang: crate::i18n::Lang,
+    /// The cursor of the next page; `Some(None)` before the first, `None` when done.
+    next: Option<Option<i64>>,
+}
+
+#[cfg(feature = "ssr")]
+impl OrdersCsv {
+    /// Orders per chunk.
+    const PAGE: i64 = 500;
+
+    /// The next part of the file (the first starts with the header), or `None` at the end.
+    pub async fn next_chunk(&mut self) -> Option<Result<Vec<u8>, AppError>> {
+        let cursor = self.next?;
+        let page = store::PageRequest::after(cursor, Self::PAGE);
+        let result = async {
+            let got = store::orders::search_in_community(&self.db, self.community_id, &self.filter, page).await?;
+            let mut out = match cursor {
+                None => crate::export::orders_csv_head(self.lang).map_err(|_| AppError::Internal)?,
+                Some(_) => vec![],
+            };
+            out.extend(crate::export::orders_csv_rows(&got.items, self.lang).map_err(|_| AppError::Internal)?);
+            Ok::<_, AppError>((out, got.next))
+        }
+        .await;
+        Some(match result {
+            Ok((bytes, next)) => {
+                self.next = next.map(Some);
+                Ok(bytes)
+            }
+            Err(e) => {
+                self.next = None;
+                Err(e)
+            }
+        })
+    }
 }
 
 /// The owner ships a paid order with a carrier and tracking number.

@@ -109,7 +109,7 @@ pub async fn request_withdrawal(community_id: i64, amount: String) -> Result<i64
         let now = st.clock.now_ms();
         store::limits::take(&st.db, domain::limits::Action::Withdraw, v.id, now).await?;
         // In an instance that takes real money, the sandbox's play money stays in the books.
-        let play = st.settings.sandbox_is_play_money().then_some("sandbox");
+        let play = st.settings.play_money_provider();
         Ok(store::distribution::request_withdrawal_of_real_money(&st.db, community_id, v.id, amount, now, play).await?)
     }
     .await;
@@ -153,7 +153,7 @@ pub async fn load_my_promotions() -> Result<Vec<(domain::model::CommunityCard, B
             let v = ctx::viewer()?;
             let st = ctx::state();
             let mut out = vec![];
-            for c in store::communities::list(&st.db, Some(v.id)).await?.into_iter().filter(|c| c.joined) {
+            for c in store::communities::joined(&st.db, v.id, 200).await? {
                 if store::distribution::programme(&st.db, c.id).await?.is_some_and(|p| p.enabled) {
                     let b = store::distribution::balances(&st.db, c.id, v.id).await?;
                     out.push((c, b));

@@ -21,8 +21,7 @@ pub async fn load_home() -> Result<HomeData, AppError> {
             use crate::ctx;
             let st = ctx::state();
             let viewer = ctx::request().viewer.map(|v| v.id);
-            let all = store::communities::list(&st.db, viewer).await?;
-            let (joined, discover) = all.into_iter().partition(|c| c.joined);
+            let (joined, discover) = store::communities::for_home(&st.db, viewer, HOME_COMMUNITIES).await?;
             let teams = store::groupbuy::nearly_full(&st.db, st.clock.now_ms(), 4).await?;
             Ok(HomeData { joined, discover, popular: store::products::popular(&st.db, 10).await?, teams })
         }
@@ -30,12 +29,25 @@ pub async fn load_home() -> Result<HomeData, AppError> {
     )
 }
 
+/// How many joined, and how many other, communities the home page shows (全部社群 has the rest).
+pub const HOME_COMMUNITIES: i64 = 20;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommunitiesPage {
+    pub items: Vec<CommunityCard>,
+    pub next: Option<i64>,
+}
+
+/// 全部社群, newest first, 30 to a page.
 #[server(prefix = "/api", endpoint = "load_communities")]
-pub async fn load_communities() -> Result<Vec<CommunityCard>, AppError> {
+pub async fn load_communities(before: Option<i64>) -> Result<CommunitiesPage, AppError> {
     super::form::reply(
         async move {
             use crate::ctx;
-            Ok(store::communities::list(&ctx::state().db, ctx::request().viewer.map(|v| v.id)).await?)
+            let viewer = ctx::request().viewer.map(|v| v.id);
+            let page = store::PageRequest::after(before, 30);
+            let p = store::communities::page(&ctx::state().db, viewer, page).await?;
+            Ok(CommunitiesPage { items: p.items, next: p.next })
         }
         .await,
     )

@@ -6,7 +6,7 @@ use crate::components::cards::{CommunityRow, CommunityStrip, ProductGrid};
 use crate::components::layout::{Empty, Icon, Page, Tab};
 use crate::components::price::PriceTag;
 use crate::components::share::ShareEarnCard;
-use crate::components::{lang, load, t};
+use crate::components::{lang, load, page_cursor, t, MoreLink};
 use domain::catalogue::{cover_url, product_image_url, ProductStatus};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -54,6 +54,7 @@ pub fn Home() -> impl IntoView {
                         <div class="card-list">
                             {d.discover.into_iter().map(|c| view! { <CommunityRow c/> }).collect_view()}
                         </div>
+                        <a class="btn btn-ghost btn-block" href="/c">{t.communities_title}</a>
                     </section>
                 })}
             </Page>
@@ -64,7 +65,8 @@ pub fn Home() -> impl IntoView {
 #[component]
 pub fn Communities() -> impl IntoView {
     let t = t();
-    load(load_communities(), move |list| {
+    load(load_communities(page_cursor()), move |page| {
+        let (list, next) = (page.items, page.next);
         view! {
             <Page title=t.communities_title tab=Tab::Communities>
                 {if list.is_empty() {
@@ -74,6 +76,7 @@ pub fn Communities() -> impl IntoView {
                         <div class="card-list">
                             {list.into_iter().map(|c| view! { <CommunityRow c/> }).collect_view()}
                         </div>
+                        <MoreLink next=next/>
                     }.into_any()
                 }}
             </Page>
