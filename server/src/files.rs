@@ -19,11 +19,14 @@ pub async fn orders_csv(
     let tab = q.get("tab").map(String::as_str);
     match app::api::console::orders_csv(&st, ctx.viewer.as_ref(), ctx.lang, community, tab, q.get("q").cloned()).await {
         Ok(export) => {
-            // Written a page of orders at a time as the download proceeds.
+            // Written a page of orders at a time as the download proceeds. Fused: the compression
+            // layer may ask again after the end.
+            use futures::StreamExt;
             let chunks = futures::stream::unfold(export, |mut export| async move {
                 let chunk = export.next_chunk().await?;
                 Some((chunk.map_err(|e| std::io::Error::other(format!("{e:?}"))), export))
-            });
+            })
+            .fuse();
             (
                 [
                     (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -195,7 +195,8 @@ pub async fn live_stream(st: AppState, live: Arc<Live>, topic: Topic) -> Respons
         .map(move |e| {
             let _held = &slot;
             e
-        });
+        })
+        .fuse();
     let mut res = Sse::new(stream).keep_alive(KeepAlive::default()).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res

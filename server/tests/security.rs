@@ -999,6 +999,17 @@ async fn an_orders_export_holds_every_order_however_many_pages_it_takes() {
             .unwrap();
         ids.insert(c.order_id);
     }
+    // Compressed, as browsers ask for it (the compression layer reads the stream to its end).
+    let gz = Request::get(format!("/console/c/{}/orders.csv", s.community))
+        .header(header::HOST, HOST)
+        .header(header::COOKIE, owner.clone())
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
+    let res = app.router.clone().oneshot(gz).await.unwrap();
+    assert_eq!(res.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
+    let zipped = res.into_body().collect().await.expect("the whole compressed file").to_bytes();
+    assert!(zipped.len() > 1000);
     let r = app.get(&format!("/console/c/{}/orders.csv", s.community), Some(&owner)).await;
     assert_eq!(r.status, StatusCode::OK);
     let rows: Vec<&str> = r.body.split("\r\n").filter(|l| !l.is_empty()).collect();
