@@ -65,6 +65,11 @@ mod codec {
         }
     }
 
+    /// The Set-Cookie value that carries `f` to the next page (for two minutes, shown once).
+    pub fn flash_cookie(f: &Flash) -> String {
+        format!("{}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120", super::FLASH_COOKIE, encode_flash(f))
+    }
+
     pub fn decode_flash(s: &str) -> Option<Flash> {
         serde_json::from_slice(&B64.decode(s).ok()?).ok()
     }
@@ -93,4 +98,4 @@ mod codec {
 }
 
 #[cfg(feature = "ssr")]
-pub use codec::{decode_flash, encode_flash};
+pub use codec::{decode_flash, encode_flash, flash_cookie};

@@ -4,7 +4,7 @@
 
 use app::ctx::{AppState, RequestCtx};
 use app::error::AppError;
-use app::flash::{encode_flash, Flash, Notice, FLASH_COOKIE};
+use app::flash::{Flash, Notice};
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -117,6 +117,6 @@ pub async fn upload_photo(
         Err(AppError::Rule(domain::Error::SignInRequired)) => format!("/signin?next=/console/p/{product}"),
         _ => format!("/console/p/{product}#photos"),
     };
-    let cookie = format!("{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120", encode_flash(&flash));
+    let cookie = app::flash::flash_cookie(&flash);
     (StatusCode::SEE_OTHER, [(header::LOCATION, location), (header::SET_COOKIE, cookie)]).into_response()
 }

@@ -239,10 +239,7 @@ async fn undecodable_arguments(req: Request, next: Next) -> Response {
             if status == StatusCode::FOUND && !has_flash(&parts.headers) =>
         {
             let flash = app::flash::Flash { error: Some(e), ..Default::default() };
-            let cookie = format!(
-                "{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120",
-                app::flash::encode_flash(&flash)
-            );
+            let cookie = app::flash::flash_cookie(&flash);
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 parts.headers.append(header::SET_COOKIE, v);
             }

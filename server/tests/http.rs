@@ -86,12 +86,8 @@ async fn a_form_shown_again_after_an_error_keeps_the_stock_first_seen() {
              &original_price={original}&stock={seen}&stock_seen={seen_now}&per_order_limit=5&status=on_sale"
         )
     };
-    let flash_of = |r: &Reply| {
-        let c = r.cookies().into_iter().find(|c| c.starts_with("qunli_flash=")).expect("flash cookie");
-        app::flash::decode_flash(c.trim_start_matches("qunli_flash=").split(';').next().unwrap()).unwrap()
-    };
     let r = app.post("/api/save_product", &form("1", seen), Some(&owner), true).await;
-    let f = flash_of(&r);
+    let f = r.flash().expect("flash cookie");
     assert_eq!(f.error, Some(app::error::AppError::Rule(domain::Error::OriginalNotAbovePrice)));
     assert_eq!(f.value("stock_seen"), Some(seen.to_string()), "still the stock first seen");
     // Saved again as shown, with the price fixed: the stock is what is really left.
@@ -107,7 +103,7 @@ async fn a_form_shown_again_after_an_error_keeps_the_stock_first_seen() {
         )
     };
     let r = app.post("/api/save_skus", &rows(50, seen), Some(&owner), true).await;
-    let f = flash_of(&r);
+    let f = r.flash().expect("flash cookie");
     assert_eq!(f.error, Some(app::error::AppError::Rule(domain::Error::StockChanged { now: seen - 3 })));
     assert_eq!(f.value("skus[0][stock]"), Some("50".into()));
     assert_eq!(f.value("skus[0][stock_seen]"), Some((seen - 3).to_string()));

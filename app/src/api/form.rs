@@ -4,7 +4,7 @@
 //! Callers that send JSON get the result or the error as the value instead.
 
 use crate::error::AppError;
-use crate::flash::{encode_flash, Flash, Notice, FLASH_COOKIE};
+use crate::flash::{Flash, Notice};
 use http::header::{ACCEPT, REFERER, SET_COOKIE};
 use http::request::Parts;
 use http::{HeaderValue, StatusCode};
@@ -44,7 +44,7 @@ pub fn set_cookie(value: &str) {
 }
 
 fn set_flash(f: &Flash) {
-    set_cookie(&format!("{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=120", encode_flash(f)));
+    set_cookie(&crate::flash::flash_cookie(f));
 }
 
 /// Where a successful form goes next.
